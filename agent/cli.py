@@ -1,0 +1,203 @@
+"""``portal-agent``: ask, chat, eval, config, catalog validate, audit verify, and the servers.
+
+Heavy modules are imported inside the commands that need them, so ``portal-agent ask`` for a
+catalog question starts quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="portal-agent: the developer portal's assistant.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+catalog_app = typer.Typer(help="Catalog utilities.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit log utilities.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(audit_app, name="audit")
+
+UserOpt = Annotated[str | None, typer.Option("--user", "-u", help="Who is asking, e.g. user:default/jane.doe")]
+CatalogOpt = Annotated[
+    list[str] | None,
+    typer.Option("--catalog", help="Catalog source (dir, YAML file, Backstage URL); repeatable; replaces config"),
+]
+DemoOpt = Annotated[bool, typer.Option("--demo", help="Use the embedded demo organisation")]
+
+
+def _service(catalog: list[str] | None = None, demo: bool = False):
+    from agent.config import load_settings
+    from agent.runtime import Runtime
+    from agent.service import AgentService
+
+    overrides: dict = {}
+    if catalog:
+        overrides["catalog"] = catalog
+    if demo:
+        overrides["demo"] = True
+    return AgentService(Runtime(load_settings(**overrides)))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    user: UserOpt = None,
+    catalog: CatalogOpt = None,
+    thread: Annotated[str | None, typer.Option("--thread", help="Continue this conversation")] = None,
+    demo: DemoOpt = False,
+) -> None:
+    """Answer one question (one turn)."""
+    service = _service(catalog, demo)
+    principal = service.principal(user or service.runtime.settings.default_user, via="cli")
+    result = service.ask(question, principal, thread_id=thread)
+    if json_output:
+        sys.stdout.write(result.model_dump_json() + "\n")
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console()
+    console.print(Markdown(result.answer))
+    if result.interrupt:
+        request = result.interrupt["request"]
+        console.print(f"\n[bold]Approve with:[/] portal-agent approve {request['id']} --user <approver>")
+
+
+def _decide(request_id: str, user: str, kind: str, comment: str | None, json_output: bool) -> None:
+    from agent.approvals import ApprovalDecision
+    from agent.service import DecisionRefused
+
+    service = _service()
+    approver = service.principal(user, via="cli")
+    found = service.gate.store.get(request_id)
+    if found is None:
+        typer.echo(f"no approval request {request_id}", err=True)
+        raise typer.Exit(2)
+    decision = ApprovalDecision(
+        request_id=request_id, decision=kind, approver=approver.ref, args_hash=found[0].args_hash, comment=comment
+    )
+    try:
+        result = service.decide(decision, approver)
+    except DecisionRefused as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(3) from exc
+    typer.echo(result.model_dump_json() if json_output else result.answer)
+
+
+@app.command()
+def approve(
+    request_id: str,
+    user: Annotated[str, typer.Option("--user", "-u", help="The approver")],
+    comment: Annotated[str | None, typer.Option("--comment")] = None,
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Approve a pending request (the approver must be allowed by policy)."""
+    _decide(request_id, user, "approve", comment, json_output)
+
+
+@app.command()
+def reject(
+    request_id: str,
+    user: Annotated[str, typer.Option("--user", "-u", help="The approver")],
+    comment: Annotated[str | None, typer.Option("--comment")] = None,
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Reject a pending request."""
+    _decide(request_id, user, "reject", comment, json_output)
+
+
+@app.command()
+def chat(user: UserOpt = None, catalog: CatalogOpt = None, demo: DemoOpt = False) -> None:
+    """Interactive terminal chat with streaming answers and approval prompts."""
+    from agent.terminal import run_chat
+
+    service = _service(catalog, demo)
+    principal = service.principal(user or service.runtime.settings.default_user, via="cli")
+    run_chat(service, principal)
+
+
+@app.command()
+def config(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Print the effective configuration, secrets masked."""
+    from agent.config import load_settings
+
+    masked = load_settings().masked()
+    if json_output:
+        typer.echo(json.dumps(masked, indent=2, default=str))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("setting", "value", title="portal-agent configuration")
+    for key, value in masked.items():
+        table.add_row(key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+    Console().print(table)
+
+
+@app.command("eval")
+def eval_command(
+    dataset: Annotated[list[str] | None, typer.Option("--dataset", "-d", help="Dataset name or path")] = None,
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+    show_failures: Annotated[bool, typer.Option("--failures", help="List failed cases")] = False,
+) -> None:
+    """Run the eval sets with the configured model and print a score table."""
+    from evals.runner import print_report, run_datasets
+
+    reports = run_datasets(dataset or None)
+    if json_output:
+        typer.echo(json.dumps([r.model_dump() for r in reports], indent=2))
+    else:
+        print_report(reports, show_failures=show_failures)
+
+
+@catalog_app.command("validate")
+def catalog_validate(path: Annotated[Path, typer.Argument(help="A catalog file or directory")]) -> None:
+    """Lint catalog YAML like Backstage would; exit 1 on errors."""
+    from tools.catalog.validate import validate_path
+
+    problems = validate_path(path)
+    errors = [p for p in problems if getattr(p, "severity", "error") == "error"]
+    for problem in problems:
+        typer.echo(str(problem))
+    typer.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s)")
+    raise typer.Exit(1 if errors else 0)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    path: Annotated[Path | None, typer.Argument(help="Audit log (default: the data dir's)")] = None,
+) -> None:
+    """Check the audit log's hash chain; exit 1 if it was tampered with."""
+    from agent.audit import AuditLog
+    from agent.config import load_settings
+
+    log = AuditLog(path or Path(load_settings().data_dir) / "audit.jsonl")
+    report = log.verify()
+    if report.ok:
+        typer.echo(f"ok: {report.records} records, chain intact")
+        return
+    typer.echo(f"TAMPERED at line {report.first_bad_line}: {report.reason}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    demo: DemoOpt = False,
+) -> None:
+    """Serve the web chat (and Slack HTTP events when configured)."""
+    import uvicorn
+    from connectors.web.app import create_app
+
+    service = _service(demo=demo)
+    uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

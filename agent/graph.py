@@ -1,0 +1,397 @@
+"""The LangGraph graph: model ⇄ tools, with an approval gate in front of every mutating call.
+
+    agent ──tool calls──▶ approval ──(one interrupt at a time)──▶ approval … ──▶ tools ──▶ agent
+      └──no tool calls──▶ END
+
+The approval node handles one undecided mutating call per run, so a resumed node never replays
+an earlier decision. The tools node checks again, structurally, that each mutating call has an
+approved record bound to the exact arguments it is about to run, and that it has not already run
+(a process killed mid-execution never executes twice).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
+
+from agent.approvals import ApprovalDecision, ApprovalPolicy, ApprovalRequest, args_hash, request_id_for
+from agent.approvals_store import ApprovalStore
+from agent.audit import AuditLog
+from agent.budget import trim_history, truncate_to_tokens
+from agent.identity import Principal
+from agent.prompts import system_prompt
+from agent.redact import redact, redact_text
+from agent.runtime import Runtime
+from agent.state import AgentState
+from agent.tooling import PortalTool, ToolContext, ToolResult
+
+log = logging.getLogger(__name__)
+
+
+class Gate:
+    """Everything the approval gate needs, built once per process."""
+
+    def __init__(self, runtime: Runtime, policy: ApprovalPolicy, store: ApprovalStore, audit: AuditLog):
+        self.runtime = runtime
+        self.policy = policy
+        self.store = store
+        self.audit = audit
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime) -> Gate:
+        from datetime import timedelta
+
+        settings = runtime.settings
+        try:
+            catalog = runtime.catalog
+        except Exception:  # no catalog configured: only admin groups may approve
+            log.exception("catalog unavailable for the approval policy")
+            catalog = None
+        policy = ApprovalPolicy(
+            catalog,
+            admin_groups=settings.admin_groups,
+            four_eyes_production=settings.four_eyes_production,
+            ttl=timedelta(minutes=settings.approval_ttl_minutes),
+        )
+        return cls(
+            runtime,
+            policy,
+            ApprovalStore(runtime.data_dir / "portal-agent.db"),
+            AuditLog(runtime.data_dir / "audit.jsonl"),
+        )
+
+
+def _principal(state: AgentState) -> Principal:
+    return Principal.model_validate(state.get("principal") or {"ref": "user:default/guest"})
+
+
+def _thread_id(config: dict[str, Any]) -> str | None:
+    return (config.get("configurable") or {}).get("thread_id")
+
+
+def _emit(event: dict[str, Any]) -> None:
+    """Tool activity for connectors (stream mode ``custom``); a no-op outside a streaming run."""
+    with contextlib.suppress(Exception):
+        get_stream_writer()(event)
+
+
+def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, gate: Gate | None = None):
+    tools: dict[str, PortalTool] = runtime.tools
+    gate = gate or Gate.for_runtime(runtime)
+    bound = model.bind_tools([tool.model_schema() for tool in tools.values()]) if tools else model
+    families = [family.name for family in runtime.families]
+    settings = runtime.settings
+
+    # --- agent ---------------------------------------------------------------------------------
+    def agent_node(state: AgentState, config) -> dict[str, Any]:
+        principal = _principal(state)
+        system = SystemMessage(
+            content=system_prompt(principal=principal.ref, via=principal.via, families=families),
+            additional_kwargs={"principal": principal.model_dump()},
+        )
+        history = trim_history([system, *state["messages"]], settings.history_tokens)
+        try:
+            response = bound.invoke(history, config)
+        except Exception as exc:
+            from agent.model import describe_model_error
+
+            response = AIMessage(content=describe_model_error(exc, settings))
+        if isinstance(response, AIMessage) and response.tool_calls:
+            unknown = [c["name"] for c in response.tool_calls if c["name"] not in tools]
+            if unknown:
+                log.warning("model asked for unknown tools: %s", unknown)
+        return {"messages": [response]}
+
+    # --- approval gate -------------------------------------------------------------------------
+    def approval_node(state: AgentState, config) -> dict[str, Any]:
+        last = state["messages"][-1]
+        decided = state.get("approvals") or {}
+        principal = _principal(state)
+        thread_id = _thread_id(config)
+        for call in last.tool_calls:
+            tool = tools.get(call["name"])
+            if tool is None or not tool.mutating or call["id"] in decided:
+                continue
+            return {"approvals": {call["id"]: _decide(tool, call, principal, thread_id)}}
+        return {}
+
+    def _decide(tool: PortalTool, call: dict, principal: Principal, thread_id: str | None) -> dict[str, Any]:
+        ctx = ToolContext(runtime=runtime, principal=principal, thread_id=thread_id)
+        if principal.read_only:
+            reason = f"{principal.ref} has read-only access and may not request changes"
+            gate.audit.append(
+                "approval.refused",
+                tool=tool.name,
+                args=call["args"],
+                requested_by=principal.ref,
+                reason=reason,
+                thread_id=thread_id,
+            )
+            return {"status": "refused", "reason": reason}
+        request = _request_for(tool, call, principal, thread_id, ctx)
+        if isinstance(request, str):
+            return {"status": "refused", "reason": request}
+        payload = {
+            "type": "approval",
+            "request": request.model_dump(mode="json"),
+            # The HITL request shape used by LangChain's agent-chat-ui.
+            "action_requests": [{"name": tool.name, "args": call["args"], "description": request.describe()}],
+            "review_configs": [{"action_name": tool.name, "allowed_decisions": ["approve", "edit", "reject"]}],
+        }
+        resume = interrupt(payload)
+        return _apply_decision(tool, request, resume, ctx)
+
+    def _request_for(tool, call, principal, thread_id, ctx) -> ApprovalRequest | str:
+        """The request for this call: from the store if this node is being replayed, else new."""
+        found = gate.store.get(request_id_for(thread_id, call["id"]))
+        if found is not None:
+            return found[0]
+        try:
+            parsed = tool.parse(call["args"])
+            target = tool.target(parsed, ctx)
+            preview = tool.preview(parsed, ctx)
+        except Exception as exc:
+            reason = f"could not prepare {tool.name}: {type(exc).__name__}: {exc}"
+            gate.audit.append(
+                "approval.refused",
+                tool=tool.name,
+                args=call["args"],
+                requested_by=principal.ref,
+                reason=reason,
+                thread_id=thread_id,
+            )
+            return reason
+        if not preview.ok:
+            reason = f"the dry run of {tool.name} failed: {preview.error}"
+            gate.audit.append(
+                "approval.refused",
+                tool=tool.name,
+                args=call["args"],
+                requested_by=principal.ref,
+                reason=reason,
+                thread_id=thread_id,
+            )
+            return reason
+        request = gate.policy.new_request(
+            tool=tool.name,
+            action=tool.action or tool.name,
+            args=parsed.model_dump(mode="json"),
+            target=target,
+            requested_by=principal.ref,
+            preview=preview,
+            risk=tool.risk_of(parsed, ctx),
+            tool_call_id=call["id"],
+            thread_id=thread_id,
+        )
+        gate.store.add_pending(request)
+        gate.audit.append(
+            "approval.requested",
+            request_id=request.id,
+            tool=tool.name,
+            args=request.args,
+            target=target,
+            requested_by=principal.ref,
+            risk=request.risk,
+            approvers=request.approvers,
+            expires_at=request.expires_at,
+            thread_id=thread_id,
+        )
+        return request
+
+    def _apply_decision(tool: PortalTool, request: ApprovalRequest, resume: Any, ctx: ToolContext) -> dict:
+        try:
+            decision = ApprovalDecision.model_validate(resume["decision"])
+            approver = Principal.model_validate(resume["approver"])
+        except Exception as exc:
+            reason = f"malformed decision: {exc}"
+            gate.audit.append("approval.refused", request_id=request.id, reason=reason)
+            gate.store.finish(request.id, "refused")
+            return {"status": "refused", "reason": reason, "request": request.model_dump(mode="json")}
+        effective = request
+        if decision.decision == "edit":
+            edited = _edited_request(tool, request, decision, ctx)
+            if isinstance(edited, str):
+                gate.audit.append("approval.refused", request_id=request.id, approver=approver.ref, reason=edited)
+                gate.store.finish(request.id, "refused")
+                return {"status": "refused", "reason": edited, "request": request.model_dump(mode="json")}
+            effective = edited
+        verdict = gate.policy.check(
+            request if decision.decision != "edit" else effective.model_copy(update={"id": request.id}),
+            decision,
+            approver,
+        )
+        base = {"request": request.model_dump(mode="json"), "decided_by": approver.ref}
+        if not verdict.ok:
+            gate.audit.append(
+                "approval.refused",
+                request_id=request.id,
+                approver=approver.ref,
+                decision=decision.decision,
+                reason=verdict.reason,
+            )
+            gate.store.finish(request.id, "refused")
+            return {**base, "status": "refused", "reason": verdict.reason}
+        if decision.decision == "reject":
+            gate.audit.append(
+                "approval.rejected", request_id=request.id, approver=approver.ref, comment=decision.comment
+            )
+            gate.store.finish(request.id, "rejected")
+            return {**base, "status": "rejected", "reason": decision.comment or f"rejected by {approver.ref}"}
+        gate.audit.append(
+            "approval.approved",
+            request_id=request.id,
+            approver=approver.ref,
+            decision=decision.decision,
+            args=effective.args,
+            args_hash=effective.args_hash,
+        )
+        gate.store.finish(request.id, "approved")
+        return {
+            **base,
+            "status": "approved",
+            "run_args": effective.args,
+            "approved_hash": effective.args_hash,
+            "reason": f"approved by {approver.ref}",
+        }
+
+    def _edited_request(tool, request, decision, ctx) -> ApprovalRequest | str:
+        if not decision.edited_args:
+            return "an edit decision must carry the edited arguments"
+        try:
+            parsed = tool.parse(decision.edited_args)
+            target = tool.target(parsed, ctx)
+            preview = tool.preview(parsed, ctx)
+        except Exception as exc:
+            return f"the edited arguments are not valid for {tool.name}: {exc}"
+        args = parsed.model_dump(mode="json")
+        return request.model_copy(
+            update={
+                "args": args,
+                "args_hash": args_hash(tool.name, args),
+                "target": target,
+                "preview": preview,
+                "approvers": gate.policy.approvers_for(target),
+                "lifecycle": gate.policy.lifecycle_of(target),
+            }
+        )
+
+    # --- tools ---------------------------------------------------------------------------------
+    def tools_node(state: AgentState, config) -> dict[str, Any]:
+        last = state["messages"][-1]
+        principal = _principal(state)
+        ctx = ToolContext(runtime=runtime, principal=principal, thread_id=_thread_id(config))
+        approvals = state.get("approvals") or {}
+        out = []
+        for call in last.tool_calls:
+            _emit({"type": "tool_start", "name": call["name"], "args": redact(call["args"]), "id": call["id"]})
+            result = _run_call(call, ctx, approvals.get(call["id"]))
+            text, _ = truncate_to_tokens(
+                redact_text(result.to_text()), settings.tool_output_tokens, what=f"{call['name']} output"
+            )
+            _emit({"type": "tool_end", "name": call["name"], "id": call["id"], "ok": result.ok})
+            out.append(
+                ToolMessage(
+                    content=text,
+                    tool_call_id=call["id"],
+                    name=call["name"],
+                    artifact=redact(result.model_dump(mode="json")),
+                    status="success" if result.ok else "error",
+                )
+            )
+        return {"messages": out}
+
+    def _run_call(call: dict, ctx: ToolContext, approval: dict | None) -> ToolResult:
+        tool = tools.get(call["name"])
+        if tool is None:
+            return ToolResult.failure(
+                f"unknown tool {call['name']!r}; available: {', '.join(sorted(tools))}",
+                {"tool": call["name"], **call["args"]},
+            )
+        if not tool.mutating:
+            return tool.run(call["args"], ctx)
+        return _run_mutation(tool, call, ctx, approval)
+
+    def _run_mutation(tool: PortalTool, call: dict, ctx: ToolContext, approval: dict | None) -> ToolResult:
+        query = {"tool": tool.name, **call["args"]}
+        if not approval or approval.get("status") != "approved":
+            reason = (approval or {}).get("reason", "no approval was given")
+            status = (approval or {}).get("status", "missing")
+            return ToolResult.failure(f"not executed: approval {status}: {reason}", query)
+        run_args = approval["run_args"]
+        if args_hash(tool.name, run_args) != approval.get("approved_hash"):
+            return ToolResult.failure("not executed: arguments differ from the approved ones", query)
+        request_id = approval["request"]["id"]
+        status = gate.store.status(request_id)
+        if status in ("executed", "failed"):
+            done = gate.audit.find(event="mutation.result", request_id=request_id)
+            data = done[-1].get("result") if done else None
+            return ToolResult(
+                ok=status == "executed",
+                query=query,
+                data=data,
+                note="already executed for this approval; not run again",
+            )
+        if status == "executing":
+            return ToolResult.failure(
+                "not executed again: a previous run of this approved action was interrupted and its outcome "
+                "is unknown; check the target's state before requesting it again",
+                query,
+            )
+        if status != "approved":
+            return ToolResult.failure(f"not executed: the approval is {status or 'unknown'}", query)
+        gate.store.finish(request_id, "executing")
+        gate.audit.append(
+            "mutation.executing",
+            request_id=request_id,
+            tool=tool.name,
+            args=run_args,
+            requested_by=ctx.principal.ref,
+            approved_by=approval.get("decided_by"),
+        )
+        result = tool.run(run_args, ctx)
+        summary = redact(result.model_dump(mode="json", exclude_none=True))
+        gate.store.finish(request_id, "executed" if result.ok else "failed", summary)
+        gate.audit.append("mutation.result", request_id=request_id, tool=tool.name, ok=result.ok, result=summary)
+        return result
+
+    # --- wiring --------------------------------------------------------------------------------
+    def after_agent(state: AgentState) -> str:
+        last = state["messages"][-1]
+        return "approval" if isinstance(last, AIMessage) and last.tool_calls else END
+
+    def after_approval(state: AgentState) -> str:
+        last = state["messages"][-1]
+        decided = state.get("approvals") or {}
+        for call in last.tool_calls:
+            tool = tools.get(call["name"])
+            if tool is not None and tool.mutating and call["id"] not in decided:
+                return "approval"
+        return "tools"
+
+    graph = StateGraph(AgentState)
+    graph.add_node("agent", agent_node)
+    graph.add_node("approval", approval_node)
+    graph.add_node("tools", tools_node)
+    graph.add_edge(START, "agent")
+    graph.add_conditional_edges("agent", after_agent, ["approval", END])
+    graph.add_conditional_edges("approval", after_approval, ["approval", "tools"])
+    graph.add_edge("tools", "agent")
+    return graph.compile(checkpointer=checkpointer)
+
+
+def tool_calls_of(messages: list) -> list[dict[str, Any]]:
+    """Every tool call in a list of messages, as ``{name, args}``, for reports and evals."""
+    return [
+        {"name": call["name"], "args": json.loads(json.dumps(call["args"], default=str))}
+        for message in messages
+        if isinstance(message, AIMessage)
+        for call in message.tool_calls
+    ]

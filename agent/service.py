@@ -1,0 +1,244 @@
+"""The one entry point connectors use: ask, stream, decide — for the CLI, Slack and the web.
+
+It owns the compiled graph and its SQLite checkpointer (one LangGraph thread per conversation),
+resolves principals against the catalog, and checks approval decisions before resuming a graph,
+so that an unauthorized click leaves the request pending for someone else and two simultaneous
+clicks decide it once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.types import Command
+from pydantic import BaseModel, Field
+
+from agent.approvals import ApprovalDecision, ApprovalRequest
+from agent.graph import Gate, build_graph, tool_calls_of
+from agent.identity import Principal
+from agent.redact import redact_text
+from agent.runtime import Runtime
+
+RECURSION_LIMIT = 40
+
+
+class TurnResult(BaseModel):
+    answer: str
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    thread_id: str
+    interrupt: dict[str, Any] | None = None
+    refs: list[str] = Field(default_factory=list)
+
+
+class DecisionRefused(Exception):
+    """A decision the policy does not accept; the request stays as it was."""
+
+
+class AgentService:
+    def __init__(self, runtime: Runtime, *, model: BaseChatModel | None = None):
+        self.runtime = runtime
+        self._model = model
+        self.gate = Gate.for_runtime(runtime)
+        self._graph = None
+        self._agraph = None
+        self._aconn = None
+        self.db_path = runtime.data_dir / "checkpoints.sqlite"
+
+    # --- graphs --------------------------------------------------------------------------------
+    @property
+    def model(self) -> BaseChatModel:
+        if self._model is None:
+            from agent.model import create_model
+
+            self._model = create_model(self.runtime)
+        return self._model
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            from langgraph.checkpoint.sqlite import SqliteSaver
+
+            conn = sqlite3.connect(self.db_path, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            self._graph = build_graph(self.runtime, self.model, checkpointer=SqliteSaver(conn), gate=self.gate)
+        return self._graph
+
+    async def agraph(self):
+        if self._agraph is None:
+            import aiosqlite
+            from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+            self._aconn = await aiosqlite.connect(self.db_path, timeout=30)
+            await self._aconn.execute("PRAGMA journal_mode=WAL")
+            saver = AsyncSqliteSaver(self._aconn)
+            self._agraph = build_graph(self.runtime, self.model, checkpointer=saver, gate=self.gate)
+        return self._agraph
+
+    async def aclose(self) -> None:
+        if self._aconn is not None:
+            await self._aconn.close()
+            self._aconn = None
+            self._agraph = None
+
+    # --- identity ------------------------------------------------------------------------------
+    def principal(self, ref: str | None = None, *, email: str | None = None, via: str = "cli") -> Principal:
+        """A principal resolved against the catalog; people the catalog does not know are read-only."""
+        catalog = self.runtime.catalog
+        entity = None
+        if email:
+            entity = catalog.user_by_email(email)
+        elif ref:
+            entity = catalog.get(ref, default_kind="user")
+        if entity is None:
+            fallback = ref if ref and ":" in ref else (f"user:default/{ref}" if ref else None)
+            if fallback is None:
+                return Principal.anonymous(via=via)
+            return Principal(ref=fallback, email=email, read_only=True, via=via)
+        profile = (entity.spec or {}).get("profile") or {}
+        return Principal(
+            ref=entity.ref,
+            display_name=profile.get("displayName") or entity.metadata.title,
+            email=profile.get("email"),
+            groups=catalog.groups_of(entity.ref),
+            via=via,
+        )
+
+    # --- turns ---------------------------------------------------------------------------------
+    @staticmethod
+    def _config(thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
+
+    @staticmethod
+    def _input(text: str, principal: Principal) -> dict[str, Any]:
+        return {"messages": [HumanMessage(content=text)], "principal": principal.model_dump()}
+
+    def ask(self, text: str, principal: Principal, thread_id: str | None = None) -> TurnResult:
+        thread_id = thread_id or new_thread_id()
+        before = self._message_count(thread_id)
+        self.graph.invoke(self._input(text, principal), self._config(thread_id))
+        return self._result(thread_id, before)
+
+    def stream(self, text: str, principal: Principal, thread_id: str | None = None) -> Iterator[tuple[str, Any]]:
+        """(mode, payload) pairs: ``messages`` token chunks, ``custom`` tool events, ``updates``."""
+        thread_id = thread_id or new_thread_id()
+        yield from self.graph.stream(
+            self._input(text, principal), self._config(thread_id), stream_mode=["messages", "custom", "updates"]
+        )
+
+    async def astream(
+        self, payload: dict[str, Any] | Command, thread_id: str, stream_mode: list[str] | None = None
+    ) -> AsyncIterator[tuple[str, Any]]:
+        graph = await self.agraph()
+        async for item in graph.astream(
+            payload, self._config(thread_id), stream_mode=stream_mode or ["messages", "custom", "updates"]
+        ):
+            yield item
+
+    async def aask(self, text: str, principal: Principal, thread_id: str | None = None) -> TurnResult:
+        thread_id = thread_id or new_thread_id()
+        graph = await self.agraph()
+        before = len((await graph.aget_state(self._config(thread_id))).values.get("messages", []))
+        await graph.ainvoke(self._input(text, principal), self._config(thread_id))
+        return await self._aresult(thread_id, before)
+
+    # --- approvals -----------------------------------------------------------------------------
+    def check_decision(self, decision: ApprovalDecision, approver: Principal) -> ApprovalRequest:
+        """Raise :class:`DecisionRefused` unless ``decision`` may resume its graph now."""
+        found = self.gate.store.get(decision.request_id)
+        if found is None:
+            raise DecisionRefused(f"no approval request {decision.request_id}")
+        request, status = found
+        if status != "pending":
+            raise DecisionRefused(f"approval request {request.id} was already decided ({status})")
+        if decision.approver != approver.ref:
+            raise DecisionRefused("the decision's approver is not the authenticated user")
+        if request.expired:
+            return request  # the graph records the expiry and tells the requester
+        if decision.decision == "edit":
+            verdict = self.gate.policy.may_approve(approver, request)
+        else:
+            verdict = self.gate.policy.check(request, decision, approver)
+        if not verdict.ok:
+            self.gate.audit.append(
+                "approval.refused",
+                request_id=request.id,
+                approver=approver.ref,
+                decision=decision.decision,
+                reason=verdict.reason,
+                kept_pending=True,
+            )
+            raise DecisionRefused(verdict.reason)
+        if not self.gate.store.claim(request.id, "deciding", decision):
+            raise DecisionRefused(f"approval request {request.id} is already being decided")
+        return request
+
+    def decide(self, decision: ApprovalDecision, approver: Principal) -> TurnResult:
+        request = self.check_decision(decision, approver)
+        before = self._message_count(request.thread_id)
+        self.graph.invoke(Command(resume=_resume(decision, approver)), self._config(request.thread_id))
+        return self._result(request.thread_id, before)
+
+    async def adecide(self, decision: ApprovalDecision, approver: Principal) -> TurnResult:
+        request = self.check_decision(decision, approver)
+        graph = await self.agraph()
+        config = self._config(request.thread_id)
+        before = len((await graph.aget_state(config)).values.get("messages", []))
+        await graph.ainvoke(Command(resume=_resume(decision, approver)), config)
+        return await self._aresult(request.thread_id, before)
+
+    def pending_for(self, approver: Principal) -> list[ApprovalRequest]:
+        """Pending requests this person may decide (the web's /approvals page)."""
+        return [r for r in self.gate.store.pending() if not r.expired and self.gate.policy.may_approve(approver, r).ok]
+
+    # --- results -------------------------------------------------------------------------------
+    def _message_count(self, thread_id: str) -> int:
+        return len(self.graph.get_state(self._config(thread_id)).values.get("messages", []))
+
+    def _result(self, thread_id: str, before: int) -> TurnResult:
+        return _turn_result(self.graph.get_state(self._config(thread_id)), thread_id, before)
+
+    async def _aresult(self, thread_id: str, before: int) -> TurnResult:
+        graph = await self.agraph()
+        return _turn_result(await graph.aget_state(self._config(thread_id)), thread_id, before)
+
+
+def _resume(decision: ApprovalDecision, approver: Principal) -> dict[str, Any]:
+    return {"decision": decision.model_dump(mode="json"), "approver": approver.model_dump(mode="json")}
+
+
+def pending_interrupt(snapshot) -> dict[str, Any] | None:
+    for interrupt in getattr(snapshot, "interrupts", ()) or ():
+        return interrupt.value
+    return None
+
+
+def _turn_result(snapshot, thread_id: str, before: int) -> TurnResult:
+    messages = snapshot.values.get("messages", [])
+    new = messages[before:]
+    interrupt = pending_interrupt(snapshot)
+    answer = ""
+    refs: list[str] = []
+    if interrupt is None:
+        for message in reversed(new):
+            if isinstance(message, AIMessage) and not message.tool_calls:
+                answer = message.content if isinstance(message.content, str) else str(message.content)
+                refs = (message.additional_kwargs.get("planner") or {}).get("focus", [])
+                break
+    else:
+        request = interrupt.get("request", {})
+        answer = (
+            f"Approval needed: {request.get('action')} on {request.get('target')} "
+            f"(request {request.get('id')}). Allowed approvers: {', '.join(request.get('approvers', []))}."
+        )
+    return TurnResult(
+        answer=redact_text(answer), tool_calls=tool_calls_of(new), thread_id=thread_id, interrupt=interrupt, refs=refs
+    )
+
+
+def new_thread_id() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,80 @@
+"""The interactive terminal chat: streamed answers, tool activity and approval prompts."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.prompt import Prompt
+
+from agent.approvals import ApprovalDecision
+from agent.identity import Principal
+from agent.service import AgentService, DecisionRefused, new_thread_id
+
+
+def run_chat(service: AgentService, principal: Principal, console: Console | None = None) -> None:
+    console = console or Console()
+    thread_id = new_thread_id()
+    console.print(f"[dim]portal-agent — you are {principal.ref}; 'exit' to leave, 'new' for a new chat[/]")
+    while True:
+        try:
+            text = Prompt.ask("[bold cyan]you[/]", console=console).strip()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if text in ("exit", "quit"):
+            return
+        if text == "new":
+            thread_id = new_thread_id()
+            continue
+        if not text:
+            continue
+        _stream_turn(service, principal, text, thread_id, console)
+        _handle_pending(service, principal, thread_id, console)
+
+
+def _stream_turn(service: AgentService, principal: Principal, text: str, thread_id: str, console: Console) -> None:
+    streamed = False
+    for mode, payload in service.stream(text, principal, thread_id):
+        if mode == "custom" and payload.get("type") == "tool_start":
+            console.print(f"[dim]→ {payload['name']} {payload['args']}[/]")
+        elif mode == "messages":
+            chunk, meta = payload
+            if meta.get("langgraph_node") == "agent" and chunk.content:
+                console.print(chunk.content, end="", markup=False, highlight=False)
+                streamed = True
+    if streamed:
+        console.print()
+
+
+def _handle_pending(service: AgentService, principal: Principal, thread_id: str, console: Console) -> None:
+    from agent.service import pending_interrupt
+
+    while True:
+        interrupt = pending_interrupt(service.graph.get_state(service._config(thread_id)))
+        if interrupt is None:
+            return
+        request = interrupt["request"]
+        console.print(f"\n[bold yellow]Approval needed[/]: {request['action']} on {request['target']}")
+        console.print(Markdown(f"**Preview:** {request['preview']['summary']}"))
+        if request["preview"].get("details"):
+            console.print(request["preview"]["details"], markup=False)
+        console.print(
+            f"risk: {request['risk']} · approvers: {', '.join(request['approvers'])} · expires {request['expires_at']}"
+        )
+        answer = Prompt.ask(
+            "approve as you, reject, or leave pending",
+            choices=["approve", "reject", "later"],
+            default="later",
+            console=console,
+        )
+        if answer == "later":
+            console.print(f"[dim]pending as {request['id']}: portal-agent approve {request['id']} --user …[/]")
+            return
+        decision = ApprovalDecision(
+            request_id=request["id"], decision=answer, approver=principal.ref, args_hash=request["args_hash"]
+        )
+        try:
+            result = service.decide(decision, principal)
+        except DecisionRefused as exc:
+            console.print(f"[red]refused:[/] {exc}")
+            return
+        console.print(Markdown(result.answer))

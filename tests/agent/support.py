@@ -1,0 +1,101 @@
+"""Test-only pieces for the agent graph: a scripted chat model and a mutating test tool family.
+
+The mutating tool appends to a file in the data dir, so that "executed exactly once" can be
+checked across processes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import BaseModel, Field
+
+from agent.config import Settings
+from agent.runtime import Runtime
+from agent.tooling import PortalTool, Preview, ToolContext, ToolResult
+from tools.registry import ToolFamily
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class WidgetArgs(BaseModel):
+    name: str = Field(description="Component name")
+    replicas: int = Field(1, ge=0, le=50)
+
+
+def executions(runtime: Runtime) -> list[dict[str, Any]]:
+    path = runtime.data_dir / "executions.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+def _restart(args: WidgetArgs, ctx: ToolContext) -> ToolResult:
+    with open(ctx.runtime.data_dir / "executions.jsonl", "a") as fh:
+        fh.write(json.dumps({"name": args.name, "replicas": args.replicas, "by": ctx.principal.ref}) + "\n")
+    return ToolResult(data={"restarted": args.name, "replicas": args.replicas}, refs=[f"component:default/{args.name}"])
+
+
+def _status(args: WidgetArgs, ctx: ToolContext) -> ToolResult:
+    return ToolResult(data={"name": args.name, "healthy": True, "token": "xoxb-1234567890-abcdefghij"})
+
+
+def widget_family() -> ToolFamily:
+    restart = PortalTool(
+        name="restart_widget",
+        description="Restart a widget service (test-only mutating tool).",
+        args_schema=WidgetArgs,
+        func=_restart,
+        family="testops",
+        mutating=True,
+        action="restart",
+        target=lambda a, ctx: f"component:default/{a.name}",
+        preview=lambda a, ctx: Preview(summary=f"would restart {a.name} with {a.replicas} replicas"),
+        risk="medium",
+    )
+    status = PortalTool(
+        name="widget_status",
+        description="Status of a widget service.",
+        args_schema=WidgetArgs,
+        func=_status,
+        family="testops",
+    )
+    return ToolFamily(name="testops", tools=lambda rt: [restart, status], intents=lambda rt: [])
+
+
+def make_runtime(data_dir: Path, **settings: Any) -> Runtime:
+    base = {"data_dir": data_dir, "catalog": [str(DATA / "catalog.yaml")], "admin_groups": ["team-admins"]}
+    return Runtime(Settings(**{**base, **settings}), extra_families=[widget_family()], builtin_families=False)
+
+
+class ScriptedModel(BaseChatModel):
+    """Returns the scripted AI messages in order; records what it was sent."""
+
+    script: list[AIMessage]
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools, **kwargs):
+        return self
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        self.seen.append(list(messages))
+        if not self.script:
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content="(script exhausted)"))])
+        return ChatResult(generations=[ChatGeneration(message=self.script.pop(0))])
+
+
+def call(name: str, args: dict[str, Any], call_id: str = "c1") -> AIMessage:
+    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": call_id, "type": "tool_call"}])
+
+
+def restart_then_answer() -> list[AIMessage]:
+    return [call("restart_widget", {"name": "widget-api", "replicas": 2}), AIMessage(content="done")]
