@@ -191,6 +191,16 @@ class AgentService:
         await graph.ainvoke(Command(resume=_resume(decision, approver)), config)
         return await self._aresult(request.thread_id, before)
 
+    def recover(self, thread_id: str) -> TurnResult | None:
+        """Finish a run that a crash cut short (not one waiting for approval); None if none is."""
+        config = self._config(thread_id)
+        snapshot = self.graph.get_state(config)
+        if not snapshot.next or pending_interrupt(snapshot) is not None:
+            return None
+        before = len(snapshot.values.get("messages", []))
+        self.graph.invoke(None, config)
+        return self._result(thread_id, before)
+
     def pending_for(self, approver: Principal) -> list[ApprovalRequest]:
         """Pending requests this person may decide (the web's /approvals page)."""
         return [r for r in self.gate.store.pending() if not r.expired and self.gate.policy.may_approve(approver, r).ok]

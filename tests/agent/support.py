@@ -7,6 +7,8 @@ checked across processes.
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,8 @@ def executions(runtime: Runtime) -> list[dict[str, Any]]:
 def _restart(args: WidgetArgs, ctx: ToolContext) -> ToolResult:
     with open(ctx.runtime.data_dir / "executions.jsonl", "a") as fh:
         fh.write(json.dumps({"name": args.name, "replicas": args.replicas, "by": ctx.principal.ref}) + "\n")
+    if os.environ.get("WIDGET_RESTART_HANGS"):  # lets a test kill the process mid-execution
+        time.sleep(600)
     return ToolResult(data={"restarted": args.name, "replicas": args.replicas}, refs=[f"component:default/{args.name}"])
 
 
@@ -45,7 +49,7 @@ def _status(args: WidgetArgs, ctx: ToolContext) -> ToolResult:
     return ToolResult(data={"name": args.name, "healthy": True, "token": "xoxb-1234567890-abcdefghij"})
 
 
-def widget_family() -> ToolFamily:
+def widget_family(with_intents: bool = False) -> ToolFamily:
     restart = PortalTool(
         name="restart_widget",
         description="Restart a widget service (test-only mutating tool).",
@@ -65,12 +69,18 @@ def widget_family() -> ToolFamily:
         func=_status,
         family="testops",
     )
-    return ToolFamily(name="testops", tools=lambda rt: [restart, status], intents=lambda rt: [])
+    return ToolFamily(
+        name="testops",
+        tools=lambda rt: [restart, status],
+        intents=lambda rt: widget_intents() if with_intents else [],
+    )
 
 
-def make_runtime(data_dir: Path, **settings: Any) -> Runtime:
+def make_runtime(data_dir: Path, with_intents: bool = False, **settings: Any) -> Runtime:
     base = {"data_dir": data_dir, "catalog": [str(DATA / "catalog.yaml")], "admin_groups": ["team-admins"]}
-    return Runtime(Settings(**{**base, **settings}), extra_families=[widget_family()], builtin_families=False)
+    return Runtime(
+        Settings(**{**base, **settings}), extra_families=[widget_family(with_intents)], builtin_families=False
+    )
 
 
 class ScriptedModel(BaseChatModel):
@@ -99,3 +109,71 @@ def call(name: str, args: dict[str, Any], call_id: str = "c1") -> AIMessage:
 
 def restart_then_answer() -> list[AIMessage]:
     return [call("restart_widget", {"name": "widget-api", "replicas": 2}), AIMessage(content="done")]
+
+
+# --- test-only planner intents over the widget tools ---------------------------------------------
+
+
+def _component_slot(state):
+    mentions = state.runtime.catalog.find_mentions(state.utterance, kinds=["component"])
+    if mentions:
+        return {"ref": mentions[0].ref}
+    if state.focus:
+        return {"ref": state.focus[0]}
+    return None
+
+
+def _status_plan(state):
+    from agent.planner.intents import Answer, CallTools, ToolCallSpec
+
+    name = state.slots["ref"].split("/")[-1]
+    result = state.result_of("widget_status")
+    if result is None:
+        return CallTools(calls=[ToolCallSpec(name="widget_status", args={"name": name})])
+    health = "healthy" if result.data["healthy"] else "unhealthy"
+    return Answer(text=f"{name} ({state.slots['ref']}) is {health}.", refs=[state.slots["ref"]])
+
+
+def _restart_plan(state):
+    from agent.planner.intents import Answer, CallTools, ToolCallSpec
+
+    name = state.slots["ref"].split("/")[-1]
+    result = state.result_of("restart_widget")
+    if result is None:
+        return CallTools(calls=[ToolCallSpec(name="restart_widget", args={"name": name})])
+    if not result.ok:
+        return Answer(text=f"I did not restart {name}: {result.error}", refs=[state.slots["ref"]])
+    return Answer(text=f"Restarted {name}.", refs=[state.slots["ref"]])
+
+
+def widget_intents():
+    from agent.planner.intents import Intent
+
+    status = Intent(
+        name="widget.status",
+        family="testops",
+        summary="whether a widget service is healthy",
+        examples=[
+            "is widget-api healthy",
+            "status of widget-api",
+            "how is widget-lab doing",
+            "is widget-api up?",
+            "check the health of widget-lab",
+            "widget-api health",
+        ],
+        patterns=[r"\b(healthy|health|status|up)\b"],
+        extract=_component_slot,
+        plan=_status_plan,
+        requires=("widget_status",),
+    )
+    restart = Intent(
+        name="widget.restart",
+        family="testops",
+        summary="restart a widget service (with approval)",
+        examples=["restart widget-api", "please restart widget-lab", "bounce widget-api", "reboot the widget-lab"],
+        patterns=[r"\b(restart|bounce|reboot)\b"],
+        extract=_component_slot,
+        plan=_restart_plan,
+        requires=("restart_widget",),
+    )
+    return [status, restart]

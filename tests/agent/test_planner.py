@@ -1,0 +1,88 @@
+"""The offline planner drives the real graph: routing, multi-step plans, follow-ups, honesty."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from agent.approvals import ApprovalDecision
+from agent.planner.model import OfflinePlanner
+from agent.service import AgentService
+from tests.agent.support import executions, make_runtime
+
+
+@pytest.fixture
+def service(tmp_path):
+    return AgentService(make_runtime(tmp_path, with_intents=True))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["is widget-api healthy?", "widget-api: up or not", "hows widget-api doing", "tell me the status of widget-api"],
+)
+def test_routes_phrasings_and_answers_from_the_tool_result(service, question):
+    result = service.ask(question, service.principal("wendy.owner"))
+    assert [c["name"] for c in result.tool_calls] == ["widget_status"]
+    assert result.tool_calls[0]["args"] == {"name": "widget-api"}
+    assert result.answer == "widget-api (component:default/widget-api) is healthy."
+    assert result.refs == ["component:default/widget-api"]
+
+
+def test_follow_up_uses_the_previous_turns_entity(service):
+    principal = service.principal("wendy.owner")
+    first = service.ask("is widget-lab healthy?", principal)
+    follow = service.ask("and restart it please", principal, thread_id=first.thread_id)
+    assert follow.interrupt is not None
+    assert follow.interrupt["request"]["target"] == "component:default/widget-lab"
+
+
+def test_mutation_planned_offline_waits_for_approval_then_reports(service):
+    principal = service.principal("wendy.owner")
+    pending = service.ask("restart widget-api", principal)
+    request = pending.interrupt["request"]
+    approver = service.principal("olga.oncall")
+    done = service.decide(
+        ApprovalDecision(
+            request_id=request["id"], decision="approve", approver=approver.ref, args_hash=request["args_hash"]
+        ),
+        approver,
+    )
+    assert done.answer == "Restarted widget-api."
+    assert len(executions(service.runtime)) == 1
+
+
+def test_rejected_mutation_is_reported_honestly(service):
+    pending = service.ask("restart widget-api", service.principal("wendy.owner"))
+    request = pending.interrupt["request"]
+    approver = service.principal("olga.oncall")
+    done = service.decide(
+        ApprovalDecision(request_id=request["id"], decision="reject", approver=approver.ref, comment="freeze"),
+        approver,
+    )
+    assert done.answer.startswith("I did not restart widget-api") and "freeze" in done.answer
+    assert executions(service.runtime) == []
+
+
+@pytest.mark.parametrize("question", ["write me a poem about kafka", "what is the meaning of life?"])
+def test_unanswerable_asks_get_an_honest_offline_reply(service, question):
+    result = service.ask(question, service.principal("wendy.owner"))
+    assert result.tool_calls == []
+    assert "needs a configured LLM" in result.answer
+    assert "whether a widget service is healthy" in result.answer  # says what it can do
+    assert "PORTAL_AGENT_MODEL" in result.answer
+
+
+def test_planner_streams_the_answer_in_pieces(tmp_path):
+    runtime = make_runtime(tmp_path, with_intents=True)
+    planner = OfflinePlanner(runtime=runtime)
+    messages = [SystemMessage(content="sys"), HumanMessage(content="write me a poem")]
+    chunks = list(planner.stream(messages))
+    assert len(chunks) > 3
+    assert "".join(c.content for c in chunks) == planner.invoke(messages).content
+
+
+def test_planner_binds_tools_like_a_chat_model(tmp_path):
+    runtime = make_runtime(tmp_path, with_intents=True)
+    bound = OfflinePlanner(runtime=runtime).bind_tools([t.model_schema() for t in runtime.tools.values()])
+    message = bound.invoke([HumanMessage(content="is widget-api healthy")])
+    assert message.tool_calls[0]["name"] == "widget_status"
