@@ -1,10 +1,10 @@
-# The two commands of the README: `make run` and `make test`. Each creates .venv and installs
-# what it needs, so a fresh clone needs nothing else.
+# The two commands of the README: `make run` and `make test`. Each creates .venv and installs what it
+# needs, so a fresh clone needs nothing else. torch is pinned in pyproject to the CPU build.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install install-dev clean eval bench
+.PHONY: run test lint format install install-dev browser clean eval bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +21,27 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The web widget's tests drive Debian's Chromium (never a downloaded browser build). Installed when
+# missing and we may use apt (root); otherwise those tests skip with a reason.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 run: install
 	$(BIN)/portal-agent serve --host 127.0.0.1 --port 8000
 
-test: install-dev
+test: install-dev browser
 	$(BIN)/python -m pytest -q
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 eval: install
 	$(BIN)/portal-agent eval

@@ -35,6 +35,9 @@ from agent.tooling import PortalTool, ToolContext, ToolResult
 
 log = logging.getLogger(__name__)
 
+# The demo organisation's SRE team approves anything, unless admin groups are configured.
+DEMO_ADMIN_GROUPS = ["team-platform"]
+
 
 class Gate:
     """Everything the approval gate needs, built once per process."""
@@ -55,9 +58,10 @@ class Gate:
         except Exception:  # no catalog configured: only admin groups may approve
             log.exception("catalog unavailable for the approval policy")
             catalog = None
+        admin_groups = settings.admin_groups or (DEMO_ADMIN_GROUPS if settings.uses_demo else [])
         policy = ApprovalPolicy(
             catalog,
-            admin_groups=settings.admin_groups,
+            admin_groups=admin_groups,
             four_eyes_production=settings.four_eyes_production,
             ttl=timedelta(minutes=settings.approval_ttl_minutes),
         )
