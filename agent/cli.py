@@ -199,5 +199,22 @@ def serve(
     uvicorn.run(create_app(service), host=host, port=port, log_level="info")
 
 
+@app.command()
+def slack(demo: DemoOpt = False) -> None:
+    """Run the Slack app over Socket Mode (HTTP events are served by `serve` when configured)."""
+    import asyncio
+    import contextlib
+
+    from connectors.slack import socket_configured
+    from connectors.slack.socket import run_socket_mode
+
+    service = _service(demo=demo)
+    if not socket_configured(service.runtime.settings):
+        typer.echo("Socket Mode needs PORTAL_AGENT_SLACK_BOT_TOKEN and PORTAL_AGENT_SLACK_APP_TOKEN", err=True)
+        raise typer.Exit(2)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_socket_mode(service))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

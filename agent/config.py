@@ -8,6 +8,7 @@ organisation is used; as soon as one is configured, only configured sources are 
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,19 @@ class Settings(BaseSettings):
     history_tokens: int = Field(6000, description="Cap on conversation history sent to the model")
     default_user: str = Field("user:default/guest", description="Principal for the CLI when --user is absent")
 
+    # --- cost (tools/cost) ---------------------------------------------------------------------
+    cost_entity_tags: list[str] = Field(
+        default_factory=lambda: ["service", "app.kubernetes.io/name", "app"],
+        description="Tag/label keys naming the catalog entity a charge belongs to, first match wins",
+    )
+    cost_team_tags: list[str] = Field(
+        default_factory=lambda: ["team", "owner"], description="Tag/label keys naming the owning team"
+    )
+    cost_env_tags: list[str] = Field(
+        default_factory=lambda: ["env", "environment"], description="Tag/label keys naming the environment"
+    )
+    demo_today: date | None = Field(None, description="Pin the demo's 'today' (cost data ends on it)")
+
     @field_validator(
         "catalog",
         "docs",
@@ -115,6 +129,9 @@ class Settings(BaseSettings):
         "admin_groups",
         "web_api_tokens",
         "web_allowed_origins",
+        "cost_entity_tags",
+        "cost_team_tags",
+        "cost_env_tags",
         mode="before",
     )
     @classmethod

@@ -27,10 +27,12 @@ from agent.approvals_store import ApprovalStore
 from agent.audit import AuditLog
 from agent.budget import trim_history, truncate_to_tokens
 from agent.identity import Principal
+from agent.planner.model import OfflinePlanner
 from agent.prompts import system_prompt
 from agent.redact import redact, redact_text
 from agent.runtime import Runtime
 from agent.state import AgentState
+from agent.tool_selection import tool_schemas_for
 from agent.tooling import PortalTool, ToolContext, ToolResult
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,10 @@ def _emit(event: dict[str, Any]) -> None:
 def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, gate: Gate | None = None):
     tools: dict[str, PortalTool] = runtime.tools
     gate = gate or Gate.for_runtime(runtime)
-    bound = model.bind_tools([tool.model_schema() for tool in tools.values()]) if tools else model
+    offline = isinstance(model, OfflinePlanner)
+    # The offline planner reads no schemas, so it is bound once to every tool; an LLM is offered
+    # the tools relevant to each turn (agent/tool_selection.py) to stay within the token budget.
+    bound_all = model.bind_tools([tool.model_schema() for tool in tools.values()]) if tools else model
     families = [family.name for family in runtime.families]
     settings = runtime.settings
 
@@ -102,6 +107,7 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
             additional_kwargs={"principal": principal.model_dump()},
         )
         history = trim_history([system, *state["messages"]], settings.history_tokens)
+        bound = bound_all if offline or not tools else model.bind_tools(_schemas_for_turn(state["messages"]))
         try:
             response = bound.invoke(history, config)
         except Exception as exc:
@@ -113,6 +119,17 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
             if unknown:
                 log.warning("model asked for unknown tools: %s", unknown)
         return {"messages": [response]}
+
+    def _schemas_for_turn(messages: list) -> list[dict[str, Any]]:
+        question = next((m.content for m in reversed(messages) if m.type == "human"), "")
+        used = [
+            tools[c["name"]].family
+            for m in messages
+            if isinstance(m, AIMessage)
+            for c in m.tool_calls
+            if c["name"] in tools
+        ]
+        return tool_schemas_for(runtime, str(question), used_families=list(dict.fromkeys(reversed(used))))
 
     # --- approval gate -------------------------------------------------------------------------
     def approval_node(state: AgentState, config) -> dict[str, Any]:

@@ -61,13 +61,14 @@ def describe_model_error(exc: Exception, settings: Settings) -> str:
     """A short message for the user when the model call failed (after the client's retries)."""
     where = settings.model_base_url or "the OpenAI API"
     kind = type(exc).__name__
-    if kind in ("APIConnectionError", "ConnectError", "APITimeoutError", "ReadTimeout", "TimeoutException"):
+    lineage = {cls.__name__ for cls in type(exc).__mro__}  # client wrappers subclass the openai errors
+    if lineage & {"APIConnectionError", "APITimeoutError", "ConnectError", "TimeoutException"}:
         return (
             f"The language model ({settings.model}) at {where} could not be reached ({kind}). "
             "Check PORTAL_AGENT_MODEL_BASE_URL and that the server is up, or set PORTAL_AGENT_MODEL=offline."
         )
-    if kind in ("AuthenticationError", "PermissionDeniedError"):
+    if lineage & {"AuthenticationError", "PermissionDeniedError"}:
         return f"The language model at {where} refused the credentials ({kind}). Check the API key."
-    if kind == "RateLimitError":
+    if "RateLimitError" in lineage:
         return f"The language model at {where} is rate-limiting requests; try again in a moment."
     return f"The language model call failed: {kind}: {exc}"

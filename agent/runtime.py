@@ -16,6 +16,7 @@ from agent.config import Settings
 
 if TYPE_CHECKING:
     from agent.planner.intents import Intent
+    from agent.planner.router import Router
     from agent.tooling import PortalTool
     from tools.catalog.store import CatalogStore
 
@@ -80,6 +81,13 @@ class Runtime:
                     raise ValueError(f"two tools are named {tool.name!r}")
                 out[tool.name] = tool
         return out
+
+    @cached_property
+    def router(self) -> Router:
+        """Routes utterances to intents; the offline planner and LLM tool selection share it."""
+        from agent.planner.router import Router
+
+        return Router(self.intents, self)
 
     @cached_property
     def intents(self) -> list[Intent]:

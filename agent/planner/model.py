@@ -24,7 +24,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict, PrivateAttr
+from pydantic import ConfigDict
 
 from agent.identity import Principal
 from agent.planner.intents import Answer, CallTools, Intent, PlanState, StepResult
@@ -37,7 +37,6 @@ class OfflinePlanner(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     runtime: Any  # agent.runtime.Runtime (Any: pydantic cannot validate it)
-    _router: Router | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -45,9 +44,7 @@ class OfflinePlanner(BaseChatModel):
 
     @property
     def router(self) -> Router:
-        if self._router is None:
-            self._router = Router(self.runtime.intents, self.runtime)
-        return self._router
+        return self.runtime.router
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any):
         names = [t["function"]["name"] if isinstance(t, dict) else getattr(t, "name", str(t)) for t in tools]
