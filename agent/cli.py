@@ -186,6 +186,21 @@ def audit_verify(
 
 
 @app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the docs index and embed everything again")] = False,
+    demo: DemoOpt = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Index the docs (TechDocs, mkdocs sites, Markdown folders) into Chroma; incremental by content hash."""
+    from agent.config import load_settings
+    from agent.runtime import Runtime
+    from tools.docs.cli import run_index
+
+    runtime = Runtime(load_settings(demo=True if demo else None))
+    raise typer.Exit(run_index(runtime, rebuild=rebuild, json_output=json_output))
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,

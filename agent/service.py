@@ -245,6 +245,11 @@ def _turn_result(snapshot, thread_id: str, before: int) -> TurnResult:
             f"Approval needed: {request.get('action')} on {request.get('target')} "
             f"(request {request.get('id')}). Allowed approvers: {', '.join(request.get('approvers', []))}."
         )
+        progress = next(
+            (m.content for m in reversed(new) if isinstance(m, AIMessage) and m.tool_calls and m.content), ""
+        )
+        if isinstance(progress, str) and progress:
+            answer = f"{progress}\n\n{answer}"
     return TurnResult(
         answer=redact_text(answer), tool_calls=tool_calls_of(new), thread_id=thread_id, interrupt=interrupt, refs=refs
     )

@@ -29,6 +29,8 @@ class CallTools(BaseModel):
     """Run these tools (in parallel), then call ``plan`` again with their results."""
 
     calls: list[ToolCallSpec]
+    # Progress so far, shown with the calls (e.g. a runbook's report while a step awaits approval).
+    note: str | None = None
 
 
 class Answer(BaseModel):

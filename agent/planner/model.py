@@ -102,7 +102,7 @@ class OfflinePlanner(BaseChatModel):
                 {"name": c.name, "args": c.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
                 for c in step.calls
             ]
-            return AIMessage(content="", tool_calls=calls, additional_kwargs={"planner": info})
+            return AIMessage(content=step.note or "", tool_calls=calls, additional_kwargs={"planner": info})
         focus = step.refs or state.focus
         return AIMessage(content=step.text, additional_kwargs={"planner": {**info, "focus": focus, "final": True}})
 
@@ -149,7 +149,7 @@ class OfflinePlanner(BaseChatModel):
         message = self.plan_message(messages, kwargs.get("tool_names"))
         if message.tool_calls:
             chunk = AIMessageChunk(
-                content="",
+                content=_text(message.content),
                 additional_kwargs=message.additional_kwargs,
                 tool_call_chunks=[
                     {

@@ -114,3 +114,17 @@ def test_offline_mode_is_honest(tmp_path, question):
     out = run_cli(tmp_path, "ask", question, "--json", "--catalog", str(TEST_CATALOG))
     result = json.loads(out.stdout)
     assert result["tool_calls"] == [] and "LLM" in result["answer"]
+
+
+def test_interactive_chat_streams_answers_and_remembers_the_thread(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_AGENT_")}
+    out = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "chat", "--catalog", str(TEST_CATALOG), "--user", "wendy.owner"],
+        input="who owns widget-api?\nand who is on call for it?\nexit\n",
+        cwd=tmp_path, capture_output=True, text=True, timeout=180,
+        env={**clean, "PORTAL_AGENT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert "→ catalog_owner" in out.stdout  # tool activity is shown
+    assert "team-widgets" in out.stdout
+    assert "olga.oncall" in out.stdout  # the follow-up resolved "it" from the first turn

@@ -1,0 +1,1 @@
+"""Connectors: who is asking (Slack, the web), translated into agent turns."""

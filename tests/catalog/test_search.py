@@ -1,0 +1,64 @@
+"""CatalogStore.search: exact filters plus fuzzy ranking over names, titles, descriptions and tags."""
+
+from __future__ import annotations
+
+
+def _refs(hits):
+    return [e.ref for e, _ in hits]
+
+
+def test_filters_only_list_matching_entities(basic_store):
+    assert _refs(basic_store.search(kind="component", lifecycle="production", owner="team-checkout")) == [
+        "component:default/checkout",
+        "component:default/orders",
+    ]
+    assert _refs(basic_store.search(kind="resource", type="database", owner="group:default/team-payments")) == [
+        "resource:default/payments-db"
+    ]
+    assert _refs(basic_store.search(tag="python")) == ["component:default/checkout", "component:default/orders"]
+    assert _refs(basic_store.search(kind="api", system="commerce")) == [
+        "api:default/checkout-api",
+        "api:default/payments-api",
+    ]
+    assert basic_store.search(kind="component", owner="nobody") == []
+
+
+def test_owner_filter_accepts_user_owners(basic_store):
+    assert _refs(basic_store.search(owner="user:pat.kim")) == ["component:default/search-ranker"]
+
+
+def test_query_exact_name_ranks_first_with_full_score(basic_store):
+    hits = basic_store.search("orders-db")
+    assert hits[0][0].ref == "resource:default/orders-db" and hits[0][1] == 100.0
+    assert basic_store.search("Orders DB")[0][0].ref == "resource:default/orders-db"
+
+
+def test_query_with_typo_and_prefix(basic_store):
+    assert basic_store.search("chekout")[0][0].ref == "component:default/checkout"
+    assert basic_store.search("storef")[0][0].ref == "component:default/storefront"
+
+
+def test_query_matches_descriptions_and_titles(basic_store):
+    assert basic_store.search("refunds")[0][0].ref in ("component:default/payments", "api:default/payments-api")
+    assert basic_store.search("web shop")[0][0].ref == "component:default/storefront"
+    assert basic_store.search("Commerce Platform")[0][0].ref == "system:default/commerce"
+
+
+def test_query_combined_with_filters_and_limit(basic_store):
+    hits = basic_store.search("payments", kind="resource")
+    assert _refs(hits) == ["resource:default/payments-db"]
+    assert len(basic_store.search("default", limit=2)) <= 2
+    assert basic_store.search("zzzzqqq") == []
+
+
+def test_suggest_for_did_you_mean(basic_store):
+    assert basic_store.suggest("checkot")[0] == "component:default/checkout"
+    assert basic_store.suggest("component:default/paymnts")[0] == "component:default/payments"
+
+
+def test_domain_filter_means_any_system_of_the_domain(basic_store):
+    assert _refs(basic_store.search(kind="resource", system="domain:retail")) == [
+        "resource:default/orders-db",
+        "resource:default/payments-db",
+    ]
+    assert _refs(basic_store.search("orders", kind="component", system="retail"))[0] == "component:default/orders"

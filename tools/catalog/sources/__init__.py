@@ -1,0 +1,80 @@
+"""Build the catalog from the configured sources: files, Backstage URLs, GitHub discovery, demo.
+
+A source that fails (an unreachable Backstage, a missing folder) becomes a :class:`LoadError` in
+``store.errors`` and a log warning; the other sources still load.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tools.catalog.loader import LoadError, LoadResult
+
+if TYPE_CHECKING:
+    from agent.config import Settings
+    from agent.runtime import Runtime
+    from tools.catalog.store import CatalogStore
+
+log = logging.getLogger(__name__)
+
+
+def _secret(value: Any) -> str | None:
+    if value is None:
+        return None
+    getter = getattr(value, "get_secret_value", None)
+    secret = getter() if getter else str(value)
+    return secret or None
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def load_catalog_from(sources: list[str], settings: Settings | None = None, github: bool = False) -> CatalogStore:
+    """A store from explicit sources (the CLI's ``--catalog``): dirs, YAML files, Backstage URLs."""
+    from tools.catalog.store import CatalogStore
+
+    total = LoadResult()
+    files = [s for s in sources if s and not _is_url(s)]
+    if files:
+        from tools.catalog.sources.files import load_files
+
+        total.extend(load_files(files))
+    for url in (s for s in sources if _is_url(s)):
+        from tools.catalog.sources.backstage_api import BackstageError, fetch_entities
+
+        try:
+            total.extend(fetch_entities(url, _secret(getattr(settings, "backstage_token", None))))
+        except BackstageError as exc:
+            log.warning("catalog source failed: %s", exc)
+            total.errors.append(LoadError(path=url, reason=str(exc)))
+    if github and settings is not None and settings.github_discovery:
+        from tools.catalog.sources.github import discover
+
+        try:
+            total.extend(discover(settings.github_discovery, settings.github_url, _secret(settings.github_token)))
+        except Exception as exc:  # transport errors of PyGithub are not all GithubException
+            log.warning("GitHub discovery failed: %s", type(exc).__name__)
+            total.errors.append(
+                LoadError(path="github", reason=f"GitHub discovery failed: {type(exc).__name__}: {exc}")
+            )
+    for error in total.errors:
+        if error.severity == "error":
+            log.warning("catalog: %s", error)
+    return CatalogStore(total.entities, total.errors, skipped=total.skipped, sources=list(sources))
+
+
+def catalog_sources(runtime: Runtime) -> list[str]:
+    settings = runtime.settings
+    sources = list(settings.catalog)
+    if settings.uses_demo:
+        demo = Path(runtime.demo_dir) / "catalog"
+        sources = [str(demo), *sources]
+    return sources
+
+
+def load_catalog(runtime: Runtime) -> CatalogStore:
+    """The runtime's catalog: configured sources plus GitHub discovery, or the demo organisation."""
+    return load_catalog_from(catalog_sources(runtime), runtime.settings, github=True)

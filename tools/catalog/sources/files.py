@@ -1,0 +1,12 @@
+"""Catalog entities from local directories and YAML files (Location targets followed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from tools.catalog.loader import LoadResult, load_paths
+
+
+def load_files(paths: Iterable[str | Path]) -> LoadResult:
+    return load_paths(paths)

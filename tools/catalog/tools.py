@@ -1,0 +1,548 @@
+"""The catalog's read-only tools: compact answers about entities, owners, dependencies and APIs.
+
+Every tool resolves the entity it is given leniently (full ref, ``kind:name``, bare name, or a
+misspelt name found through the mention index, which it then says it did) and fails with "did
+you mean …" suggestions when nothing matches. Outputs name every entity by its full ref and put
+those refs in ``ToolResult.refs``, so answers can cite them and follow-ups can use them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.tooling import PortalTool, ToolContext, ToolResult
+from tools.catalog import relations as rel
+from tools.catalog.definitions import summarize_definition
+from tools.catalog.model import (
+    ANNOTATION_GITHUB_PROJECT_SLUG,
+    ANNOTATION_KUBERNETES_ID,
+    ANNOTATION_PAGERDUTY_SERVICE_ID,
+    ANNOTATION_SOURCE_LOCATION,
+    ANNOTATION_TECHDOCS_REF,
+    Entity,
+)
+
+if TYPE_CHECKING:
+    from tools.catalog.store import CatalogStore
+
+FAMILY = "catalog"
+MAX_LIST = 40
+SHOWN_ANNOTATIONS = (
+    ANNOTATION_TECHDOCS_REF,
+    ANNOTATION_KUBERNETES_ID,
+    ANNOTATION_PAGERDUTY_SERVICE_ID,
+    ANNOTATION_GITHUB_PROJECT_SLUG,
+    ANNOTATION_SOURCE_LOCATION,
+    "backstage.io/kubernetes-namespace",
+    "backstage.io/kubernetes-label-selector",
+    "portal-agent.io/oncall",
+)
+
+REF_FIELD = "Entity ref such as 'component:default/checkout', 'group:team-payments', or a bare name like 'checkout'"
+
+
+# --- argument schemas ---------------------------------------------------------------------------
+class RefArgs(BaseModel):
+    ref: str = Field(description=REF_FIELD)
+
+
+class SearchArgs(BaseModel):
+    query: str | None = Field(
+        None,
+        description="Free text matched fuzzily against names, titles, "
+        "descriptions and tags; omit to list by filters only",
+    )
+    kind: str | None = Field(
+        None, description="Entity kind: component, api, resource, system, domain, group, user, template"
+    )
+    type: str | None = Field(None, description="spec.type, e.g. service, website, library, openapi, database, team")
+    lifecycle: str | None = Field(None, description="spec.lifecycle: production, experimental, deprecated…")
+    owner: str | None = Field(None, description="Owner group (or user) ref or name, e.g. team-payments")
+    system: str | None = Field(None, description="System (or domain) ref or name the entity is part of")
+    tag: str | None = Field(None, description="A metadata tag, e.g. python")
+    limit: int = Field(20, ge=1, le=100, description="Maximum number of results")
+
+
+class DependencyArgs(BaseModel):
+    ref: str = Field(description=REF_FIELD)
+    direction: Literal["dependencies", "dependents"] = Field(
+        "dependencies",
+        description="'dependencies' = what the entity needs; 'dependents' = what needs it (what breaks "
+        "if it goes down)",
+    )
+    transitive: bool = Field(False, description="Follow the graph beyond direct neighbours")
+    max_depth: int = Field(6, ge=1, le=10, description="How many hops to follow when transitive")
+
+
+class OwnedByArgs(BaseModel):
+    ref: str = Field(description="Group ref/name (e.g. team-payments) or user ref/name (e.g. jane.doe)")
+    include_children: bool = Field(False, description="Also include what child groups own")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _store(ctx: ToolContext) -> CatalogStore:
+    return ctx.runtime.catalog
+
+
+def resolve(
+    store: CatalogStore, text: str, default_kind: str | None = "component", kinds: list[str] | None = None
+) -> tuple[Entity | None, str | None]:
+    """The entity ``text`` names, and a note when it was found by fuzzy matching.
+
+    An explicit ref is taken as is. A bare name is looked up with ``default_kind`` first, then as
+    any kind; when ``kinds`` is given, an entity of those kinds found through the mention index
+    ("payments team", "chekout") is preferred to a same-named entity of another kind.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    entity = store.get(text, default_kind)
+    explicit = ":" in text
+    if entity is not None and (explicit or not kinds or entity.kind_lower in kinds):
+        return entity, None
+    if explicit and entity is None:
+        return None, None
+    if entity is not None and kinds:
+        for kind in kinds:
+            other = store.get(f"{kind}:{entity.namespace}/{entity.name}")
+            if other is not None:
+                return other, None
+    mentions = store.find_mentions(text, kinds=kinds)
+    if mentions:
+        best = max(mentions, key=lambda m: (m.end - m.start, m.score))
+        if (best.end - best.start) >= 0.6 * len(text) and best.score >= 80:
+            found = store.get(best.ref)
+            if found is not None:
+                exact = found.name.lower() == text.lower()
+                return found, None if exact else f"'{text}' was resolved to {found.ref} (closest match)"
+    return entity, None
+
+
+def not_found(store: CatalogStore, text: str, tool: str, kind: str | None = None) -> ToolResult:
+    suggestions = store.suggest(text, limit=3, kind=kind) or store.suggest(text, limit=3)
+    hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else " Try catalog_search."
+    return ToolResult.failure(f"No catalog entity matches {text!r}.{hint}", data={"suggestions": suggestions}, refs=[])
+
+
+def person(store: CatalogStore, ref: str) -> dict[str, Any]:
+    entity = store.get(ref, "user")
+    if entity is None:
+        return {"ref": ref, "known": False}
+    out: dict[str, Any] = {"ref": entity.ref, "name": entity.display_name}
+    if entity.email:
+        out["email"] = entity.email
+    return out
+
+
+def _capped(items: list[Any], limit: int = MAX_LIST) -> tuple[list[Any], str | None]:
+    if len(items) <= limit:
+        return items, None
+    return items[:limit], f"showing {limit} of {len(items)}"
+
+
+def _brief(store: CatalogStore, ref: str) -> dict[str, Any]:
+    """A one-line summary of a listed entity: ref, name, type, lifecycle, short description."""
+    entity = store.get(ref)
+    if entity is None:
+        return {"ref": ref, "known": False}
+    out: dict[str, Any] = {"ref": entity.ref, "name": entity.name}
+    for key in ("type", "lifecycle"):
+        value = getattr(entity, key)
+        if value:
+            out[key] = value
+    if entity.description:
+        text = " ".join(entity.description.split())
+        out["description"] = text if len(text) <= 80 else text[:79] + "…"
+    return out
+
+
+def _source(store: CatalogStore, entity: Entity) -> str | None:
+    if entity.source_path:
+        return f"{entity.source_path}:{entity.source_line}" if entity.source_line else entity.source_path
+    return None
+
+
+# --- tools --------------------------------------------------------------------------------------
+def get_entity(args: RefArgs, ctx: ToolContext) -> ToolResult:
+    store = _store(ctx)
+    entity, note = resolve(store, args.ref)
+    if entity is None:
+        return not_found(store, args.ref, "catalog_get_entity")
+    data = entity.summary(400)
+    annotations = {k: v for k, v in entity.annotations.items() if k in SHOWN_ANNOTATIONS}
+    if annotations:
+        data["annotations"] = annotations
+    if entity.metadata.links:
+        data["links"] = [{"title": link.title, "url": link.url} for link in entity.metadata.links[:6]]
+    grouped: dict[str, list[str]] = {}
+    for relation in entity.relations:
+        grouped.setdefault(relation.type, []).append(relation.target_ref)
+    data["relations"] = {k: v[:MAX_LIST] for k, v in grouped.items()}
+    owner = store.owner_of(entity.ref)
+    if owner:
+        data["owner_ref"] = owner
+    oncall = store.oncall_of(entity.ref)
+    if oncall and entity.kind_lower != "user":
+        data["oncall"] = [person(store, r) for r in oncall]
+    if entity.display_name != entity.name and not entity.title:
+        data["display_name"] = entity.display_name
+    if entity.kind_lower == "user":
+        data["profile"] = {k: v for k, v in entity.profile.items() if k in ("displayName", "email")}
+        data["groups"] = store.groups_of(entity.ref)
+    if entity.kind_lower == "api":
+        data["definition"] = summarize_definition(entity.type, entity.spec.get("definition"))
+    refs = [entity.ref] + ([owner] if owner else [])
+    return ToolResult(data=data, refs=refs, note=note, source=_source(store, entity))
+
+
+def search(args: SearchArgs, ctx: ToolContext) -> ToolResult:
+    store = _store(ctx)
+    hits = store.search(
+        query=args.query,
+        kind=args.kind,
+        type=args.type,
+        lifecycle=args.lifecycle,
+        owner=args.owner,
+        system=args.system,
+        tag=args.tag,
+        limit=args.limit,
+    )
+    results = [{**entity.summary(), "score": score} for entity, score in hits]
+    data: dict[str, Any] = {"count": len(results), "results": results}
+    note = None
+    if not results:
+        note = "nothing matched; try fewer filters or another spelling"
+        if args.owner and store.get(args.owner, "group") is None:
+            note = f"no group or user named {args.owner!r}; " + note
+    return ToolResult(data=data, refs=[r["ref"] for r in results], note=note)
+
+
+def owner(args: RefArgs, ctx: ToolContext) -> ToolResult:
+    store = _store(ctx)
+    entity, note = resolve(store, args.ref)
+    if entity is None:
+        return not_found(store, args.ref, "catalog_owner")
+    if entity.kind_lower in ("group", "user"):
+        owner_entity: Entity | None = entity
+        owner_ref: str | None = entity.ref
+    else:
+        owner_ref = store.owner_of(entity.ref)
+        owner_entity = store.get(owner_ref, "group") if owner_ref else None
+    data: dict[str, Any] = {"entity": entity.summary(), "owner": None}
+    refs = [entity.ref]
+    if owner_ref:
+        refs.append(owner_ref)
+        info: dict[str, Any] = {"ref": owner_ref, "known": owner_entity is not None}
+        if owner_entity is not None:
+            info["name"] = owner_entity.display_name
+            info["kind"] = owner_entity.kind
+            if owner_entity.email:
+                info["email"] = owner_entity.email
+            if owner_entity.kind_lower == "group":
+                members = [person(store, m) for m in store.members_of(owner_entity.ref)]
+                info["members"], cap = _capped(members, 25)
+                if cap:
+                    info["members_note"] = cap
+                parents = store.parents_of(owner_entity.ref)
+                if parents:
+                    info["parent"] = parents[0]
+        data["owner"] = info
+    oncall = store.oncall_of(entity.ref)
+    data["oncall"] = [person(store, r) for r in oncall]
+    if oncall:
+        own = entity.annotations.get("portal-agent.io/oncall")
+        data["oncall_source"] = entity.ref if own else owner_ref
+        refs.extend(oncall)
+    contacts: list[dict[str, str]] = []
+    if owner_entity is not None and owner_entity.email:
+        contacts.append({"type": "email", "value": owner_entity.email})
+    for holder in (entity, owner_entity):
+        if holder is None:
+            continue
+        for link in holder.metadata.links:
+            label = (link.title or "").lower()
+            if any(w in f"{label} {link.url}".lower() for w in ("slack", "chat", "support", "pager", "oncall")):
+                contacts.append({"type": "link", "title": link.title or link.url, "value": link.url})
+    pagerduty = entity.annotations.get(ANNOTATION_PAGERDUTY_SERVICE_ID)
+    if pagerduty:
+        contacts.append({"type": "pagerduty", "value": pagerduty})
+    data["contacts"] = contacts
+    if owner_ref is None:
+        note = (note + "; " if note else "") + "this entity has no owner in the catalog"
+    return ToolResult(data=data, refs=list(dict.fromkeys(refs)), note=note, source=_source(store, entity))
+
+
+def dependencies(args: DependencyArgs, ctx: ToolContext) -> ToolResult:
+    store = _store(ctx)
+    entity, note = resolve(store, args.ref)
+    if entity is None:
+        return not_found(store, args.ref, "catalog_dependencies")
+    items, total = store.walk(
+        entity.ref, args.direction, transitive=args.transitive, max_depth=args.max_depth, limit=MAX_LIST
+    )
+    out = []
+    for item in items:
+        target = store.get(item["ref"])
+        row = {"ref": item["ref"], "depth": item["depth"], "path": item["path"], "via": item["via"]}
+        if target is not None:
+            for key in ("type", "lifecycle"):
+                value = getattr(target, key)
+                if value:
+                    row[key] = value
+            owner_ref = store.owner_of(target.ref)
+            if owner_ref:
+                row["owner"] = owner_ref
+        else:
+            row["known"] = False
+        out.append(row)
+    shown = out
+    cap = f"showing {len(out)} of {total}" if total > len(out) else None
+    data = {
+        "entity": entity.ref,
+        "direction": args.direction,
+        "transitive": args.transitive,
+        "count": total,
+        "items": shown,
+    }
+    notes = [n for n in (note, cap) if n]
+    if not out:
+        notes.append(f"{entity.ref} has no recorded {args.direction} (spec.dependsOn / APIs)")
+    return ToolResult(data=data, refs=[entity.ref] + [r["ref"] for r in shown], note="; ".join(notes) or None)
+
+
+def apis(args: RefArgs, ctx: ToolContext) -> ToolResult:
+    store = _store(ctx)
+    entity, note = resolve(store, args.ref)
+    if entity is None:
+        return not_found(store, args.ref, "catalog_apis")
+    refs = [entity.ref]
+    if entity.kind_lower == "api":
+        providers = store.related(entity.ref, rel.API_PROVIDED_BY)
+        consumers = store.related(entity.ref, rel.API_CONSUMED_BY)
+        data: dict[str, Any] = {
+            "api": entity.summary(),
+            "definition": summarize_definition(entity.type, entity.spec.get("definition")),
+            "providers": providers,
+            "consumers": consumers,
+        }
+        refs += providers + consumers
+    elif entity.kind_lower in ("component", "system"):
+        members = [entity.ref]
+        if entity.kind_lower == "system":
+            members = [r for r in store.related(entity.ref, rel.HAS_PART) if r.startswith("component:")]
+        provided: dict[str, list[str]] = {}
+        consumed: dict[str, list[str]] = {}
+        for member in members:
+            for api in store.related(member, rel.PROVIDES_API):
+                provided.setdefault(api, [])
+            for api in store.related(member, rel.CONSUMES_API):
+                consumed.setdefault(api, [])
+        data = {"entity": entity.summary(), "provides": [], "consumes": []}
+        for api in provided:
+            api_entity = store.get(api)
+            row = {"ref": api, "consumers": store.related(api, rel.API_CONSUMED_BY)}
+            if api_entity is not None:
+                row.update({k: v for k, v in (("type", api_entity.type), ("lifecycle", api_entity.lifecycle)) if v})
+            data["provides"].append(row)
+            refs += [api, *row["consumers"]]
+        for api in consumed:
+            api_entity = store.get(api)
+            row = {"ref": api, "providers": store.related(api, rel.API_PROVIDED_BY)}
+            if api_entity is not None and api_entity.type:
+                row["type"] = api_entity.type
+            data["consumes"].append(row)
+            refs += [api, *row["providers"]]
+    else:
+        return ToolResult.failure(
+            f"{entity.ref} is a {entity.kind}; catalog_apis takes a component, a system or an API", refs=[entity.ref]
+        )
+    return ToolResult(data=data, refs=list(dict.fromkeys(refs)), note=note, source=_source(store, entity))
+
+
+def system_contents(args: RefArgs, ctx: ToolContext) -> ToolResult:
+    store = _store(ctx)
+    entity, note = resolve(store, args.ref, "system", kinds=["system", "domain", "component"])
+    if entity is None:
+        return not_found(store, args.ref, "catalog_system_contents")
+    by_kind: dict[str, list[str]] = {}
+    for ref in store.related(entity.ref, rel.HAS_PART):
+        by_kind.setdefault(ref.split(":", 1)[0], []).append(ref)
+    data: dict[str, Any] = {"entity": entity.summary(), "owner": store.owner_of(entity.ref)}
+    parent = store.related(entity.ref, rel.PART_OF)
+    if parent:
+        data["part_of"] = parent
+    total = sum(len(v) for v in by_kind.values())
+    notes = [n for n in (note,) if n]
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for kind, refs in by_kind.items():
+        refs.sort()
+        shown, cap = _capped(refs)
+        if cap:
+            notes.append(f"{kind}: {cap}")
+        parts[kind] = [_brief(store, ref) for ref in shown]
+    data["contents"] = parts
+    data["count"] = total
+    if not total:
+        notes.append(f"{entity.ref} has no parts in the catalog")
+    refs = [entity.ref] + [item["ref"] for items in parts.values() for item in items]
+    return ToolResult(data=data, refs=refs, note="; ".join(notes) or None, source=_source(store, entity))
+
+
+def owned_by(args: OwnedByArgs, ctx: ToolContext) -> ToolResult:
+    store = _store(ctx)
+    entity, note = resolve(store, args.ref, "group", kinds=["group", "user"])
+    if entity is None or entity.kind_lower not in ("group", "user"):
+        if entity is not None:
+            return ToolResult.failure(
+                f"{entity.ref} is a {entity.kind}, not a group or user; use catalog_owner to find who owns it",
+                refs=[entity.ref],
+            )
+        return not_found(store, args.ref, "catalog_owned_by", kind="group")
+    owners = [entity.ref]
+    if entity.kind_lower == "user":
+        owners += store.related(entity.ref, rel.MEMBER_OF)
+    elif args.include_children:
+        frontier = [entity.ref]
+        while frontier:
+            children = [c for f in frontier for c in store.related(f, rel.PARENT_OF) if c not in owners]
+            owners += children
+            frontier = children
+    found: dict[str, list[tuple[str, str]]] = {}
+    count = 0
+    for owner_ref in owners:
+        for ref in store.related(owner_ref, rel.OWNER_OF):
+            found.setdefault(ref.split(":", 1)[0], []).append((ref, owner_ref))
+            count += 1
+    notes = [n for n in (note,) if n]
+    owned: dict[str, list[dict[str, Any]]] = {}
+    for kind, pairs in found.items():
+        shown, cap = _capped(pairs)
+        if cap:
+            notes.append(f"{kind}: {cap}")
+        rows = []
+        for ref, owner_ref in shown:
+            row = _brief(store, ref)
+            if owner_ref != entity.ref:
+                row["via"] = owner_ref
+            rows.append(row)
+        owned[kind] = rows
+    data = {"owner": entity.ref, "owners_considered": owners, "count": count, "owned": owned}
+    if not count:
+        notes.append(f"nothing in the catalog is owned by {', '.join(owners)}")
+    refs = owners + [row["ref"] for items in owned.values() for row in items]
+    return ToolResult(data=data, refs=list(dict.fromkeys(refs)), note="; ".join(notes) or None)
+
+
+def group_hierarchy(args: RefArgs, ctx: ToolContext) -> ToolResult:
+    store = _store(ctx)
+    entity, note = resolve(store, args.ref, "group", kinds=["group", "user"])
+    if entity is None:
+        return not_found(store, args.ref, "catalog_group_hierarchy", kind="group")
+    if entity.kind_lower == "user":
+        direct = store.related(entity.ref, rel.MEMBER_OF)
+        data: dict[str, Any] = {
+            "user": person(store, entity.ref),
+            "groups": direct,
+            "ancestors": [g for g in store.groups_of(entity.ref) if g not in direct],
+        }
+        return ToolResult(data=data, refs=[entity.ref, *store.groups_of(entity.ref)], note=note)
+    if entity.kind_lower != "group":
+        return ToolResult.failure(f"{entity.ref} is a {entity.kind}, not a group or user", refs=[entity.ref])
+    members = [person(store, m) for m in store.members_of(entity.ref)]
+    shown, cap = _capped(members)
+    data = {
+        "group": {
+            "ref": entity.ref,
+            "name": entity.display_name,
+            "type": entity.type,
+            **({"email": entity.email} if entity.email else {}),
+        },
+        "parents": store.parents_of(entity.ref),
+        "children": store.related(entity.ref, rel.PARENT_OF),
+        "members": shown,
+        "member_count": len(members),
+        "all_members_count": len(store.members_of(entity.ref, recursive=True)),
+        "oncall": [person(store, r) for r in store.oncall_of(entity.ref)],
+    }
+    refs = [entity.ref, *data["parents"], *data["children"], *(m["ref"] for m in shown)]
+    notes = [n for n in (note, cap) if n]
+    return ToolResult(
+        data=data, refs=list(dict.fromkeys(refs)), note="; ".join(notes) or None, source=_source(store, entity)
+    )
+
+
+def make_tools(runtime: Any = None) -> list[PortalTool]:
+    """The catalog tools; cheap to build (the catalog loads on first use)."""
+
+    def tool(name: str, description: str, schema: type[BaseModel], func: Any) -> PortalTool:
+        return PortalTool(name=name, description=description, args_schema=schema, func=func, family=FAMILY)
+
+    return [
+        tool(
+            "catalog_get_entity",
+            "Look up one software-catalog entity (component, API, resource, system, domain, group, user) "
+            "and return its kind, type, lifecycle, owner, description, relations, on-call and key "
+            "annotations. Use it for 'what is X' / 'describe X'. Misspelt names are resolved to the "
+            "closest entity and the result says so; unknown names fail with suggestions.",
+            RefArgs,
+            get_entity,
+        ),
+        tool(
+            "catalog_search",
+            "Search the software catalog. Filters (kind, type, lifecycle, owner, system, tag) are exact; "
+            "'query' is fuzzy over names, titles, descriptions and tags. Use it to list services "
+            "('production python services of team-payments') or to find an entity whose exact name you "
+            "do not know. Returns refs ranked by score (0-100).",
+            SearchArgs,
+            search,
+        ),
+        tool(
+            "catalog_owner",
+            "Who owns an entity and how to reach them: the owner group (or user) with its e-mail and "
+            "members, who is on call right now (primary first), and contact links such as Slack or "
+            "PagerDuty. Use it for 'who owns X', 'who is on call for X', 'who do I contact about X'.",
+            RefArgs,
+            owner,
+        ),
+        tool(
+            "catalog_dependencies",
+            "Dependency graph of an entity from spec.dependsOn and API provide/consume relations. "
+            "direction='dependencies' lists what it needs; direction='dependents' lists what needs it, "
+            "i.e. what breaks if it goes down (use transitive=true for the blast radius). Each item "
+            "has its shortest path from the entity and the relations along it.",
+            DependencyArgs,
+            dependencies,
+        ),
+        tool(
+            "catalog_apis",
+            "APIs around an entity. For a component (or a whole system): the APIs it provides (with "
+            "their consumers) and consumes (with their providers). For an API: its providers, its "
+            "consumers and a summary of its definition (format, title, version, operations).",
+            RefArgs,
+            apis,
+        ),
+        tool(
+            "catalog_system_contents",
+            "What a system or domain contains: for a system its components, APIs and resources; for a "
+            "domain its systems (and sub-domains); also the owner and what it is part of.",
+            RefArgs,
+            system_contents,
+        ),
+        tool(
+            "catalog_owned_by",
+            "Everything a group owns (components, APIs, resources, systems, domains), or for a user "
+            "everything they own directly or through their groups. Use it for 'what does team T own' "
+            "and 'what do I own'.",
+            OwnedByArgs,
+            owned_by,
+        ),
+        tool(
+            "catalog_group_hierarchy",
+            "Organisation structure around a group: its parent groups, child groups, members (with "
+            "e-mails) and on-call; for a user, their groups and the groups above them.",
+            RefArgs,
+            group_hierarchy,
+        ),
+    ]
