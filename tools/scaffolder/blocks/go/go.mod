@@ -1,0 +1,3 @@
+module github.com/${{ values.slug }}
+
+go 1.21
