@@ -1,0 +1,48 @@
+"""Cost eval with the offline planner: accuracy on evals/datasets/cost.yaml.
+
+By default the runtime holds the catalog and cost families only (so work-in-progress families
+elsewhere cannot break the figure); ``--all`` uses every built-in family, as ``portal-agent eval``
+does. Prints accuracy and failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--all", action="store_true", help="all built-in tool families")
+    args = parser.parse_args()
+    import tools.catalog
+    import tools.cost
+    from agent.config import load_settings
+    from agent.runtime import Runtime
+    from agent.service import AgentService
+    from evals.runner import dataset_path, run_dataset
+
+    settings = load_settings().model_copy(update={"data_dir": Path(tempfile.mkdtemp(prefix="cost-eval-"))})
+    if args.all:
+        runtime = Runtime(settings)
+    else:
+        runtime = Runtime(settings, builtin_families=False, extra_families=[tools.catalog.family, tools.cost.family])
+    started = time.perf_counter()
+    report = run_dataset(dataset_path("cost"), AgentService(runtime))
+    print(f"cost eval: {report.correct}/{report.cases} correct = {report.accuracy:.1%} "
+          f"(tools ok {report.tools_ok}, facts ok {report.facts_ok}) in {time.perf_counter() - started:.1f} s")
+    for case in report.results:
+        if not case.correct:
+            print(f"  FAIL {case.id}: {case.question!r} tools={[c['name'] for c in case.tool_calls]} "
+                  f"missing_tools={case.score.missing_tools} missing={case.score.missing_facts} "
+                  f"forbidden={case.score.forbidden_facts}\n    {case.answer[:240]!r}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Cost and FinOps: FOCUS billing exports (DuckDB), the OpenCost Allocation API, anomalies, forecasts,
+rightsizing, showback and charts.
+
+Importing this package is cheap on purpose: DuckDB, statsmodels and matplotlib are imported inside
+the functions that need them, and the cost service is created lazily with ``runtime.service``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tools.registry import ToolFamily
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+
+
+def _tools(runtime: Runtime):
+    from tools.cost.tools import cost_tools
+
+    return cost_tools(runtime)
+
+
+def _intents(runtime: Runtime):
+    from tools.cost.intents import cost_intents
+
+    return cost_intents(runtime)
+
+
+def _enabled(runtime: Runtime) -> bool:
+    settings = runtime.settings
+    return bool(settings.uses_demo or settings.focus or settings.opencost_url)
+
+
+family = ToolFamily(name="cost", tools=_tools, intents=_intents, enabled=_enabled)

@@ -1,0 +1,578 @@
+"""The cost tools: what a model (or the offline planner) can call.
+
+Every figure a tool returns carries its currency, the period it covers and the source it came
+from; unallocated spend is always listed; rows that could not be read are reported in ``note``.
+Charts (PNG for Slack, SVG for the web) are returned as ``data.chart`` with file paths under
+``<data_dir>/charts`` and URL paths ``/charts/<file>``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.tooling import PortalTool, ToolContext, ToolResult
+from tools.cost.mapping import UNALLOCATED
+from tools.cost.periods import Period, month_of, parse_day, parse_period, quarter_of
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+    from tools.cost.engine import CostEngine, Filters
+
+FAMILY = "cost"
+Dimension = Literal["entity", "team", "system", "environment", "provider", "service_category", "cloud_service",
+                    "region", "account", "charge_category"]
+PERIOD_HELP = ('Period in words or dates: "last month", "this month", "Q3", "last quarter", "the last 30 days", '
+               '"since Monday", "October 2026", "2026-10-01 to 2026-10-15"')
+
+
+def money(value: float, currency: str) -> str:
+    return f"{value:,.2f} {currency}"
+
+
+# --- argument schemas ---------------------------------------------------------------------------
+class FilterArgs(BaseModel):
+    entity: str | None = Field(None, description="Catalog component/resource name, e.g. checkout")
+    team: str | None = Field(None, description="Owning team (group name), e.g. team-payments")
+    system: str | None = Field(None, description="Catalog system name")
+    environment: str | None = Field(None, description="prod or staging")
+    provider: str | None = Field(None, description="Cloud provider as in ProviderName, e.g. AWS")
+    service_category: str | None = Field(None, description="FOCUS ServiceCategory, e.g. Compute")
+    region: str | None = Field(None, description="Region id, e.g. eu-west-1")
+
+
+class BreakdownArgs(FilterArgs):
+    period: str = Field("last month", description=PERIOD_HELP)
+    by: Dimension = Field("entity", description="Group by this dimension (entity = catalog component/resource)")
+    top: int = Field(10, ge=1, le=50, description="How many rows to list; the rest is summed as 'other'")
+    metric: Literal["billed", "effective"] = Field("billed", description="BilledCost or EffectiveCost")
+    chart: bool = Field(True, description="Also render a bar chart (PNG + SVG)")
+
+
+class ChangeArgs(FilterArgs):
+    period: str = Field("last month", description=PERIOD_HELP)
+    compare_to: str | None = Field(None, description="Period to compare with; default: the one just before")
+    by: Dimension = Field("entity", description="Dimension for the top movers")
+    top: int = Field(5, ge=1, le=20)
+
+
+class DailyArgs(FilterArgs):
+    period: str = Field("the last 30 days", description=PERIOD_HELP)
+    chart: bool = Field(True, description="Also render a trend chart (PNG + SVG)")
+
+
+class AnomalyArgs(FilterArgs):
+    period: str = Field("the last 30 days", description="Period to report anomalies in; " + PERIOD_HELP)
+    by: Dimension | Literal["total"] = Field("entity", description="Look for anomalies per value of this "
+                                             "dimension (and in the total)")
+    sensitivity: float = Field(5.0, ge=2.0, le=8.0, description="Robust z-score threshold (lower = more alerts)")
+    chart: bool = Field(True)
+
+
+class ExplainDayArgs(FilterArgs):
+    day: str = Field(..., description='The day: "2026-11-12", "the 12th", "Nov 12", "yesterday"')
+    by: Dimension = Field("entity", description="Dimension to find the contributors in")
+    top: int = Field(5, ge=1, le=20)
+
+
+class ForecastArgs(FilterArgs):
+    horizon: Literal["month", "quarter"] = Field("month", description="Forecast to the end of this month/quarter")
+    level: float = Field(0.8, ge=0.5, le=0.99, description="Prediction interval level")
+    chart: bool = Field(True)
+
+
+class RightsizingArgs(BaseModel):
+    window: str = Field("the last 30 days", description="OpenCost window (7d, 30d, lastweek) or a period in words")
+    namespace: str | None = Field(None, description="Only this Kubernetes namespace")
+    team: str | None = Field(None, description="Only workloads of this team")
+    entity: str | None = Field(None, description="Only this workload/component")
+    headroom: float = Field(1.3, ge=1.0, le=3.0, description="Recommended request = usage × headroom")
+    top: int = Field(10, ge=1, le=50)
+
+
+class ShowbackArgs(BaseModel):
+    period: str = Field("last month", description=PERIOD_HELP)
+    top_per_team: int = Field(3, ge=1, le=10)
+
+
+class AllocationArgs(BaseModel):
+    window: str = Field("7d", description="OpenCost window: 7d, today, lastweek, or start,end RFC 3339")
+    aggregate: str = Field("namespace", description="namespace, controller, label:app.kubernetes.io/name, …")
+    step: str | None = Field(None, description="Step, e.g. 1d (one set per step)")
+    accumulate: bool = Field(True, description="Sum the steps into one set")
+    include_idle: bool = Field(True, description="Report idle cluster cost as __idle__")
+    share_idle: bool = Field(False, description="Share idle cost among allocations instead")
+    top: int = Field(15, ge=1, le=100)
+
+
+class SourcesArgs(BaseModel):
+    pass
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _engine(ctx: ToolContext) -> CostEngine:
+    from tools.cost.engine import engine_for
+
+    return engine_for(ctx.runtime)
+
+
+def _filters(args: FilterArgs) -> Filters:
+    from tools.cost.engine import Filters
+
+    return Filters(**{k: getattr(args, k) for k in FilterArgs.model_fields})
+
+
+def _period(text: str, engine: CostEngine) -> Period:
+    period = parse_period(text, engine.today())
+    if period is None:
+        raise ValueError(f"cannot understand the period {text!r}; try {PERIOD_HELP}")
+    return period
+
+
+def _primary(values: dict[str, float]) -> str:
+    return max(values, key=lambda c: abs(values[c])) if values else "USD"
+
+
+def _note(engine: CostEngine, period: Period | None, extra: list[str] | None = None) -> str | None:
+    notes = list(extra or [])
+    if period is not None and (cover := engine.coverage_note(period)):
+        notes.append(cover)
+    notes += engine.notes()
+    return " ".join(n for n in notes if n) or None
+
+
+def _refs(engine: CostEngine, names: list[str], refs: dict[str, str]) -> list[str]:
+    return list(dict.fromkeys(refs[n] for n in names if n in refs))
+
+
+def _chart_dir(ctx: ToolContext):
+    return ctx.runtime.data_dir / "charts"
+
+
+def _base(engine: CostEngine, period: Period, currency: str, filters: dict[str, Any]) -> dict[str, Any]:
+    return {"period": period.as_dict(), "currency": currency, "source": engine.source(), "filters": filters}
+
+
+# --- tools --------------------------------------------------------------------------------------
+def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
+    engine = _engine(ctx)
+    period = _period(args.period, engine)
+    filters = _filters(args)
+    agg = engine.aggregate(period, [args.by], filters, metric=args.metric)
+    totals = agg.totals_by_currency()
+    currency = _primary(totals)
+    rows = sorted(((k[0], v) for k, v in agg.values.items() if k[-1] == currency), key=lambda r: -r[1])
+    total = totals.get(currency, 0.0)
+    shown = rows[: args.top]
+    rest = rows[args.top:]
+    unallocated = sum(v for k, v in rows if k == UNALLOCATED)
+    data = _base(engine, period, currency, filters.active())
+    data.update({
+        "by": args.by, "metric": args.metric, "total": round(total, 2),
+        "rows": [{"key": k, "cost": round(v, 2), "share_pct": round(100 * v / total, 1) if total else 0.0}
+                 for k, v in shown],
+        "other": {"count": len(rest), "cost": round(sum(v for _, v in rest), 2)} if rest else None,
+        "unallocated": {"cost": round(unallocated, 2),
+                        "reasons": {r: round(v, 2) for r, v in sorted(agg.unallocated_reasons.items(),
+                                                                       key=lambda x: -x[1])},
+                        "unknown_tag_values": {r: round(v, 2) for r, v in sorted(agg.unknown_values.items(),
+                                                                                 key=lambda x: -x[1])[:5]}},
+    })
+    others = {c: round(v, 2) for c, v in totals.items() if c != currency}
+    if others:
+        data["other_currencies"] = others
+    if args.chart and shown:
+        from tools.cost.charts import breakdown_chart
+
+        title = f"Cost by {args.by} — {period.label} ({currency})"
+        data["chart"] = breakdown_chart(_chart_dir(ctx), title, [(k, v) for k, v in shown], currency)
+    refs = _refs(engine, [k for k, _ in shown], agg.entity_refs)
+    for name in (filters.entity, filters.team):
+        if name and (ref := engine.entity_ref(name)):
+            refs.insert(0, ref)
+    return ToolResult(data=data, source=data["source"], refs=list(dict.fromkeys(refs)),
+                      note=_note(engine, period))
+
+
+def cost_change(args: ChangeArgs, ctx: ToolContext) -> ToolResult:
+    from tools.cost.analysis import movers
+
+    engine = _engine(ctx)
+    period = _period(args.period, engine)
+    previous = _period(args.compare_to, engine) if args.compare_to else period.previous()
+    filters = _filters(args)
+    now = engine.aggregate(period, [args.by], filters)
+    before = engine.aggregate(previous, [args.by], filters)
+    currency = _primary(now.totals_by_currency() or before.totals_by_currency())
+    cur = {k[0]: v for k, v in now.values.items() if k[-1] == currency}
+    prev = {k[0]: v for k, v in before.values.items() if k[-1] == currency}
+    a, b = sum(prev.values()), sum(cur.values())
+    data = _base(engine, period, currency, filters.active())
+    data.update({
+        "compared_with": previous.as_dict(), "by": args.by,
+        "current_total": round(b, 2), "previous_total": round(a, 2), "change": round(b - a, 2),
+        "change_pct": round(100 * (b - a) / a, 1) if a else None,
+        "top_movers": movers(cur, prev, args.top),
+    })
+    if period.days != previous.days:
+        data["length_note"] = f"{period.label} has {period.days} days, {previous.label} has {previous.days}"
+    refs = _refs(engine, [m["key"] for m in data["top_movers"]], {**before.entity_refs, **now.entity_refs})
+    return ToolResult(data=data, source=data["source"], refs=refs,
+                      note=_note(engine, period, [engine.coverage_note(previous) or ""]))
+
+
+def cost_daily(args: DailyArgs, ctx: ToolContext) -> ToolResult:
+    engine = _engine(ctx)
+    period = _period(args.period, engine)
+    filters = _filters(args)
+    per = engine.daily(period, filters)
+    currency = _primary({c: sum(v for _, v in s) for c, s in per.items()})
+    series = per.get(currency, [])
+    total = sum(v for _, v in series)
+    data = _base(engine, period, currency, filters.active())
+    data.update({
+        "total": round(total, 2), "days": len(series),
+        "average_per_day": round(total / len(series), 2) if series else 0.0,
+        "series": [{"day": d.isoformat(), "cost": round(v, 2)} for d, v in series],
+    })
+    if series:
+        hi = max(series, key=lambda x: x[1])
+        lo = min(series, key=lambda x: x[1])
+        data["highest"] = {"day": hi[0].isoformat(), "cost": round(hi[1], 2)}
+        data["lowest"] = {"day": lo[0].isoformat(), "cost": round(lo[1], 2)}
+        half = len(series) // 2
+        if half >= 3:
+            first = sum(v for _, v in series[:half]) / half
+            second = sum(v for _, v in series[-half:]) / half
+            data["trend_pct"] = round(100 * (second - first) / first, 1) if first else None
+    if args.chart and series:
+        from tools.cost.charts import trend_chart
+
+        what = filters.entity or filters.team or filters.system or "total"
+        data["chart"] = trend_chart(_chart_dir(ctx), f"Daily cost, {what} — {period.label} ({currency})",
+                                    series, currency)
+    refs = [r for n in (filters.entity, filters.team, filters.system) if n and (r := engine.entity_ref(n))]
+    return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, period))
+
+
+def _history_period(period: Period, engine: CostEngine, weeks: int = 8) -> Period:
+    """The period plus enough history before it for a seasonal baseline."""
+    start = period.start - timedelta(weeks=weeks)
+    end = min(period.end, engine.today() + timedelta(days=1))
+    return Period(start, max(end, start + timedelta(days=1)), period.label)
+
+
+def cost_anomalies(args: AnomalyArgs, ctx: ToolContext) -> ToolResult:
+    from tools.cost.analysis import detect_anomalies
+
+    engine = _engine(ctx)
+    period = _period(args.period, engine)
+    filters = _filters(args)
+    history = _history_period(period, engine)
+    totals = engine.daily(history, filters)
+    currency = _primary({c: sum(v for _, v in s) for c, s in totals.items()})
+    found: list[dict[str, Any]] = []
+    series = totals.get(currency, [])
+    band: list[dict[str, Any]] = []
+    if series:
+        episodes, band = detect_anomalies(series, z=args.sensitivity, min_share=0.05)
+        for ep in episodes:
+            if period.start <= ep.end and ep.start < period.end:
+                found.append({"scope": "total", **ep.as_dict(currency)})
+    refs: list[str] = []
+    if args.by != "total":
+        agg = engine.aggregate(history, [args.by], filters, by_day=True)
+        per_key: dict[str, dict[date, float]] = {}
+        for (key, day, cur), v in agg.values.items():
+            if cur == currency:
+                per_key.setdefault(key, {})[day] = per_key.get(key, {}).get(day, 0.0) + v
+        days = [d for d, _ in series]
+        for key, by_day in per_key.items():
+            s = [(d, by_day.get(d, 0.0)) for d in days]
+            if sum(v for _, v in s) <= 0:
+                continue
+            episodes, _ = detect_anomalies(s, z=args.sensitivity, min_share=0.2, min_abs=5.0)
+            for ep in episodes:
+                if period.start <= ep.end and ep.start < period.end:
+                    item = ep.as_dict(currency)
+                    item.pop("days", None)
+                    found.append({"scope": f"{args.by}={key}", "key": key, **item})
+                    if key in agg.entity_refs:
+                        refs.append(agg.entity_refs[key])
+    found.sort(key=lambda a: (a["scope"] != "total", -abs(a["excess"])))
+    keyed = [a for a in found if a["scope"] != "total"][:10]
+    total_level = [a for a in found if a["scope"] == "total"][:5]
+    data = _base(engine, period, currency, filters.active())
+    data.update({
+        "method": "expected = last-week deseasonalised median × 4-week weekday factor (past days only); "
+                  f"anomaly when beyond {args.sensitivity} robust sd and material "
+                  "(≥5 % of the total / ≥20 % of a single series)",
+        "anomalies_in_total": total_level, "anomalies": sorted(keyed, key=lambda a: -abs(a["excess"])),
+        "count": len(total_level) + len(keyed),
+    })
+    if args.chart and series:
+        from tools.cost.charts import trend_chart
+
+        shown = [(d, v) for d, v in series if d >= period.start]
+        shown_band = [b for b in band if b["day"] >= period.start.isoformat()]
+        hl = [(date.fromisoformat(a["start"]), date.fromisoformat(a["end"])) for a in total_level + keyed[:3]]
+        what = filters.entity or filters.team or filters.system or "total"
+        data["chart"] = trend_chart(_chart_dir(ctx),
+                                    f"Daily cost of {what} and expected range — {period.label} ({currency})",
+                                    shown, currency, shown_band, hl)
+    return ToolResult(data=data, source=data["source"], refs=list(dict.fromkeys(refs)), note=_note(engine, period))
+
+
+def cost_explain_day(args: ExplainDayArgs, ctx: ToolContext) -> ToolResult:
+    from tools.cost.analysis import expected_series
+
+    engine = _engine(ctx)
+    today = engine.today()
+    day = parse_day(args.day, today)
+    if day is None:
+        period = parse_period(args.day, today)
+        day = period.start if period is not None and period.days == 1 else None
+    if day is None:
+        raise ValueError(f"cannot understand the day {args.day!r}; use e.g. 2026-11-12 or 'the 12th'")
+    filters = _filters(args)
+    window = Period(day - timedelta(weeks=8), min(day + timedelta(weeks=2), today) + timedelta(days=1), day.isoformat())
+    agg = engine.aggregate(window, [args.by], filters, by_day=True)
+    currency = _primary(agg.totals_by_currency())
+    days = []
+    d = window.start
+    while d < window.end:
+        days.append(d)
+        d += timedelta(days=1)
+    per_key: dict[str, dict[date, float]] = {}
+    for (key, dd, cur), v in agg.values.items():
+        if cur == currency:
+            per_key.setdefault(key, {})[dd] = per_key.get(key, {}).get(dd, 0.0) + v
+    idx = days.index(day) if day in days else None
+    if idx is None or not per_key:
+        raise ValueError(f"no billing data around {day.isoformat()}")
+    total_series = [sum(k.get(x, 0.0) for k in per_key.values()) for x in days]
+    expected, sigma = expected_series(total_series)
+    actual = total_series[idx]
+    half = max(4 * sigma, 0.05 * expected[idx])
+    contributors = []
+    for key, by_day in per_key.items():
+        s = [by_day.get(x, 0.0) for x in days]
+        e, _ = expected_series(s)
+        contributors.append({"key": key, "actual": round(s[idx], 2), "expected": round(e[idx], 2),
+                             "change": round(s[idx] - e[idx], 2),
+                             "previous_day": round(s[idx - 1], 2) if idx > 0 else None})
+    contributors.sort(key=lambda c: -abs(c["change"]))
+    prev_day = total_series[idx - 1] if idx > 0 else None
+    data = _base(engine, Period(day, day + timedelta(days=1), day.isoformat()), currency, filters.active())
+    data.update({
+        "day": day.isoformat(), "weekday": day.strftime("%A"), "actual": round(actual, 2),
+        "expected": round(expected[idx], 2),
+        "expected_range": [round(max(0.0, expected[idx] - half), 2), round(expected[idx] + half, 2)],
+        "change_vs_expected": round(actual - expected[idx], 2),
+        "previous_day": round(prev_day, 2) if prev_day is not None else None,
+        "unusual": abs(actual - expected[idx]) > half,
+        "by": args.by, "top_contributors": contributors[: args.top],
+    })
+    refs = _refs(engine, [c["key"] for c in contributors[: args.top]], agg.entity_refs)
+    return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, data_period(day)))
+
+
+def data_period(day: date) -> Period:
+    return Period(day, day + timedelta(days=1), day.isoformat())
+
+
+def cost_forecast(args: ForecastArgs, ctx: ToolContext) -> ToolResult:
+    from tools.cost.analysis import forecast_to
+
+    engine = _engine(ctx)
+    today = engine.today()
+    target = month_of(today) if args.horizon == "month" else quarter_of(today)
+    filters = _filters(args)
+    _, last = engine.dataset.date_range()
+    if last is None:
+        raise ValueError("the billing data is empty")
+    prev = target.previous()
+    history = Period(min(prev.start, last - timedelta(days=97)), last + timedelta(days=1), "history")
+    per = engine.daily(history, filters)
+    currency = _primary({c: sum(v for _, v in s) for c, s in per.items()})
+    series = per.get(currency, [])
+    fc = forecast_to(series, target.start, target.last_day, level=args.level)
+    data = _base(engine, target, currency, filters.active())
+    data.update({"forecast": fc.as_dict(currency), "data_through": last.isoformat()})
+    prev_total = sum(v for d, v in series if prev.start <= d < prev.end)
+    if prev_total:
+        data["previous_period"] = {"label": prev.label, "total": round(prev_total, 2)}
+    if args.chart:
+        from tools.cost.charts import forecast_chart
+
+        shown = [(d, v) for d, v in series if d >= target.start - timedelta(days=45)]
+        data["chart"] = forecast_chart(_chart_dir(ctx), f"Forecast to {target.last_day} ({currency})", shown,
+                                       fc.daily, currency, args.level)
+    data["forecast"].pop("daily", None) if len(fc.daily) > 31 else None
+    refs = [r for n in (filters.entity, filters.team, filters.system) if n and (r := engine.entity_ref(n))]
+    return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, None))
+
+
+def _opencost(ctx: ToolContext):
+    from tools.cost.engine import engine_for
+
+    runtime = ctx.runtime
+    settings = runtime.settings
+    if settings.opencost_url:
+        from tools.cost.opencost import OpenCostClient
+
+        return runtime.service("cost.opencost", lambda: OpenCostClient(settings.opencost_url))
+    if settings.uses_demo:
+        from tools.cost.demo_opencost import DemoOpenCost
+
+        today = engine_for(runtime).today()
+        return runtime.service(f"cost.opencost.demo.{today}", lambda: DemoOpenCost(today))
+    raise ValueError("OpenCost is not configured (set PORTAL_AGENT_OPENCOST_URL)")
+
+
+def _window(text: str, ctx: ToolContext) -> str:
+    from tools.cost.opencost import window_of
+
+    t = text.strip()
+    if "," in t or t.lower() in ("today", "yesterday", "week", "lastweek", "month", "lastmonth") or \
+            (t[:-1].isdigit() and t[-1:] in "mhdw"):
+        return t
+    return window_of(_period(t, _engine(ctx)))
+
+
+def cost_rightsizing(args: RightsizingArgs, ctx: ToolContext) -> ToolResult:
+    from tools.cost.engine import engine_for
+    from tools.cost.opencost import accumulate_sets, rightsizing
+
+    client = _opencost(ctx)
+    window = _window(args.window, ctx)
+    sets, query = client.allocation(window=window, aggregate="controller", accumulate=True)
+    allocations = accumulate_sets(sets) if sets else {}
+    mapper = engine_for(ctx.runtime).mapper
+    recs = rightsizing(allocations, headroom=args.headroom)
+    out = []
+    for rec in recs:
+        a = allocations[rec["workload"]]
+        controller = str(a.properties.get("controller") or rec["workload"].split(":")[-1])
+        attr = mapper.attribute_labels(a.properties.get("labels") or {}, fallback_name=controller)
+        rec.update({"entity": attr.entity if attr.entity != UNALLOCATED else controller,
+                    "team": attr.team, "ref": attr.entity_ref})
+        if args.namespace and rec.get("namespace") != args.namespace:
+            continue
+        if args.team and attr.team.lower() != args.team.split("/")[-1].lower():
+            continue
+        if args.entity and args.entity.split("/")[-1].lower() not in (controller.lower(), attr.entity.lower()):
+            continue
+        out.append(rec)
+    total = sum(r["monthly_saving"] for r in out)
+    data = {
+        "window": window, "currency": "USD", "source": client.source, "headroom": args.headroom,
+        "method": "request → usage × headroom where efficiency < 50 %; saving = cost of the released request, "
+                  "per 30-day month (730 h)",
+        "total_monthly_saving": round(total, 2), "recommendations": out[: args.top], "count": len(out),
+        "period": {"label": f"OpenCost window {window}", "per": "month"},
+    }
+    return ToolResult(data=data, query={"tool": "cost_rightsizing", **query}, source=client.source,
+                      refs=[r["ref"] for r in out[: args.top] if r.get("ref")])
+
+
+def cost_showback(args: ShowbackArgs, ctx: ToolContext) -> ToolResult:
+    engine = _engine(ctx)
+    period = _period(args.period, engine)
+    agg = engine.aggregate(period, ["team", "entity"], None)
+    totals = agg.totals_by_currency()
+    currency = _primary(totals)
+    teams: dict[str, dict[str, float]] = {}
+    for (team, entity, cur), v in agg.values.items():
+        if cur == currency:
+            teams.setdefault(team, {})[entity] = teams.get(team, {}).get(entity, 0.0) + v
+    total = totals.get(currency, 0.0)
+    rows = []
+    for team, entities in sorted(teams.items(), key=lambda t: -sum(t[1].values())):
+        t = sum(entities.values())
+        top = sorted(entities.items(), key=lambda e: -e[1])[: args.top_per_team]
+        rows.append({"team": team, "cost": round(t, 2), "share_pct": round(100 * t / total, 1) if total else 0.0,
+                     "top": [{"key": k, "cost": round(v, 2)} for k, v in top]})
+    data = _base(engine, period, currency, {})
+    data.update({"total": round(total, 2), "teams": rows,
+                 "unallocated": {"cost": round(sum(teams.get(UNALLOCATED, {}).values()), 2),
+                                 "reasons": {r: round(v, 2) for r, v in agg.unallocated_reasons.items()}}})
+    refs = _refs(engine, [r["team"] for r in rows], agg.entity_refs)
+    return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, period))
+
+
+def cost_allocation(args: AllocationArgs, ctx: ToolContext) -> ToolResult:
+    from tools.cost.opencost import accumulate_sets
+
+    client = _opencost(ctx)
+    window = _window(args.window, ctx)
+    sets, query = client.allocation(window=window, aggregate=args.aggregate, step=args.step,
+                                    accumulate=args.accumulate, include_idle=args.include_idle,
+                                    share_idle=args.share_idle)
+    merged = accumulate_sets(sets) if sets else {}
+    rows = sorted(merged.values(), key=lambda a: -a.totalCost)
+    total = sum(a.totalCost for a in rows)
+    data = {
+        "window": window, "aggregate": args.aggregate, "currency": "USD", "source": client.source,
+        "steps": len(sets), "total": round(total, 2),
+        "allocations": [{"name": a.name, "total": round(a.totalCost, 2), "cpu": round(a.cpuCost, 2),
+                         "ram": round(a.ramCost, 2), "gpu": round(a.gpuCost, 2), "pv": round(a.pvCost, 2),
+                         "network": round(a.networkCost, 2), "shared": round(a.sharedCost, 2),
+                         "efficiency": round(a.totalEfficiency, 3), "start": a.start, "end": a.end}
+                        for a in rows[: args.top]],
+        "idle": round(sum(a.totalCost for a in rows if a.is_idle), 2),
+        "unallocated": round(sum(a.totalCost for a in rows if a.is_unallocated), 2),
+        "period": {"label": f"OpenCost window {window}"},
+    }
+    return ToolResult(data=data, query={"tool": "cost_allocation", **query}, source=client.source)
+
+
+def cost_sources(args: SourcesArgs, ctx: ToolContext) -> ToolResult:
+    engine = _engine(ctx)
+    ds = engine.dataset
+    first, last = ds.date_range()
+    data = {
+        "focus": {"source": engine.source(), "files": [str(f.path) for f in ds.files][:20], "rows": ds.rows,
+                  "unusable_rows": {"unparseable_cost": ds.bad.unparseable_cost,
+                                    "unparseable_date": ds.bad.unparseable_date, "examples": ds.bad.examples},
+                  "rejected_files": ds.errors, "first_day": str(first), "last_day": str(last),
+                  "currencies": ds.currencies()},
+        "opencost": ctx.runtime.settings.opencost_url or ("demo" if ctx.runtime.settings.uses_demo else None),
+        "today": engine.today().isoformat(),
+        "tag_keys": {"entity": engine.mapper.entity_keys, "team": engine.mapper.team_keys,
+                     "environment": engine.mapper.env_keys},
+    }
+    return ToolResult(data=data, source=engine.source(), note=_note(engine, None))
+
+
+def cost_tools(runtime: Runtime) -> list[PortalTool]:
+    def tool(name: str, description: str, schema: type[BaseModel], func: Any) -> PortalTool:
+        return PortalTool(name=name, description=description, args_schema=schema, func=func, family=FAMILY)
+
+    return [
+        tool("cost_breakdown", "Cloud cost for a period, grouped by catalog entity, team, system, environment, "
+             "provider, FOCUS service category, cloud service, region or account, with optional filters. "
+             "Lists unallocated (untagged/unknown) spend. Use for 'what did X cost', 'which services cost team Y "
+             "the most', 'cost by provider'.", BreakdownArgs, cost_breakdown),
+        tool("cost_change", "Period-over-period change of cost (default: vs the previous period) and the top "
+             "movers by a dimension. Use for 'how did costs change', 'what grew'.", ChangeArgs, cost_change),
+        tool("cost_daily", "Daily cost series for a period (optionally filtered), with trend, peak and a chart.",
+             DailyArgs, cost_daily),
+        tool("cost_anomalies", "Unusual daily spend in a period: robust to weekly seasonality, each anomaly with "
+             "its expected range, per entity (or another dimension) and in the total.", AnomalyArgs, cost_anomalies),
+        tool("cost_explain_day", "Why the bill changed on one day: that day's cost vs its expected range and the "
+             "entities (or other dimension) that contributed most.", ExplainDayArgs, cost_explain_day),
+        tool("cost_forecast", "Forecast of total cost to the end of this month or quarter with a prediction "
+             "interval (ETS model), optionally filtered.", ForecastArgs, cost_forecast),
+        tool("cost_rightsizing", "Kubernetes workloads whose CPU/memory requests far exceed usage (OpenCost "
+             "efficiency), with recommended requests and the monthly saving. Use for 'where can we save'.",
+             RightsizingArgs, cost_rightsizing),
+        tool("cost_showback", "Showback: cost per team for a period with each team's top entities and the "
+             "unallocated remainder.", ShowbackArgs, cost_showback),
+        tool("cost_allocation", "Raw OpenCost Allocation API query (window, aggregate, step, accumulate, "
+             "includeIdle, shareIdle) for Kubernetes cost.", AllocationArgs, cost_allocation),
+        tool("cost_sources", "Which billing sources are loaded, their date range, currencies, tag keys and any "
+             "rows or files that could not be read.", SourcesArgs, cost_sources),
+    ]
