@@ -92,7 +92,8 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (proxies, tests)")
-    slack_max_concurrent_turns: int = Field(2, ge=1, description="Slack turns run at once per process")
+    slack_max_concurrent_turns: int | None = Field(
+        None, ge=1, description="Slack turns run at once per process (default: 1 offline, 8 with an LLM)")
     web_api_tokens: list[str] = Field(default_factory=list, description="token=user:default/name pairs")
     web_allowed_origins: list[str] = Field(default_factory=list, description="CORS origins for the widget")
     # Added for the web connector (issue 8): only behind an authenticating proxy may these be trusted.

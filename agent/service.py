@@ -8,6 +8,7 @@ clicks decide it once.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -47,6 +48,7 @@ class AgentService:
         self._graph = None
         self._agraph = None
         self._aconn = None
+        self._agraph_lock: asyncio.Lock | None = None
         self.db_path = runtime.data_dir / "checkpoints.sqlite"
 
     # --- graphs --------------------------------------------------------------------------------
@@ -69,6 +71,13 @@ class AgentService:
         return self._graph
 
     async def agraph(self):
+        """The async graph, created once even when the first turns arrive together."""
+        if self._agraph_lock is None:
+            self._agraph_lock = asyncio.Lock()
+        async with self._agraph_lock:
+            return await self._create_agraph()
+
+    async def _create_agraph(self):
         if self._agraph is None:
             import aiosqlite
             from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -119,9 +128,12 @@ class AgentService:
 
     def ask(self, text: str, principal: Principal, thread_id: str | None = None) -> TurnResult:
         thread_id = thread_id or new_thread_id()
-        before = self._message_count(thread_id)
+        snapshot = self.graph.get_state(self._config(thread_id))
+        if pending_interrupt(snapshot) is not None:
+            return _waiting(snapshot, thread_id)
+        before = len(snapshot.values.get("messages", []))
         self.graph.invoke(self._input(text, principal), self._config(thread_id))
-        return self._result(thread_id, before)
+        return self.turn_result(thread_id, before)
 
     def stream(self, text: str, principal: Principal, thread_id: str | None = None) -> Iterator[tuple[str, Any]]:
         """(mode, payload) pairs: ``messages`` token chunks, ``custom`` tool events, ``updates``."""
@@ -142,9 +154,12 @@ class AgentService:
     async def aask(self, text: str, principal: Principal, thread_id: str | None = None) -> TurnResult:
         thread_id = thread_id or new_thread_id()
         graph = await self.agraph()
-        before = len((await graph.aget_state(self._config(thread_id))).values.get("messages", []))
+        snapshot = await graph.aget_state(self._config(thread_id))
+        if pending_interrupt(snapshot) is not None:
+            return _waiting(snapshot, thread_id)
+        before = len(snapshot.values.get("messages", []))
         await graph.ainvoke(self._input(text, principal), self._config(thread_id))
-        return await self._aresult(thread_id, before)
+        return await self.aturn_result(thread_id, before)
 
     # --- approvals -----------------------------------------------------------------------------
     def check_decision(self, decision: ApprovalDecision, approver: Principal) -> ApprovalRequest:
@@ -180,16 +195,29 @@ class AgentService:
     def decide(self, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         request = self.check_decision(decision, approver)
         before = self._message_count(request.thread_id)
-        self.graph.invoke(Command(resume=_resume(decision, approver)), self._config(request.thread_id))
-        return self._result(request.thread_id, before)
+        try:
+            self.graph.invoke(Command(resume=_resume(decision, approver)), self._config(request.thread_id))
+        except Exception:
+            self._release(request.id)
+            raise
+        return self.turn_result(request.thread_id, before)
 
     async def adecide(self, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         request = self.check_decision(decision, approver)
         graph = await self.agraph()
         config = self._config(request.thread_id)
         before = len((await graph.aget_state(config)).values.get("messages", []))
-        await graph.ainvoke(Command(resume=_resume(decision, approver)), config)
-        return await self._aresult(request.thread_id, before)
+        try:
+            await graph.ainvoke(Command(resume=_resume(decision, approver)), config)
+        except Exception:
+            self._release(request.id)
+            raise
+        return await self.aturn_result(request.thread_id, before)
+
+    def _release(self, request_id: str) -> None:
+        """A resumed run that failed before the gate recorded the decision leaves it decidable again."""
+        if self.gate.store.status(request_id) == "deciding":
+            self.gate.store.finish(request_id, "pending")
 
     def recover(self, thread_id: str) -> TurnResult | None:
         """Finish a run that a crash cut short (not one waiting for approval); None if none is."""
@@ -199,7 +227,7 @@ class AgentService:
             return None
         before = len(snapshot.values.get("messages", []))
         self.graph.invoke(None, config)
-        return self._result(thread_id, before)
+        return self.turn_result(thread_id, before)
 
     def pending_for(self, approver: Principal) -> list[ApprovalRequest]:
         """Pending requests this person may decide (the web's /approvals page)."""
@@ -209,12 +237,25 @@ class AgentService:
     def _message_count(self, thread_id: str) -> int:
         return len(self.graph.get_state(self._config(thread_id)).values.get("messages", []))
 
-    def _result(self, thread_id: str, before: int) -> TurnResult:
+    def turn_result(self, thread_id: str, before: int) -> TurnResult:
+        """The result of the turn whose messages start at index ``before`` of the thread."""
         return _turn_result(self.graph.get_state(self._config(thread_id)), thread_id, before)
 
-    async def _aresult(self, thread_id: str, before: int) -> TurnResult:
+    async def aturn_result(self, thread_id: str, before: int) -> TurnResult:
         graph = await self.agraph()
         return _turn_result(await graph.aget_state(self._config(thread_id)), thread_id, before)
+
+
+def _waiting(snapshot, thread_id: str) -> TurnResult:
+    """New input in a conversation stopped at an approval is not run: the request comes first."""
+    interrupt = pending_interrupt(snapshot)
+    request = interrupt.get("request", {})
+    answer = (
+        f"This conversation is waiting for a decision on {request.get('action')} on {request.get('target')} "
+        f"(request {request.get('id')}). An approver ({', '.join(request.get('approvers', []))}) can approve "
+        "or reject it, and you can reject it yourself; or start a new conversation."
+    )
+    return TurnResult(answer=answer, thread_id=thread_id, interrupt=interrupt)
 
 
 def _resume(decision: ApprovalDecision, approver: Principal) -> dict[str, Any]:

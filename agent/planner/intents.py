@@ -74,6 +74,10 @@ class PlanState:
     slots: dict[str, Any] = field(default_factory=dict)
     results: list[StepResult] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)  # refs the previous turns were about
+    previous_intent: str | None = None  # the intent that answered the previous turn
+    # Set by the router while an intent extracts: did one of the intent's patterns match? Lets an
+    # extractor accept looser slots (an unknown name to search for) only when the ask is clear.
+    pattern_hit: bool = False
     available_tools: set[str] = field(default_factory=set)
 
     @property

@@ -64,6 +64,7 @@ class OfflinePlanner(BaseChatModel):
             runtime=self.runtime,
             results=_results(turn),
             focus=_focus(messages[:turn_start]),
+            previous_intent=_previous_intent(messages[:turn_start]),
             available_tools=set(tool_names if tool_names is not None else self.runtime.tools),
         )
         meta = _planner_meta(turn)
@@ -240,6 +241,13 @@ def _focus(earlier: Sequence[BaseMessage]) -> list[str]:
             if meta.get("focus"):
                 return list(meta["focus"])
     return []
+
+
+def _previous_intent(earlier: Sequence[BaseMessage]) -> str | None:
+    for m in reversed(earlier):
+        if isinstance(m, AIMessage) and (m.additional_kwargs.get("planner") or {}).get("final"):
+            return m.additional_kwargs["planner"].get("intent")
+    return None
 
 
 def _jsonable(value: Any) -> Any:

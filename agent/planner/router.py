@@ -67,6 +67,10 @@ STOPWORDS = frozenset(
 LEXICAL_CONFIDENT = 0.55
 # Below this final score, no intent is chosen.
 MIN_SCORE = 0.30
+# A follow-up tends to stay on the previous turn's intent ("including transitive ones?").
+CONTINUITY_BONUS = 0.12
+FAMILY_CONTINUITY_BONUS = 0.05
+OUT_OF_SCOPE = "out-of-scope"
 
 
 @dataclass
@@ -105,12 +109,21 @@ def _features(text: str) -> Counter[str]:
     return feats
 
 
+def _out_of_scope_intent() -> Intent:
+    from agent.planner.out_of_scope import EXAMPLES
+
+    return Intent(
+        name=OUT_OF_SCOPE, family="none", summary="", examples=list(EXAMPLES),
+        extract=lambda state: None, plan=lambda state: None,  # never planned: route() stops here
+    )
+
+
 class Router:
     def __init__(self, intents: list[Intent], runtime: Runtime | None = None):
-        self.intents = intents
+        self.intents = [*intents, _out_of_scope_intent()]
         self.runtime = runtime
         self._examples: list[tuple[Intent, str, Counter[str]]] = []
-        for intent in intents:
+        for intent in self.intents:
             for example in intent.examples:
                 masked = _mask_entities(example, runtime)
                 self._examples.append((intent, masked, _features(masked)))
@@ -150,7 +163,11 @@ class Router:
             best[intent.name] = max(best.get(intent.name, -1.0), float(sim))
         return best
 
-    def rank(self, utterance: str, *, allow_semantic: bool = True) -> list[Candidate]:
+    def rank(
+        self, utterance: str, *, allow_semantic: bool = True, previous: str | None = None
+    ) -> list[Candidate]:
+        """Intents by score, best first. ``previous`` is the intent the last turn was answered by."""
+        previous_family = next((i.family for i in self.intents if i.name == previous), None)
         masked = _mask_entities(utterance, self.runtime)
         lexical = self._lexical(masked)
         top_lexical = max(lexical.values(), default=0.0)
@@ -165,19 +182,24 @@ class Router:
             lex = lexical.get(intent.name, 0.0)
             sem = semantic.get(intent.name)
             hit = intent.pattern_hit(utterance)
-            score = lex if sem is None else max(lex, 0.5 * lex + 0.5 * sem)
+            score = lex if sem is None else 0.35 * lex + 0.65 * sem
             if hit:
                 score += 0.35
             score += intent.priority
+            if previous and intent.name == previous:
+                score += CONTINUITY_BONUS
+            elif previous_family and intent.family == previous_family:
+                score += FAMILY_CONTINUITY_BONUS
             out.append(Candidate(intent, score, lex, sem, hit))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
     def route(self, state: PlanState) -> tuple[Intent, dict] | None:
         """The best intent whose slots can be filled from this utterance, with those slots."""
-        for candidate in self.rank(state.utterance):
-            if candidate.score < MIN_SCORE:
+        for candidate in self.rank(state.utterance, previous=state.previous_intent):
+            if candidate.score < MIN_SCORE or candidate.intent.name == OUT_OF_SCOPE:
                 break
+            state.pattern_hit = candidate.pattern
             slots = candidate.intent.extract(state)
             if slots is not None:
                 return candidate.intent, slots

@@ -219,3 +219,30 @@ def test_expiry_is_measured_from_the_request(runtime):
     _, request = ask_restart(service)
     stored, _ = service.gate.store.get(request["id"])
     assert stored.expires_at - stored.created_at == timedelta(minutes=30)
+
+
+def test_new_input_while_waiting_for_approval_is_not_run(runtime):
+    service = service_with(runtime, [*restart_then_answer(), AIMessage(content="should not be reached")])
+    result, request = ask_restart(service)
+    again = service.ask("restart it again!", service.principal("wendy.owner"), thread_id=result.thread_id)
+    assert again.interrupt["request"]["id"] == request["id"]
+    assert "waiting for a decision" in again.answer
+    assert service.gate.store.status(request["id"]) == "pending"
+    done = decide(service, request, "olga.oncall")  # the request is still decidable
+    assert done.answer == "done" and len(executions(runtime)) == 1
+
+
+def test_a_failed_resume_leaves_the_request_decidable(runtime):
+    service = service_with(runtime, restart_then_answer())
+    _, request = ask_restart(service)
+
+    def failing_invoke(*args, **kwargs):  # a crash inside the resumed run, before the gate decides
+        raise RuntimeError("checkpointer unavailable")
+
+    original, service.graph.invoke = service.graph.invoke, failing_invoke
+    with pytest.raises(RuntimeError, match="checkpointer unavailable"):
+        decide(service, request, "olga.oncall")
+    assert service.gate.store.status(request["id"]) == "pending"
+    service.graph.invoke = original
+    decide(service, request, "olga.oncall")
+    assert len(executions(runtime)) == 1

@@ -23,6 +23,7 @@ def run_intent(
     state = PlanState(
         utterance=utterance, principal=principal, runtime=runtime, focus=list(focus or []), available_tools=set(tools)
     )
+    state.pattern_hit = intent.pattern_hit(utterance)  # as the router sets it
     slots = intent.extract(state)
     if slots is None:
         return None, state

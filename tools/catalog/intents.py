@@ -35,6 +35,7 @@ from tools.catalog.mentions import STOPWORDS, wordset
 FAMILY = "catalog"
 MAX_REFS = 3
 SEARCH_MIN_SCORE = 60.0
+PLAUSIBLE_NAME_SCORE = 50.0
 
 OWNABLE = ["component", "api", "resource", "system", "domain", "template"]
 PRONOUN_RE = re.compile(r"\b(it|its|it's|that|this|them|they|their|those|these|same)\b", re.I)
@@ -105,9 +106,20 @@ def resolve_targets(
             refs = state.focus[:1]
         return {"refs": refs, "from_focus": True}
     query = _leftover(state.utterance)
-    if query:
+    if query and (state.pattern_hit or _plausible_name(state, query)):
         return {"query": query}
     return None
+
+
+def _plausible_name(state: PlanState, query: str) -> bool:
+    """Whether the leftover words look like a (misspelt) catalog name rather than another ask.
+
+    Without this, every entity intent would accept any utterance ("write me a poem about kafka")
+    and answer it with a catalog search; returning None lets the router try other intents and,
+    in the end, say honestly that the ask needs an LLM.
+    """
+    hits = _catalog(state).search(query, limit=1)
+    return bool(hits) and hits[0][1] >= PLAUSIBLE_NAME_SCORE
 
 
 def _search_kind(kinds: list[str] | None) -> str | None:
@@ -338,6 +350,10 @@ TYPE_WORDS = {
     "users": ("user", None),
     "people": ("user", None),
     "templates": ("template", None),
+    "models": ("component", "ml-model"),
+    "caches": ("resource", "cache"),
+    "clusters": ("resource", "cluster"),
+    "warehouses": ("resource", "warehouse"),
 }
 WEAK_TYPE_WORDS = {"team": ("group", "team"), "group": ("group", None), "person": ("user", None)}
 API_TYPES = ("openapi", "grpc", "graphql", "asyncapi", "trpc")
@@ -364,17 +380,31 @@ LANG_TAGS = (
 )
 
 
+def _catalog_type(catalog: Any, kind: str, wanted: str) -> str:
+    """The spec.type this catalog actually uses for a generic word: "topic" → "kafka-topic".
+
+    Organisations name types their own way (``s3-bucket``, ``kafka-topic``, ``database``); an exact
+    filter on the generic word would find nothing.
+    """
+    types = sorted({str((e.spec or {}).get("type")) for e in catalog.all(kind) if (e.spec or {}).get("type")})
+    if wanted in types:
+        return wanted
+    partial = [t for t in types if wanted in t.split("-") or t.endswith(wanted)]
+    return partial[0] if len(partial) == 1 else wanted
+
+
 def extract_find(state: PlanState) -> dict[str, Any] | None:
     text = state.text
     filters: dict[str, Any] = {}
     words = re.findall(r"[a-z0-9][a-z0-9\-]*", text)
+    catalog = _catalog(state)
     for table in (TYPE_WORDS, WEAK_TYPE_WORDS):  # "team" only decides when nothing else does
         for word in words:
             if word in table and "kind" not in filters:
                 kind, type_ = table[word]
                 filters["kind"] = kind
                 if type_:
-                    filters["type"] = type_
+                    filters["type"] = _catalog_type(catalog, kind, type_)
     for word in words:
         if word in LIFECYCLES:
             filters["lifecycle"] = word
@@ -387,7 +417,6 @@ def extract_find(state: PlanState) -> dict[str, Any] | None:
         langs = [w for w in words if w in LANG_TAGS]
         if langs:
             filters["tag"] = langs[0]
-    catalog = _catalog(state)
     for mention in catalog.find_mentions(state.utterance, kinds=["group", "user", "system", "domain"]):
         kind = mention.ref.split(":", 1)[0]
         if kind in ("group", "user") and "owner" not in filters:

@@ -1,0 +1,37 @@
+"""Slack over Socket Mode (``portal-agent slack``): no public URL needed, one WebSocket per process.
+
+Envelopes are acknowledged over the socket by Bolt's handler as soon as the app acknowledges them;
+the same listeners, deduplication and approvals as over HTTP apply.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connectors.slack import socket_configured
+
+if TYPE_CHECKING:
+    from agent.service import AgentService
+
+
+def socket_mode_handler(service: AgentService, *, update_interval: float = 1.0):
+    """An ``AsyncSocketModeHandler`` for the app (connect with ``await handler.connect_async()``)."""
+    settings = service.runtime.settings
+    if not socket_configured(settings):
+        raise ValueError("Socket Mode needs PORTAL_AGENT_SLACK_BOT_TOKEN and PORTAL_AGENT_SLACK_APP_TOKEN")
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from connectors.slack.app import build_slack_app
+
+    bolt = build_slack_app(service, update_interval=update_interval)
+    return AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+
+
+async def run_socket_mode(service: AgentService) -> None:
+    """Connect and serve until cancelled (Ctrl-C)."""
+    handler = socket_mode_handler(service)
+    try:
+        await handler.start_async()
+    finally:
+        await handler.close_async()
+        await service.aclose()

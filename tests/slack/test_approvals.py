@@ -1,0 +1,168 @@
+"""Approval requests as Block Kit messages with buttons; clicks decided with the clicker's identity."""
+
+from __future__ import annotations
+
+import json
+
+from langchain_core.messages import AIMessage
+
+from connectors.slack import render
+from tests.agent.support import call, executions, restart_then_answer
+from tests.slack.mock_slack import blocks_text
+from tests.slack.support import (
+    CHANNEL,
+    TEAM_CHANNEL,
+    action_body,
+    dispatch,
+    event_body,
+    mention,
+    message,
+    signed_headers,
+)
+
+
+async def ask_restart(app, api, user="U0WENDY", target="widget-api"):
+    """Ask for a restart; return (request, thread message ts, team channel message ts or None)."""
+    event = mention(f"restart {target}", user=user)
+    body = event_body(event)
+    await dispatch(app, body, signed_headers(body))
+    update = (await api.wait_for("chat.update", where=lambda p: any(
+        b.get("type") == "actions" for b in p.get("blocks") or [])))[0]
+    actions = next(b for b in update["blocks"] if b["type"] == "actions")
+    request_id, digest = render.parse_button_value(actions["elements"][0]["value"])
+    service = app._portal_connector.service
+    request, status = service.gate.store.get(request_id)
+    assert status == "pending" and digest == request.args_hash
+    copies = await api.wait_for("chat.postMessage", where=lambda p: p["channel"] == TEAM_CHANNEL
+                                and request.id in json.dumps(p.get("blocks")))
+    return request, update, event, copies
+
+
+async def click(app, api, action, request, user, message_ts, trigger_id=None):
+    value = f"{request.id}|{request.args_hash}"
+    body = action_body(action, value, user, CHANNEL, message_ts, trigger_id=trigger_id)
+    response = await dispatch(app, body, signed_headers(body, form=True))
+    assert response.status == 200
+    return response
+
+
+async def test_request_message_shows_everything_an_approver_needs(make_app, slack_api):
+    app, service = make_app(restart_then_answer())
+    request, update, _event, copies = await ask_restart(app, slack_api)
+    text = blocks_text(update["blocks"])
+    for expected in ("Approval needed", "restart", "component:default/widget-api", "production",
+                     "would restart widget-api with 2 replicas", "medium", "<@U0WENDY>", "team-widgets (group)",
+                     "olga.oncall (user)", "team-admins (group)", "<!date^", request.id, "four eyes"):
+        assert expected in text, expected
+    buttons = next(b for b in update["blocks"] if b["type"] == "actions")["elements"]
+    assert [b["action_id"] for b in buttons] == [render.APPROVE_ACTION, render.REJECT_ACTION]
+    # Also in the owning team's channel (slack.com/channel-id on team-widgets), saying where it came from.
+    assert len(copies) == 1 and f"<#{CHANNEL}>" in blocks_text(copies[0]["blocks"])
+    assert executions(service.runtime) == []
+
+
+async def test_unauthorized_click_is_explained_privately_and_the_request_stays_pending(make_app, slack_api):
+    app, service = make_app(restart_then_answer())
+    request, update, _event, _ = await ask_restart(app, slack_api)
+    await click(app, slack_api, render.APPROVE_ACTION, request, "U0OSCAR", update["ts"])
+    ephemeral = (await slack_api.wait_for("chat.postEphemeral"))[0]
+    assert ephemeral["user"] == "U0OSCAR" and ephemeral["channel"] == CHANNEL
+    assert "may not approve" in ephemeral["text"] and "stays pending" in ephemeral["text"]
+    assert service.gate.store.status(request.id) == "pending"
+    assert executions(service.runtime) == []
+    # Unknown people cannot approve either; the request is still there for an allowed approver.
+    await click(app, slack_api, render.APPROVE_ACTION, request, "U0STRANGER", update["ts"])
+    assert "read-only" in (await slack_api.wait_for("chat.postEphemeral", 2))[1]["text"]
+    assert service.gate.store.status(request.id) == "pending"
+
+
+async def test_authorized_click_executes_once_and_updates_every_copy(make_app, slack_api):
+    app, service = make_app(restart_then_answer())
+    request, update, event, copies = await ask_restart(app, slack_api)
+    await click(app, slack_api, render.APPROVE_ACTION, request, "U0OLGA", update["ts"], trigger_id="trig-olga")
+    decided = await slack_api.wait_for("chat.update", 2, where=lambda p: "Approved" in blocks_text(p["blocks"]))
+    assert {(p["channel"], p["ts"]) for p in decided} == {(CHANNEL, update["ts"]),
+                                                          (TEAM_CHANNEL, copies[0]["_ts"])}
+    shown = blocks_text(decided[0]["blocks"])
+    assert "<@U0OLGA>" in shown and "executed" in shown and '"restarted": "widget-api"' in shown
+    assert all("actions" not in [b["type"] for b in p["blocks"]] for p in decided)
+    answer = await slack_api.wait_for("chat.postMessage", where=lambda p: p.get("thread_ts") == event["ts"]
+                                      and "done" in json.dumps(p.get("blocks")))
+    assert answer
+    assert executions(service.runtime) == [{"name": "widget-api", "replicas": 2, "by": "user:default/wendy.owner"}]
+    assert service.gate.store.status(request.id) == "executed"
+    # The same click delivered again is dropped; a new click is told the request was decided.
+    await click(app, slack_api, render.APPROVE_ACTION, request, "U0OLGA", update["ts"], trigger_id="trig-olga")
+    await click(app, slack_api, render.APPROVE_ACTION, request, "U0ADA", update["ts"])
+    told = (await slack_api.wait_for("chat.postEphemeral"))[0]
+    assert told["user"] == "U0ADA" and "already decided" in told["text"]
+    assert len(slack_api.of("chat.postEphemeral")) == 1
+    assert len(executions(service.runtime)) == 1
+
+
+async def test_reject_does_not_execute(make_app, slack_api):
+    app, service = make_app([call("restart_widget", {"name": "widget-api"}), AIMessage(content="ok, not done")])
+    request, update, _event, _ = await ask_restart(app, slack_api)
+    await click(app, slack_api, render.REJECT_ACTION, request, "U0OLGA", update["ts"])
+    decided = await slack_api.wait_for("chat.update", where=lambda p: "Rejected" in blocks_text(p["blocks"]))
+    assert "<@U0OLGA>" in blocks_text(decided[0]["blocks"])
+    assert executions(service.runtime) == []
+    assert service.gate.store.status(request.id) == "rejected"
+
+
+async def test_requester_cannot_approve_their_own_production_change(make_app, slack_api):
+    app, service = make_app(restart_then_answer())
+    request, update, _event, _ = await ask_restart(app, slack_api, user="U0OLGA")
+    await click(app, slack_api, render.APPROVE_ACTION, request, "U0OLGA", update["ts"])
+    told = (await slack_api.wait_for("chat.postEphemeral"))[0]
+    assert "requester may not approve" in told["text"]
+    assert executions(service.runtime) == [] and service.gate.store.status(request.id) == "pending"
+
+
+async def test_expired_request_is_closed_without_executing(make_app, slack_api):
+    app, service = make_app(restart_then_answer(), approval_ttl_minutes=0)
+    request, update, _event, _ = await ask_restart(app, slack_api)
+    await click(app, slack_api, render.APPROVE_ACTION, request, "U0OLGA", update["ts"])
+    decided = await slack_api.wait_for("chat.update", where=lambda p: "Expired" in blocks_text(p["blocks"]))
+    assert decided and executions(service.runtime) == []
+
+
+async def test_click_on_an_unknown_request_is_explained(make_app, slack_api):
+    app, _service = make_app([])
+    body = action_body(render.APPROVE_ACTION, "apr_doesnotexist|abc", "U0OLGA", CHANNEL, "1.2")
+    assert (await dispatch(app, body, signed_headers(body, form=True))).status == 200
+    told = (await slack_api.wait_for("chat.postEphemeral"))[0]
+    assert "cannot find" in told["text"]
+
+
+async def test_a_thread_waiting_for_approval_takes_no_new_question_until_decided(make_app, slack_api):
+    app, service = make_app([*restart_then_answer(), AIMessage(content="after the decision")])
+    request, update, event, _ = await ask_restart(app, slack_api)
+    chatter = message("any news?", user="U0WENDY", thread_ts=event["ts"])
+    body = event_body(chatter)
+    await dispatch(app, body, signed_headers(body))
+    told = await slack_api.wait_for("chat.postMessage",
+                                    where=lambda p: "waiting for a decision" in (p.get("text") or ""))
+    assert told[0]["thread_ts"] == event["ts"] and request.id in told[0]["text"]
+    assert len(service.model.seen) == 1  # the model was not run past the interrupt
+    await click(app, slack_api, render.APPROVE_ACTION, request, "U0OLGA", update["ts"])
+    await slack_api.wait_for("chat.update", where=lambda p: "executed" in blocks_text(p["blocks"]))
+    assert len(executions(service.runtime)) == 1
+    follow = message("and now?", user="U0WENDY", thread_ts=event["ts"])
+    body = event_body(follow)
+    await dispatch(app, body, signed_headers(body))
+    await slack_api.wait_for("chat.update", where=lambda p: "after the decision" in blocks_text(p["blocks"]))
+
+
+async def test_portal_approvals_lists_what_waits_for_the_caller(make_app, slack_api):
+    from tests.slack.support import command_body
+
+    app, _service = make_app(restart_then_answer())
+    request, _update, _event, _ = await ask_restart(app, slack_api)
+    for user in ("U0OLGA", "U0OSCAR"):
+        body = command_body("approvals", user=user)
+        assert (await dispatch(app, body, signed_headers(body, form=True))).status == 200
+    listed = await slack_api.wait_for("chat.postEphemeral", 2)
+    by_user = {p["user"]: p["text"] for p in listed}
+    assert request.id in by_user["U0OLGA"] and "restart" in by_user["U0OLGA"]
+    assert request.id not in by_user["U0OSCAR"] and "No approval requests" in by_user["U0OSCAR"]

@@ -1,0 +1,70 @@
+"""Socket Mode: envelopes over a local WebSocket (URL from apps.connections.open), acked, answered once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import WSMsgType, web
+from langchain_core.messages import AIMessage
+
+from connectors.slack.socket import socket_mode_handler
+from tests.slack.support import event_body, make_service, mention
+
+
+async def test_socket_mode_envelopes_are_acknowledged_and_answered_once(tmp_path, slack_api):
+    acks: list[dict] = []
+    body = json.loads(event_body(mention("who owns widget-api?"), event_id="Ev0SOCKET"))
+
+    async def link(request):
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
+                                      "debug_info": {"host": "local"}, "connection_info": {"app_id": "A0APP"}}))
+        for attempt, envelope in ((0, "env-1"), (1, "env-2")):  # the second is Slack redelivering the event
+            await ws.send_str(json.dumps({"envelope_id": envelope, "type": "events_api", "payload": body,
+                                          "accepts_response_payload": False, "retry_attempt": attempt,
+                                          "retry_reason": "timeout" if attempt else ""}))
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                acks.append(json.loads(msg.data))
+        return ws
+
+    server = web.Application()
+    server.router.add_get("/link", link)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    slack_api.socket_url = f"ws://127.0.0.1:{port}/link"
+
+    service = make_service(tmp_path, slack_api, [AIMessage(content="over the socket"), AIMessage(content="again?!")])
+    handler = socket_mode_handler(service)
+    try:
+        await handler.connect_async()
+        await slack_api.wait_for("chat.update", where=lambda p: "over the socket" in json.dumps(p))
+        for _ in range(100):
+            if len(acks) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert {a["envelope_id"] for a in acks} == {"env-1", "env-2"}
+        await asyncio.sleep(0.3)
+        assert len(slack_api.of("chat.postMessage")) == 1
+        assert slack_api.of("apps.connections.open")
+    finally:
+        await handler.close_async()
+        await runner.cleanup()
+        await service.aclose()
+
+
+def test_cli_refuses_socket_mode_without_tokens(tmp_path):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    env = {"PORTAL_AGENT_DATA_DIR": str(tmp_path), "PORTAL_AGENT_SLACK_BOT_TOKEN": "",
+           "PORTAL_AGENT_SLACK_APP_TOKEN": "", "PORTAL_AGENT_CONFIG": str(tmp_path / "none.yaml")}
+    result = CliRunner().invoke(app, ["slack"], env=env)
+    assert result.exit_code == 2
+    assert "PORTAL_AGENT_SLACK_APP_TOKEN" in result.output
