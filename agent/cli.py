@@ -208,6 +208,7 @@ def serve(
 ) -> None:
     """Serve the web chat (and Slack HTTP events when configured)."""
     import uvicorn
+
     from connectors.web.app import create_app
 
     service = _service(demo=demo)
