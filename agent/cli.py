@@ -212,7 +212,9 @@ def serve(
     from connectors.web.app import create_app
 
     service = _service(demo=demo)
-    uvicorn.run(create_app(service), host=host, port=port, log_level="info")
+    # Keep idle connections longer than common client pools do, so a reused connection is not
+    # closed by the server at the moment a client sends on it.
+    uvicorn.run(create_app(service), host=host, port=port, log_level="info", timeout_keep_alive=75)
 
 
 @app.command()

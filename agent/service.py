@@ -67,6 +67,7 @@ class AgentService:
 
             conn = sqlite3.connect(self.db_path, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: still durable across a process kill
             self._graph = build_graph(self.runtime, self.model, checkpointer=SqliteSaver(conn), gate=self.gate)
         return self._graph
 
@@ -84,6 +85,9 @@ class AgentService:
 
             self._aconn = await aiosqlite.connect(self.db_path, timeout=30)
             await self._aconn.execute("PRAGMA journal_mode=WAL")
+            # Without this every checkpoint write waits for an fsync on aiosqlite's single thread,
+            # which queues all concurrent conversations behind the disk.
+            await self._aconn.execute("PRAGMA synchronous=NORMAL")
             saver = AsyncSqliteSaver(self._aconn)
             self._agraph = build_graph(self.runtime, self.model, checkpointer=saver, gate=self.gate)
         return self._agraph
@@ -196,7 +200,7 @@ class AgentService:
         request = self.check_decision(decision, approver)
         before = self._message_count(request.thread_id)
         try:
-            self.graph.invoke(Command(resume=_resume(decision, approver)), self._config(request.thread_id))
+            self.graph.invoke(Command(resume=resume_payload(decision, approver)), self._config(request.thread_id))
         except Exception:
             self._release(request.id)
             raise
@@ -208,7 +212,7 @@ class AgentService:
         config = self._config(request.thread_id)
         before = len((await graph.aget_state(config)).values.get("messages", []))
         try:
-            await graph.ainvoke(Command(resume=_resume(decision, approver)), config)
+            await graph.ainvoke(Command(resume=resume_payload(decision, approver)), config)
         except Exception:
             self._release(request.id)
             raise
@@ -258,7 +262,8 @@ def _waiting(snapshot, thread_id: str) -> TurnResult:
     return TurnResult(answer=answer, thread_id=thread_id, interrupt=interrupt)
 
 
-def _resume(decision: ApprovalDecision, approver: Principal) -> dict[str, Any]:
+def resume_payload(decision: ApprovalDecision, approver: Principal) -> dict[str, Any]:
+    """What the graph's approval gate expects as the resume value of its interrupt."""
     return {"decision": decision.model_dump(mode="json"), "approver": approver.model_dump(mode="json")}
 
 

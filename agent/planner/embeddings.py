@@ -26,8 +26,13 @@ def _model():
     return SentenceTransformer(model_path(), device="cpu")
 
 
+def load_model():
+    """The shared model, loaded once under a lock: importing torch from two threads at once fails."""
+    with _lock:
+        return _model()
+
+
 def embed(texts: list[str]):
     """Unit-normalised embeddings as a numpy array (rows = texts)."""
-    with _lock:
-        model = _model()
+    model = load_model()
     return model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)

@@ -7,11 +7,22 @@ the nearest intent would always win, however far away it is.
 
 from __future__ import annotations
 
+# Strong signals of such asks, used like an intent's patterns.
+PATTERNS = (
+    r"^\s*(please\s+)?(write|compose|make up|tell)\s+(me\s+)?(a|an|some)\s+"
+    r"(poem|haiku|song|story|joke|limerick|pun|riddle)",
+    r"\btranslate\b",
+    r"\b(weather|forecast for tomorrow|rain today)\b",
+    r"\bmeaning of life\b",
+)
+
 EXAMPLES = (
+    "write a poem about spring",
     "write a haiku about deployments",
     "compose a song for the team offsite",
     "write a story about a dragon",
     "make up a limerick about databases",
+    "tell me a joke",
     "tell me something funny",
     "say a pun about kubernetes",
     "translate this sentence to french",

@@ -110,10 +110,10 @@ def _features(text: str) -> Counter[str]:
 
 
 def _out_of_scope_intent() -> Intent:
-    from agent.planner.out_of_scope import EXAMPLES
+    from agent.planner.out_of_scope import EXAMPLES, PATTERNS
 
     return Intent(
-        name=OUT_OF_SCOPE, family="none", summary="", examples=list(EXAMPLES),
+        name=OUT_OF_SCOPE, family="none", summary="", examples=list(EXAMPLES), patterns=list(PATTERNS),
         extract=lambda state: None, plan=lambda state: None,  # never planned: route() stops here
     )
 

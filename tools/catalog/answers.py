@@ -309,7 +309,21 @@ def render_entity(step: StepResult) -> str:
         text += f" On call: {join([person(p) for p in data['oncall']])}."
     if data.get("definition", {}).get("title"):
         text += f" API definition: {data['definition']['title']}."
+    annotations = data.get("annotations") or {}
+    for key, phrase in ANNOTATION_PHRASES:
+        if annotations.get(key):
+            text += f" {phrase}: {annotations[key]}."
     return text
+
+
+# Annotations worth saying out loud in a description, in this order.
+ANNOTATION_PHRASES = (
+    ("backstage.io/kubernetes-namespace", "Kubernetes namespace"),
+    ("backstage.io/kubernetes-id", "Kubernetes id"),
+    ("github.com/project-slug", "Repository"),
+    ("backstage.io/source-location", "Source"),
+    ("pagerduty.com/service-id", "PagerDuty service"),
+)
 
 
 def describe_filters(filters: dict[str, Any]) -> str:

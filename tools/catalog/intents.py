@@ -55,7 +55,8 @@ ASK_WORDS = STOPWORDS | wordset(
     information about is are does do list show find search all every which services service
     components component teams team groups group members member people hierarchy structure parent
     parents children child sub org organisation organization reports works work in of for the a an
-    on with me please quickly now currently right today whose
+    on with me please quickly now currently right today whose deps including include also too
+    transitive transitively indirect indirectly recursive
 """
 )
 
@@ -543,7 +544,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 "who should I page if payments is down",
                 "who's on duty for the inventory api",
             ],
-            patterns=[r"\bon[\s-]?call\b", r"\b(page|paged|pager|pagerduty|on duty)\b"],
+            patterns=[r"\bon[\s-]?call\b", r"\b(page|paged|pager|pagerduty(?!\s+(service\s+)?id)|on duty)\b"],
             extract=extract_oncall,
             plan=plan_oncall,
             priority=0.03,
@@ -599,6 +600,10 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\bblast radius\b",
                 r"^\s*(what|who|which\s+\w+)\s+(depends|depend|relies|rely)\s+on\b",
                 r"\bdownstream\b",
+                r"\b(get|gets) hit\b",
+                r"\bis (red|degraded|unhealthy|broken)\b",
+                r"^\s*(what|who|which\s+\w+)\s+(uses|use|needs|need|calls|call)\s+(the\s+)?(?![\w.\- ]*\bapi\b)"
+                r"[\w.\- ]+\??\s*$",
                 r"\bimpact(ed)? (of|if)\b",
                 r"\bdependents\b",
                 r"^\s*which \w+ (use|uses|call|calls|need|needs)\s+(the\s+)?[\w.\- ]+?"
@@ -626,9 +631,13 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 "which components consume order-events",
             ],
             patterns=[
-                r"\bapis?\b.*\b(provide|provides|expose|exposes|consume|consumes|offer|call)\b",
+                r"\bapis?\b.*\b(provide|provides|expose|exposes|consume|consumes|offer|call|use|uses|using)\b",
+                r"\bwhich \w+ (call|calls|consume|consumes|use|uses)\b.*\bapi\b",
+                r"\b(publish|publishes|publishing|produces|emits|subscribes? to|listens? to)\b",
+                r"\b(its|their)\s+apis?\b",
                 r"\b(consumes|consumers of|consumer of|providers? of|uses)\b.*\bapi\b",
-                r"\b(who|what) (consumes|uses|calls)\b",
+                r"\b(who|what) (consumes|calls)\b",
+                r"\b(who|what) uses\b.*\bapi\b",
                 r"\b(definition|endpoints|operations)\b",
                 r"\bapis? .*\b(exposed|provided|consumed|offered) by\b",
                 r"\b(consume|consumes|consuming|consumers)\b",
@@ -653,7 +662,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 "contents of the data system",
             ],
             patterns=[
-                r"\b(in|of|inside) the \w[\w\- ]* (system|domain)\b",
+                r"\b(in|of|inside)\b.*\b(system|domain)\b",
                 r"\b(system|domain) \w",
                 r"\b(contain|contains|make up|makes up)\b",
                 r"\b(part of|belongs? to) the [\w\- ]+ (system|domain|platform)\b",
@@ -680,7 +689,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             ],
             patterns=[
                 r"\bwhat (else )?(do|does) .+ own\b",
-                r"\bowned by\b",
+                r"^(?!\s*(production|experimental|deprecated)\b).*\bowned by\b",
                 r"\bwhat do (i|we) own\b",
                 r"\b(services|components|apis|things) (belong|belonging) to\b",
                 r"\bowns\s*\??\s*$",
@@ -714,6 +723,9 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\boverview of\b",
                 r"\b(lifecycle|status|email|e-mail) (of|is)\b",
                 r"'s (email|e-mail|lifecycle|title|description)\b",
+                r"\b(what|which) (kind|type|sort) of\b",
+                r"\b(namespace|repo|repository|source code|pagerduty|service id)\b",
+                r"^\s*is [\w.\-]+ (deprecated|experimental|in production|production|still used)\b",
             ],
             extract=extract_describe,
             plan=plan_describe,
@@ -739,11 +751,13 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 "list every team",
             ],
             patterns=[
-                r"^\s*(list|find|show( me)?|search( for)?)\s+(all\s+|every\s+|the\s+|our\s+|my\s+)?"
-                r"([\w-]+\s+)?(services|components|apis|databases|websites|libraries|resources|systems|"
-                r"teams?|groups|topics|queues|buckets|domains|templates|users|people)\b",
+                r"^\s*(list|find|show( me)?|search( for)?|any|are there( any)?|do we have( any)?)\s+"
+                r"((all|every|the|our|my|any)\s+)*([\w-]+\s+)?(services|components|apis|databases|dbs|websites|"
+                r"libraries|resources|systems|teams?|groups|topics|queues|buckets|domains|templates|users|people|"
+                r"models|caches)\b",
+                r"^\s*(production|experimental|deprecated)\s+(services|components|apis|websites|libraries)\b",
                 r"\bwhich (services|components|apis|databases|websites|libraries)\b"
-                r"(?! does [\w.-]+ (use|need|call))",
+                r"(?! does [\w.-]+ (use|need|call))(?! (call|calls|use|uses|consume|consumes|depend|need|get)\b)",
                 r"\ball (the )?(services|components|apis|teams|systems|databases)\b",
                 r"\btagged\b",
                 r"\b(services|apis|databases|components|websites|libraries) (do we have|are there|exist)\b",
@@ -780,6 +794,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\b(which|what) (team|group)s? (is|are) [\w.\- ]+ (in|on|part of)\b",
                 r"\b(teams|groups) (are )?(under|below|within|inside)\b",
                 r"\b(team|teams|group|groups) (does|do) [\w.\- ]+ belong\b",
+                r"\b(departments|teams|groups|sub-?teams) (does|do) [\w.\- ]+ have\b",
             ],
             extract=extract_group,
             plan=plan_group,

@@ -1,0 +1,228 @@
+"""The web chat's FastAPI app: the agent protocol API, the widget, charts, approvals, health.
+
+``portal-agent serve`` calls :func:`create_app` with the process's :class:`AgentService` and runs
+it with uvicorn. Everything is served by this app (no CDN, no build step).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from agent.service import AgentService
+from connectors.web import api, approvals
+from connectors.web.context import WebContext
+from connectors.web.pages import CSP, page
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+CHART_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.(png|svg|jpg|jpeg|webp)$")
+CHART_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+}
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or self.limit <= 0:
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                return await _too_large(self.limit, scope, receive, send)
+            return await self.app(scope, receive, send)
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            return await self.app(scope, receive, send)
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body.extend(message.get("body", b""))
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                return await _too_large(self.limit, scope, receive, send)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+
+async def _too_large(limit: int, scope, receive, send) -> None:
+    response = JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
+    await response(scope, receive, send)
+
+
+def _optional_hooks(app: FastAPI, service: AgentService) -> None:
+    """Slack's HTTP endpoints, when that connector is installed and configured."""
+    settings = service.runtime.settings
+    if not (settings.slack_bot_token and settings.slack_signing_secret):
+        return
+    try:
+        from connectors.slack.http import mount_slack
+    except ImportError:
+        log.info("Slack tokens are configured but connectors.slack.http.mount_slack is not available")
+        return
+    mount_slack(app, service)
+
+
+def _start_background_indexing(service: AgentService) -> None:
+    try:
+        from tools.docs.indexer import ensure_index_in_background
+    except ImportError:
+        return
+    try:
+        ensure_index_in_background(service.runtime)
+    except Exception:
+        log.exception("could not start the docs indexer")
+
+
+def create_app(service: AgentService, *, background_indexing: bool = True) -> FastAPI:
+    """The app. ``background_indexing=False`` skips refreshing the docs index at start-up (tests)."""
+    ctx = WebContext(service)
+    settings = service.runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async def warm() -> None:
+            try:
+                await api.warm_up(ctx)
+                ctx.ready = True
+            except Exception as exc:  # readiness reports it; health stays up so the cause can be read
+                log.exception("warm-up failed")
+                ctx.startup_error = f"{type(exc).__name__}: {exc}"
+            # After the warm-up, which imported torch once: two threads importing it at once fail.
+            if background_indexing:
+                _start_background_indexing(service)
+
+        task = asyncio.create_task(warm())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(BaseException):
+                await task
+            if ctx.background:  # let runs in progress reach a checkpoint before the connection closes
+                await asyncio.wait(list(ctx.background), timeout=15)
+            await service.aclose()
+            ctx.threads.close()
+
+    app = FastAPI(
+        title="portal-agent",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="The developer portal's assistant: LangGraph Agent Protocol API, web widget, approvals.",
+    )
+    app.state.web = ctx
+
+    origins = list(settings.web_allowed_origins)
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials="*" not in origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Api-Key", "Accept", "Cache-Control", "Last-Event-ID"],
+            expose_headers=["Content-Location", "Retry-After"],
+        )
+    app.add_middleware(BodyLimit, limit=settings.web_max_request_bytes)
+
+    # --- health --------------------------------------------------------------------------------
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> Response:
+        if ctx.ready:
+            return JSONResponse({"status": "ready"})
+        body: dict[str, Any] = {"status": "starting" if ctx.startup_error is None else "failed"}
+        if ctx.startup_error:
+            body["error"] = ctx.startup_error
+        return JSONResponse(body, status_code=503)
+
+    @app.get("/whoami", tags=["auth"])
+    async def whoami(request: Request) -> dict[str, Any]:
+        principal = ctx.principal(request)
+        return {
+            "ref": principal.ref,
+            "display_name": principal.display_name,
+            "read_only": principal.read_only,
+            "anonymous": principal.is_anonymous,
+        }
+
+    # --- pages and assets ----------------------------------------------------------------------
+    def _html(kind: str) -> HTMLResponse:
+        return HTMLResponse(page(kind), headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return _html("page")
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget() -> FileResponse:
+        return FileResponse(
+            STATIC / "widget.js",
+            media_type="text/javascript",
+            headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @app.get("/charts/{name}", tags=["charts"])
+    async def chart(name: str) -> FileResponse:
+        """A chart written by a tool under ``data_dir/charts`` (only that folder, plain file names)."""
+        match = CHART_NAME.match(name)
+        folder = (service.runtime.data_dir / "charts").resolve()
+        path = (folder / name).resolve()
+        if not match or path.parent != folder or not path.is_file():
+            raise HTTPException(status_code=404, detail="no such chart")
+        return FileResponse(
+            path,
+            media_type=CHART_TYPES[match.group(1).lower()],
+            headers={
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "private, max-age=300",
+            },
+        )
+
+    app.include_router(approvals.build_router(ctx))
+    app.include_router(api.build_router(ctx))
+    _optional_hooks(app, service)
+
+    @app.exception_handler(json.JSONDecodeError)
+    async def bad_json(request: Request, exc: json.JSONDecodeError) -> JSONResponse:
+        return JSONResponse({"detail": f"invalid JSON: {exc}"}, status_code=400)
+
+    return app

@@ -1,0 +1,320 @@
+"""Runs: a user's question or an approval decision, streamed back as server-sent events.
+
+A resume (``command.resume``) carries a human-in-the-loop response in the shape LangChain's
+agent-chat-ui sends (``{"decisions": [{"type": "approve" | "reject" | "edit", ...}]}``). It is
+translated into an :class:`ApprovalDecision` whose approver is the authenticated caller, and
+checked by the service before the graph resumes: a refused decision becomes a 403 ``error``
+event and the request stays pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from langchain_core.messages import BaseMessage, BaseMessageChunk, convert_to_messages
+from langgraph.types import Command
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.approvals import ApprovalDecision, ApprovalRequest
+from agent.identity import Principal
+from agent.redact import redact_text
+from agent.service import DecisionRefused, resume_payload
+from connectors.web import protocol
+from connectors.web.context import MAX_QUESTION_CHARS, WebContext
+
+log = logging.getLogger(__name__)
+
+ASSISTANT_ID = "agent"
+ASSISTANT_UUID = str(uuid.uuid5(uuid.NAMESPACE_URL, "portal-agent/agent"))
+KNOWN_MODES = {"values", "updates", "messages", "messages-tuple", "custom"}
+
+
+class RunRequest(BaseModel):
+    """The body of ``POST /threads/{id}/runs/stream`` (fields we do not use are accepted and ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    assistant_id: str = ASSISTANT_ID
+    input: dict[str, Any] | None = None
+    command: dict[str, Any] | None = None
+    stream_mode: str | list[str] = "values"
+    metadata: dict[str, Any] | None = None
+    config: dict[str, Any] | None = None
+    if_not_exists: Literal["create", "reject"] | None = None
+    multitask_strategy: str | None = None
+    stream_subgraphs: bool = False
+    on_disconnect: str | None = None
+
+    def modes(self) -> set[str]:
+        modes = {self.stream_mode} if isinstance(self.stream_mode, str) else set(self.stream_mode)
+        return (modes & KNOWN_MODES) or {"values"}
+
+
+class RunError(Exception):
+    def __init__(self, status: int, message: str, kind: str = "BadRequest"):
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+
+
+class Decision(BaseModel):
+    """One HITL decision; ``request_id`` and ``args_hash`` are optional extras our widget sends."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+    message: str | None = None
+    edited_action: dict[str, Any] | None = None
+    args: Any = None
+    request_id: str | None = None
+    args_hash: str | None = None
+
+
+# --- input ------------------------------------------------------------------------------------------
+def question_from(run_input: dict[str, Any]) -> str:
+    """The text of the one new human message; any other role is refused (no forged AI or tool turns)."""
+    raw = run_input.get("messages")
+    if raw is None:
+        raise RunError(422, "input.messages is required")
+    if isinstance(raw, dict | str):
+        raw = [raw]
+    try:
+        messages = convert_to_messages(raw)
+    except Exception as exc:
+        raise RunError(422, f"input.messages: {exc}") from exc
+    # agent-chat-ui may prepend placeholder tool messages for unanswered tool calls: they are
+    # dropped (the graph's own tool results are the only ones that count); any other role is refused.
+    if any(m.type not in ("human", "tool") for m in messages):
+        raise RunError(422, "input.messages may only hold the user's message (no ai, system or other roles)")
+    humans = [m for m in messages if m.type == "human"]
+    if len(humans) != 1:
+        raise RunError(422, "input.messages must hold exactly one human message")
+    content = humans[0].content
+    text = (
+        content
+        if isinstance(content, str)
+        else " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+    )
+    text = text.strip()
+    if not text:
+        raise RunError(422, "the message is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise RunError(413, f"the message is longer than {MAX_QUESTION_CHARS} characters", "PayloadTooLarge")
+    return text
+
+
+def decision_from(resume: Any, request: ApprovalRequest, approver: Principal) -> ApprovalDecision:
+    """Translate a HITL response (or a bare decision) into our decision, approver = the caller."""
+    if isinstance(resume, dict) and "decisions" in resume:
+        decisions = resume["decisions"]
+        if not isinstance(decisions, list) or len(decisions) != 1:
+            raise RunError(422, "command.resume.decisions must hold exactly one decision")
+        raw = decisions[0]
+    elif isinstance(resume, list) and len(resume) == 1:
+        raw = resume[0]  # the older agent-inbox shape: [{"type": "accept" | "ignore" | "edit", "args": …}]
+    elif isinstance(resume, dict):
+        raw = resume
+    else:
+        raise RunError(422, 'command.resume must be {"decisions": [{"type": "approve"|"reject"|"edit"}]}')
+    try:
+        parsed = Decision.model_validate(raw)
+    except Exception as exc:
+        raise RunError(422, f"command.resume: {exc}") from exc
+    if parsed.request_id and parsed.request_id != request.id:
+        raise RunError(409, f"the pending request on this thread is {request.id}, not {parsed.request_id}", "Conflict")
+    kind = {"approve": "approve", "accept": "approve", "reject": "reject", "ignore": "reject", "edit": "edit"}.get(
+        parsed.type
+    )
+    if kind is None:
+        raise RunError(422, f"unknown decision type {parsed.type!r}; use approve, reject or edit")
+    edited_args = None
+    if kind == "edit":
+        action = parsed.edited_action or (parsed.args if isinstance(parsed.args, dict) else None) or {}
+        if action.get("name") not in (None, request.tool):
+            raise RunError(422, f"an edit may change the arguments of {request.tool}, not the tool")
+        edited_args = action.get("args", action.get("arguments"))
+        if not isinstance(edited_args, dict):
+            raise RunError(422, "an edit decision needs edited_action.args")
+    comment = parsed.message or (parsed.args if isinstance(parsed.args, str) else None)
+    return ApprovalDecision(
+        request_id=request.id,
+        decision=kind,
+        approver=approver.ref,
+        args_hash=parsed.args_hash or request.args_hash,
+        edited_args=edited_args,
+        comment=comment,
+    )
+
+
+async def prepare(
+    ctx: WebContext, thread_id: str, body: RunRequest, principal: Principal
+) -> tuple[dict[str, Any] | Command, str | None]:
+    """The graph input for this run and the thread's title if it is a question; raises RunError."""
+    if body.command is not None:
+        if "resume" not in body.command:
+            raise RunError(422, "only command.resume is supported")
+        if body.input is not None:
+            raise RunError(422, "a run takes either input or command, not both")
+        pending = await asyncio.to_thread(ctx.service.gate.store.pending, thread_id)
+        if not pending:
+            raise RunError(409, "nothing on this thread is waiting for a decision", "Conflict")
+        decision = decision_from(body.command["resume"], pending[0], principal)
+        try:
+            await asyncio.to_thread(ctx.service.check_decision, decision, principal)
+        except DecisionRefused as exc:
+            raise RunError(403, str(exc), "Forbidden") from exc
+        return Command(resume=resume_payload(decision, principal)), None
+    if body.input is None:
+        raise RunError(422, "a run needs input (a human message) or command.resume")
+    text = question_from(body.input)
+    return ctx.service._input(text, principal), text[:80]
+
+
+# --- streaming --------------------------------------------------------------------------------------
+_DONE = object()
+
+
+def start_graph(
+    ctx: WebContext, thread_id: str, payload: dict[str, Any] | Command, graph_modes: list[str]
+) -> asyncio.Queue:
+    """Run the graph in its own task, feeding a queue; it finishes even if the client goes away.
+
+    A run is never cut half-way because a browser tab closed: an approved change completes and
+    is checkpointed. At most ``ctx.run_slots`` graphs run at once; the rest wait their turn in
+    order, which keeps a burst of conversations from thrashing the CPU and the checkpointer.
+    """
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def produce() -> None:
+        interrupted = False
+        failed = False
+        try:
+            async with ctx.run_slots:
+                await ctx.graph()
+                async for item in ctx.service.astream(payload, thread_id, stream_mode=graph_modes):
+                    if item[0] == "updates" and "__interrupt__" in item[1]:
+                        interrupted = True
+                    queue.put_nowait(item)
+        except Exception as exc:
+            failed = True
+            queue.put_nowait(("__error__", exc))
+        finally:
+            ctx.busy.discard(thread_id)
+            ctx.threads.update(thread_id, status="interrupted" if interrupted else ("error" if failed else "idle"))
+            queue.put_nowait(_DONE)
+
+    task = asyncio.create_task(produce())
+    ctx.background.add(task)
+    task.add_done_callback(ctx.background.discard)
+    return queue
+
+
+async def stream(
+    ctx: WebContext, thread_id: str, payload: dict[str, Any] | Command, modes: set[str], run_id: str
+) -> AsyncIterator[str]:
+    """Run the graph and yield SSE text. The caller has marked the thread busy; the run unmarks it."""
+    graph_modes = ["updates"]
+    if modes & {"messages", "messages-tuple"}:
+        graph_modes.append("messages")
+    if "values" in modes:
+        graph_modes.append("values")
+    if "custom" in modes:
+        graph_modes.append("custom")
+    status = "success"
+    last_values: dict[str, Any] | None = None
+    interrupts: list[dict[str, Any]] = []
+    partial: dict[str, BaseMessageChunk] = {}
+    queue = start_graph(ctx, thread_id, payload, graph_modes)
+    yield protocol.sse("metadata", {"run_id": run_id, "attempt": 1})
+    finished = False
+    while not finished:
+        # Everything already produced goes out in one write: under load this saves a send per token.
+        items = [await queue.get()]
+        while not queue.empty():
+            items.append(queue.get_nowait())
+        out: list[str] = []
+        for item in items:
+            if item is _DONE:
+                finished = True
+                break
+            out.extend(_events(item, modes, partial, run_id, thread_id))
+            if item[0] == "updates" and "__interrupt__" in item[1]:
+                interrupts = protocol.jsonable(list(item[1]["__interrupt__"]))
+            elif item[0] == "values":
+                last_values = item[1]
+            elif item[0] == "__error__":
+                status = "error"
+        if out:
+            yield "".join(out)
+    for message in partial.values():
+        yield protocol.sse("messages/complete", [protocol.full_message(message)])
+    if interrupts and status != "error":
+        status = "interrupted"
+        if "values" in modes:
+            yield protocol.sse("values", {**protocol.public_values(last_values), "__interrupt__": interrupts})
+    yield protocol.sse("end", {"run_id": run_id, "status": status})
+
+
+def _events(
+    item: tuple[str, Any], modes: set[str], partial: dict[str, BaseMessageChunk], run_id: str, thread_id: str
+) -> list[str]:
+    """The SSE events for one item the graph streamed, in the modes the client asked for."""
+    mode, chunk = item
+    out: list[str] = []
+    if mode == "__error__":
+        log.error("run %s on thread %s failed", run_id, thread_id, exc_info=chunk)
+        out.append(protocol.sse("error", {"error": type(chunk).__name__, "message": redact_text(str(chunk))}))
+    elif mode == "messages":
+        message, meta = chunk
+        if "messages-tuple" in modes:
+            out.append(protocol.sse("messages", [protocol.jsonable(message), protocol.message_metadata(meta)]))
+        if "messages" in modes:
+            out.extend(protocol.sse(event, data) for event, data in _legacy_messages(message, meta, partial))
+    elif mode == "updates":
+        if "updates" in modes:
+            out.append(protocol.sse("updates", protocol.jsonable(chunk)))
+    elif mode == "values":
+        out.append(protocol.sse("values", protocol.public_values(chunk)))
+    elif mode == "custom":
+        out.append(protocol.sse("custom", protocol.jsonable(chunk)))
+    return out
+
+
+def _legacy_messages(message: BaseMessage, meta: dict[str, Any], partial: dict[str, BaseMessageChunk]):
+    """Mode ``messages``: accumulated ``messages/partial`` and ``messages/complete`` events."""
+    key = message.id or "unknown"
+    if isinstance(message, BaseMessageChunk):
+        if key not in partial:
+            yield "messages/metadata", {key: {"metadata": protocol.message_metadata(meta)}}
+            partial[key] = message
+        else:
+            partial[key] = partial[key] + message
+        if getattr(message, "chunk_position", None) == "last":
+            yield "messages/complete", [protocol.full_message(partial.pop(key))]
+        else:
+            yield "messages/partial", [protocol.jsonable(partial[key])]
+        return
+    yield "messages/metadata", {key: {"metadata": protocol.message_metadata(meta)}}
+    yield "messages/complete", [protocol.jsonable(message)]
+
+
+def error_stream(run_id: str, error: RunError) -> AsyncIterator[str]:
+    async def gen():
+        yield protocol.sse("metadata", {"run_id": run_id, "attempt": 1})
+        yield protocol.sse("error", {"error": error.kind, "message": str(error), "status_code": error.status})
+        yield protocol.sse("end", {"run_id": run_id, "status": "error"})
+
+    return gen()
+
+
+class RunCreated(BaseModel):
+    run_id: str
+    thread_id: str
+    assistant_id: str = ASSISTANT_UUID
+    status: str = "pending"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    multitask_strategy: str = "reject"

@@ -1,0 +1,141 @@
+"""Web conversation metadata (owner, title, times) in a small SQLite table next to the checkpoints.
+
+The conversation itself lives in the LangGraph checkpointer; this table answers "which threads are
+mine" for the history list and ``POST /threads/search`` without scanning checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS web_threads (
+    thread_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    title TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'idle',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS web_threads_owner ON web_threads(owner, updated_at);
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class ThreadRecord(BaseModel):
+    thread_id: str
+    owner: str
+    title: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    status: str = "idle"
+    created_at: str
+    updated_at: str
+
+
+class ThreadStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL sync survives a process kill; only an OS crash may lose the last updates
+        # of this index (titles, times), never a conversation: fsync per update costs ms per request.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @staticmethod
+    def _record(row: tuple) -> ThreadRecord:
+        return ThreadRecord(
+            thread_id=row[0],
+            owner=row[1],
+            title=row[2],
+            metadata=json.loads(row[3] or "{}"),
+            status=row[4],
+            created_at=row[5],
+            updated_at=row[6],
+        )
+
+    def create(self, thread_id: str, owner: str, metadata: dict[str, Any] | None = None) -> ThreadRecord:
+        now = now_iso()
+        meta = {**(metadata or {}), "owner": owner}
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO web_threads(thread_id, owner, metadata, created_at, updated_at) VALUES (?,?,?,?,?)",
+                (thread_id, owner, json.dumps(meta), now, now),
+            )
+        return ThreadRecord(thread_id=thread_id, owner=owner, metadata=meta, created_at=now, updated_at=now)
+
+    def get(self, thread_id: str) -> ThreadRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT thread_id, owner, title, metadata, status, created_at, updated_at FROM web_threads"
+                " WHERE thread_id = ?",
+                (thread_id,),
+            ).fetchone()
+        return self._record(row) if row else None
+
+    def update(
+        self,
+        thread_id: str,
+        *,
+        status: str | None = None,
+        title: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        record = self.get(thread_id)
+        if record is None:
+            return
+        meta = {**record.metadata, **(metadata or {}), "owner": record.owner}
+        with self._lock:
+            self._db.execute(
+                "UPDATE web_threads SET status = ?, title = COALESCE(title, ?), metadata = ?, updated_at = ?"
+                " WHERE thread_id = ?",
+                (status or record.status, title, json.dumps(meta), now_iso(), thread_id),
+            )
+
+    def delete(self, thread_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM web_threads WHERE thread_id = ?", (thread_id,))
+
+    def search(
+        self,
+        owner: str,
+        *,
+        metadata: dict[str, Any] | None = None,
+        status: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        sort_by: str = "updated_at",
+        sort_order: str = "desc",
+    ) -> list[ThreadRecord]:
+        column = sort_by if sort_by in ("created_at", "updated_at", "thread_id", "status") else "updated_at"
+        order = "ASC" if str(sort_order).lower() == "asc" else "DESC"
+        query = (
+            "SELECT thread_id, owner, title, metadata, status, created_at, updated_at FROM web_threads WHERE owner = ?"
+        )
+        params: list[Any] = [owner]
+        if status:
+            query += " AND status = ?"
+            params.append(status)
+        query += f" ORDER BY {column} {order}"
+        with self._lock:
+            rows = self._db.execute(query, params).fetchall()
+        records = [self._record(r) for r in rows]
+        if metadata:
+            records = [r for r in records if all(r.metadata.get(k) == v for k, v in metadata.items())]
+        return records[offset : offset + max(0, min(limit, 1000))]

@@ -1,0 +1,192 @@
+"""A self-contained organisation for the web tests, driven by the real offline planner.
+
+It reuses the agent tests' small catalog (team-widgets owns widget-api in production and
+widget-lab, experimental) and adds a test-only family: a docs tool that returns a citation and a
+Markdown table, a chart tool that writes an SVG under ``data_dir/charts``, and the mutating
+``restart_widget`` tool, each reachable by an offline-planner intent so that answers stream token
+by token exactly as with the built-in families.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.config import Settings
+from agent.planner.intents import Answer, CallTools, Intent, PlanState, ToolCallSpec
+from agent.runtime import Runtime
+from agent.tooling import Citation, PortalTool, Preview, ToolResult
+from tests.agent.support import DATA, WidgetArgs, _restart, executions
+from tools.registry import ToolFamily
+
+__all__ = ["executions", "make_web_runtime"]
+
+DOC_URL = "https://docs.example.test/widgets/deploy"
+
+
+class TopicArgs(BaseModel):
+    topic: str = Field("deploy", description="What to look up")
+
+
+def _docs(args: TopicArgs, ctx) -> ToolResult:
+    return ToolResult(
+        data={
+            "answer": "Deploy widgets with `widgetctl deploy`, one environment at a time.",
+            "steps": [["staging", "widgetctl deploy --env staging"], ["prod", "widgetctl deploy --env prod"]],
+        },
+        citations=[Citation(title="Deploying widgets", url=DOC_URL, snippet="widgetctl deploy")],
+        refs=["component:default/widget-api"],
+    )
+
+
+def _chart(args: TopicArgs, ctx) -> ToolResult:
+    folder = ctx.runtime.data_dir / "charts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "widget-cost.svg"
+    path.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="120" viewBox="0 0 240 120">'
+        '<rect width="240" height="120" fill="#f4f6fb"/>'
+        '<polyline fill="none" stroke="#3366cc" stroke-width="3" points="10,100 60,80 110,85 160,40 230,30"/>'
+        '<text x="10" y="18" font-size="12">widget-api cost</text></svg>',
+        encoding="utf-8",
+    )
+    # The same chart as PNG too, in the shape tools/cost/charts.py returns: the widget shows one image.
+    png = folder / "widget-cost.png"
+    png.write_bytes(
+        base64.b64decode(
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+        )
+    )
+    chart = {"png": str(png), "svg": str(path), "png_url": f"/charts/{png.name}", "svg_url": f"/charts/{path.name}"}
+    return ToolResult(data={"total": 1234.5, "currency": "USD", "chart": chart})
+
+
+def _name(state: PlanState) -> dict[str, Any] | None:
+    match = re.search(r"\b(widget-[a-z]+)\b", state.utterance)
+    return {"name": match.group(1)} if match else None
+
+
+def _plan_docs(state: PlanState):
+    found = state.result_of("widget_docs")
+    if found is None:
+        return CallTools(calls=[ToolCallSpec(name="widget_docs", args={"topic": "deploy"})])
+    data = found.data or {}
+    rows = "\n".join(f"| {env} | `{cmd}` |" for env, cmd in data.get("steps", []))
+    text = (
+        f"{data.get('answer', '')}\n\n| environment | command |\n| --- | --- |\n{rows}\n\n"
+        f"See [Deploying widgets]({DOC_URL}) [1]."
+    )
+    return Answer(text=text, refs=["component:default/widget-api"])
+
+
+def _plan_chart(state: PlanState):
+    found = state.result_of("widget_cost_chart")
+    if found is None:
+        return CallTools(calls=[ToolCallSpec(name="widget_cost_chart", args={"topic": "cost"})])
+    return Answer(text=f"widget-api cost **{found.data['total']} {found.data['currency']}** last month.")
+
+
+def _plan_restart(state: PlanState):
+    found = state.result_of("restart_widget")
+    if found is None:
+        return CallTools(calls=[ToolCallSpec(name="restart_widget", args={"name": state.slots["name"], "replicas": 2})])
+    if found.ok:
+        return Answer(
+            text=f"Restarted **{found.data['restarted']}** with {found.data['replicas']} replicas.",
+            refs=[f"component:default/{state.slots['name']}"],
+        )
+    return Answer(text=f"Nothing was restarted: {found.error}")
+
+
+def web_family() -> ToolFamily:
+    restart = PortalTool(
+        name="restart_widget",
+        description="Restart a widget service (test-only mutating tool).",
+        args_schema=WidgetArgs,
+        func=_restart,
+        family="webtest",
+        mutating=True,
+        action="restart",
+        target=lambda a, ctx: f"component:default/{a.name}",
+        preview=lambda a, ctx: Preview(summary=f"would restart {a.name} with {a.replicas} replicas"),
+        risk="medium",
+    )
+    docs = PortalTool(
+        name="widget_docs", description="Widget documentation.", args_schema=TopicArgs, func=_docs, family="webtest"
+    )
+    chart = PortalTool(
+        name="widget_cost_chart",
+        description="Widget cost with a chart.",
+        args_schema=TopicArgs,
+        func=_chart,
+        family="webtest",
+    )
+    intents = [
+        Intent(
+            name="webtest.docs",
+            family="webtest",
+            summary="how to deploy widgets",
+            examples=[
+                "how do I deploy widgets?",
+                "how to deploy a widget",
+                "widget deployment steps",
+                "deploying widgets",
+                "what are the steps to deploy widgets",
+                "deploy widget howto",
+                "guide for deploying widgets",
+                "widget deploy docs",
+            ],
+            patterns=[r"\bdeploy"],
+            extract=lambda s: {},
+            plan=_plan_docs,
+            requires=("widget_docs",),
+        ),
+        Intent(
+            name="webtest.chart",
+            family="webtest",
+            summary="widget cost chart",
+            examples=[
+                "what did widgets cost?",
+                "widget cost chart",
+                "show widget costs",
+                "cost of widgets",
+                "widget spend last month",
+                "how much do widgets cost",
+                "widget cost trend",
+                "chart the widget cost",
+            ],
+            patterns=[r"\bcost"],
+            extract=lambda s: {},
+            plan=_plan_chart,
+            requires=("widget_cost_chart",),
+        ),
+        Intent(
+            name="webtest.restart",
+            family="webtest",
+            summary="restart a widget service",
+            examples=[
+                "restart widget-api",
+                "please restart widget-lab",
+                "restart the widget-api service",
+                "bounce widget-api",
+                "can you restart widget-lab",
+                "restart widget-lab now",
+                "roll widget-api",
+                "restart service widget-api",
+            ],
+            patterns=[r"\brestart\b"],
+            extract=_name,
+            plan=_plan_restart,
+            requires=("restart_widget",),
+        ),
+    ]
+    return ToolFamily(name="webtest", tools=lambda rt: [restart, docs, chart], intents=lambda rt: intents)
+
+
+def make_web_runtime(data_dir: Path, **settings: Any) -> Runtime:
+    base = {"data_dir": data_dir, "catalog": [str(DATA / "catalog.yaml")], "admin_groups": ["team-admins"]}
+    return Runtime(Settings(**{**base, **settings}), extra_families=[web_family()], builtin_families=False)
