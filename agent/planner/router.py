@@ -67,8 +67,10 @@ STOPWORDS = frozenset(
 LEXICAL_CONFIDENT = 0.55
 # Below this final score, no intent is chosen.
 MIN_SCORE = 0.30
+# A lexical/rule score this high is trusted without consulting the embedding model.
+CONFIDENT_ROUTE = 0.60
 # A follow-up tends to stay on the previous turn's intent ("including transitive ones?").
-CONTINUITY_BONUS = 0.12
+CONTINUITY_BONUS = 0.20
 FAMILY_CONTINUITY_BONUS = 0.05
 OUT_OF_SCOPE = "out-of-scope"
 
@@ -195,12 +197,34 @@ class Router:
         return out
 
     def route(self, state: PlanState) -> tuple[Intent, dict] | None:
-        """The best intent whose slots can be filled from this utterance, with those slots."""
-        for candidate in self.rank(state.utterance, previous=state.previous_intent):
-            if candidate.score < MIN_SCORE or candidate.intent.name == OUT_OF_SCOPE:
+        """The best intent whose slots can be filled from this utterance, with those slots.
+
+        Two passes: rules and lexical similarity first, accepting only a confident match; the
+        embedding model is consulted only when that finds nothing, so most asks never load it.
+        """
+        previous = state.previous_intent
+        ranked = self.rank(state.utterance, allow_semantic=False, previous=previous)
+        decided, found = self._first_extracting(ranked, state, CONFIDENT_ROUTE)
+        if decided:
+            return found
+        ranked = self.rank(state.utterance, allow_semantic=True, previous=previous)
+        return self._first_extracting(ranked, state, MIN_SCORE)[1]
+
+    @staticmethod
+    def _first_extracting(
+        ranked: list[Candidate], state: PlanState, min_score: float
+    ) -> tuple[bool, tuple[Intent, dict] | None]:
+        """(decided, result): the first candidate above ``min_score`` that extracts its slots.
+
+        Reaching the out-of-scope class decides too, with no result: the ask needs an LLM.
+        """
+        for candidate in ranked:
+            if candidate.score < min_score:
                 break
+            if candidate.intent.name == OUT_OF_SCOPE:
+                return True, None
             state.pattern_hit = candidate.pattern
             slots = candidate.intent.extract(state)
             if slots is not None:
-                return candidate.intent, slots
-        return None
+                return True, (candidate.intent, slots)
+        return False, None

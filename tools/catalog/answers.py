@@ -122,7 +122,8 @@ def render_dependents(step: StepResult) -> str:
     noun = "entity" if len(items) == 1 else "entities"
     text = f"If {label} goes down, {len(items)} {noun} may be affected: directly {join([hop_text(i) for i in direct])}"
     if deeper:
-        text += f"; indirectly {join([hop_text(i) for i in deeper])}"
+        # A blast radius is only useful complete: list far more than other answers do.
+        text += f"; indirectly {join([hop_text(i) for i in deeper], 40)}"
     return text + "."
 
 

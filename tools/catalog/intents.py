@@ -55,7 +55,7 @@ ASK_WORDS = STOPWORDS | wordset(
     information about is are does do list show find search all every which services service
     components component teams team groups group members member people hierarchy structure parent
     parents children child sub org organisation organization reports works work in of for the a an
-    on with me please quickly now currently right today whose deps including include also too
+    on with me please quickly now currently right today whose deps including include also too am
     transitive transitively indirect indirectly recursive
 """
 )
@@ -89,6 +89,8 @@ def resolve_targets(
     mentions = catalog.find_mentions(state.utterance, kinds=kinds)
     if allow_self and not state.principal.is_anonymous:
         mentions = [m for m in mentions if m.ref.lower() != state.principal.ref.lower()]
+    if not mentions and catalog.find_mentions(state.utterance):
+        return None  # it is about an entity this intent does not handle: leave it to another
     if mentions:
         best = max(mentions, key=lambda m: m.score)
         strong = [m for m in mentions if m.score >= best.score - 15] or [best]
@@ -200,7 +202,12 @@ def plan_owner(state: PlanState) -> Step:
 # --- who is on call -----------------------------------------------------------------------------
 
 
+ONCALL_WORDS = re.compile(r"on[\s-]?call|\bpag(e|ed|er|ing)\b|pagerduty|\bduty\b|\brota\b|\bshift\b|escalat", re.I)
+
+
 def extract_oncall(state: PlanState) -> dict[str, Any] | None:
+    if not ONCALL_WORDS.search(state.utterance):  # "who's on team-search" is about members
+        return None
     return resolve_targets(state, [*OWNABLE, "group"])
 
 
@@ -394,6 +401,20 @@ def _catalog_type(catalog: Any, kind: str, wanted: str) -> str:
     return partial[0] if len(partial) == 1 else wanted
 
 
+def _names_an_owner(text: str, mention: Any) -> bool:
+    """Whether a group/user mention is meant as an owner filter, not a word that looks like a name.
+
+    "kafka topics in the catalog" mentions the word "catalog", which is also the short name of
+    team-catalog; "the catalog team", "team-catalog" or "owned by catalog" name the owner.
+    """
+    said = mention.text.lower()
+    if said == mention.ref.split("/")[-1].lower() or "team" in said or "group" in said:
+        return True
+    before = text[: mention.start].lower().rstrip()
+    after = text[mention.end :].lower().lstrip()
+    return before.endswith(("by", "team", "for")) or after.startswith(("team", "'s", "own"))
+
+
 def extract_find(state: PlanState) -> dict[str, Any] | None:
     text = state.text
     filters: dict[str, Any] = {}
@@ -420,7 +441,7 @@ def extract_find(state: PlanState) -> dict[str, Any] | None:
             filters["tag"] = langs[0]
     for mention in catalog.find_mentions(state.utterance, kinds=["group", "user", "system", "domain"]):
         kind = mention.ref.split(":", 1)[0]
-        if kind in ("group", "user") and "owner" not in filters:
+        if kind in ("group", "user") and "owner" not in filters and _names_an_owner(state.utterance, mention):
             filters["owner"] = mention.ref
         elif kind in ("system", "domain") and "system" not in filters:
             filters["system"] = mention.ref
@@ -523,6 +544,9 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\b(accountable|looks after|look after|in charge of)\b",
                 r"\b(owner|owners|ownership|maintainers?)\s+of\b",
                 r"\b(contact|contacts|talk to|reach)\b.*\babout\b",
+                r"\b(owning|owner) team\b",
+                r"\bresponsible for\b",
+                r"\bwho (maintains|runs|looks after)\b",
             ],
             extract=extract_owner,
             plan=plan_owner,
@@ -573,6 +597,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\bwhat does .+ (need|use|call)\b",
                 r"\bwhich \w+ does .+ (use|need|call)\b",
                 r"\bupstream\b",
+                r"\bdeps\b",
             ],
             extract=extract_graph,
             plan=plan_dependencies,
@@ -663,6 +688,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             ],
             patterns=[
                 r"\b(in|of|inside)\b.*\b(system|domain)\b",
+                r"^\s*(list|show)( me)? (everything|all|what's|whats|what is) (in|inside)\b",
                 r"\b(system|domain) \w",
                 r"\b(contain|contains|make up|makes up)\b",
                 r"\b(part of|belongs? to) the [\w\- ]+ (system|domain|platform)\b",
