@@ -25,14 +25,14 @@ from langgraph.types import interrupt
 from agent.approvals import ApprovalDecision, ApprovalPolicy, ApprovalRequest, args_hash, request_id_for
 from agent.approvals_store import ApprovalStore
 from agent.audit import AuditLog
-from agent.budget import trim_history, truncate_to_tokens
+from agent.budget import count_tokens, trim_history, truncate_to_tokens
 from agent.identity import Principal
 from agent.planner.model import OfflinePlanner
 from agent.prompts import system_prompt
 from agent.redact import redact, redact_text
 from agent.runtime import Runtime
 from agent.state import AgentState
-from agent.tool_selection import tool_schemas_for
+from agent.tool_selection import TurnTools, select_for_turn
 from agent.tooling import PortalTool, ToolContext, ToolResult
 
 log = logging.getLogger(__name__)
@@ -102,12 +102,16 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
     # --- agent ---------------------------------------------------------------------------------
     def agent_node(state: AgentState, config) -> dict[str, Any]:
         principal = _principal(state)
+        if offline or not tools:
+            bound, guidance = bound_all, families
+        else:
+            turn = _tools_for_turn(state["messages"], principal)
+            bound, guidance = model.bind_tools(turn.schemas), turn.guidance_families
         system = SystemMessage(
-            content=system_prompt(principal=principal.ref, via=principal.via, families=families),
+            content=system_prompt(principal=principal.ref, via=principal.via, families=guidance),
             additional_kwargs={"principal": principal.model_dump()},
         )
         history = trim_history([system, *state["messages"]], settings.history_tokens)
-        bound = bound_all if offline or not tools else model.bind_tools(_schemas_for_turn(state["messages"]))
         try:
             response = bound.invoke(history, config)
         except Exception as exc:
@@ -120,16 +124,11 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
                 log.warning("model asked for unknown tools: %s", unknown)
         return {"messages": [response]}
 
-    def _schemas_for_turn(messages: list) -> list[dict[str, Any]]:
+    def _tools_for_turn(messages: list, principal: Principal) -> TurnTools:
         question = next((m.content for m in reversed(messages) if m.type == "human"), "")
-        used = [
-            tools[c["name"]].family
-            for m in messages
-            if isinstance(m, AIMessage)
-            for c in m.tool_calls
-            if c["name"] in tools
-        ]
-        return tool_schemas_for(runtime, str(question), used_families=list(dict.fromkeys(reversed(used))))
+        used = [c["name"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls]
+        base = count_tokens(system_prompt(principal=principal.ref, via=principal.via, families=[]))
+        return select_for_turn(runtime, str(question), base_tokens=base, used_tools=list(reversed(used)))
 
     # --- approval gate -------------------------------------------------------------------------
     def approval_node(state: AgentState, config) -> dict[str, Any]:

@@ -1,53 +1,74 @@
-"""Which tools to offer an LLM on a given turn, to keep each request within the token budget.
+"""What an LLM is offered on a given turn: the tools and family guidance that fit the token budget.
 
-Binding every family's tools on every turn would cost thousands of tokens before the question is
-even read. The planner's router already knows which families a question is about, so an LLM is
-offered, in this order and as far as the budget allows: the families it used earlier in the
-conversation (follow-ups), the families ranked highest for this question, the catalog (everything
-refers to it), then the rest.
+Binding every family's tools on every turn would cost about ten thousand tokens before the
+question is even read. The planner's router already knows which intents a question is closest
+to, and each intent names the tools it plans with; so an LLM is offered, in this order and as far
+as the budget allows: the tools it used earlier in the conversation (follow-ups), the tools of
+the intents ranked highest for this question, the rest of the best family's tools, then the
+catalog's (everything refers to it). The best family's guidance text is included when it fits.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent.budget import count_tokens
 from agent.runtime import Runtime
 
+# Tokens per turn for the system prompt, guidance and tool schemas together (a DESIGN quality bar).
+TURN_BUDGET = 3000
 ALWAYS = ("catalog",)
-MAX_FAMILIES = 3
+TOP_INTENTS = 6
 
 
-def _family_tokens(runtime: Runtime) -> dict[str, tuple[list[dict[str, Any]], int]]:
-    out: dict[str, tuple[list[dict[str, Any]], int]] = {}
-    for tool in runtime.tools.values():
-        schemas, _ = out.get(tool.family, ([], 0))
-        schemas.append(tool.model_schema())
-        out[tool.family] = (schemas, 0)
-    return {family: (schemas, count_tokens(json.dumps(schemas))) for family, (schemas, _) in out.items()}
+@dataclass
+class TurnTools:
+    schemas: list[dict[str, Any]] = field(default_factory=list)
+    guidance_families: list[str] = field(default_factory=list)
+    tokens: int = 0
 
 
-def tool_schemas_for(
-    runtime: Runtime, question: str, *, used_families: list[str] | None = None, budget: int = 2200
-) -> list[dict[str, Any]]:
-    families = runtime.service("tool-selection.families", lambda: _family_tokens(runtime))
-    ranked: list[str] = []
-    for candidate in runtime.router.rank(question, allow_semantic=False):
-        if candidate.score < 0.2:
-            break
-        if candidate.intent.family not in ranked:
-            ranked.append(candidate.intent.family)
-    # Most relevant first; the remaining families fill whatever budget is left.
-    wanted = [*(used_families or []), *ranked[:MAX_FAMILIES], *ALWAYS, *ranked[MAX_FAMILIES:], *families]
-    chosen: list[dict[str, Any]] = []
-    spent = 0
-    for family in dict.fromkeys(wanted):
-        if family not in families:
+def _schema_tokens(runtime: Runtime) -> dict[str, tuple[dict[str, Any], int]]:
+    return {
+        name: (tool.model_schema(), count_tokens(json.dumps(tool.model_schema())))
+        for name, tool in runtime.tools.items()
+    }
+
+
+def _guidance_tokens(family: str) -> int:
+    from agent.prompts import load_prompt
+
+    return count_tokens(load_prompt(family))
+
+
+def select_for_turn(
+    runtime: Runtime,
+    question: str,
+    *,
+    base_tokens: int,
+    used_tools: list[str] | None = None,
+    budget: int = TURN_BUDGET,
+) -> TurnTools:
+    """Tools and guidance for one LLM turn, within ``budget`` tokens including ``base_tokens``."""
+    schemas = runtime.service("tool-selection.schemas", lambda: _schema_tokens(runtime))
+    ranked = [c for c in runtime.router.rank(question, allow_semantic=False) if c.intent.family != "none"]
+    wanted: list[str] = [t for t in (used_tools or []) if t in schemas]
+    for candidate in ranked[:TOP_INTENTS]:
+        wanted.extend(t for t in candidate.intent.requires if t in schemas)
+    top_family = ranked[0].intent.family if ranked else None
+    for family in (top_family, *ALWAYS):
+        wanted.extend(name for name, tool in runtime.tools.items() if tool.family == family)
+
+    chosen = TurnTools(tokens=base_tokens)
+    if top_family and base_tokens + _guidance_tokens(top_family) < budget // 2:
+        chosen.guidance_families.append(top_family)
+        chosen.tokens += _guidance_tokens(top_family)
+    for name in dict.fromkeys(wanted):
+        schema, tokens = schemas[name]
+        if chosen.tokens + tokens > budget:
             continue
-        schemas, tokens = families[family]
-        if spent + tokens > budget and chosen:
-            continue
-        chosen.extend(schemas)
-        spent += tokens
+        chosen.schemas.append(schema)
+        chosen.tokens += tokens
     return chosen

@@ -58,12 +58,8 @@ class InstantModel(BaseChatModel):
 
 
 def main(turns: int = 200) -> None:
-    from tools.catalog import family as catalog_family
-
     with tempfile.TemporaryDirectory() as data:
-        runtime = Runtime(
-            Settings(data_dir=Path(data), demo=True), extra_families=[catalog_family], builtin_families=False
-        )
+        runtime = Runtime(Settings(data_dir=Path(data), demo=True))  # every family's tools bound
         service = AgentService(runtime, model=InstantModel())
         principal = service.principal("user:default/guest")
         service.ask("warm-up", principal)
@@ -77,13 +73,7 @@ def main(turns: int = 200) -> None:
             f"{summary_ms(times)} (bar p95 ≤ 25 ms)"
         )
 
-        offline = AgentService(
-            Runtime(
-                Settings(data_dir=Path(data) / "offline", demo=True),
-                extra_families=[catalog_family],
-                builtin_families=False,
-            )
-        )
+        offline = AgentService(Runtime(Settings(data_dir=Path(data) / "offline", demo=True)))
         offline.ask("who owns checkout?", principal)
         planner_times = []
         for question in ["who owns checkout?", "what breaks if orders-db goes down?", "who is on call for search?"]:

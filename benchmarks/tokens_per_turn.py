@@ -17,7 +17,7 @@ from agent.budget import count_tokens
 from agent.config import Settings
 from agent.prompts import system_prompt
 from agent.runtime import Runtime
-from agent.tool_selection import tool_schemas_for
+from agent.tool_selection import select_for_turn
 
 QUESTIONS = [
     "who owns checkout?",
@@ -41,12 +41,17 @@ def main() -> None:
             f"system prompt: {prompt_tokens} tokens; all tool schemas: {all_tokens} tokens; "
             f"total if every tool were bound: {prompt_tokens + all_tokens}"
         )
+        base = count_tokens(system_prompt(principal="user:default/jane.doe", via="slack", families=[]))
         worst = 0
         for question in QUESTIONS:
-            schemas = tool_schemas_for(runtime, question)
-            tokens = prompt_tokens + count_tokens(json.dumps(schemas))
-            worst = max(worst, tokens)
-            print(f"  {tokens:5d} tokens ({len(schemas)} tools) for {question!r}")
+            turn = select_for_turn(runtime, question, base_tokens=base)
+            sent = count_tokens(
+                system_prompt(principal="user:default/jane.doe", via="slack", families=turn.guidance_families)
+            )
+            sent += count_tokens(json.dumps(turn.schemas))
+            worst = max(worst, sent)
+            names = ", ".join(s["function"]["name"] for s in turn.schemas)
+            print(f"  {sent:5d} tokens for {question!r}: guidance {turn.guidance_families}, tools {names}")
         for tool in sorted(runtime.tools.values(), key=lambda t: -count_tokens(json.dumps(t.model_schema()))):
             print(f"    {count_tokens(json.dumps(tool.model_schema())):4d}  {tool.name}")
         print(f"worst per-turn total: {worst} tokens (bar ≤ 3,000)")

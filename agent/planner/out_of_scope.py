@@ -14,6 +14,8 @@ PATTERNS = (
     r"\btranslate\b",
     r"\b(weather|forecast for tomorrow|rain today)\b",
     r"\bmeaning of life\b",
+    r"\b(draft|write|compose)\b.*\b(email|e-mail|post-?mortem|letter|message|announcement|blog|essay|speech)\b",
+    r"\bin general\b.*\b(should|better|pick|choose)\b",
 )
 
 EXAMPLES = (

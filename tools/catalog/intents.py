@@ -508,10 +508,22 @@ def extract_group(state: PlanState) -> dict[str, Any] | None:
     return _my_groups(state) or resolve_targets(state, OWNER_KINDS, allow_self=True, focus_map=_owner_of_focus(state))
 
 
+TEAMMATES_RE = re.compile(r"\b(who else|teammates|team mates|colleagues|members|who is in it|who's in it|"
+                          r"who else is (on|in) it)\b", re.I)
+
+
 def plan_group(state: PlanState) -> Step:
     _slots(state, extract_group)
     refs, step = refs_or_search(state, OWNER_KINDS)
-    return step or _finish(state, "catalog_group_hierarchy", refs or [], render_group)
+    if step is not None:
+        return step
+    steps = state.results_of("catalog_group_hierarchy")
+    # "Which team am I on, and who else is on it?": after the person's teams, their first team too.
+    if len(steps) == 1 and steps[0].ok and "user" in (steps[0].data or {}) and TEAMMATES_RE.search(state.utterance):
+        groups = steps[0].data.get("groups") or []
+        if groups:
+            return _calls("catalog_group_hierarchy", groups[:1])
+    return _finish(state, "catalog_group_hierarchy", refs or [], render_group)
 
 
 # --- the intents ------------------------------------------------------------------------------------
@@ -545,7 +557,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\b(owner|owners|ownership|maintainers?)\s+of\b",
                 r"\b(contact|contacts|talk to|reach)\b.*\babout\b",
                 r"\b(owning|owner) team\b",
-                r"\bresponsible for\b",
+                r"\bwho\b.*\bresponsible for\b",
                 r"\bwho (maintains|runs|looks after)\b",
             ],
             extract=extract_owner,
@@ -721,6 +733,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\bowns\s*\??\s*$",
                 r"\b(what|which) \w+ (do|does) [\w.\- ]+ own\b",
                 r"\b(team|group) .* responsible for\b",
+                r"\b(everything|what|things|stuff)\b.*\bresponsible for\b",
             ],
             extract=extract_owned,
             plan=plan_owned,
@@ -751,6 +764,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"'s (email|e-mail|lifecycle|title|description)\b",
                 r"\b(what|which) (kind|type|sort) of\b",
                 r"\b(namespace|repo|repository|source code|pagerduty|service id)\b",
+                r"\b(what|which) (tags|labels|annotations|lifecycle|type)\b",
                 r"^\s*is [\w.\-]+ (deprecated|experimental|in production|production|still used)\b",
             ],
             extract=extract_describe,

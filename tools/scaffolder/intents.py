@@ -377,8 +377,11 @@ def scaffolder_intents(runtime: Any) -> list[Intent]:
                 "create orders-worker from the go-grpc-service template owned by team-checkout",
                 "new techdocs site named search-handbook for team-search",
             ],
-            patterns=[r"\b(create|scaffold|bootstrap|spin up|set up|start|make|new)\b.*\b(service|site|repo|"
-                      r"repository|component|app|api|docs|microservice)\b",
+            # "make a breaking change to the … api" is not a request for a new component: the verb must
+            # be followed closely by the thing to create.
+            patterns=[r"\b(create|scaffold|bootstrap|spin up|set up|start|make)\s+(me\s+)?(a|an|the)?\s*(new\s+)?"
+                      r"([\w-]+\s+){0,2}(service|site|repo|repository|component|app|api|docs|microservice)\b",
+                      r"\bnew\s+([\w-]+\s+){0,2}(service|site|repo|repository|component|app|microservice)\b",
                       r"\bfrom the\b.*\btemplate\b", r"\bdry[\s-]?run\b.*\btemplate\b"],
             extract=extract_create, plan=plan_create, priority=0.1,
             requires=("scaffolder_fill", "scaffolder_dry_run", "scaffolder_publish", "scaffolder_list_templates"),
@@ -390,7 +393,8 @@ def scaffolder_intents(runtime: Any) -> list[Intent]:
                 "invoice-api", "team-billing", "yes, publish it", "go ahead", "it should be called ledger-sync",
                 "the owner is team-payments", "cancel", "use the commerce namespace",
             ],
-            patterns=[r"^\s*[\w@./:?=&-]+(\s+[\w@./:?=&,-]+){0,5}\s*$"],
+            # No patterns: this intent only applies while a question is pending (extract_answer
+            # checks), and a catch-all pattern would make it look relevant to every short ask.
             extract=extract_answer, plan=plan_answer, priority=0.3,
             requires=("scaffolder_fill", "scaffolder_dry_run", "scaffolder_publish"),
         ),
