@@ -1,0 +1,38 @@
+"""Docs: TechDocs and Markdown sites in a Chroma index, searched hybrid (vectors + BM25), cited answers.
+
+Nothing heavy is imported here: Chroma, the embedding model and markdown-it are imported inside
+the functions that index or search, and the index is created lazily through ``runtime.service``.
+Registering this family therefore costs only the import of this small module.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tools.registry import ToolFamily
+
+if TYPE_CHECKING:
+    from agent.planner.intents import Intent
+    from agent.runtime import Runtime
+    from agent.tooling import PortalTool
+
+
+def _tools(runtime: Runtime) -> list[PortalTool]:
+    from tools.docs.tools import build_tools
+
+    return build_tools(runtime)
+
+
+def _intents(runtime: Runtime) -> list[Intent]:
+    from tools.docs.intents import build_intents
+
+    return build_intents(runtime)
+
+
+def _enabled(runtime: Runtime) -> bool:
+    """Docs are on for the demo, for configured doc folders, and for catalogs (TechDocs annotations)."""
+    settings = runtime.settings
+    return bool(settings.uses_demo or settings.docs or settings.catalog or settings.github_discovery)
+
+
+family = ToolFamily(name="docs", tools=_tools, intents=_intents, enabled=_enabled)

@@ -1,0 +1,291 @@
+"""Where docs come from: catalog TechDocs annotations, mkdocs sites and plain Markdown folders.
+
+- A catalog entity with ``backstage.io/techdocs-ref: dir:<path>`` has an mkdocs site at ``<path>``
+  relative to the catalog file that defines the entity; ``url:<GitHub tree URL>`` is read from
+  GitHub through PyGithub (see :mod:`tools.docs.github`).
+- ``PORTAL_AGENT_DOCS`` lists folders: a folder with ``mkdocs.yml`` (or the file itself) is an
+  mkdocs site (``docs_dir``, ``nav`` titles and order); any other folder is plain Markdown.
+  A ``catalog-info.yaml`` next to ``mkdocs.yml`` ties the site to its entity, as in Backstage.
+
+Problems (a missing docs folder, an unreadable ``mkdocs.yml``, nav entries pointing at missing
+files) become :class:`Skipped` entries with the path and the reason; the other sites still load.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from tools.docs.models import DocSite, PageRef, Skipped
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+ANNOTATION = "backstage.io/techdocs-ref"
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+IGNORED_DIRS = frozenset({".git", "node_modules", "site", "__pycache__", ".venv"})
+
+
+class _LenientLoader(yaml.SafeLoader):
+    """mkdocs.yml files use python tags (``!!python/name:…``) and ``!ENV``; read them as plain values."""
+
+
+def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+_LenientLoader.add_multi_constructor("!", _unknown_tag)
+_LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
+
+
+def load_mkdocs_config(text: str, where: str) -> dict[str, Any]:
+    try:
+        data = yaml.load(text, Loader=_LenientLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ValueError(f"{where}:{line} invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: mkdocs.yml must be a mapping")
+    return data
+
+
+def flatten_nav(nav: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str | None, str, tuple[str, ...]]]:
+    """mkdocs ``nav`` → (title, path, section titles) in order; external links are dropped."""
+    out: list[tuple[str | None, str, tuple[str, ...]]] = []
+    if not isinstance(nav, list):
+        return out
+    for item in nav:
+        if isinstance(item, str):
+            out.append((None, item, prefix))
+        elif isinstance(item, dict):
+            for title, value in item.items():
+                if isinstance(value, str):
+                    out.append((str(title), value, prefix))
+                elif isinstance(value, list):
+                    out.extend(flatten_nav(value, (*prefix, str(title))))
+    return [(t, p, s) for t, p, s in out if "://" not in p and not p.startswith("mailto:")]
+
+
+def _norm_rel(path: str) -> str:
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def local_markdown_files(root: Path) -> list[str]:
+    out: list[str] = []
+    for path in sorted(root.rglob("*")):
+        if any(part in IGNORED_DIRS for part in path.relative_to(root).parts[:-1]):
+            continue
+        if path.suffix.lower() in MARKDOWN_SUFFIXES and (path.is_file() or path.is_symlink()):
+            out.append(path.relative_to(root).as_posix())
+    return out
+
+
+def pages_in_nav_order(
+    files: list[str], nav: Any, config_path: str
+) -> tuple[list[PageRef], list[Skipped]]:
+    """Pages listed in ``nav`` first (in its order, with its titles), then the others alphabetically."""
+    available = set(files)
+    pages: list[PageRef] = []
+    skipped: list[Skipped] = []
+    seen: set[str] = set()
+    for order, (title, target, _sections) in enumerate(flatten_nav(nav)):
+        rel = _norm_rel(target).split("#", 1)[0]
+        if rel not in available:
+            skipped.append(Skipped(config_path, f"nav entry {title or target!r} points at missing file {rel}"))
+            continue
+        if rel in seen:
+            continue
+        seen.add(rel)
+        pages.append(PageRef(path=rel, nav_title=title, order=order))
+    base = len(pages)
+    for extra, rel in enumerate(sorted((f for f in files if f not in seen), key=_home_first)):
+        pages.append(PageRef(path=rel, order=10_000 + base + extra))
+    return pages, skipped
+
+
+def _home_first(path: str) -> tuple[int, str]:
+    """mkdocs without ``nav`` puts the home page first, then the others alphabetically."""
+    return (0 if path in ("index.md", "README.md") else 1, path)
+
+
+def _local_reader(root: Path):
+    resolved_root = root.resolve()
+
+    def read(rel: str) -> bytes:
+        path = (root / rel).resolve()
+        if resolved_root not in path.parents and path != resolved_root:
+            raise PermissionError(f"{rel} points outside the docs folder")
+        return path.read_bytes()
+
+    return read
+
+
+def mkdocs_site(site_dir: Path, *, key: str, link_base: str, origin: str, entity: str = "",
+                owner: str = "", system: str = "", title: str | None = None) -> DocSite:
+    """An mkdocs (TechDocs) site rooted at ``site_dir``; raises ValueError when it cannot be read."""
+    config_path = site_dir / "mkdocs.yml"
+    if not config_path.is_file():
+        alt = site_dir / "mkdocs.yaml"
+        config_path = alt if alt.is_file() else config_path
+    config: dict[str, Any] = {}
+    if config_path.is_file():
+        config = load_mkdocs_config(config_path.read_text(encoding="utf-8", errors="replace"), str(config_path))
+    docs_dir = site_dir / str(config.get("docs_dir") or "docs")
+    if not docs_dir.is_dir():
+        raise ValueError(f"{docs_dir}: docs folder not found")
+    files = local_markdown_files(docs_dir)
+    pages, skipped = pages_in_nav_order(files, config.get("nav"), str(config_path))
+    return DocSite(
+        key=key, title=str(config.get("site_name") or title or site_dir.name), origin=origin,
+        link_base=link_base, pages=pages, read=_local_reader(docs_dir), location=str(docs_dir),
+        entity=entity, owner=owner, system=system,
+        directory_urls=bool(config.get("use_directory_urls", True)), skipped=skipped,
+    )
+
+
+def folder_site(folder: Path) -> DocSite:
+    files = local_markdown_files(folder)
+    pages = [PageRef(path=f, order=i) for i, f in enumerate(files)]
+    return DocSite(
+        key=f"folder:{folder.resolve()}", title=folder.resolve().name, origin="folder",
+        link_base=folder.resolve().as_uri(), pages=pages, read=_local_reader(folder), location=str(folder),
+    )
+
+
+def techdocs_link_base(entity_ref: str) -> str:
+    """Backstage's TechDocs reader route: ``/docs/<namespace>/<kind>/<name>/``."""
+    kind, rest = entity_ref.split(":", 1)
+    namespace, name = rest.split("/", 1)
+    return f"/docs/{namespace}/{kind}/{name}"
+
+
+def _entity_fields(entity: Any, catalog: Any = None) -> tuple[str, str, str]:
+    from tools.catalog.model import InvalidRefError, parse_ref
+
+    ref = entity.ref.lower()
+    owner = ""
+    system = ""
+    raw_owner = entity.spec.get("owner")
+    raw_system = entity.spec.get("system")
+    try:
+        if isinstance(raw_owner, str) and raw_owner:
+            owner = str(parse_ref(raw_owner, "group", entity.namespace)).lower()
+        if isinstance(raw_system, str) and raw_system:
+            system = str(parse_ref(raw_system, "system", entity.namespace)).lower()
+    except InvalidRefError:
+        pass
+    if catalog is not None and not owner:
+        owner = (catalog.owner_of(entity.ref) or "").lower()
+    return ref, owner, system
+
+
+def site_for_entity(entity: Any, catalog: Any, settings: Any = None) -> DocSite:
+    """The docs site an entity's ``backstage.io/techdocs-ref`` points at. Raises ValueError."""
+    annotation = (entity.annotations.get(ANNOTATION) or "").strip()
+    ref, owner, system = _entity_fields(entity, catalog)
+    if annotation.startswith("dir:"):
+        if not entity.source_path:
+            raise ValueError(f"{ref}: techdocs-ref {annotation!r} needs the entity's catalog file on disk")
+        site_dir = (Path(entity.source_path).parent / annotation[4:].strip()).resolve()
+        return mkdocs_site(site_dir, key=ref, link_base=techdocs_link_base(ref), origin="techdocs",
+                           entity=ref, owner=owner, system=system, title=entity.display_name)
+    if annotation.startswith("url:"):
+        from tools.docs.github import github_site
+
+        return github_site(annotation[4:].strip(), settings, key=ref, link_base=techdocs_link_base(ref),
+                           entity=ref, owner=owner, system=system, title=entity.display_name)
+    raise ValueError(f"{ref}: unsupported techdocs-ref {annotation!r} (expected dir:… or url:…)")
+
+
+def _catalog_info_entity(site_dir: Path) -> Any | None:
+    """The entity in a ``catalog-info.yaml`` next to ``mkdocs.yml`` whose techdocs-ref is this folder."""
+    path = site_dir / "catalog-info.yaml"
+    if not path.is_file():
+        return None
+    try:
+        from tools.catalog.model import Entity
+
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if isinstance(doc, dict) and isinstance(doc.get("metadata"), dict):
+                annotations = doc["metadata"].get("annotations") or {}
+                if str(annotations.get(ANNOTATION, "")).startswith("dir:"):
+                    return Entity.from_dict(doc, source_path=str(path))
+    except Exception as exc:  # a broken catalog-info.yaml must not hide the docs
+        log.warning("docs: cannot read %s: %s", path, exc)
+    return None
+
+
+def site_for_path(raw: str, catalog: Any = None) -> DocSite:
+    """A configured docs path: an mkdocs site (folder or mkdocs.yml) or a Markdown folder."""
+    path = Path(raw).expanduser()
+    if path.is_file() and path.name in ("mkdocs.yml", "mkdocs.yaml"):
+        path = path.parent
+    if not path.is_dir():
+        raise ValueError(f"{raw}: not a folder (or mkdocs.yml)")
+    if (path / "mkdocs.yml").is_file() or (path / "mkdocs.yaml").is_file():
+        entity = _catalog_info_entity(path)
+        if entity is not None:
+            known = catalog.get(entity.ref) if catalog is not None else None
+            ref, owner, system = _entity_fields(known or entity, catalog if known else None)
+            site_dir = (path / entity.annotations[ANNOTATION][4:].strip()).resolve()
+            return mkdocs_site(site_dir, key=ref, link_base=techdocs_link_base(ref), origin="techdocs",
+                               entity=ref, owner=owner, system=system, title=entity.display_name)
+        resolved = path.resolve()
+        return mkdocs_site(resolved, key=f"mkdocs:{resolved}", link_base=resolved.as_uri(), origin="mkdocs")
+    return folder_site(path)
+
+
+def discover_sites(runtime: Runtime) -> tuple[list[DocSite], list[Skipped], set[str]]:
+    """Every docs site the configuration points at, deduplicated by location.
+
+    Also returns the keys of sites that failed to load, whose indexed pages must be kept.
+    """
+    sites: list[DocSite] = []
+    skipped: list[Skipped] = []
+    failed: set[str] = set()
+    seen: set[str] = set()
+
+    def add(site: DocSite) -> None:
+        if site.location in seen or site.key in {s.key for s in sites}:
+            return
+        seen.add(site.location)
+        sites.append(site)
+        skipped.extend(site.skipped)
+
+    catalog = None
+    try:
+        catalog = runtime.catalog
+    except Exception as exc:
+        skipped.append(Skipped("catalog", f"catalog could not be loaded: {exc}"))
+    if catalog is not None:
+        for entity in catalog.all():
+            if ANNOTATION not in entity.annotations:
+                continue
+            try:
+                add(site_for_entity(entity, catalog, runtime.settings))
+            except Exception as exc:
+                failed.add(entity.ref.lower())
+                skipped.append(Skipped(entity.source_path or entity.ref, f"{entity.ref}: {exc}"))
+    for raw in runtime.settings.docs:
+        try:
+            add(site_for_path(raw, catalog))
+        except Exception as exc:
+            resolved = Path(raw).expanduser().resolve()
+            failed.update({f"mkdocs:{resolved}", f"folder:{resolved}"})
+            skipped.append(Skipped(raw, str(exc)))
+    return sites, skipped, failed

@@ -1,0 +1,280 @@
+"""The docs tools: ``search_docs`` (hybrid search with citations) and ``read_doc_page``.
+
+Both are read-only. Results carry a citation (title + link with the heading's anchor) for every
+passage, so answers can quote and cite; when nothing is relevant the result says so and names
+who owns the closest docs or the entity the question mentions, so the asker knows where to go.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from agent.tooling import Citation, PortalTool, ToolContext, ToolResult
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+    from tools.docs.store import DocsStore, Hit
+
+FAMILY = "docs"
+PAGE_CHARS = 6000
+MENTION_KINDS = ["component", "api", "system", "resource", "group"]
+
+
+class SearchDocsArgs(BaseModel):
+    query: str = Field(description="What to look for, in the asker's words (a question works best)")
+    entity: str | None = Field(None, description="Only docs of this catalog entity (name or ref)")
+    owner: str | None = Field(None, description="Only docs of entities owned by this group (name or ref)")
+    system: str | None = Field(None, description="Only docs of entities in this system (name or ref)")
+    page: str | None = Field(None, description="Only this page: its title, path or link")
+    limit: int = Field(5, ge=1, le=10, description="How many passages to return")
+
+
+class ReadDocPageArgs(BaseModel):
+    page: str = Field(description="The page's link (as cited by search_docs), path or title")
+    entity: str | None = Field(None, description="The entity whose docs hold the page, to disambiguate")
+    heading: str | None = Field(None, description="Only the sections under this heading")
+
+
+def build_tools(runtime: Runtime) -> list[PortalTool]:
+    return [
+        PortalTool(
+            name="search_docs",
+            description=(
+                "Search the TechDocs/Markdown documentation (hybrid: meaning + exact words). Returns passages "
+                "with title, heading and link to cite, and relevant=false when the docs do not cover the "
+                "question (then say so and point to the suggested owner; never invent an answer). Filter by "
+                "entity, owner, system or page when the question names them."
+            ),
+            args_schema=SearchDocsArgs, func=search_docs, family=FAMILY,
+        ),
+        PortalTool(
+            name="read_doc_page",
+            description=(
+                "Read one documentation page (or one heading of it) in full, by the link search_docs "
+                "returned, its path or its title. Use it when a passage is cut short or the ask is about a page."
+            ),
+            args_schema=ReadDocPageArgs, func=read_doc_page, family=FAMILY,
+        ),
+    ]
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def _store(ctx: ToolContext) -> DocsStore:
+    from tools.docs.indexer import ensure_fresh
+
+    return ensure_fresh(ctx.runtime)
+
+
+def _resolve(ctx: ToolContext, value: str | None, kind: str) -> tuple[str | None, str | None]:
+    """(lower-cased ref, error) for a filter value given as a name or a ref."""
+    if not value:
+        return None, None
+    catalog = ctx.runtime.catalog
+    entity = catalog.get(value, kind)
+    if entity is None:
+        suggestions = catalog.suggest(value, kind=None if kind == "component" else kind)
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        return None, f"no {kind} {value!r} in the catalog{hint}"
+    return entity.ref.lower(), None
+
+
+def _display_ref(ctx: ToolContext, ref: str) -> str:
+    entity = ctx.runtime.catalog.get(ref) if ref else None
+    return entity.ref if entity is not None else ref
+
+
+def match_pages(store: DocsStore, hint: str, entity: str | None = None) -> list[str]:
+    """Page keys whose link, path or title matches ``hint`` (best matches only)."""
+    from rapidfuzz import fuzz
+
+    pages = [p for p in store.pages().values() if not entity or p["entity"] == entity]
+    text = hint.strip()
+    base = text.split("#", 1)[0].rstrip("/")
+    exact = [p["page_key"] for p in pages
+             if base and (p["url"].rstrip("/") == base or p["page"] == text or p["page"] == f"{text}.md"
+                          or p["page_key"] == text)]
+    if exact:
+        return exact
+    scored = []
+    for p in pages:
+        candidates = [p["title"], f"{p['site_title']} {p['title']}", p["page"].rsplit(".", 1)[0].replace("/", " ")]
+        score = max(fuzz.WRatio(text.lower(), c.lower()) for c in candidates if c)
+        scored.append((score, p["page_key"]))
+    if not scored:
+        return []
+    best = max(s for s, _ in scored)
+    if best < 75:
+        return []
+    return [key for s, key in scored if s >= best - 3]
+
+
+def hit_payload(hit: Hit, query: str, ctx: ToolContext) -> dict[str, Any]:
+    from tools.docs.store import snippet
+
+    meta = hit.metadata
+    out = {
+        "title": f"{meta.get('site_title', '')} › {meta.get('page_title', '')}".strip(" ›"),
+        "heading": meta.get("heading", ""),
+        "url": meta.get("url", ""),
+        "snippet": snippet(hit, query),
+        "score": round(hit.score, 4),
+    }
+    if meta.get("steps"):
+        out["steps"] = True
+    if hit.similarity is not None:
+        out["similarity"] = round(hit.similarity, 3)
+    if meta.get("entity"):
+        out["entity"] = _display_ref(ctx, meta["entity"])
+    if meta.get("owner"):
+        out["owner"] = meta["owner"]
+    return out
+
+
+def where_to_ask(ctx: ToolContext, query: str, hits: list[Hit]) -> dict[str, Any] | None:
+    """Who to ask when the docs are silent: the owner of the entity the question names, else of the closest docs."""
+    catalog = ctx.runtime.catalog
+    refs: list[str] = []
+    try:
+        refs = [m.ref for m in catalog.find_mentions(query, kinds=MENTION_KINDS)]
+    except Exception:
+        refs = []
+    reason = "mentioned in the question"
+    if not refs and hits:  # only when the closest docs are at least about the same subject
+        refs = [_display_ref(ctx, h.metadata.get("entity", "")) for h in _related(hits)[:1]
+                if h.metadata.get("entity")]
+        reason = "owns the closest documentation"
+    for ref in refs:
+        entity = catalog.get(ref)
+        if entity is None:
+            continue
+        owner = entity.ref if entity.kind_lower == "group" else catalog.owner_of(entity.ref)
+        if not owner:
+            continue
+        out: dict[str, Any] = {"entity": entity.ref, "owner": owner, "why": reason}
+        oncall = catalog.oncall_of(entity.ref)
+        if oncall:
+            out["oncall"] = oncall
+        return out
+    return None
+
+
+def _related(hits: list[Hit]) -> list[Hit]:
+    """Hits close enough to name as "closest" (a bread recipe has no closest page in the runbooks)."""
+    from tools.docs.store import SIM_WEAK
+
+    return [h for h in hits if (h.similarity or 0.0) >= SIM_WEAK]
+
+
+def _mentioned_entities(ctx: ToolContext, query: str) -> list[str]:
+    try:
+        return [m.ref.lower() for m in ctx.runtime.catalog.find_mentions(query, kinds=MENTION_KINDS[:-1])]
+    except Exception:
+        return []
+
+
+# --- tools ----------------------------------------------------------------------------------------
+def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
+    from tools.docs.indexer import index_status
+
+    query = {"tool": "search_docs", **args.model_dump(exclude_none=True)}
+    entity, err = _resolve(ctx, args.entity, "component")
+    owner, err2 = _resolve(ctx, args.owner, "group")
+    system, err3 = _resolve(ctx, args.system, "system")
+    error = err or err2 or err3
+    if error:
+        return ToolResult.failure(error, query)
+    store = _store(ctx)
+    notes: list[str] = []
+    page_keys = None
+    if args.page:
+        page_keys = match_pages(store, args.page, entity)
+        if not page_keys:
+            notes.append(f"no page matches {args.page!r}; searched all pages instead")
+            page_keys = None
+    text = args.query
+    if args.page and page_keys is None:
+        text = f"{args.query} {args.page}"
+    result = store.search(text, k=args.limit, entity=entity, owner=owner, system=system,
+                          page_keys=page_keys)
+    status = index_status(ctx.runtime)
+    if status.get("building"):
+        notes.append("the docs index is being rebuilt; results may be incomplete")
+    data: dict[str, Any] = {
+        "relevant": result.relevant,
+        "results": [hit_payload(h, args.query, ctx) for h in result.hits] if result.relevant else [],
+        "best_similarity": round(result.best_similarity, 3),
+        "chunks_searched": result.chunks,
+    }
+    citations = []
+    refs: list[str] = []
+    if result.relevant:
+        for item in data["results"]:
+            citations.append(Citation(title=f"{item['title']} › {item['heading']}", url=item["url"],
+                                      snippet=item["snippet"][:200]))
+            if item.get("entity") and item["entity"] not in refs:
+                refs.append(item["entity"])
+    else:
+        closest = [hit_payload(h, args.query, ctx) for h in _related(result.hits)[:2]]
+        data["closest"] = [{k: c[k] for k in ("title", "heading", "url") if k in c} for c in closest]
+        suggestion = where_to_ask(ctx, args.query, result.hits)
+        if suggestion:
+            data["ask"] = suggestion
+        notes.append("not documented: no passage is relevant enough to answer this")
+    return ToolResult(query=query, data=data, source=f"docs index ({store.where})", refs=refs,
+                      citations=citations, note="; ".join(notes) or None)
+
+
+def read_doc_page(args: ReadDocPageArgs, ctx: ToolContext) -> ToolResult:
+    from rapidfuzz import fuzz
+
+    query = {"tool": "read_doc_page", **args.model_dump(exclude_none=True)}
+    entity, error = _resolve(ctx, args.entity, "component")
+    if error:
+        return ToolResult.failure(error, query)
+    store = _store(ctx)
+    keys = match_pages(store, args.page, entity)
+    if not keys:
+        return ToolResult.failure(f"no documentation page matches {args.page!r}"
+                                  + (f" in {args.entity}" if args.entity else "")
+                                  + "; use search_docs to find it", query)
+    key = keys[0]
+    anchor = args.page.split("#", 1)[1] if "#" in args.page else None
+    chunks = store.page_chunks(key)
+    sections: list[dict[str, Any]] = []
+    for hit in chunks:
+        meta = hit.metadata
+        if sections and sections[-1]["anchor"] == meta.get("anchor", "") and \
+                sections[-1]["_section"] == meta.get("section"):
+            sections[-1]["text"] += "\n\n" + hit.own_text.strip()
+            continue
+        sections.append({"heading": meta.get("heading", ""), "anchor": meta.get("anchor", ""),
+                         "url": meta.get("url", ""), "text": hit.own_text.strip(), "_section": meta.get("section")})
+    if args.heading or anchor:
+        wanted = [s for s in sections if (anchor and s["anchor"] == anchor) or (
+            args.heading and fuzz.partial_ratio(args.heading.lower(), s["heading"].lower()) >= 85)]
+        if wanted:
+            sections = wanted
+    meta = chunks[0].metadata if chunks else {}
+    total = 0
+    out_sections = []
+    truncated = False
+    for s in sections:
+        s.pop("_section", None)
+        if total + len(s["text"]) > PAGE_CHARS:
+            s["text"] = s["text"][: max(0, PAGE_CHARS - total)] + "…"
+            out_sections.append(s)
+            truncated = True
+            break
+        total += len(s["text"])
+        out_sections.append(s)
+    title = f"{meta.get('site_title', '')} › {meta.get('page_title', '')}".strip(" ›")
+    page_url = str(meta.get("url", "")).split("#", 1)[0]
+    data = {"title": title, "url": page_url, "entity": _display_ref(ctx, meta.get("entity", "")),
+            "sections": out_sections}
+    refs = [data["entity"]] if data["entity"] else []
+    return ToolResult(query=query, data=data, refs=refs, source=f"docs index ({store.where})",
+                      citations=[Citation(title=title, url=page_url)],
+                      note=f"page cut at {PAGE_CHARS} characters; ask for one heading to see the rest"
+                      if truncated else None)
