@@ -147,15 +147,7 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
         ctx = ToolContext(runtime=runtime, principal=principal, thread_id=thread_id)
         if principal.read_only:
             reason = f"{principal.ref} has read-only access and may not request changes"
-            gate.audit.append(
-                "approval.refused",
-                tool=tool.name,
-                args=call["args"],
-                requested_by=principal.ref,
-                reason=reason,
-                thread_id=thread_id,
-            )
-            return {"status": "refused", "reason": reason}
+            return {"status": "refused", "reason": _refuse_request(tool, call, principal, thread_id, reason)}
         request = _request_for(tool, call, principal, thread_id, ctx)
         if isinstance(request, str):
             return {"status": "refused", "reason": request}
@@ -169,6 +161,18 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
         resume = interrupt(payload)
         return _apply_decision(tool, request, resume, ctx)
 
+    def _refuse_request(tool: PortalTool, call: dict, principal: Principal, thread_id: str | None, reason: str) -> str:
+        """A request that cannot even be put to an approver: audited, and the reason returned."""
+        gate.audit.append(
+            "approval.refused",
+            tool=tool.name,
+            args=call["args"],
+            requested_by=principal.ref,
+            reason=reason,
+            thread_id=thread_id,
+        )
+        return reason
+
     def _request_for(tool, call, principal, thread_id, ctx) -> ApprovalRequest | str:
         """The request for this call: from the store if this node is being replayed, else new."""
         found = gate.store.get(request_id_for(thread_id, call["id"]))
@@ -180,26 +184,11 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
             preview = tool.preview(parsed, ctx)
         except Exception as exc:
             reason = f"could not prepare {tool.name}: {type(exc).__name__}: {exc}"
-            gate.audit.append(
-                "approval.refused",
-                tool=tool.name,
-                args=call["args"],
-                requested_by=principal.ref,
-                reason=reason,
-                thread_id=thread_id,
-            )
-            return reason
+            return _refuse_request(tool, call, principal, thread_id, reason)
         if not preview.ok:
-            reason = f"the dry run of {tool.name} failed: {preview.error}"
-            gate.audit.append(
-                "approval.refused",
-                tool=tool.name,
-                args=call["args"],
-                requested_by=principal.ref,
-                reason=reason,
-                thread_id=thread_id,
+            return _refuse_request(
+                tool, call, principal, thread_id, f"the dry run of {tool.name} failed: {preview.error}"
             )
-            return reason
         request = gate.policy.new_request(
             tool=tool.name,
             action=tool.action or tool.name,

@@ -4,8 +4,8 @@ Binding every family's tools on every turn would cost about ten thousand tokens 
 question is even read. The planner's router already knows which intents a question is closest
 to, and each intent names the tools it plans with; so an LLM is offered, in this order and as far
 as the budget allows: the tools it used earlier in the conversation (follow-ups), the tools of
-the intents ranked highest for this question, the rest of the best family's tools, then the
-catalog's (everything refers to it). The best family's guidance text is included when it fits.
+the intents ranked highest for this question, the rest of the best family's tools, the catalog's
+(everything refers to it), then any others. The best family's guidance is included when it fits.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ def select_for_turn(
     top_family = ranked[0].intent.family if ranked else None
     for family in (top_family, *ALWAYS):
         wanted.extend(name for name, tool in runtime.tools.items() if tool.family == family)
+    wanted.extend(runtime.tools)  # whatever budget is left: the rest, in registration order
 
     chosen = TurnTools(tokens=base_tokens)
     if top_family and base_tokens + _guidance_tokens(top_family) < budget // 2:
