@@ -1,0 +1,41 @@
+"""Deterministic analyzers, one per failure mode, behind one interface (:class:`base.Analyzer`).
+
+:func:`analyze` runs them all over a snapshot and orders the findings: most severe first, then by
+each analyzer's ``order`` (a stuck rollout explains its crashing pods, so it comes first).
+"""
+
+from __future__ import annotations
+
+from tools.kubernetes.analyzers import (
+    crashloop,
+    hpa_max,
+    imagepull,
+    oomkilled,
+    pending,
+    probes,
+    progress_deadline,
+    restarts,
+)
+from tools.kubernetes.analyzers.base import SEVERITY_RANK, Analyzer, Evidence, Finding, Remediation, Snapshot
+
+ANALYZERS: list[Analyzer] = [
+    progress_deadline.analyzer,
+    crashloop.analyzer,
+    oomkilled.analyzer,
+    imagepull.analyzer,
+    pending.analyzer,
+    probes.analyzer,
+    hpa_max.analyzer,
+    restarts.analyzer,
+]
+ORDER = {a.name: a.order for a in ANALYZERS}
+
+
+def analyze(snapshot: Snapshot, analyzers: list[Analyzer] | None = None) -> list[Finding]:
+    findings: list[Finding] = []
+    for analyzer in analyzers or ANALYZERS:
+        findings.extend(analyzer.analyze(snapshot))
+    return sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], ORDER.get(f.analyzer, 99)))
+
+
+__all__ = ["ANALYZERS", "Analyzer", "Evidence", "Finding", "Remediation", "Snapshot", "analyze"]

@@ -1,0 +1,399 @@
+"""Offline-planner intents for Kubernetes: what's running, why is it failing, logs, what changed,
+events, and the remediations (restart / scale / roll back), which end in an approval request.
+
+Mutating intents only require the read tools, so that in read-only mode the planner still
+recognises "restart X" and says the change is disabled, instead of guessing another intent.
+Each intent finds the component with the catalog's mention index, or the conversation's focus
+("and its logs?"). Answers are composed only from the tool results of the turn.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+
+FAMILY = "kubernetes"
+KINDS = ["component"]
+NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+CLUSTER_RE = re.compile(r"\b(?:in|on)\s+(?:the\s+)?(?:cluster\s+)?([a-z0-9][a-z0-9-]*(?:-prod|-staging))\b", re.I)
+
+
+# --- slots ---------------------------------------------------------------------------------------
+def _component(state: PlanState) -> dict[str, Any] | None:
+    catalog = state.runtime.catalog
+    mentions = catalog.find_mentions(state.utterance, kinds=KINDS)
+    if mentions:
+        best = max(mentions, key=lambda m: (m.score, m.end - m.start))
+        return {"ref": best.ref}
+    refs = [r for r in state.focus if r.startswith("component:")]
+    if refs:
+        return {"ref": refs[0], "from_focus": True}
+    return None
+
+
+def _cluster(state: PlanState, slots: dict[str, Any]) -> dict[str, Any]:
+    m = CLUSTER_RE.search(state.utterance)
+    if m:
+        slots["cluster"] = m.group(1)
+    return slots
+
+
+def _args(state: PlanState, **extra: Any) -> dict[str, Any]:
+    args = {"name": state.slots["ref"], **extra}
+    if state.slots.get("cluster"):
+        args["cluster"] = state.slots["cluster"]
+    return args
+
+
+def extract_entity(state: PlanState) -> dict[str, Any] | None:
+    slots = _component(state)
+    return _cluster(state, slots) if slots is not None else None
+
+
+def guarded(words: str, extract=None):
+    """An extractor that only fills slots when the ask has one of ``words`` (a regex alternation).
+
+    Similarity alone would let "is paypal-classic-adapter deprecated?" look like "is reviews
+    healthy?"; the guard sends such asks on to the next candidate intent (the catalog's).
+    """
+    pattern = re.compile(rf"\b({words})", re.IGNORECASE)
+    extract = extract or extract_entity
+
+    def run(state: PlanState) -> dict[str, Any] | None:
+        if OTHER_FAMILIES.search(state.utterance) or not pattern.search(state.utterance):
+            return None
+        return extract(state)
+
+    return run
+
+
+# Asks about documentation, runbooks or money belong to other families even when they name a failure.
+OTHER_FAMILIES = re.compile(r"\b(document\w*|docs?|documentation|runbooks?|how (?:do|to|should|can)|"
+                            r"costs?|spend\w*|billing|budget)\b", re.IGNORECASE)
+DIAGNOSE_WORDS = (r"fail|crash|pending|wrong|broken|down\b|healthy|unhealthy|ok\b|okay|slow|restart|diagnos|"
+                  r"troubleshoot|error|not ready|unready|stuck|oom|dying|dead|issue|problem|keep up|start\b|"
+                  r"imagepull|unschedulable|latency|not running|isn't running|won't|can't|cannot")
+RUNNING_WORDS = r"running|deployed|pods?\b|replicas|workloads?|instances|containers|deployments?\b"
+CHANGES_WORDS = r"chang|history|revision|deploy|rollout|release|different|new version"
+EVENTS_WORDS = r"events?\b|warnings?\b"
+RESTART_WORDS = r"restart|bounce|redeploy|kick|reboot|recycle"
+SCALE_WORDS = r"scale|replicas|instances|pods\b"
+ROLLBACK_WORDS = r"roll\s*back|rollback|undo|revert|previous (?:version|revision|release)|go back"
+LOGS_WORDS = r"logs?\b|tail\b"
+
+
+def extract_logs(state: PlanState) -> dict[str, Any] | None:
+    slots = extract_entity(state)
+    if slots is None:
+        return None
+    text = state.text
+    m = re.search(r"\b(?:last|tail|latest)\s+(\d{1,4})\b", text) or re.search(r"\b(\d{1,4})\s+lines\b", text)
+    if m:
+        slots["tail"] = int(m.group(1))
+    if re.search(r"\b(previous|prior|crashed|before (?:it|the) (?:crash|restart)|last run)\b", text):
+        slots["previous"] = True
+    return slots
+
+
+def _replicas(text: str) -> int | None:
+    m = re.search(r"\b(?:to|=|at)\s*(\d{1,3})\b", text) or re.search(r"\b(\d{1,3})\s*(?:replicas|pods|instances)\b",
+                                                                      text)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"\bto\s+(" + "|".join(NUMBER_WORDS) + r")\b", text)
+    return NUMBER_WORDS[m.group(1)] if m else None
+
+
+def extract_scale(state: PlanState) -> dict[str, Any] | None:
+    slots = extract_entity(state)
+    if slots is None:
+        return None
+    replicas = _replicas(state.text)
+    if replicas is None:
+        return None
+    slots["replicas"] = replicas
+    return slots
+
+
+def extract_rollback(state: PlanState) -> dict[str, Any] | None:
+    slots = extract_entity(state)
+    if slots is None:
+        return None
+    m = re.search(r"\brevision\s+(\d+)\b", state.text) or re.search(r"\brev\.?\s*(\d+)\b", state.text)
+    if m:
+        slots["revision"] = int(m.group(1))
+    return slots
+
+
+# --- answers ---------------------------------------------------------------------------------------
+def _label(ref: str) -> str:
+    return f"**{ref.split('/', 1)[-1]}** ({ref})"
+
+
+def _failed(step, ref: str) -> Answer:
+    return Answer(text=f"I could not read the cluster for {_label(ref)}: {step.error}", refs=[ref])
+
+
+def plan_running(state: PlanState) -> Step:
+    ref = state.slots["ref"]
+    step = state.result_of("k8s_workloads")
+    if step is None:
+        return CallTools(calls=[ToolCallSpec(name="k8s_workloads", args=_args(state))])
+    if not step.ok:
+        return _failed(step, ref)
+    data = step.data or {}
+    lines = [f"What's running for {_label(ref)} on {step.result.get('source', 'the cluster')}:"]
+    for w in data.get("workloads", []):
+        extra = f", revision {w['revision']}" if w.get("revision") else ""
+        extra += f", rollout {w['rollout']}" if w.get("rollout") else ""
+        ready = w["ready"] if w["kind"] == "CronJob" else f"{w['ready']} ready"
+        lines.append(f"- {w['kind']} `{w['namespace']}/{w['name']}`: {ready}{extra}; image {', '.join(w['images'])}")
+    pods = data.get("pods") or {}
+    if pods.get("total"):
+        states = ", ".join(f"{n} {s}" for s, n in pods["states"].items())
+        lines.append(f"- Pods: {pods['total']} ({states}); {pods.get('restarts', 0)} restarts in total")
+    for h in data.get("hpas", []):
+        lines.append(f"- HPA {h['name']}: {h['current']} replicas (min {h['min']}, max {h['max']})")
+    for s in data.get("services", []):
+        lines.append(f"- Service {s}")
+    for i in data.get("ingresses", []):
+        lines.append(f"- Ingress {i}")
+    if data.get("note"):
+        lines.append(data["note"])
+    return Answer(text="\n".join(lines), refs=[ref])
+
+
+def plan_diagnose(state: PlanState) -> Step:
+    ref = state.slots["ref"]
+    step = state.result_of("k8s_diagnose")
+    if step is None:
+        return CallTools(calls=[ToolCallSpec(name="k8s_diagnose", args=_args(state))])
+    if not step.ok:
+        return _failed(step, ref)
+    data = step.data or {}
+    findings = data.get("findings") or []
+    if not findings:
+        checked = ", ".join(data.get("checked", []))
+        return Answer(text=f"I found no problem with {_label(ref)}: {data.get('workload')}; pod states "
+                           f"{data.get('pods')}. Checked for: {checked}.", refs=[ref])
+    top = findings[0]
+    lines = [f"{_label(ref)} — **{top['mode']}** ({top['severity']}): {top['summary'].rstrip('.')}.", "", "Evidence:"]
+    lines += [f"- {e}" for e in top["evidence"][:5]]
+    if top.get("remediations"):
+        lines += ["", "Suggested next steps:"] + [f"- {r}" for r in top["remediations"]]
+    if top.get("runbooks"):
+        lines.append(f"Runbook: {', '.join(top['runbooks'])}")
+    for other in findings[1:]:
+        lines.append(f"Also: **{other['mode']}** — {other['summary']}")
+    lines.append(f"({data.get('workload')})")
+    return Answer(text="\n".join(lines), refs=[ref])
+
+
+def plan_logs(state: PlanState) -> Step:
+    ref = state.slots["ref"]
+    step = state.result_of("k8s_logs")
+    if step is None:
+        extra = {k: state.slots[k] for k in ("tail", "previous") if k in state.slots}
+        return CallTools(calls=[ToolCallSpec(name="k8s_logs", args=_args(state, **extra))])
+    if not step.ok:
+        return _failed(step, ref)
+    d = step.data or {}
+    which = "previous (crashed) container" if d.get("previous") else "container"
+    text = (f"Logs of {_label(ref)}, pod `{d.get('pod')}`, {which} `{d.get('container')}` "
+            f"({d.get('shown')} of {d.get('lines')} lines, error lines first):\n```\n{d.get('log') or '(empty)'}\n```")
+    if step.result.get("note"):
+        text += f"\n{step.result['note']}"
+    return Answer(text=text, refs=[ref])
+
+
+def plan_changes(state: PlanState) -> Step:
+    ref = state.slots["ref"]
+    step = state.result_of("k8s_rollout_history")
+    if step is None:
+        return CallTools(calls=[ToolCallSpec(name="k8s_rollout_history", args=_args(state))])
+    if not step.ok:
+        return _failed(step, ref)
+    d = step.data or {}
+    lines = [f"Rollout history of {_label(ref)}:"]
+    change = d.get("last_change")
+    if change:
+        lines.append(f"The latest rollout (revision {change['from']} → {change['to']}, at {change['at']}) changed:")
+        lines += [f"- {item}" for item in change["diff"]]
+    for rev in reversed(d.get("revisions", [])):
+        current = " (current)" if rev["revision"] == d.get("current_revision") else ""
+        lines.append(f"- revision {rev['revision']}{current}: {', '.join(rev['images'])}, created {rev['created']}, "
+                     f"{rev['ready']}/{rev['replicas']} ready")
+    if d.get("note"):
+        lines.append(d["note"])
+    return Answer(text="\n".join(lines), refs=[ref])
+
+
+def plan_events(state: PlanState) -> Step:
+    ref = state.slots["ref"]
+    step = state.result_of("k8s_events")
+    if step is None:
+        return CallTools(calls=[ToolCallSpec(name="k8s_events", args=_args(state))])
+    if not step.ok:
+        return _failed(step, ref)
+    rows = (step.data or {}).get("events") or []
+    if not rows:
+        return Answer(text=f"No warning events for {_label(ref)}.", refs=[ref])
+    return Answer(text=f"Warning events for {_label(ref)} (newest first):\n" + "\n".join(f"- {r}" for r in rows),
+                  refs=[ref])
+
+
+def _mutation_answer(step, ref: str, what: str) -> Answer:
+    if not step.ok:
+        return Answer(text=f"{what} for {_label(ref)} was not done: {step.error}", refs=[ref])
+    data = step.data or {}
+    verification = data.get("verification") or {}
+    text = f"Done: {data.get('applied', what)}."
+    if verification.get("verified"):
+        detail = ", ".join(f"{k} {verification[k]}" for k in ("revision", "ready", "replicas", "maxReplicas",
+                                                              "minReplicas", "currentReplicas") if k in verification)
+        text += f" Verified: {detail or 'ok'}."
+    else:
+        text += f" But it did not verify: {verification.get('reason', 'unknown')}."
+    if step.result.get("note") and verification.get("verified") is not False:
+        text += f" {step.result['note']}"
+    return Answer(text=text, refs=[ref])
+
+
+def _mutation(tool: str, what: str, **extra_slots: str):
+    def plan(state: PlanState) -> Step:
+        ref = state.slots["ref"]
+        step = state.result_of(tool)
+        if step is None:
+            extra = {k: state.slots[v] for k, v in extra_slots.items() if v in state.slots}
+            return CallTools(calls=[ToolCallSpec(name=tool, args=_args(state, **extra))])
+        return _mutation_answer(step, ref, what)
+
+    return plan
+
+
+def plan_rollback(state: PlanState) -> Step:
+    """Resolve "the previous revision" first, so that the approval is bound to an explicit revision."""
+    ref = state.slots["ref"]
+    step = state.result_of("k8s_rollback")
+    if step is not None:
+        return _mutation_answer(step, ref, "The rollback")
+    revision = state.slots.get("revision")
+    if revision is None:
+        hist = state.result_of("k8s_rollout_history")
+        if hist is None:
+            return CallTools(calls=[ToolCallSpec(name="k8s_rollout_history", args=_args(state))])
+        if not hist.ok:
+            return _failed(hist, ref)
+        current = (hist.data or {}).get("current_revision")
+        older = [r["revision"] for r in (hist.data or {}).get("revisions", []) if current and r["revision"] < current]
+        if not older:
+            return Answer(text=f"{_label(ref)} has no previous revision to roll back to.", refs=[ref])
+        revision = max(older)
+    return CallTools(calls=[ToolCallSpec(name="k8s_rollback", args=_args(state, revision=revision))])
+
+
+def build_intents(runtime) -> list[Intent]:
+    return [
+        Intent(
+            name="kubernetes.running", family=FAMILY, summary="What is running in Kubernetes for a component",
+            examples=[
+                "what's running for checkout?", "what is deployed for payments", "show me the pods of search",
+                "how many replicas does orders have", "which version of cart is running in prod",
+                "is api-gateway deployed", "list the workloads of inventory", "what's running in kubernetes for it?",
+                "show the deployment of product-catalog", "what pods does search have",
+            ],
+            patterns=[r"\bwhat('s| is) (running|deployed)\b", r"\b(pods|replicas|workloads|deployments?) (of|for)\b",
+                      r"\bhow many (replicas|pods|instances)\b", r"\bwhich version\b.*\brunning\b",
+                      r"\bis\s+\S+\s+deployed\b"],
+            extract=guarded(RUNNING_WORDS), plan=plan_running, requires=("k8s_workloads",),
+        ),
+        Intent(
+            name="kubernetes.diagnose", family=FAMILY, summary="Why a component is failing in Kubernetes",
+            examples=[
+                "why is checkout crashlooping?", "why is search-indexer failing", "what's wrong with promotions",
+                "why are the recommendations-model pods pending", "is reviews healthy?", "diagnose inventory",
+                "why is notifications restarting so much", "checkout is down, why?", "why is search slow",
+                "what is broken with inventory's rollout", "why does it keep crashing?",
+                "troubleshoot the payments pods", "why can't promotions start", "the cart pods are unhealthy, why?",
+                "orders rollout looks stuck — why",
+            ],
+            patterns=[r"\bwhy\b.*\b(fail|failing|crash|crashing|crashloop|crashlooping|pending|down|broken|"
+                      r"restart|restarting|slow|unhealthy|not ready|oom|stuck|erroring)",
+                      r"\b(failing|crash\w*|pending|broken|not ready|unhealthy|restarting|stuck|down)\b.*\bwhy\b",
+                      r"\bdiagnos", r"\b(not|isn't|is not|aren't)\s+(running|starting|coming up|ready)\b",
+                      r"\bwhat('s| is) wrong\b", r"\btroubleshoot", r"\bis\s+\S+\s+(healthy|ok|okay|up)\b",
+                      r"\bcrash\s?loop", r"\b(oomkilled|imagepullbackoff|crashloopbackoff|unschedulable)\b"],
+            extract=guarded(DIAGNOSE_WORDS), plan=plan_diagnose, requires=("k8s_diagnose",), priority=0.05,
+        ),
+        Intent(
+            name="kubernetes.logs", family=FAMILY, summary="Container logs of a component",
+            examples=[
+                "show me checkout's logs", "logs of payments", "tail the logs of reviews",
+                "show the last 50 lines of search-indexer logs", "previous container logs for checkout",
+                "what does notifications log", "and its logs?", "get me the logs from inventory",
+                "print the crashed container's log of checkout",
+            ],
+            patterns=[r"\blogs?\b", r"\btail\b"],
+            extract=guarded(LOGS_WORDS, extract_logs), plan=plan_logs, requires=("k8s_logs",), priority=0.1,
+        ),
+        Intent(
+            name="kubernetes.changes", family=FAMILY, summary="What changed in a component's rollouts",
+            examples=[
+                "what changed in checkout?", "rollout history of inventory", "recent deploys of payments",
+                "what was the last deployment of search", "when was checkout last deployed",
+                "what changed in the latest rollout of inventory", "show the revisions of cart",
+                "what's different in the new version of checkout",
+            ],
+            patterns=[r"\bwhat\s+changed\b", r"\brollout history\b", r"\brevisions?\b(?!.*\broll\s*back)",
+                      r"\b(recent|last|latest)\s+(deploys?|deployments?|rollouts?|releases?)\b",
+                      r"\blast deployed\b"],
+            extract=guarded(CHANGES_WORDS), plan=plan_changes, requires=("k8s_rollout_history",), priority=0.05,
+        ),
+        Intent(
+            name="kubernetes.events", family=FAMILY, summary="Kubernetes warning events of a component",
+            examples=[
+                "show the events for promotions", "kubernetes events of checkout", "any warnings for reviews?",
+                "recent events in inventory", "what events does search have", "list warning events for it",
+                "k8s events for recommendations-model", "events of the payments deployment",
+            ],
+            patterns=[r"\bevents?\b", r"\bwarnings?\b"],
+            extract=guarded(EVENTS_WORDS), plan=plan_events, requires=("k8s_events",),
+        ),
+        Intent(
+            name="kubernetes.restart", family=FAMILY, summary="Restart a component (needs approval)",
+            examples=[
+                "restart payments in prod", "rollout restart checkout", "please restart the reviews pods",
+                "bounce notifications", "can you restart search-indexer", "do a rolling restart of cart",
+                "restart it", "kick the payments pods", "redeploy reviews",
+            ],
+            patterns=[r"\b(rollout\s+)?restart\b", r"\bbounce\b", r"\bredeploy\b", r"\brolling restart\b"],
+            extract=guarded(RESTART_WORDS), plan=_mutation("k8s_rollout_restart", "The restart"),
+            requires=("k8s_workloads",), priority=0.1,
+        ),
+        Intent(
+            name="kubernetes.scale", family=FAMILY, summary="Scale a component (needs approval)",
+            examples=[
+                "scale search to 12 replicas", "scale payments up to 7", "scale checkout down to 2 pods",
+                "set image-resizer to 2 replicas", "increase cart to 5 instances", "scale it to 4",
+                "raise search max replicas to 12", "scale reviews to zero",
+            ],
+            patterns=[r"\bscale\b", r"\b(\d+)\s+(replicas|instances)\b", r"\bmax(imum)?\s+replicas\b"],
+            extract=guarded(SCALE_WORDS, extract_scale),
+            plan=_mutation("k8s_scale", "The scale", replicas="replicas"),
+            requires=("k8s_workloads",), priority=0.1,
+        ),
+        Intent(
+            name="kubernetes.rollback", family=FAMILY, summary="Roll a component back (needs approval)",
+            examples=[
+                "roll back checkout", "rollback inventory to revision 7", "undo the last rollout of checkout",
+                "revert checkout to the previous version", "roll it back", "rollout undo inventory",
+                "go back to the previous release of promotions", "roll back checkout to rev 13",
+            ],
+            patterns=[r"\broll\s*back\b", r"\brollout undo\b", r"\bundo\b.*\b(rollout|deploy)", r"\brevert\b"],
+            extract=guarded(ROLLBACK_WORDS, extract_rollback), plan=plan_rollback, requires=("k8s_rollout_history",),
+            priority=0.15,
+        ),
+    ]

@@ -1,0 +1,37 @@
+"""Runbooks: step-by-step procedures on-call staff follow, or have the agent follow, from chat.
+
+Sources are the folders in ``settings.runbooks`` (plus ``demo/runbooks/`` with the demo
+organisation), in the prometheus-operator runbooks format or portal-agent's executable format.
+Nothing is loaded until a runbook tool first runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tools.registry import ToolFamily
+
+if TYPE_CHECKING:
+    from agent.planner.intents import Intent
+    from agent.runtime import Runtime
+    from agent.tooling import PortalTool
+
+
+def _tools(runtime: Runtime) -> list[PortalTool]:
+    from tools.runbooks.tools import build_tools
+
+    return build_tools(runtime)
+
+
+def _intents(runtime: Runtime) -> list[Intent]:
+    from tools.runbooks.intents import build_intents
+
+    return build_intents(runtime)
+
+
+def _enabled(runtime: Runtime) -> bool:
+    """On when runbook folders are configured or the demo organisation (with its runbooks) is used."""
+    return bool(runtime.settings.runbooks) or runtime.settings.uses_demo
+
+
+family = ToolFamily(name="runbooks", tools=_tools, intents=_intents, enabled=_enabled)

@@ -1,0 +1,469 @@
+"""Offline-planner intents: run a runbook for an entity, find the runbook for a problem, show one.
+
+"run the crashloop runbook for checkout" reads the runbook with the entity (``runbook_get`` fills
+each step's placeholders into a ready tool call), then makes the steps' calls in order: consecutive
+read-only steps together, each mutating step alone so the graph's approval gate stops it. The
+answer is a step-by-step report built from the tool results only. Every intent here needs the word
+"runbook" (or playbook/procedure/SOP), so "why is checkout crashlooping?" stays with Kubernetes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
+
+# The runbook modules (parsers, pydantic models, rapidfuzz) are imported when an ask is about
+# runbooks, not when the planner starts: the CLI's cold start stays fast.
+
+FAMILY = "runbooks"
+RUNBOOK_WORD = r"(?:run-?books?|play-?books?|procedures?|sops?)"
+RUNBOOK_RE = re.compile(rf"\b{RUNBOOK_WORD}\b", re.I)
+ENTITY_KINDS = ["component", "resource", "system", "api"]
+MAX_AI_MESSAGES = 8  # agent/planner/model.py MAX_STEPS_PER_TURN: beyond it the planner gives up
+NAME_BEFORE = re.compile(
+    r"\b(?:run|execute|follow|start|kick\s+off|go\s+through|walk\s+(?:me\s+)?through|launch|trigger|"
+    r"show(?:\s+me)?|open|read(?:\s+me)?|display|print|view|get|give\s+me|steps\s+(?:of|in)|what\s+does|"
+    r"what(?:'s|\s+is)\s+in)\s+(?:me\s+|us\s+)?(?:the\s+|our\s+|a\s+|that\s+)?"
+    r"(?P<name>[\w .'\"`-]+?)\s+" + RUNBOOK_WORD + r"\b",
+    re.I,
+)
+NAME_AFTER = re.compile(rf"\b{RUNBOOK_WORD}\s*[:\s]\s*(?:called\s+|named\s+)?[\"'`]?(?P<name>[\w.-]+)", re.I)
+PARAM_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*=\s*([\w./:-]+)", re.I)
+NOT_NAMES = {"the", "a", "this", "that", "for", "on", "to", "it", "with", "in", "against"}
+
+
+# --- slots --------------------------------------------------------------------------------------
+def _runbook_span(state: PlanState) -> tuple[str | None, tuple[int, int] | None]:
+    """The runbook name as written, and where it is in the utterance."""
+    text = state.utterance
+    unresolved: tuple[str | None, tuple[int, int] | None] = (None, None)
+    for regex in (NAME_BEFORE, NAME_AFTER):
+        for m in regex.finditer(text):
+            name = m.group("name").strip(" '\"`")
+            if not name or name.lower() in NOT_NAMES:
+                continue
+            if _resolve_name(state, name) is not None:
+                return name, m.span("name")
+            if regex is NAME_BEFORE and unresolved[0] is None:
+                unresolved = (name, m.span("name"))
+    mentioned = _mentioned_runbook(state)
+    return mentioned if mentioned[0] is not None else unresolved
+
+
+def _mentioned_runbook(state: PlanState) -> tuple[str | None, tuple[int, int] | None]:
+    """Any runbook named anywhere in the utterance ("the crashloop runbook, for checkout — run it")."""
+    from tools.runbooks.loader import library_for
+
+    try:
+        library = library_for(state.runtime)
+    except Exception:
+        return None, None
+    best: tuple[str | None, tuple[int, int] | None] = (None, None)
+    for runbook in library.all():
+        if len(runbook.name) < 4:
+            continue
+        pattern = r"\b" + r"[\s_-]?".join(re.escape(part) for part in re.split(r"[-_\s]+", runbook.name)) + r"\b"
+        m = re.search(pattern, state.utterance, re.I)
+        if m and (best[1] is None or m.end() - m.start() > best[1][1] - best[1][0]):
+            best = (runbook.name, m.span())
+    return best
+
+
+def _entity(state: PlanState, skip: tuple[int, int] | None) -> str | None:
+    """The entity the ask is about: a catalog mention outside the runbook's name, else the focus."""
+    text = state.utterance
+    if skip:  # blank the runbook name out so "kafka-consumer-lag" does not mention kafka-main
+        text = text[: skip[0]] + " " * (skip[1] - skip[0]) + text[skip[1] :]
+    text = PARAM_RE.sub(lambda m: " " * len(m.group(0)), text)
+    try:
+        mentions = state.runtime.catalog.find_mentions(text, kinds=ENTITY_KINDS)
+    except Exception:
+        mentions = []
+    if mentions:
+        after_for = [m for m in mentions if re.search(r"\b(for|on|against|in|to)\s*$", text[: m.start], re.I)]
+        return max(after_for or mentions, key=lambda m: m.score).ref
+    if state.focus and re.search(r"\b(it|its|this|that|same)\b", state.utterance, re.I):
+        return state.focus[0]
+    return None
+
+
+def _params(state: PlanState) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in PARAM_RE.findall(state.utterance):
+        out[key] = int(value) if value.isdigit() else value
+    return out
+
+
+def _resolve_name(state: PlanState, written: str | None) -> str | None:
+    from tools.runbooks.loader import library_for
+
+    if not written:
+        return None
+    try:
+        library = library_for(state.runtime)
+    except Exception:
+        return written
+    found = library.get(written)
+    if found is not None:
+        return found.name
+    hits = library.search(written, limit=1)
+    return hits[0].runbook.name if hits and hits[0].score >= 80 else None
+
+
+def extract_named(state: PlanState) -> dict[str, Any] | None:
+    if not RUNBOOK_RE.search(state.utterance):
+        return None
+    written, span = _runbook_span(state)
+    name = _resolve_name(state, written)
+    entity = _entity(state, span)
+    if written is None and entity is None:
+        return None
+    slots: dict[str, Any] = {"runbook": name, "written": written, "entity": entity}
+    params = _params(state)
+    if params:
+        slots["params"] = params
+    return slots
+
+
+def extract_find(state: PlanState) -> dict[str, Any] | None:
+    if not RUNBOOK_RE.search(state.utterance):
+        return None
+    entity = _entity(state, None)
+    text = state.utterance
+    if entity:
+        try:
+            for m in state.runtime.catalog.find_mentions(text, kinds=ENTITY_KINDS):
+                text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
+        except Exception:
+            pass
+    ask_words = _find_ask_words()
+    words = [w for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9_.'’-]*", text) if w.lower() not in ask_words]
+    words = [w for w in words if not RUNBOOK_RE.fullmatch(w)]
+    return {"query": " ".join(words[:8]) or None, "entity": entity}
+
+
+FIND_ASK_WORDS = frozenset(
+    ["have", "got", "we", "covers", "cover", "covering", "handle", "handles", "handling", "apply", "applies",
+     "available", "exist", "exists", "existing", "recommend", "recommended", "suggest", "need", "i", "my", "alert",
+     "alerts", "fires", "fired", "firing", "problem", "problems", "issue", "issues", "is", "are", "an", "on-call",
+     "oncall", "search", "look", "up", "lookup", "every", "our", "relevant", "matching", "match", "be", "used"]
+)
+
+
+def _find_ask_words() -> frozenset[str]:
+    from tools.runbooks.library import STOPWORDS
+
+    return STOPWORDS | FIND_ASK_WORDS
+
+
+# --- plans --------------------------------------------------------------------------------------
+def _get_result(state: PlanState) -> tuple[int, StepResult | None]:
+    for i, step in enumerate(state.results):
+        if step.name == "runbook_get":
+            return i, step
+    return -1, None
+
+
+def plan_run(state: PlanState) -> Step:
+    from tools.runbooks.execution import report, walk
+
+    slots = state.slots
+    if not slots.get("runbook"):
+        return _unknown_runbook(state, "run")
+    index, got = _get_result(state)
+    if got is None:
+        args: dict[str, Any] = {"name": slots["runbook"]}
+        if slots.get("entity"):
+            args["entity"] = slots["entity"]
+        if slots.get("params"):
+            args["params"] = slots["params"]
+        return CallTools(calls=[ToolCallSpec(name="runbook_get", args=args)])
+    if not got.ok:
+        return Answer(text=f"I could not open that runbook: {got.error}")
+    data = got.data or {}
+    steps = data.get("steps") or []
+    if not steps:
+        return Answer(text=_no_steps(data), refs=_refs(data))
+    needs_entity = [s for s in steps if "needs an entity" in (s.get("blocked") or "")]
+    if needs_entity and not slots.get("entity"):
+        where = ", ".join(data.get("applies_to", [])) or "any component"
+        return Answer(
+            text=(
+                f"Runbook `{data['name']}` ({data['title']}) runs its steps against one entity: which one? "
+                f"It applies to: {where}. For example: \"run the {data['name']} runbook for <name>\"."
+            )
+        )
+    if data.get("applies") == "not listed in applies_to":
+        short = str(data.get("entity", "")).split("/")[-1]
+        return Answer(
+            text=(
+                f"I did not run runbook `{data['name']}` ({data['title']}): it is written for "
+                f"{', '.join(data.get('applies_to', []))}, and does not apply to {data.get('entity')}. "
+                f"Ask \"which runbooks apply to {short}?\" to find one that does."
+            ),
+            refs=_refs(data),
+        )
+    steps = [_only_available(s, state.available_tools) for s in steps]
+    results = state.results[index + 1 :]
+    outcomes, batch, batches = walk(steps, results)
+    ai_messages = 1 + batches + (1 if state.result_of("runbook_search") else 0)
+    if batch and ai_messages + 2 <= MAX_AI_MESSAGES:
+        calls = [ToolCallSpec(name=c["name"], args=c["args"]) for c in batch]
+        waiting = any(o.status == "waiting-approval" for o in outcomes)
+        # While a mutating step waits for approval, the report so far is shown with the request.
+        note = report(data, data.get("entity"), outcomes, finished=False) if waiting else None
+        return CallTools(calls=calls, note=note)
+    text = report(data, data.get("entity"), outcomes, finished=not batch)
+    if batch:
+        text += "\nI stopped here: one turn can make only so many tool calls; steps marked 'not run yet' did not run."
+    return Answer(text=text, refs=_refs(data))
+
+
+def _only_available(step: dict[str, Any], available: set[str]) -> dict[str, Any]:
+    call = step.get("call")
+    if call and available and call["name"] not in available:
+        step = {k: v for k, v in step.items() if k != "call"}
+        step["blocked"] = f"step {step['number']} needs tool {call['name']} which is not enabled"
+    return step
+
+
+def _no_steps(data: dict[str, Any]) -> str:
+    """A runbook without numbered steps (prometheus-operator format): its instructions, for a person."""
+    lines = [
+        f"{_heading(data)} has no executable steps, so there is nothing for me "
+        "to run; here is what it says to do."
+    ]
+    lines += _section_lines(data, wanted=("diagnosis", "mitigation", "see also"))
+    return "\n".join(lines)
+
+
+def _unknown_runbook(state: PlanState, verb: str) -> Step:
+    search = state.result_of("runbook_search")
+    query = state.slots.get("written") or ""
+    if search is None:  # by the name as written, else the runbooks for the entity
+        args: dict[str, Any] = {"query": query} if query else {"entity": state.slots.get("entity")}
+        return CallTools(calls=[ToolCallSpec(name="runbook_search", args={k: v for k, v in args.items() if v})])
+    hits = (search.data or {}).get("runbooks", []) if search.ok else []
+    head = f"I found no runbook named {query!r}." if query else "Which runbook do you mean?"
+    if not hits:
+        return Answer(text=f"{head} There are {(search.data or {}).get('total_runbooks', 0)} runbooks; "
+                      "ask \"which runbook for <problem>\" to find one.")
+    lines = [head + " Closest matches:"]
+    lines += [f"- `{h['name']}`: {h['title']} ({h['why']})" for h in hits[:5]]
+    target = f" for {state.slots['entity']}" if state.slots.get("entity") else ""
+    lines.append(f"Say e.g. \"{verb} the {hits[0]['name']} runbook{target}\".")
+    return Answer(text="\n".join(lines), refs=[state.slots["entity"]] if state.slots.get("entity") else [])
+
+
+def plan_find(state: PlanState) -> Step:
+    search = state.result_of("runbook_search")
+    if search is None:
+        args = {k: v for k, v in (("query", state.slots.get("query")), ("entity", state.slots.get("entity"))) if v}
+        return CallTools(calls=[ToolCallSpec(name="runbook_search", args=args)])
+    if not search.ok:
+        return Answer(text=f"The runbook search failed: {search.error}")
+    data = search.data or {}
+    hits = data.get("runbooks", [])
+    what = " ".join(x for x in (state.slots.get("query"), state.slots.get("entity")) if x) or "your ask"
+    refs = search.result.get("refs") or []
+    if not hits:
+        return Answer(
+            text=f"No runbook matches {what} (searched {data.get('total_runbooks', 0)} runbooks). "
+            "The owning team's docs may have the procedure: ask me to search the docs.",
+            refs=refs,
+        )
+    lines = [f"Runbooks for {what}:"]
+    hits = [h for h in hits if h["score"] >= hits[0]["score"] - 25]  # drop the much weaker matches
+    for hit in hits:
+        kind = f"{hit['executable_steps']} executable step(s)" if hit.get("executable_steps") else hit["format"]
+        line = f"- `{hit['name']}`: {hit['title']} ({kind}; {hit['why']})"
+        if hit.get("description"):
+            line += f"\n  {hit['description']}"
+        lines.append(line)
+    best = hits[0]
+    if best.get("executable_steps"):
+        target = state.slots.get("entity") or "<service>"
+        lines.append(f"Run it with: \"run the {best['name']} runbook for {target.split('/')[-1]}\".")
+    return Answer(text="\n".join(lines), refs=refs)
+
+
+def plan_show(state: PlanState) -> Step:
+    from tools.runbooks.execution import STATUS_LABEL, call_text
+
+    if not state.slots.get("runbook"):
+        return _unknown_runbook(state, "show me")
+    _, got = _get_result(state)
+    if got is None:
+        args: dict[str, Any] = {"name": state.slots["runbook"]}
+        if state.slots.get("entity"):
+            args["entity"] = state.slots["entity"]
+        return CallTools(calls=[ToolCallSpec(name="runbook_get", args=args)])
+    if not got.ok:
+        return Answer(text=f"I could not open that runbook: {got.error}")
+    data = got.data or {}
+    lines = [_heading(data)]
+    if data.get("description"):
+        lines.append(data["description"])
+    meta = []
+    if data.get("alerts"):
+        meta.append("alerts: " + ", ".join(data["alerts"]))
+    if data.get("applies_to"):
+        meta.append("applies to: " + ", ".join(data["applies_to"]))
+    if data.get("owner"):
+        meta.append(f"owner: {data['owner']}")
+    if meta:
+        lines.append("; ".join(meta))
+    lines.append(f"Source: {data['source']}")
+    if data.get("steps"):
+        lines.append("")
+        for step in data["steps"]:
+            line = f"{step['number']}. **{step['title']}**"
+            approval = " (needs approval)" if step.get("mutating") else ""
+            if step.get("call"):
+                line += f" runs {call_text(step['call'])}{approval}"
+            elif step.get("tool"):
+                blocked = step.get("blocked") or ""
+                line += f" runs `{step['tool']}`{approval}" + ("" if "needs an entity" in blocked else f" ({blocked})")
+            else:
+                line += f" [{STATUS_LABEL['manual']}]"
+            lines.append(line)
+            if not step.get("tool") and step.get("text"):
+                lines.append("   " + _clip(step["text"], 300))
+    lines += _section_lines(data)
+    if data.get("links"):
+        lines.append("See also: " + ", ".join(f"`{link}`" for link in data["links"]))
+    if data.get("truncated"):
+        lines.append(f"(Shortened: {data['truncated']}.)")
+    return Answer(text="\n".join(lines), refs=_refs(data))
+
+
+def _section_lines(data: dict[str, Any], wanted: tuple[str, ...] | None = None) -> list[str]:
+    lines: list[str] = []
+    for section in data.get("sections", []):
+        if wanted and section["title"].lower() not in wanted:
+            continue
+        lines += ["", f"**{section['title']}**", _excerpt(section["text"], 700)]
+    commands = [c for c in data.get("commands", []) if not wanted or (c.get("section") or "").lower() in wanted]
+    if commands:
+        lines += ["", "**Commands** (placeholders to fill in are kept as written):"]
+        lines += [f"- `{c['command']}`" for c in commands[:8]]
+    return lines
+
+
+def _refs(data: dict[str, Any]) -> list[str]:
+    return [data["entity"]] if data.get("entity") else []
+
+
+def _excerpt(text: str, limit: int) -> str:
+    """The first lines of a section up to ``limit`` characters, keeping its lists and paragraphs."""
+    out, used = [], 0
+    for line in text.strip().splitlines():
+        if used + len(line) > limit:
+            out.append((line[: max(0, limit - used)].rstrip() + "…") if used < limit else "…")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
+
+
+def _heading(data: dict[str, Any]) -> str:
+    title = f": {data['title']}" if data.get("title") and data["title"] != data["name"] else ""
+    return f"**Runbook `{data['name']}`{title}**"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- the intents --------------------------------------------------------------------------------
+def build_intents(runtime: Any = None) -> list[Intent]:
+    return [
+        Intent(
+            name="runbooks.run",
+            family=FAMILY,
+            summary="run a runbook for a service, step by step (changes wait for approval)",
+            examples=[
+                "run the high-latency runbook for search",
+                "run the crashloop runbook for checkout",
+                "execute the oomkilled runbook on search-indexer",
+                "follow the database-failover runbook for orders-db",
+                "start the kafka-consumer-lag runbook for shipping",
+                "kick off the rotate-api-key runbook for payments-gateway",
+                "go through the crashloop runbook for checkout please",
+                "run runbook high-latency against search",
+                "can you run the oomkilled playbook for search-indexer",
+                "walk me through the crashloop runbook for checkout and run it",
+                "run the database failover runbook for payments-db",
+                "run the rotate api key runbook on payments-gateway",
+                "please execute runbook kafka-consumer-lag for ledger with replicas=6",
+                "run the restart everything runbook for cart",
+            ],
+            patterns=[
+                rf"\b(run|execute|follow|start|kick\s+off|go\s+through|walk\s+(me\s+)?through|launch|trigger)\b"
+                rf".*\b{RUNBOOK_WORD}\b",
+            ],
+            extract=extract_named,
+            plan=plan_run,
+            requires=("runbook_get", "runbook_search"),
+            priority=0.05,
+        ),
+        Intent(
+            name="runbooks.find",
+            family=FAMILY,
+            summary="which runbook covers an alert, a symptom or a service",
+            examples=[
+                "which runbook for KubePodCrashLooping",
+                "is there a runbook for high latency",
+                "what runbook should I use for OOMKilled pods",
+                "do we have a runbook for kafka consumer lag",
+                "which runbooks apply to checkout",
+                "list all runbooks",
+                "find a runbook for database failover",
+                "runbook for rotating an api key?",
+                "what's the runbook when the HPA is maxed out",
+                "any playbook for pods stuck in crash loop on checkout",
+                "is there a runbook for when search runs out of memory",
+                "what should I do about KubeHpaMaxedOut, is there a runbook?",
+                "runbook for the KafkaConsumerLagHigh alert",
+                "do we have a procedure for pods that keep restarting",
+                "which runbook covers OOMKilled",
+                "is there a playbook for rds failover",
+                "give me the runbook for crash looping pods",
+            ],
+            patterns=[
+                rf"\b(which|what|is\s+there|are\s+there|any|find|search|list|recommend|suggest|have)\b.*"
+                rf"\b{RUNBOOK_WORD}\b",
+                rf"\b{RUNBOOK_WORD}\b\s+(for|about|covering|on|when)\b",
+            ],
+            extract=extract_find,
+            plan=plan_find,
+            requires=("runbook_search",),
+        ),
+        Intent(
+            name="runbooks.show",
+            family=FAMILY,
+            summary="show a runbook's sections, steps and commands",
+            examples=[
+                "show me the crashloop runbook",
+                "what are the steps of the database-failover runbook",
+                "open the KubePodCrashLooping runbook",
+                "what does the oomkilled runbook say",
+                "read me the rotate-api-key runbook",
+                "display the high-latency runbook",
+                "show the runbook KubeHpaMaxedOut",
+                "what's in the kafka-consumer-lag runbook",
+                "print the etcdNoLeader runbook",
+            ],
+            patterns=[
+                rf"\b(show|open|read|display|print|view|steps|what\s+does|what'?s\s+in|contents?)\b.*"
+                rf"\b{RUNBOOK_WORD}\b",
+            ],
+            extract=extract_named,
+            plan=plan_show,
+            requires=("runbook_get", "runbook_search"),
+            priority=0.02,
+        ),
+    ]
