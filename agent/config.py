@@ -71,7 +71,7 @@ class Settings(BaseSettings):
 
     # --- storage -------------------------------------------------------------------------------
     data_dir: Path = Field(Path(".portal-agent"), description="SQLite, indexes and the audit log")
-    database_url: str | None = Field(None, description="Postgres URL for the checkpointer (scale-out)")
+    database_url: str | None = Field(None, description="Reserved for a Postgres checkpointer; not used yet")
 
     # --- sources (comma-separated lists) -------------------------------------------------------
     catalog: list[str] = Field(default_factory=list, description="Catalog dirs, YAML files, Backstage URLs")
@@ -88,9 +88,9 @@ class Settings(BaseSettings):
     github_discovery: list[str] = Field(default_factory=list, description="owner or owner/repo to scan")
 
     # --- connectors ----------------------------------------------------------------------------
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-…)")
+    slack_signing_secret: SecretStr | None = Field(None, description="Slack signing secret (HTTP events)")
+    slack_app_token: SecretStr | None = Field(None, description="Slack app-level token (xapp-…, Socket Mode)")
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (proxies, tests)")
     slack_max_concurrent_turns: int | None = Field(
         None, ge=1, description="Slack turns run at once per process (default: 1 offline, 8 with an LLM)")
