@@ -93,12 +93,14 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, description="Slack app-level token (xapp-…, Socket Mode)")
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (proxies, tests)")
     slack_max_concurrent_turns: int | None = Field(
-        None, ge=1, description="Slack turns run at once per process (default: 1 offline, 8 with an LLM)")
+        None, ge=1, description="Slack turns run at once per process (default: 1 offline, 8 with an LLM)"
+    )
     web_api_tokens: list[str] = Field(default_factory=list, description="token=user:default/name pairs")
     web_allowed_origins: list[str] = Field(default_factory=list, description="CORS origins for the widget")
     # Added for the web connector (issue 8): only behind an authenticating proxy may these be trusted.
     web_trust_proxy_headers: bool = Field(
-        False, description="Trust X-Forwarded-Email / X-Forwarded-User from an OIDC reverse proxy")
+        False, description="Trust X-Forwarded-Email / X-Forwarded-User from an OIDC reverse proxy"
+    )
     web_rate_limit_per_minute: int = Field(30, description="Runs and decisions per user per minute (0: off)")
     web_max_request_bytes: int = Field(65536, description="Largest accepted request body")
 

@@ -35,13 +35,17 @@ def main() -> None:
         runtime = Runtime(settings, builtin_families=False, extra_families=[tools.catalog.family, tools.cost.family])
     started = time.perf_counter()
     report = run_dataset(dataset_path("cost"), AgentService(runtime))
-    print(f"cost eval: {report.correct}/{report.cases} correct = {report.accuracy:.1%} "
-          f"(tools ok {report.tools_ok}, facts ok {report.facts_ok}) in {time.perf_counter() - started:.1f} s")
+    print(
+        f"cost eval: {report.correct}/{report.cases} correct = {report.accuracy:.1%} "
+        f"(tools ok {report.tools_ok}, facts ok {report.facts_ok}) in {time.perf_counter() - started:.1f} s"
+    )
     for case in report.results:
         if not case.correct:
-            print(f"  FAIL {case.id}: {case.question!r} tools={[c['name'] for c in case.tool_calls]} "
-                  f"missing_tools={case.score.missing_tools} missing={case.score.missing_facts} "
-                  f"forbidden={case.score.forbidden_facts}\n    {case.answer[:240]!r}")
+            print(
+                f"  FAIL {case.id}: {case.question!r} tools={[c['name'] for c in case.tool_calls]} "
+                f"missing_tools={case.score.missing_tools} missing={case.score.missing_facts} "
+                f"forbidden={case.score.forbidden_facts}\n    {case.answer[:240]!r}"
+            )
 
 
 if __name__ == "__main__":

@@ -33,10 +33,36 @@ def make_export(out: Path, rows: int, csv: bool) -> Path:
     import duckdb
 
     con = duckdb.connect()
-    services = ["checkout", "cart", "orders", "payments", "search", "search-indexer", "api-gateway", "auth",
-                "product-catalog", "image-resizer", "notifications", "ledger", "unknown-app"]
-    teams = ["team-checkout", "team-checkout", "team-checkout", "team-payments", "team-search", "team-search",
-             "team-platform", "team-identity", "team-catalog", "team-catalog", "team-platform", "team-payments", ""]
+    services = [
+        "checkout",
+        "cart",
+        "orders",
+        "payments",
+        "search",
+        "search-indexer",
+        "api-gateway",
+        "auth",
+        "product-catalog",
+        "image-resizer",
+        "notifications",
+        "ledger",
+        "unknown-app",
+    ]
+    teams = [
+        "team-checkout",
+        "team-checkout",
+        "team-checkout",
+        "team-payments",
+        "team-search",
+        "team-search",
+        "team-platform",
+        "team-identity",
+        "team-catalog",
+        "team-catalog",
+        "team-platform",
+        "team-payments",
+        "",
+    ]
     svc = "[" + ",".join(f"'{s}'" for s in services) + "]"
     tm = "[" + ",".join(f"'{t}'" for t in teams) + "]"
     sql = f"""

@@ -36,28 +36,34 @@ def main() -> None:
     t0 = time.perf_counter()
     report = index_runtime(runtime)
     total = time.perf_counter() - t0
-    print(f"demo docs from scratch: {report.pages} pages, {report.chunks_added} chunks in {total:.1f} s "
-          f"= {report.chunks_added / total:.1f} chunks/s end to end "
-          f"(embedding+storing {report.chunks_per_second:.1f} chunks/s)")
+    print(
+        f"demo docs from scratch: {report.pages} pages, {report.chunks_added} chunks in {total:.1f} s "
+        f"= {report.chunks_added / total:.1f} chunks/s end to end "
+        f"(embedding+storing {report.chunks_per_second:.1f} chunks/s)"
+    )
     t0 = time.perf_counter()
     again = index_runtime(runtime)
-    print(f"re-index with nothing changed: {again.pages_unchanged} pages unchanged in "
-          f"{time.perf_counter() - t0:.2f} s")
+    print(f"re-index with nothing changed: {again.pages_unchanged} pages unchanged in {time.perf_counter() - t0:.2f} s")
 
     records = DocsStore.for_runtime(runtime).all_records(("documents", "metadatas"))
     rng = random.Random(7)
-    docs = [records["documents"][rng.randrange(len(records["documents"]))] + f" (variant {i})"
-            for i in range(2000)]
+    docs = [records["documents"][rng.randrange(len(records["documents"]))] + f" (variant {i})" for i in range(2000)]
     store = DocsStore(tmp / "bulk")
     t0 = time.perf_counter()
     for start in range(0, len(docs), 128):
-        batch = docs[start:start + 128]
+        batch = docs[start : start + 128]
         vectors = encode(batch)
-        store.add([f"c{start + i}" for i in range(len(batch))], batch,
-                  [{"page_key": "bulk", "entity": ""} for _ in batch], [v.tolist() for v in vectors])
+        store.add(
+            [f"c{start + i}" for i in range(len(batch))],
+            batch,
+            [{"page_key": "bulk", "entity": ""} for _ in batch],
+            [v.tolist() for v in vectors],
+        )
     seconds = time.perf_counter() - t0
-    print(f"steady state: {len(docs)} chunks embedded and stored in {seconds:.1f} s "
-          f"= {len(docs) / seconds:.1f} chunks/s (2-core machine)")
+    print(
+        f"steady state: {len(docs)} chunks embedded and stored in {seconds:.1f} s "
+        f"= {len(docs) / seconds:.1f} chunks/s (2-core machine)"
+    )
 
 
 if __name__ == "__main__":

@@ -78,8 +78,12 @@ def main() -> None:
     records = store.all_records(("documents", "metadatas"))
     print(f"indexed {report.pages} pages, {report.chunks_total} chunks from {report.sites} sites")
 
-    baseline = Chroma(collection_name="baseline", embedding_function=_LCEmbeddings(),
-                      persist_directory=str(tmp / "baseline"), collection_metadata={"hnsw:space": "cosine"})
+    baseline = Chroma(
+        collection_name="baseline",
+        embedding_function=_LCEmbeddings(),
+        persist_directory=str(tmp / "baseline"),
+        collection_metadata={"hnsw:space": "cosine"},
+    )
     baseline.add_texts(records["documents"], metadatas=records["metadatas"], ids=records["ids"])
 
     ours, base, relevant_pos = [], [], 0
@@ -98,17 +102,24 @@ def main() -> None:
     ours_scores, base_scores = _score(ours, positives), _score(base, positives)
     print(f"\n{len(positives)} questions with a named page, k={K} (2-core machine)")
     print(f"{'system':<34}{'recall@5':>10}{'heading r@5':>13}{'MRR':>8}{'ms/query':>10}")
-    print(f"{'ours: hybrid (vector+BM25, RRF)':<34}{ours_scores['recall@5']:>10.3f}"
-          f"{ours_scores['heading_recall@5']:>13.3f}{ours_scores['mrr']:>8.3f}{1000 * ours_s / len(positives):>10.1f}")
-    print(f"{'baseline: langchain_chroma vector':<34}{base_scores['recall@5']:>10.3f}"
-          f"{base_scores['heading_recall@5']:>13.3f}{base_scores['mrr']:>8.3f}{1000 * base_s / len(positives):>10.1f}")
-    print(f"\nrelevance gate: {relevant_pos}/{len(positives)} answerable questions judged relevant; "
-          f"{len(negatives) - relevant_neg}/{len(negatives)} unanswerable judged 'not documented'")
+    print(
+        f"{'ours: hybrid (vector+BM25, RRF)':<34}{ours_scores['recall@5']:>10.3f}"
+        f"{ours_scores['heading_recall@5']:>13.3f}{ours_scores['mrr']:>8.3f}{1000 * ours_s / len(positives):>10.1f}"
+    )
+    print(
+        f"{'baseline: langchain_chroma vector':<34}{base_scores['recall@5']:>10.3f}"
+        f"{base_scores['heading_recall@5']:>13.3f}{base_scores['mrr']:>8.3f}{1000 * base_s / len(positives):>10.1f}"
+    )
+    print(
+        f"\nrelevance gate: {relevant_pos}/{len(positives)} answerable questions judged relevant; "
+        f"{len(negatives) - relevant_neg}/{len(negatives)} unanswerable judged 'not documented'"
+    )
     misses = [c["id"] for c, m in zip(positives, ours, strict=True) if not any(_matches(x, c) for x in m[:K])]
     if misses:
         print("ours missed:", ", ".join(misses))
     better = ours_scores["recall@5"] > base_scores["recall@5"] or (
-        ours_scores["recall@5"] == base_scores["recall@5"] and ours_scores["mrr"] > base_scores["mrr"])
+        ours_scores["recall@5"] == base_scores["recall@5"] and ours_scores["mrr"] > base_scores["mrr"]
+    )
     print("ours better than baseline:", "yes" if better else "NO")
 
 

@@ -66,8 +66,15 @@ def build(n: int, workdir: Path):
             entity = f"component:default/svc-{i % 2000}"
             ids.append(f"syn-{i}")
             texts.append(" ".join(words))
-            metadatas.append({**metas[s], "entity": entity, "owner": f"group:default/team-{i % 60}",
-                              "system": f"system:default/sys-{i % 150}", "page_key": f"{entity}::p{i % 7}.md"})
+            metadatas.append(
+                {
+                    **metas[s],
+                    "entity": entity,
+                    "owner": f"group:default/team-{i % 60}",
+                    "system": f"system:default/sys-{i % 150}",
+                    "page_key": f"{entity}::p{i % 7}.md",
+                }
+            )
         store.add(ids, texts, metadatas, emb.tolist())
         print(f"  added {start + size:,} chunks ({time.perf_counter() - t0:.0f} s)", flush=True)
     store.changed()
@@ -85,8 +92,10 @@ def main() -> None:
     store = build(args.chunks, workdir)
     t0 = time.perf_counter()
     index = store.bm25()
-    print(f"index: {store.count():,} chunks in Chroma; BM25 built in {time.perf_counter() - t0:.1f} s "
-          f"({len(index.postings):,} terms)")
+    print(
+        f"index: {store.count():,} chunks in Chroma; BM25 built in {time.perf_counter() - t0:.1f} s "
+        f"({len(index.postings):,} terms)"
+    )
 
     from tools.docs.embedding import encode
 
@@ -116,10 +125,11 @@ def main() -> None:
     print(f"{'':<36}{'p50':>8}{'p95':>8}{'p99':>8}  (ms)")
     print(f"{'hybrid search incl. query embedding':<36}{ms(totals, 50):>8}{ms(totals, 95):>8}{ms(totals, 99):>8}")
     print(f"{'  of which query embedding alone':<36}{ms(embeds, 50):>8}{ms(embeds, 95):>8}{ms(embeds, 99):>8}")
-    print(f"{'hybrid search with an owner filter':<36}{ms(filtered, 50):>8}{ms(filtered, 95):>8}"
-          f"{ms(filtered, 99):>8}")
-    print(f"mean {1000 * statistics.mean(totals):.1f} ms; bar p95 <= 50 ms: "
-          f"{'met' if _percentile(totals, 95) <= 0.050 else 'NOT met'}")
+    print(f"{'hybrid search with an owner filter':<36}{ms(filtered, 50):>8}{ms(filtered, 95):>8}{ms(filtered, 99):>8}")
+    print(
+        f"mean {1000 * statistics.mean(totals):.1f} ms; bar p95 <= 50 ms: "
+        f"{'met' if _percentile(totals, 95) <= 0.050 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

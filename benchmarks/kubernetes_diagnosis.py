@@ -63,14 +63,18 @@ def main() -> int:
         else:
             wrong.append((case.id, expected, findings[0]["mode"] if findings else None, facts_ok))
         if args.verbose:
-            print(f"{case.id:34s} expected {expected:26s} got {(findings[0]['mode'] if findings else '-'):26s} "
-                  f"tokens {tokens[-1]:5d} {'ok' if mode_ok and facts_ok else 'WRONG'}")
+            print(
+                f"{case.id:34s} expected {expected:26s} got {(findings[0]['mode'] if findings else '-'):26s} "
+                f"tokens {tokens[-1]:5d} {'ok' if mode_ok and facts_ok else 'WRONG'}"
+            )
     n = len(cases)
     print(f"kubernetes diagnosis benchmark — {machine()} (2-core machine shared with other work)")
     print(f"cases: {n} (tagged diagnosis in {Path(args.dataset).name})")
     print(f"right failure mode with evidence: {right}/{n} = {right / n:.1%}  (bar ≥ 95 %)")
-    print(f"tool-output tokens per diagnosis: mean {statistics.fmean(tokens):.0f}, p95 {percentile(tokens, 95):.0f}, "
-          f"max {max(tokens)}  (bar: mean ≤ 1,500; tiktoken cl100k offline)")
+    print(
+        f"tool-output tokens per diagnosis: mean {statistics.fmean(tokens):.0f}, p95 {percentile(tokens, 95):.0f}, "
+        f"max {max(tokens)}  (bar: mean ≤ 1,500; tiktoken cl100k offline)"
+    )
     print(f"seconds per diagnosis turn: mean {statistics.fmean(seconds):.2f}, p95 {percentile(seconds, 95):.2f}")
     for case_id, expected, got, facts_ok in wrong:
         print(f"  wrong: {case_id}: expected {expected}, first finding {got}, answer facts ok={facts_ok}")

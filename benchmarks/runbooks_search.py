@@ -50,8 +50,10 @@ def main() -> None:
     t0 = time.perf_counter()
     library = load_library(sources)
     load_ms = (time.perf_counter() - t0) * 1000
-    print(f"loaded {len(library)} runbooks from {len(sources)} folder(s) in {load_ms:.0f} ms "
-          f"({len(library.problems)} file(s) reported)")
+    print(
+        f"loaded {len(library)} runbooks from {len(sources)} folder(s) in {load_ms:.0f} ms "
+        f"({len(library.problems)} file(s) reported)"
+    )
     cases = [(q, e) for q, e in LABELLED if library.get(e) is not None]
     timings, top1, top3, misses = [], 0, 0, []
     for _ in range(5):

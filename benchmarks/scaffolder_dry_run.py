@@ -24,10 +24,20 @@ from tools.scaffolder.engine import run_template  # noqa: E402
 from tools.scaffolder.generator import generate_template  # noqa: E402
 from tools.scaffolder.model import Template  # noqa: E402
 
-VALUES = {"name": "orders-portal", "component_id": "orders-portal", "description": "Orders portal",
-          "owner": "group:default/team-checkout", "repoUrl": "github.com?owner=tessera&repo=orders-portal",
-          "package": "co.example", "projectType": "imperative", "coverage": "jacoco", "java_package_name": "orders",
-          "dryRun": True, "mode": "dark", "topics": ["builtin-actions"]}
+VALUES = {
+    "name": "orders-portal",
+    "component_id": "orders-portal",
+    "description": "Orders portal",
+    "owner": "group:default/team-checkout",
+    "repoUrl": "github.com?owner=tessera&repo=orders-portal",
+    "package": "co.example",
+    "projectType": "imperative",
+    "coverage": "jacoco",
+    "java_package_name": "orders",
+    "dryRun": True,
+    "mode": "dark",
+    "topics": ["builtin-actions"],
+}
 
 
 def main(repeats: int = 20) -> None:
@@ -47,10 +57,13 @@ def main(repeats: int = 20) -> None:
         times.sort()
         p95 = times[int(0.95 * (len(times) - 1))]
         print(f"{template.name:36} {files:5d} {statistics.median(times):8.1f} {p95:8.1f}")
-    runtime = Runtime(Settings(data_dir=tempfile.mkdtemp(), demo=True), extra_families=[family],
-                      builtin_families=False)
-    for description in ("a Go gRPC service with a Postgres database", "a Python FastAPI service with Redis",
-                        "a Node.js service", "a documentation site"):
+    runtime = Runtime(Settings(data_dir=tempfile.mkdtemp(), demo=True), extra_families=[family], builtin_families=False)
+    for description in (
+        "a Go gRPC service with a Postgres database",
+        "a Python FastAPI service with Redis",
+        "a Node.js service",
+        "a documentation site",
+    ):
         t0 = time.perf_counter()
         out = generate_template(runtime, description, owner="group:default/team-platform")
         print(f"generate {out['template']:44} {(time.perf_counter() - t0) * 1000:8.1f} ms (compose + dry-run check)")

@@ -28,9 +28,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-QUESTIONS = ["who owns checkout?", "who owns payments?", "who owns search?", "what does orders-db do?",
-             "who is on call for checkout?", "what depends on payments?", "who owns the storefront?",
-             "which team owns fulfilment?"]
+QUESTIONS = [
+    "who owns checkout?",
+    "who owns payments?",
+    "who owns search?",
+    "what does orders-db do?",
+    "who is on call for checkout?",
+    "what depends on payments?",
+    "who owns the storefront?",
+    "which team owns fulfilment?",
+]
 EMAIL = "priya.raman@tessera.example"
 
 
@@ -44,8 +51,9 @@ def percentile(values: list[float], q: float) -> float:
 def run_mock(users: int) -> None:
     from tests.slack.mock_slack import MockSlack
 
-    api = MockSlack({f"U{i:04d}": {"id": f"U{i:04d}", "name": f"user{i}", "profile": {"email": EMAIL}}
-                     for i in range(users)}).start()
+    api = MockSlack(
+        {f"U{i:04d}": {"id": f"U{i:04d}", "name": f"user{i}", "profile": {"email": EMAIL}} for i in range(users)}
+    ).start()
     print(api.api_url, flush=True)
     sys.stdin.read()  # until the parent closes our stdin
     api.stop()
@@ -61,8 +69,17 @@ def run_app(api_url: str, data_dir: str) -> None:
     from connectors.slack.http import mount_slack
     from tests.slack.support import BOT_TOKEN, SECRET
 
-    service = AgentService(Runtime(Settings(data_dir=Path(data_dir), demo=True, slack_bot_token=BOT_TOKEN,
-                                            slack_signing_secret=SECRET, slack_api_url=api_url)))
+    service = AgentService(
+        Runtime(
+            Settings(
+                data_dir=Path(data_dir),
+                demo=True,
+                slack_bot_token=BOT_TOKEN,
+                slack_signing_secret=SECRET,
+                slack_api_url=api_url,
+            )
+        )
+    )
     app = FastAPI()
     mount_slack(app, service)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
@@ -85,8 +102,9 @@ def run_app(api_url: str, data_dir: str) -> None:
 
 def spawn(*args: str) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, __file__, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
     line = proc.stdout.readline().strip()
     if not line:
         raise RuntimeError(f"child {args[0]} did not start")
@@ -108,8 +126,12 @@ class Connection:
 
     def request(self, body: str, headers: dict[str, str]) -> bytes:
         raw = body.encode()
-        lines = [f"POST {self.path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(raw)}",
-                 *(f"{k}: {v}" for k, v in headers.items())]
+        lines = [
+            f"POST {self.path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {len(raw)}",
+            *(f"{k}: {v}" for k, v in headers.items()),
+        ]
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + raw
 
     async def response(self) -> int:
@@ -137,10 +159,12 @@ async def load(url: str, api_url: str, events: int, rounds: int) -> int:
     parsed = urlparse(url)
     base = api_url.rsplit("/api/", 1)[0]
     async with httpx.AsyncClient(timeout=60) as client:
+
         async def burst(bodies: list[str], retry: int | None = None) -> list[tuple[float, int]]:
             """All requests written at once on warm connections; each timed from its write to its response."""
-            conns = await asyncio.gather(*(Connection(parsed.hostname, parsed.port, parsed.path).open()
-                                           for _ in bodies))
+            conns = await asyncio.gather(
+                *(Connection(parsed.hostname, parsed.port, parsed.path).open() for _ in bodies)
+            )
             payloads = [c.request(b, signed_headers(b, retry=retry)) for c, b in zip(conns, bodies, strict=True)]
             sent: list[float] = []
             for conn, payload in zip(conns, payloads, strict=True):
@@ -159,8 +183,9 @@ async def load(url: str, api_url: str, events: int, rounds: int) -> int:
         async def answers(channel: str) -> tuple[int, int]:
             calls = (await client.get(f"{base}/_calls")).json()
             posted = sum(1 for c in calls if c["method"] == "chat.postMessage" and c["channel"] == channel)
-            done = sum(1 for c in calls if c["method"] == "chat.update" and c["channel"] == channel
-                       and not c["working"])
+            done = sum(
+                1 for c in calls if c["method"] == "chat.update" and c["channel"] == channel and not c["working"]
+            )
             return posted, done
 
         async def wait_answered(channel: str, count: int, timeout: float = 180) -> tuple[int, int]:
@@ -182,21 +207,27 @@ async def load(url: str, api_url: str, events: int, rounds: int) -> int:
         started = time.perf_counter()
         for r in range(rounds):
             channel = f"CR{r}"
-            bodies = [event_body(mention(QUESTIONS[i % len(QUESTIONS)], user=f"U{i:04d}", channel=channel))
-                      for i in range(events)]
+            bodies = [
+                event_body(mention(QUESTIONS[i % len(QUESTIONS)], user=f"U{i:04d}", channel=channel))
+                for i in range(events)
+            ]
             results = await burst(bodies)
             # Slack redelivers some of them while the answers are being written: acked, not answered again.
             retries = await burst(bodies[:10], retry=1)
             latencies.extend(ms for ms, _ in [*results, *retries])
             statuses = {status for _, status in [*results, *retries]}
             posted, done = await wait_answered(channel, events)
-            print(f"  round {r}: statuses {sorted(statuses)}, {posted} replies and {done} final answers "
-                  f"for {events} events; this burst's p99 {percentile([ms for ms, _ in results], 99):.1f} ms")
+            print(
+                f"  round {r}: statuses {sorted(statuses)}, {posted} replies and {done} final answers "
+                f"for {events} events; this burst's p99 {percentile([ms for ms, _ in results], 99):.1f} ms"
+            )
             exactly_once &= statuses == {200} and posted == events and done == events
         elapsed = time.perf_counter() - started
 
-    print(f"Slack ack latency: {events} concurrent signed events x {rounds} rounds (+10 retries each), "
-          f"uvicorn + FastAPI route + slack-bolt, offline planner on the demo org, 2-core machine")
+    print(
+        f"Slack ack latency: {events} concurrent signed events x {rounds} rounds (+10 retries each), "
+        f"uvicorn + FastAPI route + slack-bolt, offline planner on the demo org, 2-core machine"
+    )
     print(f"  acks measured : {len(latencies)}")
     print(f"  p50           : {percentile(latencies, 50):7.1f} ms")
     print(f"  p95           : {percentile(latencies, 95):7.1f} ms")

@@ -115,8 +115,13 @@ def _out_of_scope_intent() -> Intent:
     from agent.planner.out_of_scope import EXAMPLES, PATTERNS
 
     return Intent(
-        name=OUT_OF_SCOPE, family="none", summary="", examples=list(EXAMPLES), patterns=list(PATTERNS),
-        extract=lambda state: None, plan=lambda state: None,  # never planned: route() stops here
+        name=OUT_OF_SCOPE,
+        family="none",
+        summary="",
+        examples=list(EXAMPLES),
+        patterns=list(PATTERNS),
+        extract=lambda state: None,
+        plan=lambda state: None,  # never planned: route() stops here
     )
 
 
@@ -165,9 +170,7 @@ class Router:
             best[intent.name] = max(best.get(intent.name, -1.0), float(sim))
         return best
 
-    def rank(
-        self, utterance: str, *, allow_semantic: bool = True, previous: str | None = None
-    ) -> list[Candidate]:
+    def rank(self, utterance: str, *, allow_semantic: bool = True, previous: str | None = None) -> list[Candidate]:
         """Intents by score, best first. ``previous`` is the intent the last turn was answered by."""
         previous_family = next((i.family for i in self.intents if i.name == previous), None)
         masked = _mask_entities(utterance, self.runtime)

@@ -92,13 +92,11 @@ def strip_mention(text: str, bot_user_id: str | None) -> str:
 class SlackConnector:
     """The pieces the listeners share: the service, the store, identities, conversations, decisions."""
 
-    def __init__(self, service: AgentService, *, update_interval: float = 1.0,
-                 max_turns: int = OFFLINE_MAX_TURNS):
+    def __init__(self, service: AgentService, *, update_interval: float = 1.0, max_turns: int = OFFLINE_MAX_TURNS):
         self.service = service
         self.store = SlackStore(service.runtime.data_dir / "portal-agent.db")
         self.identities = SlackIdentities(service)
-        self.conversations = Conversations(service, self.store, update_interval=update_interval,
-                                           max_turns=max_turns)
+        self.conversations = Conversations(service, self.store, update_interval=update_interval, max_turns=max_turns)
         self.decisions = Decisions(service, self.conversations, self.identities)
 
     async def question(self, client: AsyncWebClient, place: Place, text: str) -> None:
@@ -122,8 +120,10 @@ class SlackConnector:
         if not requests:
             text = "No approval requests are waiting for you."
         else:
-            lines = [f"• `{r.id}` {r.action} on {r.target} (risk {r.risk}, requested by {r.requested_by})"
-                     for r in requests[:20]]
+            lines = [
+                f"• `{r.id}` {r.action} on {r.target} (risk {r.risk}, requested by {r.requested_by})"
+                for r in requests[:20]
+            ]
             text = "Approval requests waiting for you:\n" + "\n".join(lines)
         await client.chat_postEphemeral(channel=channel, user=user, text=text)
 
@@ -136,8 +136,13 @@ def default_max_turns(settings: Settings) -> int:
     return OFFLINE_MAX_TURNS if (settings.model or "offline") == "offline" else REMOTE_MAX_TURNS
 
 
-def build_slack_app(service: AgentService, *, settings: Settings | None = None,
-                    update_interval: float = 1.0, max_turns: int | None = None) -> AsyncApp:
+def build_slack_app(
+    service: AgentService,
+    *,
+    settings: Settings | None = None,
+    update_interval: float = 1.0,
+    max_turns: int | None = None,
+) -> AsyncApp:
     """The Bolt app over ``service``, its Web API client pointed at ``settings.slack_api_url``.
 
     ``max_turns`` caps the turns (graph runs) in progress at once in this process; the others wait
@@ -164,17 +169,24 @@ def build_slack_app(service: AgentService, *, settings: Settings | None = None,
     async def deduplicate(req, body, next):  # Bolt injects arguments by name
         key = delivery_key(body)
         if key is not None and not connector.store.claim(key):
-            log.info("duplicate Slack delivery %s (retry %s, reason %s) acknowledged and dropped", key,
-                     req.headers.get("x-slack-retry-num", ["-"])[0],
-                     req.headers.get("x-slack-retry-reason", ["-"])[0])
+            log.info(
+                "duplicate Slack delivery %s (retry %s, reason %s) acknowledged and dropped",
+                key,
+                req.headers.get("x-slack-retry-num", ["-"])[0],
+                req.headers.get("x-slack-retry-reason", ["-"])[0],
+            )
             return BoltResponse(status=200, body="")
         await next()
 
     # --- conversations -------------------------------------------------------------------------
     @app.event("app_mention")
     async def on_mention(event, body, client, context):
-        place = Place(team=body.get("team_id") or event.get("team"), channel=event["channel"],
-                      thread_ts=event.get("thread_ts") or event["ts"], user=event.get("user"))
+        place = Place(
+            team=body.get("team_id") or event.get("team"),
+            channel=event["channel"],
+            thread_ts=event.get("thread_ts") or event["ts"],
+            user=event.get("user"),
+        )
         await connector.question(client, place, strip_mention(event.get("text") or "", context.bot_user_id))
 
     @app.event("message")
@@ -184,8 +196,13 @@ def build_slack_app(service: AgentService, *, settings: Settings | None = None,
         text = event.get("text") or ""
         team = body.get("team_id") or event.get("team")
         if event.get("channel_type") == "im":
-            place = Place(team=team, channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
-                          user=event.get("user"), assistant=True)
+            place = Place(
+                team=team,
+                channel=event["channel"],
+                thread_ts=event.get("thread_ts") or event["ts"],
+                user=event.get("user"),
+                assistant=True,
+            )
             await connector.question(client, place, strip_mention(text, context.bot_user_id))
             return
         thread_ts = event.get("thread_ts")
@@ -200,8 +217,11 @@ def build_slack_app(service: AgentService, *, settings: Settings | None = None,
         thread = event.get("assistant_thread") or {}
         try:
             await client.assistant_threads_setSuggestedPrompts(
-                channel_id=thread["channel_id"], thread_ts=thread["thread_ts"], title="Try asking",
-                prompts=SUGGESTED_PROMPTS)
+                channel_id=thread["channel_id"],
+                thread_ts=thread["thread_ts"],
+                title="Try asking",
+                prompts=SUGGESTED_PROMPTS,
+            )
         except Exception as exc:
             log.warning("assistant.threads.setSuggestedPrompts failed: %s", exc)
 
@@ -223,8 +243,9 @@ def build_slack_app(service: AgentService, *, settings: Settings | None = None,
                 await connector.pending(client, channel, user, team)
             except Exception as exc:
                 log.exception("listing approvals failed")
-                await respond(response_type="ephemeral",
-                              text=f":warning: Sorry, I could not list them ({type(exc).__name__}).")
+                await respond(
+                    response_type="ephemeral", text=f":warning: Sorry, I could not list them ({type(exc).__name__})."
+                )
             return
         try:
             anchor = await client.chat_postMessage(channel=channel, text=f"<@{user}> asked: {render.escape(text)}")
@@ -263,26 +284,31 @@ async def _decide(connector: SlackConnector, client: AsyncWebClient, body: dict[
         user = (body.get("user") or {}).get("id")
         if channel and user:
             try:
-                await client.chat_postEphemeral(channel=channel, user=user,
-                                                text=f":warning: Sorry, that click failed ({type(exc).__name__}).")
+                await client.chat_postEphemeral(
+                    channel=channel, user=user, text=f":warning: Sorry, that click failed ({type(exc).__name__})."
+                )
             except Exception:
                 log.exception("could not report a failed click")
 
 
-async def _answer_privately(connector: SlackConnector, client: AsyncWebClient, respond, command: dict[str, Any],
-                            text: str) -> None:
+async def _answer_privately(
+    connector: SlackConnector, client: AsyncWebClient, respond, command: dict[str, Any], text: str
+) -> None:
     try:
         principal = await connector.identities.resolve(client, command.get("user_id"), command.get("team_id"))
-        thread_id = render.thread_id_for(command.get("team_id"), command.get("channel_id"),
-                                         f"cmd-{command.get('trigger_id')}")
+        thread_id = render.thread_id_for(
+            command.get("team_id"), command.get("channel_id"), f"cmd-{command.get('trigger_id')}"
+        )
         result = await connector.service.aask(text, principal, thread_id=thread_id)
         if result.interrupt:
-            fallback, blocks = render.approval_message(result.interrupt["request"],
-                                                       requested_by_slack=command.get("user_id"))
+            fallback, blocks = render.approval_message(
+                result.interrupt["request"], requested_by_slack=command.get("user_id")
+            )
         else:
             fallback, blocks = render.answer_message(result.answer, refs=result.refs)
         await respond(response_type="ephemeral", text=fallback, blocks=blocks)
     except Exception as exc:
         log.exception("private answer failed")
-        await respond(response_type="ephemeral",
-                      text=f":warning: Sorry, I could not answer that ({type(exc).__name__}).")
+        await respond(
+            response_type="ephemeral", text=f":warning: Sorry, I could not answer that ({type(exc).__name__})."
+        )

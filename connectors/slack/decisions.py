@@ -56,9 +56,13 @@ class Decisions:
             return
         request, _status = found
         approver = await self.identities.resolve(client, user_id, team)
-        decision = ApprovalDecision(request_id=request.id, decision=kind, approver=approver.ref,
-                                    args_hash=digest if kind == "approve" else request.args_hash,
-                                    comment=f"{kind} via Slack by <@{user_id}>")
+        decision = ApprovalDecision(
+            request_id=request.id,
+            decision=kind,
+            approver=approver.ref,
+            args_hash=digest if kind == "approve" else request.args_hash,
+            comment=f"{kind} via Slack by <@{user_id}>",
+        )
         parsed = render.parse_thread_id(request.thread_id)
         place = Place(team=parsed[0], channel=parsed[1], thread_ts=parsed[2]) if parsed else None
         expired = request.expired
@@ -87,10 +91,12 @@ class Decisions:
                 except Exception as exc:
                     log.exception("publishing the outcome of %s failed", request.id)
                     await self.conversations.apologise(
-                        client, place, f"I could not post the outcome ({type(exc).__name__}).")
+                        client, place, f"I could not post the outcome ({type(exc).__name__})."
+                    )
 
-    async def _update_messages(self, client: AsyncWebClient, request: dict[str, Any], status: str, who: str,
-                               result: dict[str, Any] | None) -> None:
+    async def _update_messages(
+        self, client: AsyncWebClient, request: dict[str, Any], status: str, who: str, result: dict[str, Any] | None
+    ) -> None:
         fallback, blocks = render.decision_message(request, status=status, who=who, result=result)
         for channel, ts in self.conversations.store.approval_messages(request["id"]):
             try:

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 EVENTS_PATH = "/slack/events"
 
 
-def mount_slack(fastapi_app: FastAPI, service: AgentService, *, path: str = EVENTS_PATH,
-                update_interval: float = 1.0) -> AsyncApp:
+def mount_slack(
+    fastapi_app: FastAPI, service: AgentService, *, path: str = EVENTS_PATH, update_interval: float = 1.0
+) -> AsyncApp:
     """Add the Slack route to ``fastapi_app``; raises ValueError when Slack is not configured."""
     settings = service.runtime.settings
     if not http_configured(settings):

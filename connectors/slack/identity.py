@@ -51,10 +51,12 @@ class SlackIdentities:
         email = profile.get("email")
         name = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
         if user.get("is_bot") or user.get("deleted") or not email:
-            return Principal(ref=f"user:default/slack-{user_id.lower()}", display_name=name, read_only=True,
-                             via="slack")
+            return Principal(
+                ref=f"user:default/slack-{user_id.lower()}", display_name=name, read_only=True, via="slack"
+            )
         principal = self.service.principal(email=email, via="slack")
         if principal.is_anonymous:  # the catalog has no User with this email
-            return Principal(ref=f"user:default/slack-{user_id.lower()}", display_name=name, email=email,
-                             read_only=True, via="slack")
+            return Principal(
+                ref=f"user:default/slack-{user_id.lower()}", display_name=name, email=email, read_only=True, via="slack"
+            )
         return principal

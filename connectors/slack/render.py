@@ -23,8 +23,7 @@ PREVIEW_LIMIT = 2500
 APPROVE_ACTION = "portal_approve"
 REJECT_ACTION = "portal_reject"
 
-RISK_BADGE = {"low": ":large_green_circle: low", "medium": ":large_orange_circle: medium",
-              "high": ":red_circle: high"}
+RISK_BADGE = {"low": ":large_green_circle: low", "medium": ":large_orange_circle: medium", "high": ":red_circle: high"}
 
 
 # --- thread ids ------------------------------------------------------------------------------------
@@ -94,7 +93,7 @@ def _segments(markdown: str) -> list[tuple[str, Any]]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        is_table = ("|" in line and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]) is not None)
+        is_table = "|" in line and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]) is not None
         if is_table:
             if buffer:
                 segments.append(("text", "\n".join(buffer)))
@@ -148,10 +147,11 @@ def table_blocks(rows: list[list[str]]) -> list[dict[str, Any]]:
             fields.append({"type": "mrkdwn", "text": f"*{escape(first)}*\n{value or ' '}"[:FIELD_LIMIT]})
         return [{"type": "section", "fields": fields}]
     widths = [max(len(r[c]) if c < len(r) else 0 for r in rows) for c in range(len(header))]
-    text = "\n".join("  ".join((r[c] if c < len(r) else "").ljust(widths[c]) for c in range(len(header)))
-                     for r in rows)
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": f"```{escape(c)}```"}}
-            for c in _chunks(text, SECTION_LIMIT - 6)]
+    text = "\n".join("  ".join((r[c] if c < len(r) else "").ljust(widths[c]) for c in range(len(header))) for r in rows)
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"```{escape(c)}```"}}
+        for c in _chunks(text, SECTION_LIMIT - 6)
+    ]
 
 
 def markdown_blocks(markdown: str) -> list[dict[str, Any]]:
@@ -176,8 +176,9 @@ def _cap(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- answers -------------------------------------------------------------------------------------
-def answer_message(answer: str, *, citations: list[dict[str, Any]] | None = None,
-                   refs: list[str] | None = None) -> tuple[str, list[dict[str, Any]]]:
+def answer_message(
+    answer: str, *, citations: list[dict[str, Any]] | None = None, refs: list[str] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """The final answer: sections (tables as fields), then context lines with sources and entities."""
     answer = answer.strip() or "_(no answer)_"
     blocks = markdown_blocks(answer)
@@ -257,15 +258,20 @@ def _request_summary(request: dict[str, Any], requested_by_slack: str | None) ->
         {"type": "mrkdwn", "text": f"*Target*\n{target}"},
         {"type": "mrkdwn", "text": f"*Risk*\n{risk}"},
         {"type": "mrkdwn", "text": f"*Requested by*\n{requester}"},
-        {"type": "mrkdwn", "text": "*Who may approve*\n"
-                                    + (", ".join(escape(_short(a)) for a in request.get("approvers", [])) or "nobody")},
+        {
+            "type": "mrkdwn",
+            "text": "*Who may approve*\n"
+            + (", ".join(escape(_short(a)) for a in request.get("approvers", [])) or "nobody"),
+        },
         {"type": "mrkdwn", "text": f"*Expires*\n{_when(request.get('expires_at'))}"},
     ]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Approval needed", "emoji": True}},
         {"type": "section", "fields": [{**f, "text": f["text"][:FIELD_LIMIT]} for f in fields]},
-        {"type": "section", "text": {"type": "mrkdwn",
-                                     "text": f"*Dry run:* {escape(preview.get('summary', ''))}"[:SECTION_LIMIT]}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*Dry run:* {escape(preview.get('summary', ''))}"[:SECTION_LIMIT]},
+        },
     ]
     details = preview.get("details")
     if details:
@@ -278,30 +284,47 @@ def _request_summary(request: dict[str, Any], requested_by_slack: str | None) ->
     return blocks
 
 
-def approval_message(request: dict[str, Any], *, requested_by_slack: str | None = None,
-                     origin: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+def approval_message(
+    request: dict[str, Any], *, requested_by_slack: str | None = None, origin: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """The request with Approve / Reject buttons (``origin``: a line saying where it was asked)."""
     blocks = _request_summary(request, requested_by_slack)
     if origin:
         blocks.insert(1, _context(origin))
     value = button_value(request)
     what = f"{escape(request.get('action', ''))} on {escape(request.get('target', ''))}"
-    blocks.append({
-        "type": "actions",
-        "block_id": f"approval:{request['id']}",
-        "elements": [
-            {"type": "button", "action_id": APPROVE_ACTION, "style": "primary", "value": value,
-             "text": {"type": "plain_text", "text": "Approve"},
-             "confirm": {"title": {"type": "plain_text", "text": "Approve this change?"},
-                         "text": {"type": "mrkdwn", "text": what},
-                         "confirm": {"type": "plain_text", "text": "Approve"},
-                         "deny": {"type": "plain_text", "text": "Cancel"}}},
-            {"type": "button", "action_id": REJECT_ACTION, "style": "danger", "value": value,
-             "text": {"type": "plain_text", "text": "Reject"}},
-        ],
-    })
-    text = (f"Approval needed: {request.get('action')} on {request.get('target')} "
-            f"(risk {request.get('risk')}, request {request.get('id')})")
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"approval:{request['id']}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": APPROVE_ACTION,
+                    "style": "primary",
+                    "value": value,
+                    "text": {"type": "plain_text", "text": "Approve"},
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": "Approve this change?"},
+                        "text": {"type": "mrkdwn", "text": what},
+                        "confirm": {"type": "plain_text", "text": "Approve"},
+                        "deny": {"type": "plain_text", "text": "Cancel"},
+                    },
+                },
+                {
+                    "type": "button",
+                    "action_id": REJECT_ACTION,
+                    "style": "danger",
+                    "value": value,
+                    "text": {"type": "plain_text", "text": "Reject"},
+                },
+            ],
+        }
+    )
+    text = (
+        f"Approval needed: {request.get('action')} on {request.get('target')} "
+        f"(risk {request.get('risk')}, request {request.get('id')})"
+    )
     return text, blocks
 
 
@@ -316,13 +339,15 @@ OUTCOME = {
 }
 
 
-def decision_message(request: dict[str, Any], *, status: str, who: str, reason: str | None = None,
-                     result: dict[str, Any] | None = None) -> tuple[str, list[dict[str, Any]]]:
+def decision_message(
+    request: dict[str, Any], *, status: str, who: str, reason: str | None = None, result: dict[str, Any] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """The request message once decided: buttons replaced by the decision and the result."""
     blocks = _request_summary(request, None)
     blocks[0] = {"type": "header", "text": {"type": "plain_text", "text": "Approval request", "emoji": True}}
-    line = OUTCOME.get(status, "*{status}* by {who}").format(who=who, reason=escape(reason or status),
-                                                            status=escape(status))
+    line = OUTCOME.get(status, "*{status}* by {who}").format(
+        who=who, reason=escape(reason or status), status=escape(status)
+    )
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line[:SECTION_LIMIT]}})
     if result:
         shown = {k: v for k, v in result.items() if k in ("ok", "data", "error", "note") and v is not None}

@@ -51,8 +51,7 @@ class SlackStore:
         self._lock = threading.Lock()
         # A short busy timeout: a claim runs before the ack, which Slack wants within 3 s. If the
         # database stays locked longer, the delivery fails (HTTP 500) and Slack delivers it again.
-        self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None,
-                                   check_same_thread=False)
+        self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
@@ -66,8 +65,7 @@ class SlackStore:
     def claim(self, key: str) -> bool:
         """True for the first delivery of ``key`` in any process; False for every repeat."""
         with self._lock:
-            cur = self._db.execute("INSERT OR IGNORE INTO slack_seen(key, seen_at) VALUES (?, ?)",
-                                   (key, time.time()))
+            cur = self._db.execute("INSERT OR IGNORE INTO slack_seen(key, seen_at) VALUES (?, ?)", (key, time.time()))
             self._claims += 1
             if self._claims % PRUNE_EVERY == 0:
                 self._db.execute("DELETE FROM slack_seen WHERE seen_at < ?", (time.time() - SEEN_TTL_SECONDS,))
@@ -76,8 +74,9 @@ class SlackStore:
     # --- threads -------------------------------------------------------------------------------
     def join_thread(self, thread_id: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO slack_threads(thread_id, started_at) VALUES (?, ?)",
-                             (thread_id, time.time()))
+            self._db.execute(
+                "INSERT OR IGNORE INTO slack_threads(thread_id, started_at) VALUES (?, ?)", (thread_id, time.time())
+            )
 
     def in_thread(self, thread_id: str) -> bool:
         with self._lock:
@@ -87,11 +86,14 @@ class SlackStore:
     # --- approval messages ---------------------------------------------------------------------
     def add_approval_message(self, request_id: str, channel: str, ts: str) -> None:
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO slack_approval_messages(request_id, channel, ts) VALUES (?, ?, ?)",
-                             (request_id, channel, ts))
+            self._db.execute(
+                "INSERT OR IGNORE INTO slack_approval_messages(request_id, channel, ts) VALUES (?, ?, ?)",
+                (request_id, channel, ts),
+            )
 
     def approval_messages(self, request_id: str) -> list[tuple[str, str]]:
         with self._lock:
-            rows = self._db.execute("SELECT channel, ts FROM slack_approval_messages WHERE request_id = ?",
-                                    (request_id,)).fetchall()
+            rows = self._db.execute(
+                "SELECT channel, ts FROM slack_approval_messages WHERE request_id = ?", (request_id,)
+            ).fetchall()
         return [(r[0], r[1]) for r in rows]

@@ -88,8 +88,7 @@ class _Held:
 
 
 class Conversations:
-    def __init__(self, service: AgentService, store: SlackStore, *, update_interval: float = 1.0,
-                 max_turns: int = 1):
+    def __init__(self, service: AgentService, store: SlackStore, *, update_interval: float = 1.0, max_turns: int = 1):
         self.service = service
         self.store = store
         self.update_interval = update_interval
@@ -124,8 +123,9 @@ class Conversations:
             try:
                 await self._status(client, place, "is thinking…")
                 fallback, blocks = render.progress_message("", "thinking…")
-                posted = await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts,
-                                                       text=fallback, blocks=blocks)
+                posted = await client.chat_postMessage(
+                    channel=place.channel, thread_ts=place.thread_ts, text=fallback, blocks=blocks
+                )
                 placeholder = posted["ts"]
                 before = len(await self.messages(place.thread_id))
                 payload = {"messages": [HumanMessage(content=text)], "principal": principal.model_dump()}
@@ -134,8 +134,9 @@ class Conversations:
                 await self.publish(client, place, result, before, message_ts=placeholder)
             except Exception as exc:  # never silence: say so in the thread
                 log.exception("Slack turn failed in %s", place.thread_id)
-                await self.apologise(client, place, f"I could not answer that ({type(exc).__name__}).",
-                                     message_ts=placeholder)
+                await self.apologise(
+                    client, place, f"I could not answer that ({type(exc).__name__}).", message_ts=placeholder
+                )
             finally:
                 await self._status(client, place, "")
 
@@ -157,8 +158,11 @@ class Conversations:
                 if key not in texts:
                     texts[key] = ""
                     order.append(key)
-                texts[key] = piece if isinstance(chunk, AIMessage) and not isinstance(chunk, AIMessageChunk) \
+                texts[key] = (
+                    piece
+                    if isinstance(chunk, AIMessage) and not isinstance(chunk, AIMessageChunk)
                     else texts[key] + piece
+                )
             elif mode == "custom" and isinstance(data, dict):
                 if data.get("type") == "tool_start":
                     status = f"running {data.get('name')}…"
@@ -186,15 +190,18 @@ class Conversations:
         if not waiting:
             return False
         request = waiting[0]
-        text = (f":raised_hand: This thread is waiting for a decision on request `{request.id}` "
-                f"({request.action} on {request.target}). Approve or reject it with the buttons above first, "
-                "or ask me in a new thread meanwhile.")
+        text = (
+            f":raised_hand: This thread is waiting for a decision on request `{request.id}` "
+            f"({request.action} on {request.target}). Approve or reject it with the buttons above first, "
+            "or ask me in a new thread meanwhile."
+        )
         await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=render.escape(text))
         return True
 
     # --- publishing a result -------------------------------------------------------------------
-    async def publish(self, client: AsyncWebClient, place: Place, result: TurnResult, before: int, *,
-                      message_ts: str | None = None) -> None:
+    async def publish(
+        self, client: AsyncWebClient, place: Place, result: TurnResult, before: int, *, message_ts: str | None = None
+    ) -> None:
         """The final answer or approval request of a turn, replacing ``message_ts`` when given."""
         new = (await self.messages(place.thread_id))[before:]
         if result.interrupt and result.interrupt.get("request"):
@@ -204,25 +211,29 @@ class Conversations:
         if message_ts:
             await client.chat_update(channel=place.channel, ts=message_ts, text=fallback, blocks=blocks)
         else:
-            await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=fallback,
-                                          blocks=blocks)
+            await client.chat_postMessage(
+                channel=place.channel, thread_ts=place.thread_ts, text=fallback, blocks=blocks
+            )
         for path, title in list(_charts(new))[:MAX_CHARTS]:
             try:
-                await client.files_upload_v2(channel=place.channel, thread_ts=place.thread_ts, file=str(path),
-                                             filename=path.name, title=title)
+                await client.files_upload_v2(
+                    channel=place.channel, thread_ts=place.thread_ts, file=str(path), filename=path.name, title=title
+                )
             except Exception as exc:  # the answer is there; say the chart is missing
                 log.warning("chart upload failed for %s: %s", path.name, exc)
                 await self.apologise(client, place, f"I could not upload the chart {path.name}.")
 
-    async def request_approval(self, client: AsyncWebClient, place: Place, request: dict[str, Any], *,
-                               message_ts: str | None = None) -> None:
+    async def request_approval(
+        self, client: AsyncWebClient, place: Place, request: dict[str, Any], *, message_ts: str | None = None
+    ) -> None:
         fallback, blocks = render.approval_message(request, requested_by_slack=place.user)
         if message_ts:
             await client.chat_update(channel=place.channel, ts=message_ts, text=fallback, blocks=blocks)
             ts = message_ts
         else:
-            posted = await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts,
-                                                   text=fallback, blocks=blocks)
+            posted = await client.chat_postMessage(
+                channel=place.channel, thread_ts=place.thread_ts, text=fallback, blocks=blocks
+            )
             ts = posted["ts"]
         self.store.add_approval_message(request["id"], place.channel, ts)
         team_channel = self.team_channel(request.get("target", ""))
@@ -250,15 +261,17 @@ class Conversations:
         return None
 
     # --- small helpers -------------------------------------------------------------------------
-    async def apologise(self, client: AsyncWebClient, place: Place, what: str, *,
-                        message_ts: str | None = None) -> None:
+    async def apologise(
+        self, client: AsyncWebClient, place: Place, what: str, *, message_ts: str | None = None
+    ) -> None:
         fallback, blocks = render.error_message(redact_text(what))
         try:
             if message_ts:
                 await client.chat_update(channel=place.channel, ts=message_ts, text=fallback, blocks=blocks)
             else:
-                await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=fallback,
-                                              blocks=blocks)
+                await client.chat_postMessage(
+                    channel=place.channel, thread_ts=place.thread_ts, text=fallback, blocks=blocks
+                )
         except Exception:
             log.exception("could not tell %s about an error", place.thread_id)
 
@@ -267,8 +280,7 @@ class Conversations:
         if not place.assistant:
             return
         try:
-            await client.assistant_threads_setStatus(channel_id=place.channel, thread_ts=place.thread_ts,
-                                                     status=status)
+            await client.assistant_threads_setStatus(channel_id=place.channel, thread_ts=place.thread_ts, status=status)
         except Exception as exc:
             log.debug("assistant.threads.setStatus failed: %s", exc)
 

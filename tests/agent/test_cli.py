@@ -121,7 +121,10 @@ def test_interactive_chat_streams_answers_and_remembers_the_thread(tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "agent.cli", "chat", "--catalog", str(TEST_CATALOG), "--user", "wendy.owner"],
         input="who owns widget-api?\nand who is on call for it?\nexit\n",
-        cwd=tmp_path, capture_output=True, text=True, timeout=180,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
         env={**clean, "PORTAL_AGENT_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
     )
     assert out.returncode == 0, out.stderr

@@ -57,11 +57,14 @@ HEADER = "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ProviderN
 
 def test_bad_rows_are_counted_and_located(tmp_path):
     f = tmp_path / "export.csv"
-    f.write_text(HEADER
-                 + '1.50,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,"{""service"": ""checkout""}"\n'
-                 + "abc,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,NULL\n"
-                 + "2.00,USD,2026-13-45,2026-10-02T00:00:00Z,AWS,Storage,NULL\n"
-                 + "3.25,USD,2026-10-02 00:00:00,2026-10-03 00:00:00,AWS,Storage,NULL\n", encoding="utf-8")
+    f.write_text(
+        HEADER
+        + '1.50,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,"{""service"": ""checkout""}"\n'
+        + "abc,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,NULL\n"
+        + "2.00,USD,2026-13-45,2026-10-02T00:00:00Z,AWS,Storage,NULL\n"
+        + "3.25,USD,2026-10-02 00:00:00,2026-10-03 00:00:00,AWS,Storage,NULL\n",
+        encoding="utf-8",
+    )
     ds = open_dataset([f])
     assert ds.rows == 4
     assert (ds.bad.unparseable_cost, ds.bad.unparseable_date) == (1, 1)
@@ -71,8 +74,9 @@ def test_bad_rows_are_counted_and_located(tmp_path):
 
 
 def test_non_focus_file_names_missing_columns_and_others_still_load(tmp_path):
-    (tmp_path / "good.csv").write_text(HEADER + "1.00,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,\n",
-                                       encoding="utf-8")
+    (tmp_path / "good.csv").write_text(
+        HEADER + "1.00,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,\n", encoding="utf-8"
+    )
     (tmp_path / "people.csv").write_text("name,email\nann,ann@example.com\n", encoding="utf-8")
     ds = open_dataset([tmp_path])
     assert ds.rows == 1
@@ -98,10 +102,13 @@ def test_parquet_and_csv_folders_together(tmp_path):
 
 def test_large_csv_parquet_cache_keeps_counts_and_lines(tmp_path):
     f = tmp_path / "export.csv"
-    f.write_text(HEADER
-                 + '1.50,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,"{""service"": ""checkout""}"\n'
-                 + "abc,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,NULL\n"
-                 + "2.00,USD,2026-13-45,2026-10-02T00:00:00Z,AWS,Storage,NULL\n", encoding="utf-8")
+    f.write_text(
+        HEADER
+        + '1.50,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,"{""service"": ""checkout""}"\n'
+        + "abc,USD,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,AWS,Compute,NULL\n"
+        + "2.00,USD,2026-13-45,2026-10-02T00:00:00Z,AWS,Storage,NULL\n",
+        encoding="utf-8",
+    )
     cache = tmp_path / "cache"
     ds = open_dataset([f], cache_dir=cache, cache_min_bytes=0)
     assert ds.files[0].scan is not None and ds.files[0].scan.parent == cache

@@ -12,16 +12,23 @@ def service(demo_runtime):
     return AgentService(demo_runtime)
 
 
-@pytest.mark.parametrize("question,tool,facts", [
-    ("what did checkout cost last month", "cost_breakdown", ["checkout", "USD", "October 2026", "Source:"]),
-    ("why did our bill jump on the 8th", "cost_explain_day", ["2026-11-08", "search-indexer", "expected range"]),
-    ("which services cost team-payments the most", "cost_breakdown", ["team-payments", "payments", "fraud-detection"]),
-    ("where can we save", "cost_rightsizing", ["image-resizer", "per month"]),
-    ("what will we spend this month", "cost_forecast", ["November 2026", "prediction interval", "USD"]),
-    ("forecast to the end of the quarter", "cost_forecast", ["Q4 2026", "prediction interval"]),
-    ("show the daily cost trend for search over the last 30 days", "cost_daily", ["search", "/charts/"]),
-    ("showback per team", "cost_showback", ["team-search", "(unallocated)"]),
-])
+@pytest.mark.parametrize(
+    "question,tool,facts",
+    [
+        ("what did checkout cost last month", "cost_breakdown", ["checkout", "USD", "October 2026", "Source:"]),
+        ("why did our bill jump on the 8th", "cost_explain_day", ["2026-11-08", "search-indexer", "expected range"]),
+        (
+            "which services cost team-payments the most",
+            "cost_breakdown",
+            ["team-payments", "payments", "fraud-detection"],
+        ),
+        ("where can we save", "cost_rightsizing", ["image-resizer", "per month"]),
+        ("what will we spend this month", "cost_forecast", ["November 2026", "prediction interval", "USD"]),
+        ("forecast to the end of the quarter", "cost_forecast", ["Q4 2026", "prediction interval"]),
+        ("show the daily cost trend for search over the last 30 days", "cost_daily", ["search", "/charts/"]),
+        ("showback per team", "cost_showback", ["team-search", "(unallocated)"]),
+    ],
+)
 def test_demo_questions(service, question, tool, facts):
     p = service.principal("user:default/aisha.khan", via="test")
     turn = service.ask(question, p)

@@ -54,23 +54,37 @@ class StandIn:
         self.server.server_close()
 
 
-@pytest.mark.parametrize("fixture,expected", [
-    ("allocation_window7d_aggregate_namespace.json", {"kube-system": 1.52743, "opencost": 0.10937,
-                                                      "prometheus": 0.14136}),
-    ("allocation_compute_window2d_aggregate_namespace.json", {"kube-system": 0.425469, "opencost": 0.030644,
-                                                              "prometheus": 0.0}),
-])
+@pytest.mark.parametrize(
+    "fixture,expected",
+    [
+        (
+            "allocation_window7d_aggregate_namespace.json",
+            {"kube-system": 1.52743, "opencost": 0.10937, "prometheus": 0.14136},
+        ),
+        (
+            "allocation_compute_window2d_aggregate_namespace.json",
+            {"kube-system": 0.425469, "opencost": 0.030644, "prometheus": 0.0},
+        ),
+    ],
+)
 def test_published_responses_parse_through_http(fixture, expected):
     body = (fixture_dir("opencost") / fixture).read_bytes()
     with StandIn({"namespace": body}) as server:
         client = OpenCostClient(server.url)
-        sets, query = client.allocation(window="7d", aggregate="namespace", step="1d", accumulate=True,
-                                        include_idle=True, share_idle=False)
+        sets, query = client.allocation(
+            window="7d", aggregate="namespace", step="1d", accumulate=True, include_idle=True, share_idle=False
+        )
         client.close()
     path, params = server.requests[0]
     assert path == "/allocation"
-    assert params == {"window": ["7d"], "aggregate": ["namespace"], "step": ["1d"], "accumulate": ["true"],
-                      "includeIdle": ["true"], "shareIdle": ["false"]}
+    assert params == {
+        "window": ["7d"],
+        "aggregate": ["namespace"],
+        "step": ["1d"],
+        "accumulate": ["true"],
+        "includeIdle": ["true"],
+        "shareIdle": ["false"],
+    }
     assert query["url"].startswith(server.url + "/allocation?")
     assert len(sets) == 1
     got = {name: a.totalCost for name, a in sets[0].items()}
@@ -88,7 +102,7 @@ def test_rightsizing_prices_the_released_requests():
     oc = allocs["opencost"]  # cpu request 20 mCPU (below the 50 mCPU step), ram efficiency 28 %
     rec = recs["opencost"]
     assert rec["cpu"]["recommended_cores"] == pytest.approx(oc.cpuCoreRequestAverage, abs=1e-3)  # cannot go lower
-    rec_ram = rec["memory"]["recommended_gib"] * 1024 ** 3
+    rec_ram = rec["memory"]["recommended_gib"] * 1024**3
     assert rec_ram < oc.ramByteRequestAverage and rec_ram >= oc.ramByteUsageAverage * 1.3 - 1
     ram_part = oc.ramCost * (1 - rec_ram / oc.ramByteRequestAverage)
     assert rec["monthly_saving"] == pytest.approx(ram_part * 730 * 60 / oc.minutes, abs=0.006)
@@ -130,8 +144,11 @@ def test_rightsizing_tool_with_opencost_url_served_locally(tmp_path):
 
     payload = DemoOpenCost(date(2026, 11, 24)).payload(window="7d", aggregate="controller", accumulate=True)
     with StandIn({"controller": json.dumps(payload).encode()}) as server:
-        runtime = Runtime(Settings(data_dir=tmp_path, opencost_url=server.url), builtin_families=False,
-                          extra_families=[tools.cost.family])
+        runtime = Runtime(
+            Settings(data_dir=tmp_path, opencost_url=server.url),
+            builtin_families=False,
+            extra_families=[tools.cost.family],
+        )
         ctx = ToolContext(runtime, Principal(ref="user:default/guest"))
         result = runtime.tools["cost_rightsizing"].run({"window": "7d"}, ctx)
     assert result.ok, result.error

@@ -9,8 +9,8 @@ from tests.cost.conftest import fixture_dir
 
 def test_change_is_consistent_and_finds_the_anomaly_as_top_mover(ctx):
     result = ctx.runtime.tools["cost_change"].run(
-        {"period": "2026-11-01 to 2026-11-24", "compare_to": "2026-10-01 to 2026-10-24", "by": "entity", "top": 20},
-        ctx)
+        {"period": "2026-11-01 to 2026-11-24", "compare_to": "2026-10-01 to 2026-10-24", "by": "entity", "top": 20}, ctx
+    )
     assert result.ok, result.error
     d = result.data
     assert d["change"] == pytest.approx(d["current_total"] - d["previous_total"], abs=0.02)
@@ -38,15 +38,22 @@ def test_currencies_are_never_added_together(tmp_path):
     from agent.tooling import ToolContext
 
     f = tmp_path / "multi.csv"
-    f.write_text("BilledCost,BillingCurrency,ChargePeriodStart,ProviderName,ServiceCategory,Tags\n"
-                 "100,USD,2026-10-03T00:00:00Z,AWS,Compute,\n"
-                 "50,USD,2026-10-04T00:00:00Z,AWS,Storage,\n"
-                 "70,EUR,2026-10-03T00:00:00Z,Microsoft,Compute,\n", encoding="utf-8")
-    runtime = Runtime(Settings(data_dir=tmp_path / "d", focus=[str(f)]), builtin_families=False,
-                      extra_families=[tools.cost.family])
+    f.write_text(
+        "BilledCost,BillingCurrency,ChargePeriodStart,ProviderName,ServiceCategory,Tags\n"
+        "100,USD,2026-10-03T00:00:00Z,AWS,Compute,\n"
+        "50,USD,2026-10-04T00:00:00Z,AWS,Storage,\n"
+        "70,EUR,2026-10-03T00:00:00Z,Microsoft,Compute,\n",
+        encoding="utf-8",
+    )
+    runtime = Runtime(
+        Settings(data_dir=tmp_path / "d", focus=[str(f)]), builtin_families=False, extra_families=[tools.cost.family]
+    )
     ctx = ToolContext(runtime, Principal(ref="user:default/guest"))
-    d = runtime.tools["cost_breakdown"].run(
-        {"period": "2026-10-01 to 2026-10-31", "by": "provider", "chart": False}, ctx).data
+    d = (
+        runtime.tools["cost_breakdown"]
+        .run({"period": "2026-10-01 to 2026-10-31", "by": "provider", "chart": False}, ctx)
+        .data
+    )
     assert d["currency"] == "USD" and d["total"] == 150
     assert d["other_currencies"] == {"EUR": 70}
     assert [r["key"] for r in d["rows"]] == ["AWS"]
@@ -60,8 +67,9 @@ def test_effective_cost_metric_differs_from_billed_on_the_sample(tmp_path):
     from agent.tooling import ToolContext
 
     sample = fixture_dir("focus") / "focus_sample.csv"
-    runtime = Runtime(Settings(data_dir=tmp_path, focus=[str(sample)]), builtin_families=False,
-                      extra_families=[tools.cost.family])
+    runtime = Runtime(
+        Settings(data_dir=tmp_path, focus=[str(sample)]), builtin_families=False, extra_families=[tools.cost.family]
+    )
     ctx = ToolContext(runtime, Principal(ref="user:default/guest"))
     args = {"period": "2024-09-01 to 2024-09-30", "by": "provider", "chart": False}
     billed = runtime.tools["cost_breakdown"].run(args, ctx).data

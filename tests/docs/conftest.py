@@ -17,15 +17,21 @@ DATA = Path(__file__).resolve().parent / "data"
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / ".." / "shared" / "fixtures" / "backstage"
 BACKSTAGE_DEMO = FIXTURES / "backstage__demo"
-DOCUMENTED_COMPONENT = (FIXTURES / "backstage__backstage" / "plugins" / "techdocs-backend" / "examples"
-                        / "documented-component")
+DOCUMENTED_COMPONENT = (
+    FIXTURES / "backstage__backstage" / "plugins" / "techdocs-backend" / "examples" / "documented-component"
+)
 
 
-def docs_runtime(data_dir: Path, *, catalog: list[str] | None = None, docs: list[str] | None = None,
-                 chroma_url: str | None = None) -> Runtime:
+def docs_runtime(
+    data_dir: Path, *, catalog: list[str] | None = None, docs: list[str] | None = None, chroma_url: str | None = None
+) -> Runtime:
     """A runtime with only the docs family over the given sources (never the demo organisation)."""
-    settings = Settings(data_dir=data_dir, catalog=[str(c) for c in catalog or []],
-                        docs=[str(d) for d in docs or []], chroma_url=chroma_url)
+    settings = Settings(
+        data_dir=data_dir,
+        catalog=[str(c) for c in catalog or []],
+        docs=[str(d) for d in docs or []],
+        chroma_url=chroma_url,
+    )
     return Runtime(settings, extra_families=[family], builtin_families=False)
 
 

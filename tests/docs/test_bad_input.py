@@ -50,5 +50,7 @@ def test_unreachable_site_keeps_its_indexed_pages(tmp_path, corpus):
     report = index_runtime(runtime)
     assert report.pages_deleted == 0  # a failing source must not empty the index
     assert any("shipping-svc" in s.reason and "docs folder not found" in s.reason for s in report.skipped)
-    assert any(h.metadata["entity"] == "component:default/shipping-svc"
-               for h in DocsStore.for_runtime(runtime).search("label retries for carriers").hits)
+    assert any(
+        h.metadata["entity"] == "component:default/shipping-svc"
+        for h in DocsStore.for_runtime(runtime).search("label retries for carriers").hits
+    )

@@ -32,8 +32,11 @@ def chroma_server(tmp_path):
         pytest.skip("the chroma CLI (from the chromadb package) is not installed")
     port = _free_port()
     log = open(tmp_path / "chroma.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([str(exe), "run", "--host", "127.0.0.1", "--port", str(port),
-                             "--path", str(tmp_path / "server-data")], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(exe), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "server-data")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -65,8 +68,9 @@ def test_index_and_search_against_a_chroma_server(tmp_path, chroma_server):
     store = DocsStore.for_runtime(runtime)
     assert store.where == chroma_server
 
-    result = runtime.tools["search_docs"].run({"query": "how many times are carrier label requests retried?"},
-                                              ctx(runtime))
+    result = runtime.tools["search_docs"].run(
+        {"query": "how many times are carrier label requests retried?"}, ctx(runtime)
+    )
     assert result.ok and result.data["relevant"]
     assert result.data["results"][0]["url"].endswith("/shipping-svc/carriers/#label-retries")
 

@@ -9,10 +9,18 @@ from tools.docs.models import Block, DocSite, Page, PageRef
 
 
 def _site() -> DocSite:
-    return DocSite(key="component:default/x", title="X Service", origin="techdocs",
-                   link_base="/docs/default/component/x", pages=[PageRef("guide/setup.md")],
-                   read=lambda p: b"", location="/tmp/x", entity="component:default/x",
-                   owner="group:default/team-x", system="system:default/sys")
+    return DocSite(
+        key="component:default/x",
+        title="X Service",
+        origin="techdocs",
+        link_base="/docs/default/component/x",
+        pages=[PageRef("guide/setup.md")],
+        read=lambda p: b"",
+        location="/tmp/x",
+        entity="component:default/x",
+        owner="group:default/team-x",
+        system="system:default/sys",
+    )
 
 
 def test_long_section_is_split_with_overlap_and_whole_code():
@@ -33,8 +41,14 @@ def test_long_section_is_split_with_overlap_and_whole_code():
 
 def test_chunks_carry_citation_metadata():
     parsed = parse_markdown("# Setup\n\nIntro.\n\n## Install it\n\n1. one\n2. two\n")
-    page = Page(site=_site(), path="guide/setup.md", title="Setup", sections=parsed.sections,
-                front_matter={"tags": ["a"]}, content_hash="h")
+    page = Page(
+        site=_site(),
+        path="guide/setup.md",
+        title="Setup",
+        sections=parsed.sections,
+        front_matter={"tags": ["a"]},
+        content_hash="h",
+    )
     chunks = chunk_page(page)
     assert len(chunks) == 2
     meta = chunks[1].metadata

@@ -18,7 +18,7 @@ def test_index_command_json_summary_and_rebuild(tmp_path, monkeypatch):
     runner = CliRunner()
     first = runner.invoke(app, ["index", "--json"])
     assert first.exit_code == 0, first.output
-    summary = json.loads(first.stdout[first.stdout.index("{"):])
+    summary = json.loads(first.stdout[first.stdout.index("{") :])
     assert summary["pages"] == 5 and summary["new"] == 5 and summary["chunks_total"] > 5
     assert any("missing-folder" in s and "not a folder" in s for s in summary["skipped"])
 
@@ -27,5 +27,5 @@ def test_index_command_json_summary_and_rebuild(tmp_path, monkeypatch):
     assert "unchanged pages" in second.stdout and "skipped" in second.stdout
 
     rebuilt = runner.invoke(app, ["index", "--rebuild", "--json"])
-    again = json.loads(rebuilt.stdout[rebuilt.stdout.index("{"):])
+    again = json.loads(rebuilt.stdout[rebuilt.stdout.index("{") :])
     assert again["new"] == 5 and again["chunks_total"] == summary["chunks_total"]

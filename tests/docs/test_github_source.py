@@ -47,11 +47,30 @@ class GitHubStandIn(BaseHTTPRequestHandler):
         self.requests.append(self.path)
         repo_url = f"{base}/repos/acme/widgets"
         if path == "/repos/acme/widgets":
-            self._json(200, {"id": 1, "name": "widgets", "full_name": "acme/widgets", "url": repo_url,
-                             "owner": {"login": "acme", "id": 2}, "default_branch": "main", "archived": False})
+            self._json(
+                200,
+                {
+                    "id": 1,
+                    "name": "widgets",
+                    "full_name": "acme/widgets",
+                    "url": repo_url,
+                    "owner": {"login": "acme", "id": 2},
+                    "default_branch": "main",
+                    "archived": False,
+                },
+            )
         elif path == "/repos/acme/widgets/git/trees/main":
-            tree = [{"path": p, "mode": "100644", "type": "blob", "sha": _sha(t), "size": len(t),
-                     "url": f"{repo_url}/git/blobs/{_sha(t)}"} for p, t in FILES.items()]
+            tree = [
+                {
+                    "path": p,
+                    "mode": "100644",
+                    "type": "blob",
+                    "sha": _sha(t),
+                    "size": len(t),
+                    "url": f"{repo_url}/git/blobs/{_sha(t)}",
+                }
+                for p, t in FILES.items()
+            ]
             tree.append({"path": "site/docs", "mode": "040000", "type": "tree", "sha": "d" * 40})
             self._json(200, {"sha": "t" * 40, "url": f"{repo_url}/git/trees/main", "tree": tree, "truncated": False})
         elif path.startswith("/repos/acme/widgets/git/blobs/"):
@@ -60,8 +79,16 @@ class GitHubStandIn(BaseHTTPRequestHandler):
             if text is None:
                 self._json(404, {"message": "Not Found"})
                 return
-            self._json(200, {"sha": sha, "size": len(text), "encoding": "base64", "url": f"{repo_url}/git/blobs/{sha}",
-                             "content": base64.b64encode(text.encode()).decode()})
+            self._json(
+                200,
+                {
+                    "sha": sha,
+                    "size": len(text),
+                    "encoding": "base64",
+                    "url": f"{repo_url}/git/blobs/{sha}",
+                    "content": base64.b64encode(text.encode()).decode(),
+                },
+            )
         else:
             self._json(404, {"message": "Not Found"})
 

@@ -59,8 +59,11 @@ def test_filters_by_entity_owner_and_system(indexed):
     query = "how are retries handled?"
     pages = {h.metadata["entity"] for h in store.search(query, k=10).hits}
     assert pages == {"component:default/billing-api", "component:default/shipping-svc"}
-    for kwargs in ({"entity": "component:default/shipping-svc"}, {"owner": "group:default/team-beta"},
-                   {"system": "system:default/logistics"}):
+    for kwargs in (
+        {"entity": "component:default/shipping-svc"},
+        {"owner": "group:default/team-beta"},
+        {"system": "system:default/logistics"},
+    ):
         hits = store.search(query, k=10, **kwargs).hits
         assert hits and {h.metadata["entity"] for h in hits} == {"component:default/shipping-svc"}, kwargs
 

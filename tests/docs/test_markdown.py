@@ -29,8 +29,10 @@ def test_slugify_matches_python_markdown():
 
 
 def test_code_blocks_and_tables_stay_whole():
-    text = ("# Page\n\n```bash\n# not a heading\necho hi\n\n\necho after blank lines\n```\n\n"
-            "| a | b |\n| --- | --- |\n| 1 | 2 |\n| 3 | 4 |\n")
+    text = (
+        "# Page\n\n```bash\n# not a heading\necho hi\n\n\necho after blank lines\n```\n\n"
+        "| a | b |\n| --- | --- |\n| 1 | 2 |\n| 3 | 4 |\n"
+    )
     parsed = parse_markdown(text)
     assert len(parsed.sections) == 1
     kinds = [b.kind for b in parsed.sections[0].blocks]
@@ -42,8 +44,10 @@ def test_code_blocks_and_tables_stay_whole():
 
 
 def test_html_is_stripped_without_scripts():
-    parsed = parse_markdown('# T\n\n<div class="x"><script>steal()</script><b>Visible</b> text</div>\n\n'
-                            "Inline <span style='c'>tag</span> and `<code>` kept.\n")
+    parsed = parse_markdown(
+        '# T\n\n<div class="x"><script>steal()</script><b>Visible</b> text</div>\n\n'
+        "Inline <span style='c'>tag</span> and `<code>` kept.\n"
+    )
     text = parsed.sections[0].text
     assert "steal" not in text and "<div" not in text and "<span" not in text
     assert "Visible text" in text and "Inline tag and `<code>` kept." in text

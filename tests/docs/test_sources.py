@@ -19,16 +19,24 @@ def test_catalog_techdocs_ref_dir_relative_to_entity_file(tmp_path):
     assert billing.title == "Billing API" and billing.origin == "techdocs"
     assert [p.path for p in billing.pages] == ["index.md", "how-to/rotate-key.md", "errors.md"]
     assert [p.nav_title for p in billing.pages] == ["Home", "Rotate the signing key", "Error codes"]
-    assert billing.page_link("how-to/rotate-key.md", "steps") == \
-        "/docs/default/component/billing-api/how-to/rotate-key/#steps"
+    assert (
+        billing.page_link("how-to/rotate-key.md", "steps")
+        == "/docs/default/component/billing-api/how-to/rotate-key/#steps"
+    )
     assert billing.page_link("index.md") == "/docs/default/component/billing-api/"
 
 
 def test_nav_flattening_and_missing_files():
-    nav = ["index.md", {"Guide": [{"Install": "guide/install.md"}, {"External": "https://x.example"}]},
-           {"Gone": "gone.md"}]
-    assert flatten_nav(nav) == [(None, "index.md", ()), ("Install", "guide/install.md", ("Guide",)),
-                                ("Gone", "gone.md", ())]
+    nav = [
+        "index.md",
+        {"Guide": [{"Install": "guide/install.md"}, {"External": "https://x.example"}]},
+        {"Gone": "gone.md"},
+    ]
+    assert flatten_nav(nav) == [
+        (None, "index.md", ()),
+        ("Install", "guide/install.md", ("Guide",)),
+        ("Gone", "gone.md", ()),
+    ]
     pages, skipped = pages_in_nav_order(["guide/install.md", "index.md", "zz.md", "aa.md"], nav, "site/mkdocs.yml")
     assert [p.path for p in pages] == ["index.md", "guide/install.md", "aa.md", "zz.md"]
     assert len(skipped) == 1 and skipped[0].path == "site/mkdocs.yml" and "gone.md" in skipped[0].reason
@@ -69,8 +77,9 @@ def test_backstage_demo_techdocs_fixture():
     assert titles["index.md"] == "TechDocs" and titles["examples/code.md"] == "Code blocks"
     code_page = next(p for p in pages if p.path == "examples/code.md")
     code_blocks = [b for s in code_page.sections for b in s.blocks if b.kind == "code"]
-    assert code_blocks and all(b.text.rstrip().endswith(("```", "~~~")) or b.text.startswith("    ")
-                               for b in code_blocks)
+    assert code_blocks and all(
+        b.text.rstrip().endswith(("```", "~~~")) or b.text.startswith("    ") for b in code_blocks
+    )
     iframe = next(p for p in pages if p.path == "examples/iframe.md")
     prose = [b.text for s in iframe.sections for b in s.blocks if b.kind != "code"]
     code = [b.text for s in iframe.sections for b in s.blocks if b.kind == "code"]
@@ -87,7 +96,10 @@ def test_documented_component_fixture(tmp_path):
     site = sites[0]
     assert site.key == "component:default/documented-component" and site.title == "Example Documentation"
     assert [(p.path, p.nav_title) for p in site.pages] == [
-        ("index.md", "Home"), ("sub-page.md", "Subpage"), ("code/code-sample.md", "Code Sample"),
-        ("extensions.md", "Extensions")]
+        ("index.md", "Home"),
+        ("sub-page.md", "Subpage"),
+        ("code/code-sample.md", "Code Sample"),
+        ("extensions.md", "Extensions"),
+    ]
     report = index_runtime(runtime)
     assert report.pages == 4 and report.chunks_total > 4 and not report.skipped

@@ -29,15 +29,15 @@ def test_search_docs_cites_title_and_anchor(indexed):
 
 
 def test_duplicate_headings_get_distinct_anchors(indexed):
-    result = _tool(indexed, "search_docs").run({"query": "sections with the same title", "limit": 10},
-                                               ctx(indexed))
+    result = _tool(indexed, "search_docs").run({"query": "sections with the same title", "limit": 10}, ctx(indexed))
     urls = {i["url"] for i in result.data["results"] if i["heading"].endswith("Duplicate heading")}
     assert {u.split("#")[1] for u in urls} == {"duplicate-heading", "duplicate-heading_1"}
 
 
 def test_not_documented_suggests_the_owner(indexed):
     result = _tool(indexed, "search_docs").run(
-        {"query": "what is the on-call compensation policy for invoice-worker?"}, ctx(indexed))
+        {"query": "what is the on-call compensation policy for invoice-worker?"}, ctx(indexed)
+    )
     assert result.ok and not result.data["relevant"] and result.data["results"] == []
     ask = result.data["ask"]
     assert ask["entity"] == "component:default/invoice-worker" and ask["owner"] == "group:default/team-alpha"
@@ -57,8 +57,10 @@ def test_read_doc_page_by_cited_link_and_by_title(indexed):
     tool = _tool(indexed, "read_doc_page")
     whole = tool.run({"page": "/docs/default/component/shipping-svc/carriers/"}, ctx(indexed))
     assert whole.ok and whole.data["title"] == "Shipping Service › Carriers"
-    assert [s["heading"] for s in whole.data["sections"]] == ["Carriers › Supported carriers",
-                                                               "Carriers › Label retries"]
+    assert [s["heading"] for s in whole.data["sections"]] == [
+        "Carriers › Supported carriers",
+        "Carriers › Label retries",
+    ]
     one = tool.run({"page": "/docs/default/component/shipping-svc/carriers/#label-retries"}, ctx(indexed))
     assert [s["anchor"] for s in one.data["sections"]] == ["label-retries"]
     assert "three times" in one.data["sections"][0]["text"]

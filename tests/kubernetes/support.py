@@ -40,8 +40,9 @@ def start_server(state: ClusterState | None = None, **kw: Any) -> Server:
     return Server(state or demo_state(), **kw).start()
 
 
-def write_kubeconfig(path: Path, server: Server, context: str = "tessera-prod",
-                     token: str = "demo-admin-token") -> Path:
+def write_kubeconfig(
+    path: Path, server: Server, context: str = "tessera-prod", token: str = "demo-admin-token"
+) -> Path:
     path.write_text(yaml.safe_dump(server.kubeconfig(context, token=token)))
     return path
 
@@ -50,8 +51,7 @@ def runtime_for(tmp_path: Path, server: Server, *, token: str = "demo-admin-toke
     """A demo-catalog runtime whose only cluster is ``server``, reached through a kubeconfig file."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     config = write_kubeconfig(tmp_path / "kubeconfig.yaml", server, token=token)
-    base = {"data_dir": tmp_path / "data", "demo": True, "kubeconfig": [str(config)],
-            "admin_groups": ["team-platform"]}
+    base = {"data_dir": tmp_path / "data", "demo": True, "kubeconfig": [str(config)], "admin_groups": ["team-platform"]}
     return Runtime(Settings(**{**base, **settings}))
 
 
@@ -68,24 +68,45 @@ def items(obj: Any) -> list[dict[str, Any]]:
 
 
 # --- real-shaped builders ------------------------------------------------------------------------
-def deployment(name: str = "web", ns: str = "shop", image: str = "registry.example/web:1.0",
-               replicas: int = 2, **container: Any) -> dict[str, Any]:
-    c = {"name": name, "image": image, "resources": {"requests": {"memory": "128Mi"},
-                                                     "limits": {"memory": "256Mi"}},
-         "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "timeoutSeconds": 1, "periodSeconds": 10},
-         "livenessProbe": {"httpGet": {"path": "/live", "port": 8080}, "timeoutSeconds": 1, "periodSeconds": 10},
-         **container}
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": ns, "uid": uid("dep", ns, name), "labels": {"app": name},
-                         "annotations": {"deployment.kubernetes.io/revision": "2"}, "generation": 2},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [c]}}},
-            "status": {"replicas": replicas, "readyReplicas": replicas, "updatedReplicas": replicas,
-                       "observedGeneration": 2}}
+def deployment(
+    name: str = "web", ns: str = "shop", image: str = "registry.example/web:1.0", replicas: int = 2, **container: Any
+) -> dict[str, Any]:
+    c = {
+        "name": name,
+        "image": image,
+        "resources": {"requests": {"memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}, "timeoutSeconds": 1, "periodSeconds": 10},
+        "livenessProbe": {"httpGet": {"path": "/live", "port": 8080}, "timeoutSeconds": 1, "periodSeconds": 10},
+        **container,
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "uid": uid("dep", ns, name),
+            "labels": {"app": name},
+            "annotations": {"deployment.kubernetes.io/revision": "2"},
+            "generation": 2,
+        },
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [c]}},
+        },
+        "status": {
+            "replicas": replicas,
+            "readyReplicas": replicas,
+            "updatedReplicas": replicas,
+            "observedGeneration": 2,
+        },
+    }
 
 
-def pods_of(dep: dict[str, Any], mode: str = "healthy", n: int | None = None, restarts: int = 0,
-            **behaviour: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def pods_of(
+    dep: dict[str, Any], mode: str = "healthy", n: int | None = None, restarts: int = 0, **behaviour: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     rs = replica_set(dep, 2, T0 - timedelta(hours=1), dep["spec"]["replicas"])
     count = dep["spec"]["replicas"] if n is None else n
     return rs, [pod(rs, i, mode=mode, behaviour=behaviour, restarts=restarts, created=T0) for i in range(count)]

@@ -9,9 +9,14 @@ def test_crashloop_reports_exit_code_and_error_line():
     dep = deployment("checkout", "commerce")
     rs, pods = pods_of(dep, "crashloop", restarts=8, exitCode=1)
     log = "INFO starting\nERROR config error: required environment variable PAYMENTS_GRPC_TARGET is not set\n"
-    snap = Snapshot(name="checkout", deployments=[dep], replicasets=[rs], pods=pods,
-                    events=[ev(pods[0], "BackOff", "Back-off restarting failed container checkout", count=40)],
-                    logs={(pods[0]["metadata"]["name"], "checkout", True): log})
+    snap = Snapshot(
+        name="checkout",
+        deployments=[dep],
+        replicasets=[rs],
+        pods=pods,
+        events=[ev(pods[0], "BackOff", "Back-off restarting failed container checkout", count=40)],
+        logs={(pods[0]["metadata"]["name"], "checkout", True): log},
+    )
     [finding] = analyzer.analyze(snap)
     assert finding.mode == "CrashLoopBackOff" and finding.severity == "critical"
     assert "code 1" in finding.summary and "PAYMENTS_GRPC_TARGET" in finding.summary
@@ -34,10 +39,14 @@ def test_healthy_and_oomkilled_pods_are_not_crashloops():
 
 
 def test_real_troubleshoot_crash_bundle():
-    pods = items(fixture("replicatedhq__troubleshoot/support-bundle-2025-08-09T21_08_25/cluster-resources/pods/"
-                         "test-crash.json"))
-    events = items(fixture("replicatedhq__troubleshoot/support-bundle-2025-08-09T21_08_25/cluster-resources/events/"
-                           "test-crash.json"))
+    pods = items(
+        fixture("replicatedhq__troubleshoot/support-bundle-2025-08-09T21_08_25/cluster-resources/pods/test-crash.json")
+    )
+    events = items(
+        fixture(
+            "replicatedhq__troubleshoot/support-bundle-2025-08-09T21_08_25/cluster-resources/events/test-crash.json"
+        )
+    )
     [finding] = analyzer.analyze(Snapshot(name="test-crash", pods=pods, events=events))
     assert "failing-app" in finding.summary and "code 1" in finding.summary
     assert any(e.value == "22" for e in finding.evidence if e.field and e.field.endswith("restartCount"))

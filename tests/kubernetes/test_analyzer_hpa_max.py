@@ -7,17 +7,33 @@ from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.hpa_max import analyzer
 
 HPA = {
-    "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+    "apiVersion": "autoscaling/v2",
+    "kind": "HorizontalPodAutoscaler",
     "metadata": {"name": "search", "namespace": "discovery", "uid": "u1"},
-    "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "search"},
-             "minReplicas": 3, "maxReplicas": 8,
-             "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization",
-                                                                                      "averageUtilization": 70}}}]},
-    "status": {"currentReplicas": 8, "desiredReplicas": 8,
-               "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu", "current": {
-                   "averageUtilization": 94}}}],
-               "conditions": [{"type": "ScalingLimited", "status": "True", "reason": "TooManyReplicas",
-                               "message": "the desired replica count is more than the maximum replica count"}]},
+    "spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "search"},
+        "minReplicas": 3,
+        "maxReplicas": 8,
+        "metrics": [
+            {
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}},
+            }
+        ],
+    },
+    "status": {
+        "currentReplicas": 8,
+        "desiredReplicas": 8,
+        "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 94}}}],
+        "conditions": [
+            {
+                "type": "ScalingLimited",
+                "status": "True",
+                "reason": "TooManyReplicas",
+                "message": "the desired replica count is more than the maximum replica count",
+            }
+        ],
+    },
 }
 
 

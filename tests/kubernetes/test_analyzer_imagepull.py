@@ -10,20 +10,28 @@ from tools.kubernetes.analyzers.imagepull import _cause, analyzer
 def test_manifest_unknown_means_a_missing_tag():
     dep = deployment("promotions", "commerce", image="registry.example/promotions:0.9.3", replicas=1)
     rs, pods = pods_of(dep, "imagepull")
-    failed = ev(pods[0], "Failed", 'Failed to pull image "registry.example/promotions:0.9.3": rpc error: code = '
-                "NotFound desc = manifest unknown", count=14)
-    [finding] = analyzer.analyze(Snapshot(name="promotions", deployments=[dep], replicasets=[rs], pods=pods,
-                                          events=[failed]))
+    failed = ev(
+        pods[0],
+        "Failed",
+        'Failed to pull image "registry.example/promotions:0.9.3": rpc error: code = NotFound desc = manifest unknown',
+        count=14,
+    )
+    [finding] = analyzer.analyze(
+        Snapshot(name="promotions", deployments=[dep], replicasets=[rs], pods=pods, events=[failed])
+    )
     assert finding.mode == "ImagePullBackOff"
     assert "registry.example/promotions:0.9.3" in finding.summary and "tag does not exist" in finding.summary
     assert any(e.event and "manifest unknown" in e.event for e in finding.evidence)
 
 
-@pytest.mark.parametrize(("message", "words"), [
-    ("pull access denied, repository does not exist or may require authorization: unauthorized", "credentials"),
-    ('Get "https://noimage.com/v2/": dial tcp: lookup noimage.com: no such host', "unreachable"),
-    ("x509: certificate signed by unknown authority", "certificate"),
-])
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ("pull access denied, repository does not exist or may require authorization: unauthorized", "credentials"),
+        ('Get "https://noimage.com/v2/": dial tcp: lookup noimage.com: no such host', "unreachable"),
+        ("x509: certificate signed by unknown authority", "certificate"),
+    ],
+)
 def test_causes(message, words):
     assert words in _cause(message)[0]
 

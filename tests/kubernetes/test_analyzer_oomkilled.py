@@ -6,13 +6,21 @@ from tools.kubernetes.analyzers.oomkilled import analyzer
 
 
 def test_oomkilled_shows_limit_request_and_logged_usage():
-    dep = deployment("search-indexer", "discovery",
-                     resources={"requests": {"memory": "512Mi"}, "limits": {"memory": "1Gi"}},
-                     env=[{"name": "REINDEX_BATCH_SIZE", "value": "5000"}])
+    dep = deployment(
+        "search-indexer",
+        "discovery",
+        resources={"requests": {"memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+        env=[{"name": "REINDEX_BATCH_SIZE", "value": "5000"}],
+    )
     rs, pods = pods_of(dep, "oomkilled", restarts=4)
     log = "INFO reindex\nWARN  heap usage 1003Mi of 1024Mi container limit\n"
-    snap = Snapshot(name="search-indexer", deployments=[dep], replicasets=[rs], pods=pods,
-                    logs={(pods[0]["metadata"]["name"], "search-indexer", True): log})
+    snap = Snapshot(
+        name="search-indexer",
+        deployments=[dep],
+        replicasets=[rs],
+        pods=pods,
+        logs={(pods[0]["metadata"]["name"], "search-indexer", True): log},
+    )
     [finding] = analyzer.analyze(snap)
     assert finding.mode == "OOMKilled"
     assert "1Gi" in finding.summary and "1003Mi of 1024Mi" in finding.summary
@@ -29,8 +37,9 @@ def test_no_finding_without_oom():
 
 
 def test_real_oom_in_crashloop_bundle():
-    pods = items(fixture("replicatedhq__troubleshoot/support-bundle-2025-08-09T21_08_25/cluster-resources/pods/"
-                         "test-oom.json"))
+    pods = items(
+        fixture("replicatedhq__troubleshoot/support-bundle-2025-08-09T21_08_25/cluster-resources/pods/test-oom.json")
+    )
     [finding] = analyzer.analyze(Snapshot(name="memory-hog", pods=pods))
     assert "50Mi" in finding.summary and finding.severity == "critical"
 

@@ -8,11 +8,18 @@ from tools.kubernetes.analyzers.probes import analyzer
 def test_readiness_probe_failing_on_every_pod():
     dep = deployment("reviews", "discovery", replicas=3)
     rs, pods = pods_of(dep, "notready")
-    events = [ev(p, "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503", count=412)
-              for p in pods]
+    events = [
+        ev(p, "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503", count=412) for p in pods
+    ]
     log = "INFO GET /v1/reviews 200\nERROR readiness: catalog-db pool exhausted (20/20 connections in use)\n"
-    snap = Snapshot(name="reviews", deployments=[dep], replicasets=[rs], pods=pods, events=events,
-                    logs={(pods[0]["metadata"]["name"], "reviews", False): log})
+    snap = Snapshot(
+        name="reviews",
+        deployments=[dep],
+        replicasets=[rs],
+        pods=pods,
+        events=events,
+        logs={(pods[0]["metadata"]["name"], "reviews", False): log},
+    )
     [finding] = analyzer.analyze(snap)
     assert finding.mode == "ReadinessProbeFailing" and finding.severity == "critical"
     assert "3/3" in finding.summary and "statuscode: 503" in finding.summary

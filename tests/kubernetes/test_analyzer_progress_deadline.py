@@ -13,11 +13,22 @@ def _stuck():
     old_rs["status"] = {"replicas": 3, "readyReplicas": 3}
     new_rs = replica_set(new, 8, T0, 1)
     bad = pod(new_rs, 0, mode="configerror", behaviour={"configMap": "inventory-config-v3"}, created=T0)
-    new["status"]["conditions"] = [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
-                                    "message": f'ReplicaSet "{new_rs["metadata"]["name"]}" has timed out progressing.'}]
+    new["status"]["conditions"] = [
+        {
+            "type": "Progressing",
+            "status": "False",
+            "reason": "ProgressDeadlineExceeded",
+            "message": f'ReplicaSet "{new_rs["metadata"]["name"]}" has timed out progressing.',
+        }
+    ]
     _, good = pods_of(old)
-    return Snapshot(name="inventory", deployments=[new], replicasets=[old_rs, new_rs], pods=[*good, bad],
-                    events=[ev(bad, "Failed", 'Error: configmap "inventory-config-v3" not found', count=37)])
+    return Snapshot(
+        name="inventory",
+        deployments=[new],
+        replicasets=[old_rs, new_rs],
+        pods=[*good, bad],
+        events=[ev(bad, "Failed", 'Error: configmap "inventory-config-v3" not found', count=37)],
+    )
 
 
 def test_stuck_rollout_names_the_blocking_error_and_the_old_replicaset():

@@ -8,10 +8,18 @@ from tools.kubernetes.analyzers.restarts import RestartsAnalyzer, analyzer
 def test_liveness_timeouts_explain_the_restarts():
     dep = deployment("notifications", "platform")
     rs, pods = pods_of(dep, "livenessrestarts", restarts=57)
-    events = [ev(pods[0], "Unhealthy", 'Liveness probe failed: Get "http://10.0.0.1:8080/live": context deadline '
-                 "exceeded (Client.Timeout exceeded while awaiting headers)", count=171)]
-    [finding] = analyzer.analyze(Snapshot(name="notifications", deployments=[dep], replicasets=[rs], pods=pods,
-                                          events=events))
+    events = [
+        ev(
+            pods[0],
+            "Unhealthy",
+            'Liveness probe failed: Get "http://10.0.0.1:8080/live": context deadline '
+            "exceeded (Client.Timeout exceeded while awaiting headers)",
+            count=171,
+        )
+    ]
+    [finding] = analyzer.analyze(
+        Snapshot(name="notifications", deployments=[dep], replicasets=[rs], pods=pods, events=events)
+    )
     assert finding.mode == "HighRestarts" and "57" in finding.summary
     assert "liveness" in finding.summary and "timeoutSeconds 1" in finding.summary
     assert any("timeoutSeconds" in r.text for r in finding.remediations)

@@ -37,8 +37,13 @@ def ask(service, text, who="marco.bianchi"):
 
 def decide(service, request, who, kind="approve", **kw):
     approver = service.principal(who)
-    decision = ApprovalDecision(request_id=request["id"], decision=kind, approver=approver.ref,
-                                args_hash=kw.pop("args_hash", request["args_hash"]), **kw)
+    decision = ApprovalDecision(
+        request_id=request["id"],
+        decision=kind,
+        approver=approver.ref,
+        args_hash=kw.pop("args_hash", request["args_hash"]),
+        **kw,
+    )
     return service.decide(decision, approver)
 
 
@@ -54,8 +59,11 @@ def test_rollback_asks_for_approval_with_a_dry_run_preview(service, server):
     assert request["target"] == "component:default/checkout" and request["four_eyes"] is True
     assert request["preview"]["summary"] == "roll back Deployment commerce/checkout from revision 14 to revision 13"
     assert "checkout:2.14.0 → registry.tessera.example/checkout:2.13.2" in request["preview"]["details"]
-    assert set(request["approvers"]) >= {"group:default/team-checkout", "user:default/hannah.okafor",
-                                         "group:default/team-platform"}
+    assert set(request["approvers"]) >= {
+        "group:default/team-checkout",
+        "user:default/hannah.okafor",
+        "group:default/team-platform",
+    }
     assert dry_runs(server) and writes(server) == []
 
 
@@ -119,8 +127,10 @@ def test_arguments_edited_after_the_request_are_refused(service, server):
     decide(service, request, "hannah.okafor", kind="edit", edited_args={"name": "cart", "replicas": 2})
     [write] = writes(server)
     assert write[1].endswith("/deployments/cart/scale")
-    assert len(Kube(clusters_for(service.runtime)).list("Pod", "commerce",
-                                                        label_selector="app.kubernetes.io/name=cart")) == 2
+    assert (
+        len(Kube(clusters_for(service.runtime)).list("Pod", "commerce", label_selector="app.kubernetes.io/name=cart"))
+        == 2
+    )
 
 
 def test_hpa_aware_scale_preview(service, server):
@@ -146,8 +156,9 @@ def test_read_only_setting_and_read_only_people(tmp_path, server):
     assert "not enabled here" in result.answer and "read-only" in result.answer
     rollback = ask(service, "roll back checkout")  # reads the history, then stops before the change
     assert rollback.interrupt is None and "not enabled here" in rollback.answer
-    stranger = AgentService(runtime_for(tmp_path / "b", server)).ask("restart payments",
-                                                                     service.principal("nobody.known"))
+    stranger = AgentService(runtime_for(tmp_path / "b", server)).ask(
+        "restart payments", service.principal("nobody.known")
+    )
     assert stranger.interrupt is None and writes(server) == []
     assert "read-only access" in stranger.answer
 

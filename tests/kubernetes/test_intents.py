@@ -22,16 +22,19 @@ def ask(service, text, thread=None):
     return service.ask(text, service.principal("marco.bianchi"), thread_id=thread)
 
 
-@pytest.mark.parametrize(("question", "mode", "evidence"), [
-    ("why is checkout crashlooping?", "CrashLoopBackOff", "PAYMENTS_GRPC_TARGET"),
-    ("search-indexer keeps dying, what's wrong with it", "OOMKilled", "limits.memory=1Gi"),
-    ("why can't promotions start", "ImagePullBackOff", "manifest unknown"),
-    ("why are the recommendations-model pods pending", "Unschedulable", "Insufficient nvidia.com/gpu"),
-    ("is reviews healthy?", "ReadinessProbeFailing", "pool exhausted"),
-    ("why is notifications restarting so much", "HighRestarts", "context deadline exceeded"),
-    ("what is wrong with inventory", "ProgressDeadlineExceeded", 'configmap "inventory-config-v3" not found'),
-    ("why is search slow?", "HPAAtMax", "ScalingLimited]=True/TooManyReplicas"),
-])
+@pytest.mark.parametrize(
+    ("question", "mode", "evidence"),
+    [
+        ("why is checkout crashlooping?", "CrashLoopBackOff", "PAYMENTS_GRPC_TARGET"),
+        ("search-indexer keeps dying, what's wrong with it", "OOMKilled", "limits.memory=1Gi"),
+        ("why can't promotions start", "ImagePullBackOff", "manifest unknown"),
+        ("why are the recommendations-model pods pending", "Unschedulable", "Insufficient nvidia.com/gpu"),
+        ("is reviews healthy?", "ReadinessProbeFailing", "pool exhausted"),
+        ("why is notifications restarting so much", "HighRestarts", "context deadline exceeded"),
+        ("what is wrong with inventory", "ProgressDeadlineExceeded", 'configmap "inventory-config-v3" not found'),
+        ("why is search slow?", "HPAAtMax", "ScalingLimited]=True/TooManyReplicas"),
+    ],
+)
 def test_diagnosis_answers_name_the_mode_and_its_evidence(service, question, mode, evidence):
     result = ask(service, question)
     assert [c["name"] for c in result.tool_calls] == ["k8s_diagnose"]
@@ -68,8 +71,11 @@ def test_slots():
 
 
 def test_log_slots(service):
-    state = PlanState(utterance="show the last 50 lines of the previous checkout logs",
-                      principal=service.principal("marco.bianchi"), runtime=service.runtime)
+    state = PlanState(
+        utterance="show the last 50 lines of the previous checkout logs",
+        principal=service.principal("marco.bianchi"),
+        runtime=service.runtime,
+    )
     assert extract_logs(state) == {"ref": "component:default/checkout", "tail": 50, "previous": True}
 
 

@@ -15,19 +15,28 @@ from agent.runtime import Runtime
 from agent.tooling import ToolContext
 from tests.kubernetes.support import demo_state
 
-RESOURCES = {"Deployment": "apps/v1/deployments", "ReplicaSet": "apps/v1/replicasets", "Pod": "v1/pods",
-             "Event": "v1/events"}
+RESOURCES = {
+    "Deployment": "apps/v1/deployments",
+    "ReplicaSet": "apps/v1/replicasets",
+    "Pod": "v1/pods",
+    "Event": "v1/events",
+}
 
 
 @pytest.fixture
 def runtime_on(tmp_path):
     def make(url: str) -> Runtime:
-        config = {"apiVersion": "v1", "kind": "Config", "current-context": "kmock",
-                  "clusters": [{"name": "kmock", "cluster": {"server": url.rstrip("/")}}],
-                  "users": [{"name": "u", "user": {"token": "t"}}],
-                  "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "u"}}]}
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "kmock",
+            "clusters": [{"name": "kmock", "cluster": {"server": url.rstrip("/")}}],
+            "users": [{"name": "u", "user": {"token": "t"}}],
+            "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "u"}}],
+        }
         (tmp_path / "kubeconfig").write_text(yaml.safe_dump(config))
         return Runtime(Settings(data_dir=tmp_path / "d", demo=True, kubeconfig=[str(tmp_path / "kubeconfig")]))
+
     return make
 
 
@@ -36,11 +45,18 @@ async def test_diagnosis_through_kmock(kmock, runtime_on):
     for (kind, ns, name), obj in state.objects.items():
         labels = obj["metadata"].get("labels") or {}
         involved = (obj.get("involvedObject") or {}).get("name", "")
-        if kind in RESOURCES and ns == "commerce" and (labels.get("app.kubernetes.io/name") == "checkout"
-                                                       or involved.startswith("checkout")):
+        if (
+            kind in RESOURCES
+            and ns == "commerce"
+            and (labels.get("app.kubernetes.io/name") == "checkout" or involved.startswith("checkout"))
+        ):
             kmock.objects[RESOURCES[kind], ns, name] = obj
-    for resource in ("v1/services", "apps/v1/statefulsets", "apps/v1/daemonsets",
-                     "autoscaling/v2/horizontalpodautoscalers"):
+    for resource in (
+        "v1/services",
+        "apps/v1/statefulsets",
+        "apps/v1/daemonsets",
+        "autoscaling/v2/horizontalpodautoscalers",
+    ):
         kmock.resources[resource] = {}
     runtime = runtime_on(str(kmock.url))
     ctx = ToolContext(runtime=runtime, principal=Principal(ref="user:default/marco.bianchi"))

@@ -26,16 +26,22 @@ NODE = st.sampled_from(["ip-10-0-1-11.eu-west-1.compute.internal", "ghost-node"]
 CALLS = st.one_of(
     st.builds(lambda n: ("k8s_rollout_restart", {"name": n}), NAMES),
     st.builds(lambda n, r: ("k8s_scale", {"name": n, "replicas": r}), NAMES, st.integers(0, 12)),
-    st.builds(lambda n, rev: ("k8s_rollback", {"name": n} if rev is None else {"name": n, "revision": rev}),
-              NAMES, st.sampled_from([None, 1, 12, 13])),
+    st.builds(
+        lambda n, rev: ("k8s_rollback", {"name": n} if rev is None else {"name": n, "revision": rev}),
+        NAMES,
+        st.sampled_from([None, 1, 12, 13]),
+    ),
     st.builds(lambda n, p: ("k8s_delete_pod", {"name": n, "pod": p}), NAMES, st.sampled_from(["nope", "first"])),
     st.builds(lambda node, c: ("k8s_cordon", {"node": node, "cordon": c}), NODE, st.booleans()),
     st.builds(lambda n: ("k8s_diagnose", {"name": n}), NAMES),
     st.builds(lambda n: ("k8s_scale", {"name": n, "replicas": -3}), NAMES),  # invalid arguments
 )
 DECISIONS = st.sampled_from(["valid", "unauthorized", "wrong_hash", "reject", "self", "forged", "replay", "none"])
-STEPS = st.lists(st.tuples(st.lists(CALLS, min_size=1, max_size=3), st.lists(DECISIONS, min_size=3, max_size=3)),
-                 min_size=1, max_size=4)
+STEPS = st.lists(
+    st.tuples(st.lists(CALLS, min_size=1, max_size=3), st.lists(DECISIONS, min_size=3, max_size=3)),
+    min_size=1,
+    max_size=4,
+)
 REQUESTER = "marco.bianchi"  # on call for checkout, member of team-checkout
 ADMIN = "leila.ahmadi"  # team-platform, the admin group
 OUTSIDER = "nadia.rahman"  # product manager: may approve nothing
@@ -65,8 +71,9 @@ def _first_pod(runtime, name):
     return pods[0]["metadata"]["name"] if pods else "nope"
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(steps=STEPS)
 def test_no_write_without_a_valid_approval(world, steps):
     server, runtime, service, model = world
@@ -109,10 +116,16 @@ def test_no_write_without_a_valid_approval(world, steps):
 
 def _apply(service, request, decision, result, service_server):
     """Returns (next turn result or None when the thread is left pending, whether a write may follow)."""
+
     def decide(who, kind="approve", **kw):
         principal = service.principal(who)
-        d = ApprovalDecision(request_id=request["id"], decision=kind, approver=principal.ref,
-                             args_hash=kw.pop("args_hash", request["args_hash"]), **kw)
+        d = ApprovalDecision(
+            request_id=request["id"],
+            decision=kind,
+            approver=principal.ref,
+            args_hash=kw.pop("args_hash", request["args_hash"]),
+            **kw,
+        )
         return service.decide(d, principal)
 
     try:
@@ -127,9 +140,15 @@ def _apply(service, request, decision, result, service_server):
         if decision == "self":
             return decide(REQUESTER), True
         if decision == "forged":
-            forged = {"decision": {"request_id": request["id"], "decision": "approve",
-                                   "approver": f"user:default/{OUTSIDER}", "args_hash": request["args_hash"]},
-                      "approver": {"ref": f"user:default/{OUTSIDER}", "groups": ["group:default/team-platform"]}}
+            forged = {
+                "decision": {
+                    "request_id": request["id"],
+                    "decision": "approve",
+                    "approver": f"user:default/{OUTSIDER}",
+                    "args_hash": request["args_hash"],
+                },
+                "approver": {"ref": f"user:default/{OUTSIDER}", "groups": ["group:default/team-platform"]},
+            }
             service.graph.invoke(Command(resume=forged), service._config(result.thread_id))
             return None, False
         if decision == "replay":

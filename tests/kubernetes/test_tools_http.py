@@ -50,21 +50,35 @@ def test_workloads_use_the_entity_annotations(runtime, server):
     assert workload["ready"] == "4/4" and workload["images"] == ["registry.tessera.example/api-gateway:1.31.2"]
     assert result.data["hpas"][0]["max"] == 12 and result.data["ingresses"] == ["api-gateway: api.tessera.example"]
     paths = [(m, p, q.get("labelSelector")) for m, p, q in server.requests]
-    assert ("GET", "/apis/apps/v1/namespaces/platform/deployments",
-            ["backstage.io/kubernetes-id=api-gateway"]) in paths
+    assert ("GET", "/apis/apps/v1/namespaces/platform/deployments", ["backstage.io/kubernetes-id=api-gateway"]) in paths
 
 
 def test_label_selector_annotation_wins_and_no_namespace_searches_all(tmp_path, server):
     catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(yaml.safe_dump_all([
-        {"apiVersion": "backstage.io/v1alpha1", "kind": "Component",
-         "metadata": {"name": "basket", "annotations": {
-             "backstage.io/kubernetes-id": "does-not-exist",
-             "backstage.io/kubernetes-label-selector": "app.kubernetes.io/name=cart"}},
-         "spec": {"type": "service", "lifecycle": "production", "owner": "group:default/team-a"}},
-        {"apiVersion": "backstage.io/v1alpha1", "kind": "Group", "metadata": {"name": "team-a"},
-         "spec": {"type": "team", "children": []}},
-    ]))
+    catalog.write_text(
+        yaml.safe_dump_all(
+            [
+                {
+                    "apiVersion": "backstage.io/v1alpha1",
+                    "kind": "Component",
+                    "metadata": {
+                        "name": "basket",
+                        "annotations": {
+                            "backstage.io/kubernetes-id": "does-not-exist",
+                            "backstage.io/kubernetes-label-selector": "app.kubernetes.io/name=cart",
+                        },
+                    },
+                    "spec": {"type": "service", "lifecycle": "production", "owner": "group:default/team-a"},
+                },
+                {
+                    "apiVersion": "backstage.io/v1alpha1",
+                    "kind": "Group",
+                    "metadata": {"name": "team-a"},
+                    "spec": {"type": "team", "children": []},
+                },
+            ]
+        )
+    )
     runtime = runtime_for(tmp_path, server, demo=False, catalog=[str(catalog)])
     result = run(runtime, "k8s_workloads", name="basket")
     assert result.ok, result.error
@@ -91,9 +105,16 @@ def test_secret_data_is_never_read_or_shown(runtime, server):
 
 
 def test_diagnosis_of_every_planted_failure(runtime):
-    expected = {"checkout": "CrashLoopBackOff", "search-indexer": "OOMKilled", "promotions": "ImagePullBackOff",
-                "recommendations-model": "Unschedulable", "reviews": "ReadinessProbeFailing",
-                "notifications": "HighRestarts", "inventory": "ProgressDeadlineExceeded", "search": "HPAAtMax"}
+    expected = {
+        "checkout": "CrashLoopBackOff",
+        "search-indexer": "OOMKilled",
+        "promotions": "ImagePullBackOff",
+        "recommendations-model": "Unschedulable",
+        "reviews": "ReadinessProbeFailing",
+        "notifications": "HighRestarts",
+        "inventory": "ProgressDeadlineExceeded",
+        "search": "HPAAtMax",
+    }
     for name, mode in expected.items():
         result = run(runtime, "k8s_diagnose", name=name)
         assert result.ok, result.error
@@ -125,8 +146,10 @@ def test_history_says_what_changed(runtime):
     result = run(runtime, "k8s_rollout_history", name="checkout")
     change = result.data["last_change"]
     assert (change["from"], change["to"]) == (13, 14)
-    assert "checkout: image registry.tessera.example/checkout:2.13.2 → registry.tessera.example/checkout:2.14.0" \
+    assert (
+        "checkout: image registry.tessera.example/checkout:2.13.2 → registry.tessera.example/checkout:2.14.0"
         in change["diff"]
+    )
 
 
 # --- clusters --------------------------------------------------------------------------------------
@@ -137,8 +160,9 @@ def test_several_clusters_by_context_name_and_a_broken_kubeconfig(tmp_path, serv
         staging_cfg = write_kubeconfig(tmp_path / "staging.yaml", staging, "tessera-staging")
         broken = tmp_path / "broken.yaml"
         broken.write_text("contexts: [")
-        runtime = Runtime(Settings(data_dir=tmp_path / "d", demo=True,
-                                   kubeconfig=[str(prod_cfg), str(broken), str(staging_cfg)]))
+        runtime = Runtime(
+            Settings(data_dir=tmp_path / "d", demo=True, kubeconfig=[str(prod_cfg), str(broken), str(staging_cfg)])
+        )
         clusters = clusters_for(runtime)
         assert clusters.names() == ["tessera-prod", "tessera-staging"]
         assert "broken.yaml" in clusters.problems[0]
@@ -247,9 +271,14 @@ def test_404_while_reading_logs(runtime, server):
 
 
 def test_409_conflict_is_reported_and_nothing_applied(runtime, server):
-    server.faults.append(Fault("PATCH", r"/deployments/cart$", status=409,
-                               message='Operation cannot be fulfilled on deployments.apps "cart": the object has '
-                                       "been modified"))
+    server.faults.append(
+        Fault(
+            "PATCH",
+            r"/deployments/cart$",
+            status=409,
+            message='Operation cannot be fulfilled on deployments.apps "cart": the object has been modified',
+        )
+    )
     result = execute(runtime, "k8s_rollout_restart", name="cart")
     assert not result.ok and result.error.startswith("not applied:") and "Nothing was applied" in result.error
     assert writes(server) == [("PATCH", "/apis/apps/v1/namespaces/commerce/deployments/cart", {})]
@@ -258,8 +287,10 @@ def test_409_conflict_is_reported_and_nothing_applied(runtime, server):
 def test_stale_rollback_is_a_conflict(runtime, server):
     kube = Kube(clusters_for(runtime))
     dep = kube.get("Deployment", "commerce", "checkout")
-    stale = [{"op": "test", "path": "/metadata/resourceVersion", "value": "1"},
-             {"op": "replace", "path": "/spec/replicas", "value": 1}]
+    stale = [
+        {"op": "test", "path": "/metadata/resourceVersion", "value": "1"},
+        {"op": "replace", "path": "/spec/replicas", "value": 1},
+    ]
     with pytest.raises(KubeError) as err:
         kube.patch("Deployment", "commerce", "checkout", stale, dry_run=False)
     assert err.value.kind == "conflict"

@@ -82,7 +82,11 @@ def test_a_rejected_step_is_reported_and_nothing_after_it_runs(demo):
 def test_database_failover_uses_the_catalog_and_restarts_the_consumer(demo):
     result = demo.ask("follow the database-failover runbook for orders-db", demo.principal("priya.raman"))
     assert names(result) == [
-        "runbook_get", "catalog_get_entity", "catalog_dependencies", "catalog_owner", "k8s_rollout_restart",
+        "runbook_get",
+        "catalog_get_entity",
+        "catalog_dependencies",
+        "catalog_owner",
+        "k8s_rollout_restart",
     ]
     assert result.interrupt["request"]["target"] == "component:default/orders"
     assert "aws rds reboot-db-instance --db-instance-identifier orders-db --force-failover" in result.answer
@@ -154,7 +158,9 @@ def widgets(tmp_path):
     folder.mkdir()
     (folder / "widget-restart.md").write_text(WIDGET_RUNBOOK, encoding="utf-8")
     settings = Settings(
-        data_dir=tmp_path / "data", catalog=[str(DATA / "catalog.yaml")], runbooks=[str(folder)],
+        data_dir=tmp_path / "data",
+        catalog=[str(DATA / "catalog.yaml")],
+        runbooks=[str(folder)],
         admin_groups=["team-admins"],
     )
     runtime = Runtime(settings, extra_families=[widget_family(), runbooks_family], builtin_families=False)

@@ -128,7 +128,12 @@ def test_demo_runbooks_are_the_six_of_the_story():
     library = load_library([DEMO_RUNBOOKS])
     assert library.problems == []
     assert sorted(r.name for r in library.all()) == [
-        "crashloop", "database-failover", "high-latency", "kafka-consumer-lag", "oomkilled", "rotate-api-key",
+        "crashloop",
+        "database-failover",
+        "high-latency",
+        "kafka-consumer-lag",
+        "oomkilled",
+        "rotate-api-key",
     ]
     for runbook in library.all():
         assert runbook.format == "executable" and runbook.owner and runbook.alerts and runbook.applies_to
@@ -136,6 +141,8 @@ def test_demo_runbooks_are_the_six_of_the_story():
         assert runbook.executable_steps and any(s.manual for s in runbook.steps), runbook.name
         assert all(len(s.title) > 10 and (s.text or s.action) for s in runbook.steps), runbook.name
     assert library.get("database-failover").applies_to == [
-        "resource:orders-db", "resource:payments-db", "resource:identity-db",
+        "resource:orders-db",
+        "resource:payments-db",
+        "resource:identity-db",
     ]
     assert library.get("crashloop").alerts[0] == "KubePodCrashLooping"

@@ -15,8 +15,14 @@ from tools.runbooks.parsers import parse_text
 
 def entity(name="widget-api", kind="Component", annotations=None, spec=None):
     return SimpleNamespace(
-        ref=f"{kind.lower()}:default/{name}", name=name, kind=kind, annotations=annotations or {},
-        spec=spec or {}, metadata=SimpleNamespace(title=None), tags=[], type=None,
+        ref=f"{kind.lower()}:default/{name}",
+        name=name,
+        kind=kind,
+        annotations=annotations or {},
+        spec=spec or {},
+        metadata=SimpleNamespace(title=None),
+        tags=[],
+        type=None,
     )
 
 
@@ -35,7 +41,8 @@ def failed(name, error):
 def test_render_fills_values_and_keeps_types():
     values = {"entity": "component:default/x", "replicas": 4, "params": {"replicas": 4}}
     assert render({"name": "{{ entity }}", "replicas": "{{ replicas }}"}, values) == {
-        "name": "component:default/x", "replicas": 4,
+        "name": "component:default/x",
+        "replicas": 4,
     }
     assert render("scale {{entity}} to {{ params.replicas }}", values) == "scale component:default/x to 4"
     assert render(["{{ replicas }}", 3, True], values) == [4, 3, True]
@@ -114,10 +121,14 @@ def test_reads_around_a_manual_or_blocked_step_go_out_together(tmp_path):
 
 
 def test_summaries_are_short_and_use_known_shapes():
-    diagnosis = {"workload": "Deployment checkout ready 0/3 rev 14", "healthy": False,
-                 "findings": [{"mode": "crashloop", "summary": "container checkout is crash-looping"}]}
+    diagnosis = {
+        "workload": "Deployment checkout ready 0/3 rev 14",
+        "healthy": False,
+        "findings": [{"mode": "crashloop", "summary": "container checkout is crash-looping"}],
+    }
     assert summarize({"ok": True, "data": diagnosis}) == (
-        "workload: Deployment checkout ready 0/3 rev 14; findings: container checkout is crash-looping")
+        "workload: Deployment checkout ready 0/3 rev 14; findings: container checkout is crash-looping"
+    )
     log = {"pod": "checkout-1", "previous": True, "log": "-- 2 error line(s) --\nstarting\nconfig error: X unset"}
     assert summarize({"ok": True, "data": log}) == "log of checkout-1 (previous container): config error: X unset"
     assert len(summarize({"ok": True, "data": "x" * 5000})) <= 280

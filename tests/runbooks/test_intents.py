@@ -17,8 +17,9 @@ def runtime(tmp_path_factory):
 
 
 def state(runtime, text, focus=None):
-    return PlanState(utterance=text, principal=Principal(ref="user:default/marco.bianchi"), runtime=runtime,
-                     focus=focus or [])
+    return PlanState(
+        utterance=text, principal=Principal(ref="user:default/marco.bianchi"), runtime=runtime, focus=focus or []
+    )
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,14 @@ def test_every_runbook_file_parses_and_index_pages_are_skipped(parsed):
     assert not any(path.endswith("_index.md") for path in parsed)
     folders = Counter(path.split("/")[0] for path in parsed)
     assert folders == {
-        "kubernetes": 47, "prometheus": 18, "node": 13, "prometheus-operator": 9, "alertmanager": 7, "etcd": 7,
-        "general": 4, "kube-state-metrics": 4,
+        "kubernetes": 47,
+        "prometheus": 18,
+        "node": 13,
+        "prometheus-operator": 9,
+        "alertmanager": 7,
+        "etcd": 7,
+        "general": 4,
+        "kube-state-metrics": 4,
     }
 
 
@@ -48,7 +54,9 @@ def test_section_counts_match_the_upstream_template(parsed):
     assert counts == {"Meaning": 105, "Impact": 106, "Diagnosis": 105, "Mitigation": 105}
     incomplete = sorted(r.name for r in parsed.values() if not r.has_standard_sections)
     assert incomplete == [
-        "KubeAPIErrorBudgetBurn", "NodeRAIDDiskFailure", "PrometheusDuplicateTimestamps",
+        "KubeAPIErrorBudgetBurn",
+        "NodeRAIDDiskFailure",
+        "PrometheusDuplicateTimestamps",
         "PrometheusOutOfOrderTimestamps",
     ]
     assert sum(r.has_standard_sections for r in parsed.values()) == 105
@@ -72,7 +80,9 @@ def test_front_matter_is_optional(parsed):
 def test_pointer_only_runbooks_keep_their_target(parsed):
     pointers = {r.name: r for r in parsed.values() if r.pointer}
     assert sorted(pointers) == [
-        "NodeRAIDDiskFailure", "PrometheusDuplicateTimestamps", "PrometheusOutOfOrderTimestamps",
+        "NodeRAIDDiskFailure",
+        "PrometheusDuplicateTimestamps",
+        "PrometheusOutOfOrderTimestamps",
     ]
     assert pointers["NodeRAIDDiskFailure"].links == ["NodeRAIDDegraded"]
     assert "runbook:NodeRAIDDegraded" in pointers["NodeRAIDDiskFailure"].description

@@ -105,8 +105,10 @@ def test_files_that_did_not_load_are_named_in_search_results(tmp_path):
     ctx = ToolContext(runtime=runtime, principal=Principal(ref="user:default/guest"))
     result = runtime.tools["runbook_search"].run({"query": "widget"}, ctx)
     assert [h["name"] for h in result.data["runbooks"]] == ["good"]
-    assert result.note == f"1 runbook file(s) not loaded: {tmp_path / 'bad.md'}:16: step 1: the ```portal-agent " \
+    assert (
+        result.note == f"1 runbook file(s) not loaded: {tmp_path / 'bad.md'}:16: step 1: the ```portal-agent "
         "block needs 'tool: <tool name>'"
+    )
 
 
 def test_the_llm_guidance_is_part_of_the_system_prompt():

@@ -116,9 +116,15 @@ class MockSlack:
     def answer(self, method: str, params: dict[str, Any], headers: Any) -> tuple[int, Any]:
         if method == "/_calls":  # for benchmarks running the stand-in in another process
             with self._lock:
-                return 200, [{"method": c.method, "channel": c.params.get("channel"),
-                              "working": "hourglass" in json.dumps(c.params.get("blocks"))}
-                             for c in self.calls if c.method != "/_calls"]
+                return 200, [
+                    {
+                        "method": c.method,
+                        "channel": c.params.get("channel"),
+                        "working": "hourglass" in json.dumps(c.params.get("blocks")),
+                    }
+                    for c in self.calls
+                    if c.method != "/_calls"
+                ]
         if method.startswith("/upload/"):
             return 200, f"OK - {params.get('_bytes', 0)}"
         if method.startswith("/response/"):
@@ -132,8 +138,16 @@ class MockSlack:
                 self.fail_first[method] -= 1
                 return 200, {"ok": False, "error": "ratelimited"}
         if method == "auth.test":
-            return 200, {"ok": True, "url": "https://tessera-test.slack.com/", "team": "Tessera", "user": "portal",
-                         "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BOT", "is_enterprise_install": False}
+            return 200, {
+                "ok": True,
+                "url": "https://tessera-test.slack.com/",
+                "team": "Tessera",
+                "user": "portal",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": "B0BOT",
+                "is_enterprise_install": False,
+            }
         if method == "apps.connections.open":
             if not str(headers.get("Authorization", "")).startswith("Bearer xapp-"):
                 return 200, {"ok": False, "error": "invalid_auth"}
@@ -149,8 +163,7 @@ class MockSlack:
                 return 200, {"ok": False, "error": "not_in_channel"}
             ts = f"1700000000.{next(self._ts):06d}"
             params["_ts"] = ts  # recorded with the call: the ts Slack gave the message
-            return 200, {"ok": True, "channel": channel, "ts": ts,
-                         "message": {"text": params.get("text"), "ts": ts}}
+            return 200, {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
         if method == "chat.update":
             return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.postEphemeral":

@@ -58,8 +58,9 @@ def signature(body: str, timestamp: int, secret: str = SECRET) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def signed_headers(body: str, *, secret: str = SECRET, timestamp: int | None = None, form: bool = False,
-                   retry: int | None = None) -> dict[str, str]:
+def signed_headers(
+    body: str, *, secret: str = SECRET, timestamp: int | None = None, form: bool = False, retry: int | None = None
+) -> dict[str, str]:
     ts = int(time.time()) if timestamp is None else timestamp
     headers = {
         "content-type": "application/x-www-form-urlencoded" if form else "application/json",
@@ -81,51 +82,105 @@ def new_ts() -> str:
 
 
 def event_body(event: dict[str, Any], event_id: str | None = None) -> str:
-    return json.dumps({
-        "token": "legacy", "team_id": TEAM, "api_app_id": "A0APP", "type": "event_callback",
-        "event": event, "event_id": event_id or f"Ev{next(_ids):08d}", "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
-    })
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event": event,
+            "event_id": event_id or f"Ev{next(_ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+        }
+    )
 
 
-def mention(text: str, user: str = "U0WENDY", channel: str = CHANNEL, ts: str | None = None,
-            thread_ts: str | None = None) -> dict[str, Any]:
-    event = {"type": "app_mention", "user": user, "text": f"<@UBOT> {text}", "ts": ts or new_ts(),
-             "channel": channel, "event_ts": ts or new_ts(), "team": TEAM}
+def mention(
+    text: str, user: str = "U0WENDY", channel: str = CHANNEL, ts: str | None = None, thread_ts: str | None = None
+) -> dict[str, Any]:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@UBOT> {text}",
+        "ts": ts or new_ts(),
+        "channel": channel,
+        "event_ts": ts or new_ts(),
+        "team": TEAM,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def message(text: str, user: str = "U0WENDY", channel: str = CHANNEL, *, channel_type: str = "channel",
-            thread_ts: str | None = None, ts: str | None = None) -> dict[str, Any]:
-    event = {"type": "message", "user": user, "text": text, "ts": ts or new_ts(), "channel": channel,
-             "channel_type": channel_type, "event_ts": new_ts(), "team": TEAM}
+def message(
+    text: str,
+    user: str = "U0WENDY",
+    channel: str = CHANNEL,
+    *,
+    channel_type: str = "channel",
+    thread_ts: str | None = None,
+    ts: str | None = None,
+) -> dict[str, Any]:
+    event = {
+        "type": "message",
+        "user": user,
+        "text": text,
+        "ts": ts or new_ts(),
+        "channel": channel,
+        "channel_type": channel_type,
+        "event_ts": new_ts(),
+        "team": TEAM,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def command_body(text: str, user: str = "U0WENDY", channel: str = CHANNEL, *, response_url: str = "",
-                 trigger_id: str | None = None) -> str:
-    return urlencode({
-        "token": "legacy", "team_id": TEAM, "team_domain": "tessera", "channel_id": channel,
-        "channel_name": "general", "user_id": user, "user_name": user.lower(), "command": "/portal",
-        "text": text, "api_app_id": "A0APP", "response_url": response_url,
-        "trigger_id": trigger_id or f"trig-{next(_ids)}",
-    })
+def command_body(
+    text: str, user: str = "U0WENDY", channel: str = CHANNEL, *, response_url: str = "", trigger_id: str | None = None
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": TEAM,
+            "team_domain": "tessera",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/portal",
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": response_url,
+            "trigger_id": trigger_id or f"trig-{next(_ids)}",
+        }
+    )
 
 
-def action_body(action_id: str, value: str, user: str, channel: str, message_ts: str, *,
-                trigger_id: str | None = None) -> str:
+def action_body(
+    action_id: str, value: str, user: str, channel: str, message_ts: str, *, trigger_id: str | None = None
+) -> str:
     payload = {
-        "type": "block_actions", "team": {"id": TEAM, "domain": "tessera"},
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM}, "api_app_id": "A0APP",
-        "token": "legacy", "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
-        "trigger_id": trigger_id or f"trig-{next(_ids)}", "channel": {"id": channel, "name": "general"},
-        "message": {"ts": message_ts, "text": "Approval needed"}, "response_url": "",
-        "actions": [{"action_id": action_id, "block_id": "approval", "value": value, "type": "button",
-                     "action_ts": f"{time.time():.6f}"}],
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "tessera"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
+        "trigger_id": trigger_id or f"trig-{next(_ids)}",
+        "channel": {"id": channel, "name": "general"},
+        "message": {"ts": message_ts, "text": "Approval needed"},
+        "response_url": "",
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "approval",
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
     }
     return urlencode({"payload": json.dumps(payload)})
 
@@ -143,9 +198,15 @@ class StreamingModel(ScriptedModel):
         self.seen.append(list(messages))
         message = self.script.pop(0) if self.script else AIMessage(content="(script exhausted)")
         if message.tool_calls:
-            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
-                {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
-                for i, c in enumerate(message.tool_calls)]))
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content="",
+                    tool_call_chunks=[
+                        {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                        for i, c in enumerate(message.tool_calls)
+                    ],
+                )
+            )
             return
         words = str(message.content).split(" ")
         for i, word in enumerate(words):
@@ -158,12 +219,17 @@ class StreamingModel(ScriptedModel):
 
 def tiny_png(path: Path) -> Path:
     """A valid 2x2 PNG, written without an imaging library."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
     path.write_bytes(png)
     return path
 
@@ -175,21 +241,42 @@ class ChartArgs(BaseModel):
 def chart_family(png: Path) -> ToolFamily:
     def run(args: ChartArgs, ctx: ToolContext) -> ToolResult:
         return ToolResult(
-            data={"service": args.service, "total_usd": 1234.5, "chart_png": str(png),
-                  "not_a_chart": str(png.with_suffix(".txt"))},
+            data={
+                "service": args.service,
+                "total_usd": 1234.5,
+                "chart_png": str(png),
+                "not_a_chart": str(png.with_suffix(".txt")),
+            },
             citations=[Citation(title="Cost report", url="https://cost.example.test/report/1")],
-            refs=[f"component:default/{args.service}"])
+            refs=[f"component:default/{args.service}"],
+        )
 
-    tool = PortalTool(name="cost_chart", description="Cost of a service with a chart (test-only).",
-                      args_schema=ChartArgs, func=run, family="testcost")
+    tool = PortalTool(
+        name="cost_chart",
+        description="Cost of a service with a chart (test-only).",
+        args_schema=ChartArgs,
+        func=run,
+        family="testcost",
+    )
     return ToolFamily(name="testcost", tools=lambda rt: [tool], intents=lambda rt: [])
 
 
-def make_service(data_dir: Path, api: MockSlack, script: list[AIMessage], *, streaming: bool = False,
-                 png: Path | None = None, **settings: Any) -> AgentService:
+def make_service(
+    data_dir: Path,
+    api: MockSlack,
+    script: list[AIMessage],
+    *,
+    streaming: bool = False,
+    png: Path | None = None,
+    **settings: Any,
+) -> AgentService:
     base = {
-        "data_dir": data_dir, "catalog": [str(CATALOG)], "admin_groups": ["team-admins"],
-        "slack_bot_token": BOT_TOKEN, "slack_signing_secret": SECRET, "slack_app_token": "xapp-1-test-app-token",
+        "data_dir": data_dir,
+        "catalog": [str(CATALOG)],
+        "admin_groups": ["team-admins"],
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SECRET,
+        "slack_app_token": "xapp-1-test-app-token",
         "slack_api_url": api.api_url,
     }
     families = [widget_family()]

@@ -26,15 +26,19 @@ async def ask_restart(app, api, user="U0WENDY", target="widget-api"):
     event = mention(f"restart {target}", user=user)
     body = event_body(event)
     await dispatch(app, body, signed_headers(body))
-    update = (await api.wait_for("chat.update", where=lambda p: any(
-        b.get("type") == "actions" for b in p.get("blocks") or [])))[0]
+    update = (
+        await api.wait_for(
+            "chat.update", where=lambda p: any(b.get("type") == "actions" for b in p.get("blocks") or [])
+        )
+    )[0]
     actions = next(b for b in update["blocks"] if b["type"] == "actions")
     request_id, digest = render.parse_button_value(actions["elements"][0]["value"])
     service = app._portal_connector.service
     request, status = service.gate.store.get(request_id)
     assert status == "pending" and digest == request.args_hash
-    copies = await api.wait_for("chat.postMessage", where=lambda p: p["channel"] == TEAM_CHANNEL
-                                and request.id in json.dumps(p.get("blocks")))
+    copies = await api.wait_for(
+        "chat.postMessage", where=lambda p: p["channel"] == TEAM_CHANNEL and request.id in json.dumps(p.get("blocks"))
+    )
     return request, update, event, copies
 
 
@@ -50,9 +54,21 @@ async def test_request_message_shows_everything_an_approver_needs(make_app, slac
     app, service = make_app(restart_then_answer())
     request, update, _event, copies = await ask_restart(app, slack_api)
     text = blocks_text(update["blocks"])
-    for expected in ("Approval needed", "restart", "component:default/widget-api", "production",
-                     "would restart widget-api with 2 replicas", "medium", "<@U0WENDY>", "team-widgets (group)",
-                     "olga.oncall (user)", "team-admins (group)", "<!date^", request.id, "four eyes"):
+    for expected in (
+        "Approval needed",
+        "restart",
+        "component:default/widget-api",
+        "production",
+        "would restart widget-api with 2 replicas",
+        "medium",
+        "<@U0WENDY>",
+        "team-widgets (group)",
+        "olga.oncall (user)",
+        "team-admins (group)",
+        "<!date^",
+        request.id,
+        "four eyes",
+    ):
         assert expected in text, expected
     buttons = next(b for b in update["blocks"] if b["type"] == "actions")["elements"]
     assert [b["action_id"] for b in buttons] == [render.APPROVE_ACTION, render.REJECT_ACTION]
@@ -81,13 +97,13 @@ async def test_authorized_click_executes_once_and_updates_every_copy(make_app, s
     request, update, event, copies = await ask_restart(app, slack_api)
     await click(app, slack_api, render.APPROVE_ACTION, request, "U0OLGA", update["ts"], trigger_id="trig-olga")
     decided = await slack_api.wait_for("chat.update", 2, where=lambda p: "Approved" in blocks_text(p["blocks"]))
-    assert {(p["channel"], p["ts"]) for p in decided} == {(CHANNEL, update["ts"]),
-                                                          (TEAM_CHANNEL, copies[0]["_ts"])}
+    assert {(p["channel"], p["ts"]) for p in decided} == {(CHANNEL, update["ts"]), (TEAM_CHANNEL, copies[0]["_ts"])}
     shown = blocks_text(decided[0]["blocks"])
     assert "<@U0OLGA>" in shown and "executed" in shown and '"restarted": "widget-api"' in shown
     assert all("actions" not in [b["type"] for b in p["blocks"]] for p in decided)
-    answer = await slack_api.wait_for("chat.postMessage", where=lambda p: p.get("thread_ts") == event["ts"]
-                                      and "done" in json.dumps(p.get("blocks")))
+    answer = await slack_api.wait_for(
+        "chat.postMessage", where=lambda p: p.get("thread_ts") == event["ts"] and "done" in json.dumps(p.get("blocks"))
+    )
     assert answer
     assert executions(service.runtime) == [{"name": "widget-api", "replicas": 2, "by": "user:default/wendy.owner"}]
     assert service.gate.store.status(request.id) == "executed"
@@ -141,8 +157,9 @@ async def test_a_thread_waiting_for_approval_takes_no_new_question_until_decided
     chatter = message("any news?", user="U0WENDY", thread_ts=event["ts"])
     body = event_body(chatter)
     await dispatch(app, body, signed_headers(body))
-    told = await slack_api.wait_for("chat.postMessage",
-                                    where=lambda p: "waiting for a decision" in (p.get("text") or ""))
+    told = await slack_api.wait_for(
+        "chat.postMessage", where=lambda p: "waiting for a decision" in (p.get("text") or "")
+    )
     assert told[0]["thread_ts"] == event["ts"] and request.id in told[0]["text"]
     assert len(service.model.seen) == 1  # the model was not run past the interrupt
     await click(app, slack_api, render.APPROVE_ACTION, request, "U0OLGA", update["ts"])

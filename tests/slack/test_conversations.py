@@ -27,8 +27,10 @@ def thread_replies(api, thread_ts):
 
 async def final_update(api, ts, contains):
     """The update that turned the placeholder into the answer (progress updates carry an hourglass)."""
-    found = await api.wait_for("chat.update", where=lambda p: p.get("ts") == ts and contains in json.dumps(p)
-                               and "hourglass" not in json.dumps(p))
+    found = await api.wait_for(
+        "chat.update",
+        where=lambda p: p.get("ts") == ts and contains in json.dumps(p) and "hourglass" not in json.dumps(p),
+    )
     return found[-1]
 
 
@@ -94,15 +96,19 @@ async def test_direct_message_uses_assistant_status_and_progressive_updates(make
     assert len(partial) >= 3, updates
     statuses = [p["status"] for p in slack_api.of("assistant.threads.setStatus")]
     assert statuses[0] == "is thinking…" and statuses[-1] == ""
-    assert all(p["thread_ts"] == event["ts"] and p["channel_id"] == "D0WENDY"
-               for p in slack_api.of("assistant.threads.setStatus"))
+    assert all(
+        p["thread_ts"] == event["ts"] and p["channel_id"] == "D0WENDY"
+        for p in slack_api.of("assistant.threads.setStatus")
+    )
 
 
 async def test_assistant_thread_gets_suggested_prompts(make_app, slack_api):
     app, _ = make_app([])
-    event = {"type": "assistant_thread_started", "event_ts": "1710000000.1",
-             "assistant_thread": {"user_id": "U0WENDY", "channel_id": "D0WENDY", "thread_ts": "1710000000.2",
-                                  "context": {}}}
+    event = {
+        "type": "assistant_thread_started",
+        "event_ts": "1710000000.1",
+        "assistant_thread": {"user_id": "U0WENDY", "channel_id": "D0WENDY", "thread_ts": "1710000000.2", "context": {}},
+    }
     body = event_body(event)
     assert (await dispatch(app, body, signed_headers(body))).status == 200
     call_ = (await slack_api.wait_for("assistant.threads.setSuggestedPrompts"))[0]
@@ -143,8 +149,10 @@ async def test_slash_command_outside_the_bots_channels_answers_through_the_respo
 async def test_charts_are_uploaded_and_citations_shown(make_app, slack_api, tmp_path):
     png = tiny_png(tmp_path / "cost.png")
     (tmp_path / "cost.txt").write_text("not a chart")
-    script = [call("cost_chart", {"service": "widget-api"}), AIMessage(content="| month | cost |\n|---|---|\n"
-                                                                                "| Jan | 10 |\n| Feb | 12 |")]
+    script = [
+        call("cost_chart", {"service": "widget-api"}),
+        AIMessage(content="| month | cost |\n|---|---|\n| Jan | 10 |\n| Feb | 12 |"),
+    ]
     app, _ = make_app(script, png=png)
     event = mention("what did widget-api cost?")
     body = event_body(event)

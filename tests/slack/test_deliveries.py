@@ -50,8 +50,9 @@ async def test_duplicate_across_replicas_sharing_the_database_is_answered_once(m
     replica_a, service_a = make_app([AIMessage(content="from a replica")], data_dir=tmp_path)
     replica_b, service_b = make_app([AIMessage(content="from a replica")], data_dir=tmp_path)
     body = event_body(mention("who owns widget-api?"), event_id="Ev0REPLICA")
-    responses = await asyncio.gather(dispatch(replica_a, body, signed_headers(body)),
-                                     dispatch(replica_b, body, signed_headers(body, retry=1)))
+    responses = await asyncio.gather(
+        dispatch(replica_a, body, signed_headers(body)), dispatch(replica_b, body, signed_headers(body, retry=1))
+    )
     assert [r.status for r in responses] == [200, 200]
     await slack_api.wait_for("chat.update", where=lambda p: "from a replica" in str(p.get("blocks")))
     await asyncio.sleep(0.5)

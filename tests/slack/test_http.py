@@ -24,8 +24,7 @@ class Server:
     """uvicorn in a thread on a free loopback port."""
 
     def __init__(self, app: FastAPI):
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="off"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -45,8 +44,9 @@ class Server:
 
 @pytest.fixture
 def served(tmp_path, slack_api):
-    service = make_service(tmp_path, slack_api, [AIMessage(content="served over HTTP"),
-                                                 AIMessage(content="a second answer")])
+    service = make_service(
+        tmp_path, slack_api, [AIMessage(content="served over HTTP"), AIMessage(content="a second answer")]
+    )
     app = FastAPI()
     mount_slack(app, service)
     with Server(app) as url:
@@ -86,8 +86,9 @@ async def test_http_url_verification_and_retries(served, slack_api):
     response = await post(url, challenge, signed_headers(challenge))
     assert response.status_code == 200 and "c-123" in response.text
     body = event_body(mention("who owns widget-api?"), event_id="Ev0HTTPRETRY")
-    first, retried = await asyncio.gather(post(url, body, signed_headers(body)),
-                                          post(url, body, signed_headers(body, retry=1)))
+    first, retried = await asyncio.gather(
+        post(url, body, signed_headers(body)), post(url, body, signed_headers(body, retry=1))
+    )
     assert first.status_code == retried.status_code == 200
     await slack_api.wait_for("chat.update", where=lambda p: "served over HTTP" in json.dumps(p))
     await asyncio.sleep(0.5)

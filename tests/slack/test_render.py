@@ -28,28 +28,42 @@ def test_small_tables_become_fields_and_large_ones_code():
 
 def test_long_answers_respect_slack_limits():
     answer = "\n\n".join(f"Paragraph {i}: " + "word " * 300 for i in range(80))
-    fallback, blocks = render.answer_message(answer, citations=[{"title": "Doc", "url": "https://d.test/1"}] * 3,
-                                             refs=["component:default/a"])
+    fallback, blocks = render.answer_message(
+        answer, citations=[{"title": "Doc", "url": "https://d.test/1"}] * 3, refs=["component:default/a"]
+    )
     assert len(blocks) <= render.MAX_BLOCKS and len(fallback) <= 3000
     assert all(len(b["text"]["text"]) <= render.SECTION_LIMIT for b in blocks if "text" in b)
     assert "shortened" in blocks_text(blocks[-1:])
 
 
 def test_citations_and_refs_are_context_lines():
-    _, blocks = render.answer_message("ok", citations=[{"title": "Runbook", "url": "https://d.test/r"},
-                                                       {"title": "Runbook", "url": "https://d.test/r"}],
-                                      refs=["component:default/checkout"])
+    _, blocks = render.answer_message(
+        "ok",
+        citations=[{"title": "Runbook", "url": "https://d.test/r"}, {"title": "Runbook", "url": "https://d.test/r"}],
+        refs=["component:default/checkout"],
+    )
     contexts = [blocks_text([b]) for b in blocks if b["type"] == "context"]
     assert contexts == [":books: Sources: <https://d.test/r|Runbook>", ":label: `component:default/checkout`"]
 
 
 def _request(**kw):
     now = datetime.now(UTC)
-    base = {"id": "apr_1", "tool": "scale", "action": "scale", "args": {"replicas": 3}, "args_hash": "h" * 64,
-            "target": "component:default/checkout", "requested_by": "user:default/jane", "risk": "high",
-            "preview": {"summary": "would scale to 3", "details": "x" * 5000}, "lifecycle": "production",
-            "approvers": ["group:default/team-checkout"], "four_eyes": True,
-            "created_at": now.isoformat(), "expires_at": (now + timedelta(minutes=30)).isoformat()}
+    base = {
+        "id": "apr_1",
+        "tool": "scale",
+        "action": "scale",
+        "args": {"replicas": 3},
+        "args_hash": "h" * 64,
+        "target": "component:default/checkout",
+        "requested_by": "user:default/jane",
+        "risk": "high",
+        "preview": {"summary": "would scale to 3", "details": "x" * 5000},
+        "lifecycle": "production",
+        "approvers": ["group:default/team-checkout"],
+        "four_eyes": True,
+        "created_at": now.isoformat(),
+        "expires_at": (now + timedelta(minutes=30)).isoformat(),
+    }
     return {**base, **kw}
 
 
@@ -67,8 +81,10 @@ def test_approval_card_and_decision():
 
 
 def test_secrets_in_arguments_and_previews_are_not_shown():
-    request = _request(args={"name": "x", "api_token": "hunter2"},
-                       preview={"summary": "would set xoxb-1234567890-abcdefghij", "details": None})
+    request = _request(
+        args={"name": "x", "api_token": "hunter2"},
+        preview={"summary": "would set xoxb-1234567890-abcdefghij", "details": None},
+    )
     _, blocks = render.approval_message(request)
     text = blocks_text(blocks)
     assert "hunter2" not in text and "xoxb-1234567890" not in text and "[redacted]" in text

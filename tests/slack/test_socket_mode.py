@@ -19,12 +19,29 @@ async def test_socket_mode_envelopes_are_acknowledged_and_answered_once(tmp_path
     async def link(request):
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
-                                      "debug_info": {"host": "local"}, "connection_info": {"app_id": "A0APP"}}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "local"},
+                    "connection_info": {"app_id": "A0APP"},
+                }
+            )
+        )
         for attempt, envelope in ((0, "env-1"), (1, "env-2")):  # the second is Slack redelivering the event
-            await ws.send_str(json.dumps({"envelope_id": envelope, "type": "events_api", "payload": body,
-                                          "accepts_response_payload": False, "retry_attempt": attempt,
-                                          "retry_reason": "timeout" if attempt else ""}))
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "envelope_id": envelope,
+                        "type": "events_api",
+                        "payload": body,
+                        "accepts_response_payload": False,
+                        "retry_attempt": attempt,
+                        "retry_reason": "timeout" if attempt else "",
+                    }
+                )
+            )
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 acks.append(json.loads(msg.data))
@@ -63,8 +80,12 @@ def test_cli_refuses_socket_mode_without_tokens(tmp_path):
 
     from agent.cli import app
 
-    env = {"PORTAL_AGENT_DATA_DIR": str(tmp_path), "PORTAL_AGENT_SLACK_BOT_TOKEN": "",
-           "PORTAL_AGENT_SLACK_APP_TOKEN": "", "PORTAL_AGENT_CONFIG": str(tmp_path / "none.yaml")}
+    env = {
+        "PORTAL_AGENT_DATA_DIR": str(tmp_path),
+        "PORTAL_AGENT_SLACK_BOT_TOKEN": "",
+        "PORTAL_AGENT_SLACK_APP_TOKEN": "",
+        "PORTAL_AGENT_CONFIG": str(tmp_path / "none.yaml"),
+    }
     result = CliRunner().invoke(app, ["slack"], env=env)
     assert result.exit_code == 2
     assert "PORTAL_AGENT_SLACK_APP_TOKEN" in result.output

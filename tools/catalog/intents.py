@@ -508,8 +508,11 @@ def extract_group(state: PlanState) -> dict[str, Any] | None:
     return _my_groups(state) or resolve_targets(state, OWNER_KINDS, allow_self=True, focus_map=_owner_of_focus(state))
 
 
-TEAMMATES_RE = re.compile(r"\b(who else|teammates|team mates|colleagues|members|who is in it|who's in it|"
-                          r"who else is (on|in) it)\b", re.I)
+TEAMMATES_RE = re.compile(
+    r"\b(who else|teammates|team mates|colleagues|members|who is in it|who's in it|"
+    r"who else is (on|in) it)\b",
+    re.I,
+)
 
 
 def plan_group(state: PlanState) -> Step:

@@ -35,8 +35,11 @@ class Anomaly:
 
     def as_dict(self, currency: str) -> dict[str, Any]:
         return {
-            "start": self.start.isoformat(), "end": self.end.isoformat(), "currency": currency,
-            "actual": round(self.actual, 2), "expected": round(self.expected, 2),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "currency": currency,
+            "actual": round(self.actual, 2),
+            "expected": round(self.expected, 2),
             "expected_range": [round(self.low, 2), round(self.high, 2)],
             "excess": round(self.excess, 2),
             "ratio": round(self.actual / self.expected, 2) if self.expected > 0 else None,
@@ -84,8 +87,14 @@ def expected_series(values: list[float], window: int = 28) -> tuple[list[float],
     return [float(v) for v in expected], 1.4826 * mad
 
 
-def detect_anomalies(series: list[tuple[date, float]], *, z: float = 5.0, min_share: float = 0.05,
-                     min_abs: float = 1.0, direction: str = "up") -> tuple[list[Anomaly], list[dict[str, Any]]]:
+def detect_anomalies(
+    series: list[tuple[date, float]],
+    *,
+    z: float = 5.0,
+    min_share: float = 0.05,
+    min_abs: float = 1.0,
+    direction: str = "up",
+) -> tuple[list[Anomaly], list[dict[str, Any]]]:
     """Anomalous episodes (consecutive anomalous days merged) and the per-day expected band."""
     days = [d for d, _ in series]
     values = [v for _, v in series]
@@ -95,8 +104,15 @@ def detect_anomalies(series: list[tuple[date, float]], *, z: float = 5.0, min_sh
     for i, (d, v, e) in enumerate(zip(days, values, expected, strict=True)):
         half = max(z * sigma, min_share * abs(e), min_abs)
         low, high = e - half, e + half
-        band.append({"day": d.isoformat(), "actual": round(v, 2), "expected": round(e, 2),
-                     "low": round(max(low, 0.0), 2), "high": round(high, 2)})
+        band.append(
+            {
+                "day": d.isoformat(),
+                "actual": round(v, 2),
+                "expected": round(e, 2),
+                "low": round(max(low, 0.0), 2),
+                "high": round(high, 2),
+            }
+        )
         if i < 14:  # not enough history to judge
             continue
         up, down = v > high, v < low
@@ -133,16 +149,20 @@ class Forecast:
 
     def as_dict(self, currency: str) -> dict[str, Any]:
         return {
-            "currency": currency, "through": self.horizon_end.isoformat(),
-            "actual_to_date": round(self.actual_to_date, 2), "forecast_remaining": round(self.forecast_rest, 2),
+            "currency": currency,
+            "through": self.horizon_end.isoformat(),
+            "actual_to_date": round(self.actual_to_date, 2),
+            "forecast_remaining": round(self.forecast_rest, 2),
             "total": round(self.total, 2),
             "interval": {"level": self.level, "low": round(self.low, 2), "high": round(self.high, 2)},
-            "method": self.method, "daily": self.daily,
+            "method": self.method,
+            "daily": self.daily,
         }
 
 
-def fit_forecast(values: list[float], horizon: int, *, level: float = 0.8, repetitions: int = 1000,
-                 seed: int = 7) -> tuple[list[float], list[float], list[float], Any]:
+def fit_forecast(
+    values: list[float], horizon: int, *, level: float = 0.8, repetitions: int = 1000, seed: int = 7
+) -> tuple[list[float], list[float], list[float], Any]:
     """Per-day mean and interval for ``horizon`` days ahead, and simulated paths (for sums)."""
     import numpy as np
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
@@ -151,12 +171,14 @@ def fit_forecast(values: list[float], horizon: int, *, level: float = 0.8, repet
     seasonal = "add" if len(y) >= 28 else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal=seasonal,
-                                   seasonal_periods=7 if seasonal else None).fit()
+        fit = ExponentialSmoothing(
+            y, trend="add", damped_trend=True, seasonal=seasonal, seasonal_periods=7 if seasonal else None
+        ).fit()
         if horizon <= 0:
             return [], [], [], np.zeros((0, repetitions))
-        sims = fit.simulate(horizon, anchor="end", repetitions=repetitions, error="add",
-                            rng=np.random.default_rng(seed))
+        sims = fit.simulate(
+            horizon, anchor="end", repetitions=repetitions, error="add", rng=np.random.default_rng(seed)
+        )
     sims = np.asarray(sims).reshape(horizon, repetitions)
     alpha = (1 - level) / 2
     mean = fit.forecast(horizon)
@@ -165,8 +187,9 @@ def fit_forecast(values: list[float], horizon: int, *, level: float = 0.8, repet
     return [float(v) for v in mean], [float(v) for v in low], [float(v) for v in high], sims
 
 
-def forecast_to(series: list[tuple[date, float]], period_start: date, horizon_end: date, *,
-                level: float = 0.8, fit_days: int = 98) -> Forecast:
+def forecast_to(
+    series: list[tuple[date, float]], period_start: date, horizon_end: date, *, level: float = 0.8, fit_days: int = 98
+) -> Forecast:
     """Total for [period_start, horizon_end]: actuals so far + simulated remaining days.
 
     The model is fitted on the last ``fit_days`` (14 weeks): enough for the weekly pattern and the
@@ -188,11 +211,27 @@ def forecast_to(series: list[tuple[date, float]], period_start: date, horizon_en
         lo, hi = float(np.quantile(sums, alpha)), float(np.quantile(sums, 1 - alpha))
     else:
         rest, lo, hi = 0.0, 0.0, 0.0
-    daily = [{"day": (last + timedelta(days=i + 1)).isoformat(), "forecast": round(m, 2), "low": round(a, 2),
-              "high": round(b, 2)} for i, (m, a, b) in enumerate(zip(mean, low, high, strict=True))]
-    return Forecast(horizon_end, actual, rest, actual + rest, actual + lo, actual + hi, level, daily,
-                    "Holt-Winters exponential smoothing (additive damped trend, weekly seasonality), statsmodels; "
-                    "interval from 1,000 simulated paths")
+    daily = [
+        {
+            "day": (last + timedelta(days=i + 1)).isoformat(),
+            "forecast": round(m, 2),
+            "low": round(a, 2),
+            "high": round(b, 2),
+        }
+        for i, (m, a, b) in enumerate(zip(mean, low, high, strict=True))
+    ]
+    return Forecast(
+        horizon_end,
+        actual,
+        rest,
+        actual + rest,
+        actual + lo,
+        actual + hi,
+        level,
+        daily,
+        "Holt-Winters exponential smoothing (additive damped trend, weekly seasonality), statsmodels; "
+        "interval from 1,000 simulated paths",
+    )
 
 
 def movers(current: dict[str, float], previous: dict[str, float], top: int = 5) -> list[dict[str, Any]]:
@@ -200,7 +239,14 @@ def movers(current: dict[str, float], previous: dict[str, float], top: int = 5) 
     out = []
     for k in keys:
         a, b = previous.get(k, 0.0), current.get(k, 0.0)
-        out.append({"key": k, "previous": round(a, 2), "current": round(b, 2), "change": round(b - a, 2),
-                    "change_pct": round(100 * (b - a) / a, 1) if a else None})
+        out.append(
+            {
+                "key": k,
+                "previous": round(a, 2),
+                "current": round(b, 2),
+                "change": round(b - a, 2),
+                "change_pct": round(100 * (b - a) / a, 1) if a else None,
+            }
+        )
     out.sort(key=lambda r: abs(r["change"]), reverse=True)
     return out[:top]

@@ -50,8 +50,14 @@ def _money(currency: str):
     return FuncFormatter(lambda v, _: f"{symbol}{v:,.0f}" if symbol else f"{v:,.0f} {currency}")
 
 
-def trend_chart(out_dir: Path, title: str, series: list[tuple[date, float]], currency: str,
-                band: list[dict[str, Any]] | None = None, highlight: list[tuple[date, date]] | None = None) -> dict:
+def trend_chart(
+    out_dir: Path,
+    title: str,
+    series: list[tuple[date, float]],
+    currency: str,
+    band: list[dict[str, Any]] | None = None,
+    highlight: list[tuple[date, date]] | None = None,
+) -> dict:
     spec = {"t": title, "s": series, "c": currency, "b": band, "h": highlight}
     name = _name("trend", spec)
     if (out_dir / f"{name}.png").exists() and (out_dir / f"{name}.svg").exists():
@@ -64,14 +70,19 @@ def trend_chart(out_dir: Path, title: str, series: list[tuple[date, float]], cur
         from datetime import date as _date
 
         bd = [_date.fromisoformat(b["day"]) for b in band]
-        ax.fill_between(bd, [b["low"] for b in band], [b["high"] for b in band], color="#8b949e", alpha=0.25,
-                        label="expected range")
+        ax.fill_between(
+            bd, [b["low"] for b in band], [b["high"] for b in band], color="#8b949e", alpha=0.25, label="expected range"
+        )
     from datetime import datetime, time, timedelta
 
     for start, end in highlight or []:  # whole days: from the start of the first to the end of the last
-        ax.axvspan(datetime.combine(start, time(0)) - timedelta(hours=12),
-                   datetime.combine(end, time(0)) + timedelta(hours=12), color="#f85149", alpha=0.2,
-                   label="anomaly")
+        ax.axvspan(
+            datetime.combine(start, time(0)) - timedelta(hours=12),
+            datetime.combine(end, time(0)) + timedelta(hours=12),
+            color="#f85149",
+            alpha=0.2,
+            label="anomaly",
+        )
     ax.yaxis.set_major_formatter(_money(currency))
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
@@ -98,8 +109,14 @@ def breakdown_chart(out_dir: Path, title: str, rows: list[tuple[str, float]], cu
     return _save(fig, out_dir, name)
 
 
-def forecast_chart(out_dir: Path, title: str, history: list[tuple[date, float]], daily: list[dict[str, Any]],
-                   currency: str, level: float) -> dict:
+def forecast_chart(
+    out_dir: Path,
+    title: str,
+    history: list[tuple[date, float]],
+    daily: list[dict[str, Any]],
+    currency: str,
+    level: float,
+) -> dict:
     spec = {"t": title, "h": history, "d": daily, "c": currency, "l": level}
     name = _name("forecast", spec)
     if (out_dir / f"{name}.png").exists() and (out_dir / f"{name}.svg").exists():
@@ -110,8 +127,14 @@ def forecast_chart(out_dir: Path, title: str, history: list[tuple[date, float]],
     if daily:
         fd = [date.fromisoformat(x["day"]) for x in daily]
         ax.plot(fd, [x["forecast"] for x in daily], color="#d29922", linestyle="--", label="forecast")
-        ax.fill_between(fd, [x["low"] for x in daily], [x["high"] for x in daily], color="#d29922", alpha=0.25,
-                        label=f"{int(level * 100)}% interval")
+        ax.fill_between(
+            fd,
+            [x["low"] for x in daily],
+            [x["high"] for x in daily],
+            color="#d29922",
+            alpha=0.25,
+            label=f"{int(level * 100)}% interval",
+        )
     ax.yaxis.set_major_formatter(_money(currency))
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
@@ -121,5 +144,9 @@ def forecast_chart(out_dir: Path, title: str, history: list[tuple[date, float]],
 
 
 def _paths(out_dir: Path, name: str) -> dict[str, str]:
-    return {"png": str(out_dir / f"{name}.png"), "svg": str(out_dir / f"{name}.svg"),
-            "png_url": URL_PREFIX + f"{name}.png", "svg_url": URL_PREFIX + f"{name}.svg"}
+    return {
+        "png": str(out_dir / f"{name}.png"),
+        "svg": str(out_dir / f"{name}.svg"),
+        "png_url": URL_PREFIX + f"{name}.png",
+        "svg_url": URL_PREFIX + f"{name}.svg",
+    }

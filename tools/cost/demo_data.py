@@ -112,11 +112,37 @@ def daily_amount(line: dict[str, Any], day: date, dates: DemoDates, env: str, no
 
 
 FOCUS_COLUMNS = [
-    "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingCurrency", "BillingAccountId",
-    "BillingAccountName", "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd",
-    "ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency", "PricingCategory", "ProviderName",
-    "PublisherName", "InvoiceIssuerName", "RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType",
-    "ServiceCategory", "ServiceName", "SkuId", "SubAccountId", "SubAccountName", "ConsumedQuantity", "ConsumedUnit",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "BillingCurrency",
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "PricingCategory",
+    "ProviderName",
+    "PublisherName",
+    "InvoiceIssuerName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ResourceType",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SubAccountId",
+    "SubAccountName",
+    "ConsumedQuantity",
+    "ConsumedUnit",
     "Tags",
 ]
 
@@ -163,21 +189,37 @@ def _focus_row(line: dict[str, Any], env: str, day: date, amount: float, region:
     next_month = date(day.year + (day.month // 12), day.month % 12 + 1, 1)
     list_cost = round(amount * 1.0, 6)
     return {
-        "BilledCost": amount, "EffectiveCost": amount, "ListCost": list_cost, "ContractedCost": amount,
-        "BillingCurrency": "USD", "BillingAccountId": "109876543210", "BillingAccountName": "tessera",
+        "BilledCost": amount,
+        "EffectiveCost": amount,
+        "ListCost": list_cost,
+        "ContractedCost": amount,
+        "BillingCurrency": "USD",
+        "BillingAccountId": "109876543210",
+        "BillingAccountName": "tessera",
         "BillingPeriodStart": f"{month_start.isoformat()}T00:00:00Z",
         "BillingPeriodEnd": f"{next_month.isoformat()}T00:00:00Z",
         "ChargePeriodStart": f"{day.isoformat()}T00:00:00Z",
         "ChargePeriodEnd": f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z",
-        "ChargeCategory": "Usage", "ChargeClass": None,
+        "ChargeCategory": "Usage",
+        "ChargeClass": None,
         "ChargeDescription": f"{service_name} usage for {subject} ({env})",
         "ChargeFrequency": "Recurring" if line.get("name") == "AWSSupportBusiness" else "Usage-Based",
-        "PricingCategory": "Standard", "ProviderName": provider, "PublisherName": publisher,
-        "InvoiceIssuerName": issuer, "RegionId": region, "RegionName": "Europe (Ireland)",
-        "ResourceId": resource_id, "ResourceName": f"{subject}-{env}", "ResourceType": category,
-        "ServiceCategory": category, "ServiceName": service_name, "SkuId": (line.get("name") or "CH").upper(),
-        "SubAccountId": account_id, "SubAccountName": account_name,
-        "ConsumedQuantity": round(amount * 10, 4), "ConsumedUnit": unit,
+        "PricingCategory": "Standard",
+        "ProviderName": provider,
+        "PublisherName": publisher,
+        "InvoiceIssuerName": issuer,
+        "RegionId": region,
+        "RegionName": "Europe (Ireland)",
+        "ResourceId": resource_id,
+        "ResourceName": f"{subject}-{env}",
+        "ResourceType": category,
+        "ServiceCategory": category,
+        "ServiceName": service_name,
+        "SkuId": (line.get("name") or "CH").upper(),
+        "SubAccountId": account_id,
+        "SubAccountName": account_name,
+        "ConsumedQuantity": round(amount * 10, 4),
+        "ConsumedUnit": unit,
         "Tags": json.dumps(tags, separators=(",", ":")) if tags else None,
     }
 
@@ -205,7 +247,8 @@ def write_exports(out_dir: Path, today: date, model: dict[str, Any] | None = Non
             target = aws_dir / f"focus-aws-{ym}.parquet"
             con.execute(
                 f"COPY (SELECT * FROM aws_rows WHERE strftime(ChargePeriodStart, '%Y-%m') = '{ym}' "
-                f"ORDER BY ChargePeriodStart, ServiceName, ResourceId) TO '{target}' (FORMAT parquet)")
+                f"ORDER BY ChargePeriodStart, ServiceName, ResourceId) TO '{target}' (FORMAT parquet)"
+            )
     finally:
         con.close()
     with (ch_dir / "focus-clickhouse.csv").open("w", newline="", encoding="utf-8") as fh:

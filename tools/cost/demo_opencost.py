@@ -45,9 +45,16 @@ def workloads(model: dict[str, Any]) -> list[dict[str, Any]]:
             cpu_used, ram_used = cpu * rng.uniform(0.55, 0.8), ram * rng.uniform(0.6, 0.85)
         gpu = float(o.get("gpu", 0)) * replicas
         seen[name] = {
-            "name": name, "namespace": namespaces.get(line.get("system", ""), "default"), "team": line.get("team"),
-            "system": line.get("system"), "replicas": replicas, "cpu": cpu, "ram_gib": ram, "cpu_used": cpu_used,
-            "ram_used_gib": ram_used, "gpu": gpu,
+            "name": name,
+            "namespace": namespaces.get(line.get("system", ""), "default"),
+            "team": line.get("team"),
+            "system": line.get("system"),
+            "replicas": replicas,
+            "cpu": cpu,
+            "ram_gib": ram,
+            "cpu_used": cpu_used,
+            "ram_used_gib": ram_used,
+            "gpu": gpu,
         }
     return list(seen.values())
 
@@ -62,12 +69,14 @@ def parse_window(window: str, today: date) -> tuple[datetime, datetime]:
     m = _DURATION.match(w)
     if m:
         n, unit = int(m.group(1)), m.group(2)
-        delta = {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n),
-                 "w": timedelta(weeks=n)}[unit]
+        delta = {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n)}[
+            unit
+        ]
         return now - delta, now
     midnight = datetime.combine(today, time(0), tzinfo=UTC)
     keywords = {
-        "today": (midnight, now), "yesterday": (midnight - timedelta(days=1), midnight),
+        "today": (midnight, now),
+        "yesterday": (midnight - timedelta(days=1), midnight),
         "week": (midnight - timedelta(days=today.weekday()), now),
         "lastweek": (midnight - timedelta(days=today.weekday() + 7), midnight - timedelta(days=today.weekday())),
         "month": (midnight.replace(day=1), now),
@@ -120,26 +129,54 @@ class DemoOpenCost:
         cpu_eff = w["cpu_used"] / w["cpu"] if w["cpu"] else 0.0
         ram_eff = w["ram_used_gib"] / w["ram_gib"] if w["ram_gib"] else 0.0
         total = cpu_cost + ram_cost + gpu_cost
-        labels = {"app_kubernetes_io_name": w["name"], "app_kubernetes_io_part_of": w["system"],
-                  "tessera_example_team": w["team"]}
+        labels = {
+            "app_kubernetes_io_name": w["name"],
+            "app_kubernetes_io_part_of": w["system"],
+            "tessera_example_team": w["team"],
+        }
         return {
             "name": w["name"],
-            "properties": {"cluster": self.cluster, "namespace": w["namespace"], "controller": w["name"],
-                           "controllerKind": "deployment", "labels": labels},
-            "window": {"start": _iso(start), "end": _iso(end)}, "start": _iso(start), "end": _iso(end),
-            "minutes": minutes, "cpuCores": w["cpu"], "cpuCoreRequestAverage": w["cpu"],
-            "cpuCoreUsageAverage": w["cpu_used"], "cpuCoreHours": w["cpu"] * hours, "cpuCost": cpu_cost,
-            "cpuCostAdjustment": 0, "cpuEfficiency": cpu_eff, "gpuCount": w["gpu"], "gpuHours": w["gpu"] * hours,
-            "gpuCost": gpu_cost, "networkCost": 0, "loadBalancerCost": 0, "pvCost": 0,
-            "ramBytes": w["ram_gib"] * GIB, "ramByteRequestAverage": w["ram_gib"] * GIB,
-            "ramByteUsageAverage": w["ram_used_gib"] * GIB, "ramByteHours": w["ram_gib"] * GIB * hours,
-            "ramCost": ram_cost, "ramEfficiency": ram_eff, "sharedCost": 0, "externalCost": 0, "totalCost": total,
+            "properties": {
+                "cluster": self.cluster,
+                "namespace": w["namespace"],
+                "controller": w["name"],
+                "controllerKind": "deployment",
+                "labels": labels,
+            },
+            "window": {"start": _iso(start), "end": _iso(end)},
+            "start": _iso(start),
+            "end": _iso(end),
+            "minutes": minutes,
+            "cpuCores": w["cpu"],
+            "cpuCoreRequestAverage": w["cpu"],
+            "cpuCoreUsageAverage": w["cpu_used"],
+            "cpuCoreHours": w["cpu"] * hours,
+            "cpuCost": cpu_cost,
+            "cpuCostAdjustment": 0,
+            "cpuEfficiency": cpu_eff,
+            "gpuCount": w["gpu"],
+            "gpuHours": w["gpu"] * hours,
+            "gpuCost": gpu_cost,
+            "networkCost": 0,
+            "loadBalancerCost": 0,
+            "pvCost": 0,
+            "ramBytes": w["ram_gib"] * GIB,
+            "ramByteRequestAverage": w["ram_gib"] * GIB,
+            "ramByteUsageAverage": w["ram_used_gib"] * GIB,
+            "ramByteHours": w["ram_gib"] * GIB * hours,
+            "ramCost": ram_cost,
+            "ramEfficiency": ram_eff,
+            "sharedCost": 0,
+            "externalCost": 0,
+            "totalCost": total,
             "totalEfficiency": (cpu_eff * cpu_cost + ram_eff * ram_cost) / (cpu_cost + ram_cost)
-            if cpu_cost + ram_cost else 0.0,
+            if cpu_cost + ram_cost
+            else 0.0,
         }
 
-    def _set(self, start: datetime, end: datetime, aggregate: str | None, include_idle: bool,
-             share_idle: bool) -> dict[str, Any]:
+    def _set(
+        self, start: datetime, end: datetime, aggregate: str | None, include_idle: bool, share_idle: bool
+    ) -> dict[str, Any]:
         allocs = [a for w in self.workloads if (a := self._allocation(w, start, end))]
         idle = IDLE_SHARE / (1 - IDLE_SHARE) * sum(a["totalCost"] for a in allocs)
         if share_idle and allocs:
@@ -152,14 +189,29 @@ class DemoOpenCost:
             groups.setdefault(_key(a, aggregate), []).append(a)
         out = {name: _merge(name, items) for name, items in groups.items()}
         if include_idle and not share_idle:
-            out["__idle__"] = {"name": "__idle__", "properties": {"cluster": self.cluster},
-                               "start": _iso(start), "end": _iso(end), "minutes": (end - start).total_seconds() / 60,
-                               "cpuCost": idle * 0.7, "ramCost": idle * 0.3, "totalCost": idle}
+            out["__idle__"] = {
+                "name": "__idle__",
+                "properties": {"cluster": self.cluster},
+                "start": _iso(start),
+                "end": _iso(end),
+                "minutes": (end - start).total_seconds() / 60,
+                "cpuCost": idle * 0.7,
+                "ramCost": idle * 0.3,
+                "totalCost": idle,
+            }
         return out
 
-    def payload(self, *, window: str, aggregate: str | None = None, step: str | None = None,
-                accumulate: bool | None = None, include_idle: bool | None = None,
-                share_idle: bool | None = None, filter: str | None = None) -> dict[str, Any]:
+    def payload(
+        self,
+        *,
+        window: str,
+        aggregate: str | None = None,
+        step: str | None = None,
+        accumulate: bool | None = None,
+        include_idle: bool | None = None,
+        share_idle: bool | None = None,
+        filter: str | None = None,
+    ) -> dict[str, Any]:
         start, end = parse_window(window, self.today)
         data_start = datetime.combine(self.dates.start, time(0), tzinfo=UTC)
         data_end = datetime.combine(self.dates.end + timedelta(days=1), time(0), tzinfo=UTC)
@@ -169,8 +221,12 @@ class DemoOpenCost:
         steps = [(start, end)]
         m = _DURATION.match((step or "").lower())
         if m and not accumulate:
-            size = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1),
-                    "m": timedelta(minutes=1)}[m.group(2)] * int(m.group(1))
+            size = {
+                "h": timedelta(hours=1),
+                "d": timedelta(days=1),
+                "w": timedelta(weeks=1),
+                "m": timedelta(minutes=1),
+            }[m.group(2)] * int(m.group(1))
             steps, t = [], start
             while t < end:
                 steps.append((t, min(end, t + size)))
@@ -211,13 +267,34 @@ def _key(a: dict[str, Any], aggregate: str | None) -> str:
 def _merge(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     if len(items) == 1:
         return {**items[0], "name": name}
-    out: dict[str, Any] = {"name": name, "properties": {k: v for k, v in items[0]["properties"].items()
-                                                        if all(i["properties"].get(k) == v for i in items)},
-                           "window": items[0]["window"], "start": items[0]["start"], "end": items[0]["end"],
-                           "minutes": max(i["minutes"] for i in items)}
-    for f in ("cpuCost", "gpuCost", "ramCost", "pvCost", "networkCost", "loadBalancerCost", "sharedCost",
-              "externalCost", "totalCost", "cpuCoreRequestAverage", "cpuCoreUsageAverage",
-              "ramByteRequestAverage", "ramByteUsageAverage", "cpuCores", "ramBytes", "gpuCount"):
+    out: dict[str, Any] = {
+        "name": name,
+        "properties": {
+            k: v for k, v in items[0]["properties"].items() if all(i["properties"].get(k) == v for i in items)
+        },
+        "window": items[0]["window"],
+        "start": items[0]["start"],
+        "end": items[0]["end"],
+        "minutes": max(i["minutes"] for i in items),
+    }
+    for f in (
+        "cpuCost",
+        "gpuCost",
+        "ramCost",
+        "pvCost",
+        "networkCost",
+        "loadBalancerCost",
+        "sharedCost",
+        "externalCost",
+        "totalCost",
+        "cpuCoreRequestAverage",
+        "cpuCoreUsageAverage",
+        "ramByteRequestAverage",
+        "ramByteUsageAverage",
+        "cpuCores",
+        "ramBytes",
+        "gpuCount",
+    ):
         out[f] = sum(float(i.get(f, 0.0)) for i in items)
     cpu_req, ram_req = out["cpuCoreRequestAverage"], out["ramByteRequestAverage"]
     out["cpuEfficiency"] = out["cpuCoreUsageAverage"] / cpu_req if cpu_req else 0

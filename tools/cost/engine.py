@@ -82,8 +82,9 @@ class CostEngine:
         self.runtime = runtime
         settings = runtime.settings
         self.demo = bool(settings.uses_demo and not settings.focus)
-        self.mapper = TagMapper(_safe_catalog(runtime), settings.cost_entity_tags, settings.cost_team_tags,
-                                settings.cost_env_tags)
+        self.mapper = TagMapper(
+            _safe_catalog(runtime), settings.cost_entity_tags, settings.cost_team_tags, settings.cost_env_tags
+        )
         self._dataset: FocusDataset | None = None
 
     # --- clock and sources ---------------------------------------------------------------------
@@ -113,7 +114,7 @@ class CostEngine:
 
     def source(self) -> str:
         ds = self.dataset
-        return ("demo FOCUS exports (AWS + ClickHouse Cloud, generated for Tessera)" if self.demo else ds.source)
+        return "demo FOCUS exports (AWS + ClickHouse Cloud, generated for Tessera)" if self.demo else ds.source
 
     def notes(self) -> list[str]:
         ds = self.dataset
@@ -133,8 +134,15 @@ class CostEngine:
         return None
 
     # --- aggregation ---------------------------------------------------------------------------
-    def aggregate(self, period: Period, dims: list[str], filters: Filters | None = None, *,
-                  by_day: bool = False, metric: str = "billed") -> Aggregate:
+    def aggregate(
+        self,
+        period: Period,
+        dims: list[str],
+        filters: Filters | None = None,
+        *,
+        by_day: bool = False,
+        metric: str = "billed",
+    ) -> Aggregate:
         filters = filters or Filters()
         for d in dims:
             if d not in DIMENSIONS:
@@ -150,14 +158,12 @@ class CostEngine:
         group.append("currency")
         where = ["day >= ?", "day < ?"]
         params: list[Any] = [period.start, period.end]
-        for name, column in (("provider", "provider"), ("service_category", "service_category"),
-                             ("region", "region")):
+        for name, column in (("provider", "provider"), ("service_category", "service_category"), ("region", "region")):
             value = getattr(filters, name)
             if value:
                 where.append(f"lower({column}) = lower(?)")
                 params.append(value)
-        sql = (f"SELECT {', '.join(group)}, sum({METRICS[metric]}) FROM focus WHERE {' AND '.join(where)} "
-               f"GROUP BY ALL")
+        sql = f"SELECT {', '.join(group)}, sum({METRICS[metric]}) FROM focus WHERE {' AND '.join(where)} GROUP BY ALL"
         rows = self.dataset.query(sql, params)
         agg = Aggregate(dims, by_day)
         want = {k: _short(v) for k, v in filters.active().items() if k in TAG_DIMS}
@@ -175,8 +181,9 @@ class CostEngine:
                     key.append(cols[SQL_DIMS[d]])
                 else:
                     assert attr is not None
-                    key.append({"entity": attr.entity, "team": attr.team, "system": attr.system,
-                                "environment": attr.env}[d])
+                    key.append(
+                        {"entity": attr.entity, "team": attr.team, "system": attr.system, "environment": attr.env}[d]
+                    )
             if attr is not None:
                 if attr.entity_ref:
                     agg.entity_refs[attr.entity] = attr.entity_ref

@@ -107,8 +107,10 @@ def _reader(f: Path) -> tuple[str, str]:
     if name.endswith((".parquet", ".pq")):
         return "parquet", f"read_parquet({_lit(str(f))})"
     nulls = "[" + ", ".join(_lit(s) for s in NULL_STRINGS) + "]"
-    return "csv", (f"read_csv({_lit(str(f))}, header=true, all_varchar=true, nullstr={nulls}, "
-                   "quote='\"', escape='\"', strict_mode=false)")
+    return "csv", (
+        f"read_csv({_lit(str(f))}, header=true, all_varchar=true, nullstr={nulls}, "
+        "quote='\"', escape='\"', strict_mode=false)"
+    )
 
 
 def inspect_file(con: Any, f: Path) -> FocusFile:
@@ -129,7 +131,8 @@ def inspect_file(con: Any, f: Path) -> FocusFile:
     if missing:
         raise FocusFormatError(
             f"{f} is not a FOCUS billing export: missing column(s) {', '.join(missing)} "
-            f"(found {len(actual)} columns: {', '.join(list(actual)[:12])}{'…' if len(actual) > 12 else ''})")
+            f"(found {len(actual)} columns: {', '.join(list(actual)[:12])}{'…' if len(actual) > 12 else ''})"
+        )
     return FocusFile(f, kind, columns, {c: actual[a] for c, a in columns.items() if a})
 
 
@@ -144,8 +147,9 @@ def _number(ff: FocusFile, canonical: str) -> str:
     col = ff.columns.get(canonical)
     if not col:
         return "NULL::DOUBLE"
-    if ff.types.get(canonical, "").upper() in ("DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER") or \
-            ff.types.get(canonical, "").upper().startswith("DECIMAL"):
+    if ff.types.get(canonical, "").upper() in ("DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER") or ff.types.get(
+        canonical, ""
+    ).upper().startswith("DECIMAL"):
         return f"CAST({_q(col)} AS DOUBLE)"
     return f"TRY_CAST(replace(trim({_q(col)}), ',', '') AS DOUBLE)"
 
@@ -169,8 +173,21 @@ def _tags(ff: FocusFile) -> str:
     return f"CAST({_q(col)} AS VARCHAR)"
 
 
-NORMALISED = ("day", "billed_cost", "effective_cost", "currency", "provider", "service_category", "service_name",
-              "region", "account", "charge_category", "tags", "bad_cost", "bad_date")
+NORMALISED = (
+    "day",
+    "billed_cost",
+    "effective_cost",
+    "currency",
+    "provider",
+    "service_category",
+    "service_name",
+    "region",
+    "account",
+    "charge_category",
+    "tags",
+    "bad_cost",
+    "bad_date",
+)
 
 
 def _select_list(ff: FocusFile) -> str:
@@ -180,13 +197,13 @@ def _select_list(ff: FocusFile) -> str:
   CAST({ts} AS DATE) AS day,
   {billed} AS billed_cost,
   {_number(ff, "EffectiveCost")} AS effective_cost,
-  coalesce({_text(ff, 'BillingCurrency')}, 'unknown') AS currency,
-  coalesce({_text(ff, 'ProviderName')}, 'unknown') AS provider,
-  coalesce({_text(ff, 'ServiceCategory')}, 'Other') AS service_category,
-  coalesce({_text(ff, 'ServiceName')}, 'unknown') AS service_name,
-  coalesce({_text(ff, 'RegionId')}, 'global') AS region,
-  coalesce({_text(ff, 'SubAccountName')}, 'unknown') AS account,
-  coalesce({_text(ff, 'ChargeCategory')}, 'Usage') AS charge_category,
+  coalesce({_text(ff, "BillingCurrency")}, 'unknown') AS currency,
+  coalesce({_text(ff, "ProviderName")}, 'unknown') AS provider,
+  coalesce({_text(ff, "ServiceCategory")}, 'Other') AS service_category,
+  coalesce({_text(ff, "ServiceName")}, 'unknown') AS service_name,
+  coalesce({_text(ff, "RegionId")}, 'global') AS region,
+  coalesce({_text(ff, "SubAccountName")}, 'unknown') AS account,
+  coalesce({_text(ff, "ChargeCategory")}, 'Usage') AS charge_category,
   {_tags(ff)} AS tags,
   ({billed} IS NULL AND {_text(ff, "BilledCost")} IS NOT NULL) AS bad_cost,
   ({ts} IS NULL) AS bad_date"""
@@ -244,19 +261,28 @@ def _cache_csv(con: Any, ff: FocusFile, cache_dir: Path) -> Path:
     if not target.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        bad = f"(({_number(ff, 'BilledCost')} IS NULL AND {_text(ff, 'BilledCost')} IS NOT NULL) " \
-              f"OR {_timestamp(ff, 'ChargePeriodStart')} IS NULL)"
+        bad = (
+            f"(({_number(ff, 'BilledCost')} IS NULL AND {_text(ff, 'BilledCost')} IS NOT NULL) "
+            f"OR {_timestamp(ff, 'ChargePeriodStart')} IS NULL)"
+        )
         con.execute(
             f"COPY (SELECT row_number() OVER () + 1 AS _line, {_select_list(ff)}, "
             f"CASE WHEN {bad} THEN {_text(ff, 'BilledCost')} END AS raw_cost, "
             f"CASE WHEN {bad} THEN {_text(ff, 'ChargePeriodStart')} END AS raw_date "
-            f"FROM {_reader(ff.path)[1]}) TO {_lit(str(tmp))} (FORMAT parquet)")
+            f"FROM {_reader(ff.path)[1]}) TO {_lit(str(tmp))} (FORMAT parquet)"
+        )
         os.replace(tmp, target)
     return target
 
 
-def open_dataset(paths: list[str | Path], *, memory_limit: str = "1GB", threads: int = 2,
-                 cache_dir: Path | None = None, cache_min_bytes: int = 20_000_000) -> FocusDataset:
+def open_dataset(
+    paths: list[str | Path],
+    *,
+    memory_limit: str = "1GB",
+    threads: int = 2,
+    cache_dir: Path | None = None,
+    cache_min_bytes: int = 20_000_000,
+) -> FocusDataset:
     """Create the DuckDB views over the exports and count the rows that cannot be used.
 
     Parquet files and small CSVs are queried in place. CSVs of ``cache_min_bytes`` or more get a
@@ -284,11 +310,14 @@ def open_dataset(paths: list[str | Path], *, memory_limit: str = "1GB", threads:
         raise FocusFormatError(detail)
     union = "\nUNION ALL BY NAME\n".join(normalised_select(ff, i) for i, ff in enumerate(inspected))
     con.execute(f"CREATE VIEW focus_raw AS {union}")
-    con.execute("CREATE VIEW focus AS SELECT * EXCLUDE (bad_cost, bad_date) FROM focus_raw "
-                "WHERE NOT bad_cost AND NOT bad_date AND billed_cost IS NOT NULL")
+    con.execute(
+        "CREATE VIEW focus AS SELECT * EXCLUDE (bad_cost, bad_date) FROM focus_raw "
+        "WHERE NOT bad_cost AND NOT bad_date AND billed_cost IS NOT NULL"
+    )
     total, bad_cost, bad_date = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE bad_cost), count(*) FILTER (WHERE bad_date AND NOT bad_cost) "
-        "FROM focus_raw").fetchone()
+        "FROM focus_raw"
+    ).fetchone()
     bad = BadRows(int(bad_cost), int(bad_date))
     if bad.total:
         bad.examples = _bad_examples(con, inspected)
@@ -302,7 +331,8 @@ def _bad_examples(con: Any, files: list[FocusFile], limit: int = 3) -> list[str]
         if ff.scan is not None:
             rows = con.execute(
                 f"SELECT _line - 1, bad_cost, raw_cost, raw_date FROM read_parquet({_lit(str(ff.scan))}) "
-                f"WHERE bad_cost OR bad_date ORDER BY _line LIMIT {limit - len(out)}").fetchall()
+                f"WHERE bad_cost OR bad_date ORDER BY _line LIMIT {limit - len(out)}"
+            ).fetchall()
             _describe_bad(ff, rows, out)
             if len(out) >= limit:
                 break
@@ -314,7 +344,8 @@ def _bad_examples(con: Any, files: list[FocusFile], limit: int = 3) -> list[str]
             f"SELECT rn, bad_cost, raw_cost, raw_date FROM (SELECT row_number() OVER () AS rn, "
             f"({billed} IS NULL AND {raw_cost} IS NOT NULL) AS bad_cost, ({ts} IS NULL) AS bad_date, "
             f"{raw_cost} AS raw_cost, {raw_date} AS raw_date FROM {reader}) "
-            f"WHERE bad_cost OR bad_date ORDER BY rn LIMIT {limit - len(out)}").fetchall()
+            f"WHERE bad_cost OR bad_date ORDER BY rn LIMIT {limit - len(out)}"
+        ).fetchall()
         _describe_bad(ff, rows, out)
         if len(out) >= limit:
             break
@@ -325,5 +356,6 @@ def _describe_bad(ff: FocusFile, rows: list[tuple], out: list[str]) -> None:
     for rn, is_cost, raw_cost_value, raw_date_value in rows:
         line = rn + 1 if ff.kind == "csv" else rn
         where = f"{ff.path.name} {'line' if ff.kind == 'csv' else 'row'} {line}"
-        out.append(f"{where}: BilledCost {raw_cost_value!r}" if is_cost
-                   else f"{where}: ChargePeriodStart {raw_date_value!r}")
+        out.append(
+            f"{where}: BilledCost {raw_cost_value!r}" if is_cost else f"{where}: ChargePeriodStart {raw_date_value!r}"
+        )

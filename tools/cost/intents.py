@@ -74,9 +74,15 @@ def _filters(state: PlanState, *, allow_focus: bool = True) -> dict[str, str]:
         out["environment"] = "prod" if env.group(1).startswith("prod") else "staging"
     provider = re.search(r"\b(aws|clickhouse|azure|gcp|google cloud|oracle|microsoft)\b", text)
     if provider and not re.search(r"\bby (provider|cloud)\b", text):
-        out["provider"] = {"gcp": "Google Cloud", "google cloud": "Google Cloud", "aws": "AWS",
-                           "clickhouse": "ClickHouse", "azure": "Microsoft", "microsoft": "Microsoft",
-                           "oracle": "Oracle"}[provider.group(1)]
+        out["provider"] = {
+            "gcp": "Google Cloud",
+            "google cloud": "Google Cloud",
+            "aws": "AWS",
+            "clickhouse": "ClickHouse",
+            "azure": "Microsoft",
+            "microsoft": "Microsoft",
+            "oracle": "Oracle",
+        }[provider.group(1)]
     return out
 
 
@@ -142,14 +148,16 @@ def _plan_breakdown(state: PlanState) -> Step:
     result = _first(state, "cost_breakdown")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_breakdown", args=state.slots["args"])])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     cur = d["currency"]
     label = d["period"]["label"]
     subject = _subject(d.get("filters", {}))
-    lines = [f"**{subject}** cost **{money(d['total'], cur)}** in {label} "
-             f"({d['period']['start']} to {d['period']['end']}), by {d['by'].replace('_', ' ')}:"]
+    lines = [
+        f"**{subject}** cost **{money(d['total'], cur)}** in {label} "
+        f"({d['period']['start']} to {d['period']['end']}), by {d['by'].replace('_', ' ')}:"
+    ]
     for r in d["rows"]:
         lines.append(f"- {r['key']}: {money(r['cost'], cur)} ({r['share_pct']}%)")
     if d.get("other"):
@@ -158,9 +166,12 @@ def _plan_breakdown(state: PlanState) -> Step:
     if un.get("cost"):
         reasons = "; ".join(f"{k}: {money(v, cur)}" for k, v in (un.get("reasons") or {}).items())
         unknown = ", ".join(f"{k} ({money(v, cur)})" for k, v in (un.get("unknown_tag_values") or {}).items())
-        lines.append(f"\nUnallocated (not mapped to the catalog): {money(un['cost'], cur)}"
-                     + (f" ({reasons})" if reasons else "") + "."
-                     + (f" Tag values the catalog does not know: {unknown}." if unknown else ""))
+        lines.append(
+            f"\nUnallocated (not mapped to the catalog): {money(un['cost'], cur)}"
+            + (f" ({reasons})" if reasons else "")
+            + "."
+            + (f" Tag values the catalog does not know: {unknown}." if unknown else "")
+        )
     if d["total"] == 0:
         lines = [f"No spend found for {subject} in {label}."]
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
@@ -207,56 +218,71 @@ def _plan_explain_day(state: PlanState) -> Step:
     result = _first(state, "cost_explain_day")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_explain_day", args=state.slots["args"])])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     cur = d["currency"]
     lo, hi = d["expected_range"]
     verdict = "above" if d["actual"] > hi else "below" if d["actual"] < lo else "within"
-    lines = [f"On {d['weekday']} {d['day']} {_subject(d.get('filters', {}))} cost **{money(d['actual'], cur)}**, "
-             f"{verdict} the expected range {money(lo, cur)}–{money(hi, cur)} (expected {money(d['expected'], cur)}, "
-             f"{'+' if d['change_vs_expected'] >= 0 else ''}{money(d['change_vs_expected'], cur)}; "
-             f"the day before: {money(d['previous_day'], cur)})."]
+    lines = [
+        f"On {d['weekday']} {d['day']} {_subject(d.get('filters', {}))} cost **{money(d['actual'], cur)}**, "
+        f"{verdict} the expected range {money(lo, cur)}–{money(hi, cur)} (expected {money(d['expected'], cur)}, "
+        f"{'+' if d['change_vs_expected'] >= 0 else ''}{money(d['change_vs_expected'], cur)}; "
+        f"the day before: {money(d['previous_day'], cur)})."
+    ]
     contributors = [c for c in d["top_contributors"] if abs(c["change"]) >= 0.01]
     if contributors:
         lines.append(f"Biggest contributors by {d['by'].replace('_', ' ')} (vs their own expected cost that day):")
         for c in contributors[:5]:
             sign = "+" if c["change"] >= 0 else ""
-            lines.append(f"- {c['key']}: {money(c['actual'], cur)} vs {money(c['expected'], cur)} expected "
-                         f"({sign}{money(c['change'], cur)})")
+            lines.append(
+                f"- {c['key']}: {money(c['actual'], cur)} vs {money(c['expected'], cur)} expected "
+                f"({sign}{money(c['change'], cur)})"
+            )
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
 
 
 def _extract_anomalies(state: PlanState) -> dict[str, Any] | None:
     filters = _filters(state, allow_focus=False)
     by = _dimension(state, filters) if re.search(r"\bby\b|\bper\b", state.text) else "entity"
-    return {"args": {"period": _period_arg(state, "the last 30 days"), "by": by,
-                     **{k: v for k, v in filters.items() if k != "environment"}}}
+    return {
+        "args": {
+            "period": _period_arg(state, "the last 30 days"),
+            "by": by,
+            **{k: v for k, v in filters.items() if k != "environment"},
+        }
+    }
 
 
 def _plan_anomalies(state: PlanState) -> Step:
     result = _first(state, "cost_anomalies")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_anomalies", args=state.slots["args"])])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     cur = d["currency"]
     label = d["period"]["label"]
     if not d["count"]:
-        text = (f"No cost anomalies in {label} ({d['period']['start']} to {d['period']['end']}) for "
-                f"{_subject(d.get('filters', {}))}: every day was within its expected range.")
+        text = (
+            f"No cost anomalies in {label} ({d['period']['start']} to {d['period']['end']}) for "
+            f"{_subject(d.get('filters', {}))}: every day was within its expected range."
+        )
         return Answer(text=text + _source_line(d, result.get("note")))
     lines = [f"Cost anomalies in {label} ({d['period']['start']} to {d['period']['end']}):"]
     for a in d["anomalies"][:5]:
         span = a["start"] if a["start"] == a["end"] else f"{a['start']} to {a['end']}"
-        lines.append(f"- **{a['key']}** {span}: {money(a['actual'], cur)} vs {money(a['expected'], cur)} expected "
-                     f"(range {money(a['expected_range'][0], cur)}–{money(a['expected_range'][1], cur)}), "
-                     f"+{money(a['excess'], cur)}" + (f", {a['ratio']}× normal" if a.get("ratio") else ""))
+        lines.append(
+            f"- **{a['key']}** {span}: {money(a['actual'], cur)} vs {money(a['expected'], cur)} expected "
+            f"(range {money(a['expected_range'][0], cur)}–{money(a['expected_range'][1], cur)}), "
+            f"+{money(a['excess'], cur)}" + (f", {a['ratio']}× normal" if a.get("ratio") else "")
+        )
     for a in d["anomalies_in_total"][:2]:
         span = a["start"] if a["start"] == a["end"] else f"{a['start']} to {a['end']}"
-        lines.append(f"- total in scope {span}: {money(a['actual'], cur)} vs {money(a['expected'], cur)} expected "
-                     f"(range {money(a['expected_range'][0], cur)}–{money(a['expected_range'][1], cur)})")
+        lines.append(
+            f"- total in scope {span}: {money(a['actual'], cur)} vs {money(a['expected'], cur)} expected "
+            f"(range {money(a['expected_range'][0], cur)}–{money(a['expected_range'][1], cur)})"
+        )
     lines.append(f"\nMethod: {d['method']}.")
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
 
@@ -280,18 +306,22 @@ def _plan_savings(state: PlanState) -> Step:
     result = _first(state, "cost_rightsizing")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_rightsizing", args=state.slots["args"])])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     cur = d["currency"]
     recs = d["recommendations"]
     if not recs:
         scope = ", ".join(f"{k}={v}" for k, v in (state.slots["args"] or {}).items() if k in ("team", "entity"))
-        return Answer(text=f"I found no over-provisioned Kubernetes workloads{f' for {scope}' if scope else ''} "
-                           "(every workload uses at least half of its CPU and memory requests) in "
-                           f"{d['period']['label']}." + _source_line(d, None))
-    lines = [f"You could save about **{money(d['total_monthly_saving'], cur)} per month** by right-sizing "
-             f"{len(recs)} over-provisioned workload(s) (OpenCost, {d['window']}):"]
+        return Answer(
+            text=f"I found no over-provisioned Kubernetes workloads{f' for {scope}' if scope else ''} "
+            "(every workload uses at least half of its CPU and memory requests) in "
+            f"{d['period']['label']}." + _source_line(d, None)
+        )
+    lines = [
+        f"You could save about **{money(d['total_monthly_saving'], cur)} per month** by right-sizing "
+        f"{len(recs)} over-provisioned workload(s) (OpenCost, {d['window']}):"
+    ]
     for r in recs[:5]:
         cpu, mem = r["cpu"], r["memory"]
         lines.append(
@@ -299,7 +329,8 @@ def _plan_savings(state: PlanState) -> Step:
             f"{cpu['usage_cores']} ({round(cpu['efficiency'] * 100)}% efficiency) → {cpu['recommended_cores']}; "
             f"memory {mem['request_gib']} GiB, used {mem['usage_gib']} ({round(mem['efficiency'] * 100)}%) → "
             f"{mem['recommended_gib']} GiB. Saves {money(r['monthly_saving'], cur)}/month of "
-            f"{money(r['monthly_cost'], cur)}/month.")
+            f"{money(r['monthly_cost'], cur)}/month."
+        )
     lines.append(f"\nMethod: {d['method']}.")
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
 
@@ -314,17 +345,19 @@ def _plan_forecast(state: PlanState) -> Step:
     result = _first(state, "cost_forecast")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_forecast", args=state.slots["args"])])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     cur = d["currency"]
     f = d["forecast"]
     iv = f["interval"]
-    lines = [f"Forecast for {_subject(d.get('filters', {}))} for {d['period']['label']} "
-             f"(through {f['through']}): **{money(f['total'], cur)}**, "
-             f"{round(iv['level'] * 100)}% prediction interval {money(iv['low'], cur)}–{money(iv['high'], cur)}.",
-             f"- actual so far (to {d['data_through']}): {money(f['actual_to_date'], cur)}",
-             f"- forecast for the remaining days: {money(f['forecast_remaining'], cur)}"]
+    lines = [
+        f"Forecast for {_subject(d.get('filters', {}))} for {d['period']['label']} "
+        f"(through {f['through']}): **{money(f['total'], cur)}**, "
+        f"{round(iv['level'] * 100)}% prediction interval {money(iv['low'], cur)}–{money(iv['high'], cur)}.",
+        f"- actual so far (to {d['data_through']}): {money(f['actual_to_date'], cur)}",
+        f"- forecast for the remaining days: {money(f['forecast_remaining'], cur)}",
+    ]
     if d.get("previous_period"):
         lines.append(f"- {d['previous_period']['label']} for comparison: {money(d['previous_period']['total'], cur)}")
     lines.append(f"\nMethod: {f['method']}.")
@@ -340,16 +373,20 @@ def _plan_trend(state: PlanState) -> Step:
     result = _first(state, "cost_daily")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_daily", args=state.slots["args"])])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     cur = d["currency"]
-    lines = [f"Daily cost of {_subject(d.get('filters', {}))} over {d['period']['label']} "
-             f"({d['period']['start']} to {d['period']['end']}): total **{money(d['total'], cur)}**, "
-             f"average {money(d['average_per_day'], cur)} per day over {d['days']} days."]
+    lines = [
+        f"Daily cost of {_subject(d.get('filters', {}))} over {d['period']['label']} "
+        f"({d['period']['start']} to {d['period']['end']}): total **{money(d['total'], cur)}**, "
+        f"average {money(d['average_per_day'], cur)} per day over {d['days']} days."
+    ]
     if d.get("highest"):
-        lines.append(f"- highest: {d['highest']['day']} at {money(d['highest']['cost'], cur)}; "
-                     f"lowest: {d['lowest']['day']} at {money(d['lowest']['cost'], cur)}")
+        lines.append(
+            f"- highest: {d['highest']['day']} at {money(d['highest']['cost'], cur)}; "
+            f"lowest: {d['lowest']['day']} at {money(d['lowest']['cost'], cur)}"
+        )
     if d.get("trend_pct") is not None:
         lines.append(f"- second half vs first half of the period: {d['trend_pct']:+.1f}%")
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
@@ -359,8 +396,9 @@ def _extract_change(state: PlanState) -> dict[str, Any] | None:
     filters = _filters(state)
     text = state.text
     args: dict[str, Any] = {**filters, "by": _dimension(state, filters)}
-    if re.search(r"\b(compared (to|with)|vs\.?|versus|than|over|since) last month\b", text) and \
-            not re.search(r"\b(last month|previous month)\b.*\b(compared|vs|versus|than|over)\b", text):
+    if re.search(r"\b(compared (to|with)|vs\.?|versus|than|over|since) last month\b", text) and not re.search(
+        r"\b(last month|previous month)\b.*\b(compared|vs|versus|than|over)\b", text
+    ):
         from datetime import timedelta
 
         from tools.cost.engine import engine_for
@@ -368,8 +406,12 @@ def _extract_change(state: PlanState) -> dict[str, Any] | None:
         today = engine_for(state.runtime).today()
         last_start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         same_day = min(today.day, (today.replace(day=1) - timedelta(days=1)).day)
-        args.update({"period": "this month",
-                     "compare_to": f"{last_start.isoformat()} to {last_start.replace(day=same_day).isoformat()}"})
+        args.update(
+            {
+                "period": "this month",
+                "compare_to": f"{last_start.isoformat()} to {last_start.replace(day=same_day).isoformat()}",
+            }
+        )
     else:
         args["period"] = _period_arg(state, "last month")
     return {"args": args}
@@ -379,23 +421,27 @@ def _plan_change(state: PlanState) -> Step:
     result = _first(state, "cost_change")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_change", args=state.slots["args"])])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     cur = d["currency"]
     pct = f" ({d['change_pct']:+.1f}%)" if d.get("change_pct") is not None else ""
     direction = "up" if d["change"] > 0 else "down" if d["change"] < 0 else "flat"
-    lines = [f"{_subject(d.get('filters', {})).capitalize()} cost **{money(d['current_total'], cur)}** in "
-             f"{d['period']['label']} vs {money(d['previous_total'], cur)} in {d['compared_with']['label']}: "
-             f"{direction} {money(abs(d['change']), cur)}{pct}."]
+    lines = [
+        f"{_subject(d.get('filters', {})).capitalize()} cost **{money(d['current_total'], cur)}** in "
+        f"{d['period']['label']} vs {money(d['previous_total'], cur)} in {d['compared_with']['label']}: "
+        f"{direction} {money(abs(d['change']), cur)}{pct}."
+    ]
     if d.get("length_note"):
         lines.append(f"(Periods differ in length: {d['length_note']}.)")
     if d["top_movers"]:
         lines.append(f"Top movers by {d['by'].replace('_', ' ')}:")
         for m in d["top_movers"]:
             p = f" ({m['change_pct']:+.1f}%)" if m.get("change_pct") is not None else " (new)"
-            lines.append(f"- {m['key']}: {money(m['previous'], cur)} → {money(m['current'], cur)}, "
-                         f"{'+' if m['change'] >= 0 else ''}{money(m['change'], cur)}{p}")
+            lines.append(
+                f"- {m['key']}: {money(m['previous'], cur)} → {money(m['current'], cur)}, "
+                f"{'+' if m['change'] >= 0 else ''}{money(m['change'], cur)}{p}"
+            )
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
 
 
@@ -407,16 +453,23 @@ def _plan_showback(state: PlanState) -> Step:
     result = _first(state, "cost_showback")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_showback", args=state.slots["args"])])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     cur = d["currency"]
-    lines = [f"Showback for {d['period']['label']} ({d['period']['start']} to {d['period']['end']}): total "
-             f"**{money(d['total'], cur)}**.", "", "| team | cost | share | top spenders |",
-             "| --- | --- | --- | --- |"]
+    lines = [
+        f"Showback for {d['period']['label']} ({d['period']['start']} to {d['period']['end']}): total "
+        f"**{money(d['total'], cur)}**.",
+        "",
+        "| team | cost | share | top spenders |",
+        "| --- | --- | --- | --- |",
+    ]
     for t in d["teams"]:
-        top = ", ".join(f"{x['key']} {money(x['cost'], cur)}" for x in t["top"]) if t["team"] != UNALLOCATED else \
-            "; ".join(f"{k}: {money(v, cur)}" for k, v in (d["unallocated"].get("reasons") or {}).items())
+        top = (
+            ", ".join(f"{x['key']} {money(x['cost'], cur)}" for x in t["top"])
+            if t["team"] != UNALLOCATED
+            else "; ".join(f"{k}: {money(v, cur)}" for k, v in (d["unallocated"].get("reasons") or {}).items())
+        )
         lines.append(f"| {t['team']} | {money(t['cost'], cur)} | {t['share_pct']}% | {top} |")
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
 
@@ -425,157 +478,279 @@ def _plan_sources(state: PlanState) -> Step:
     result = _first(state, "cost_sources")
     if result is None:
         return CallTools(calls=[ToolCallSpec(name="cost_sources", args={})])
-    if (fail := _failed(result)):
+    if fail := _failed(result):
         return fail
     d = result["data"]
     f = d["focus"]
     bad = f["unusable_rows"]
-    lines = [f"Billing data: {f['source']}, {f['rows']:,} rows from {f['first_day']} to {f['last_day']} "
-             f"(currencies: {', '.join(f['currencies'])}), {len(f['files'])} file(s).",
-             f"- unusable rows: {bad['unparseable_cost']} with an unparseable cost, "
-             f"{bad['unparseable_date']} with an unparseable date",
-             f"- OpenCost: {d['opencost'] or 'not configured'}",
-             f"- tag keys: entity {', '.join(d['tag_keys']['entity'])}; team {', '.join(d['tag_keys']['team'])}"]
+    lines = [
+        f"Billing data: {f['source']}, {f['rows']:,} rows from {f['first_day']} to {f['last_day']} "
+        f"(currencies: {', '.join(f['currencies'])}), {len(f['files'])} file(s).",
+        f"- unusable rows: {bad['unparseable_cost']} with an unparseable cost, "
+        f"{bad['unparseable_date']} with an unparseable date",
+        f"- OpenCost: {d['opencost'] or 'not configured'}",
+        f"- tag keys: entity {', '.join(d['tag_keys']['entity'])}; team {', '.join(d['tag_keys']['team'])}",
+    ]
     if f["rejected_files"]:
         lines.append("- rejected files: " + "; ".join(f["rejected_files"]))
     return Answer(text="\n".join(lines))
 
 
 def cost_intents(runtime: Runtime) -> list[Intent]:
-    def intent(name: str, summary: str, examples: list[str], extract: Any, plan: Any, patterns: list[str],
-               requires: tuple[str, ...], priority: float = 0.0) -> Intent:
-        return Intent(name=name, family=FAMILY, summary=summary, examples=examples, extract=extract, plan=plan,
-                      patterns=patterns, requires=requires, priority=priority)
+    def intent(
+        name: str,
+        summary: str,
+        examples: list[str],
+        extract: Any,
+        plan: Any,
+        patterns: list[str],
+        requires: tuple[str, ...],
+        priority: float = 0.0,
+    ) -> Intent:
+        return Intent(
+            name=name,
+            family=FAMILY,
+            summary=summary,
+            examples=examples,
+            extract=extract,
+            plan=plan,
+            patterns=patterns,
+            requires=requires,
+            priority=priority,
+        )
 
     return [
-        intent("cost.entity", "what a service, team or system cost in a period", [
-            "what did checkout cost last month",
-            "how much did team-payments spend in Q3",
-            "how much does the search service cost",
-            "what was the cost of orders-db last month",
-            "how much did we spend on payments since Monday",
-            "cost of the site-search system in the last 30 days",
-            "what is api-gateway costing us this month",
-            "how much did team-data spend last quarter",
-            "what did my team spend last month",
-            "what's our AWS spend this quarter",
-            "how much is staging costing us",
-            "how much money did the cart service burn in September",
-        ], _extract_entity_cost, _plan_breakdown,
-            [r"\b(what|how much)\b.*\b(cost|costs|costing|spend|spent|spending|bill|burn|burned|burnt|pay|paid|"
-             r"charged)\b", r"\bcost of\b"], ("cost_breakdown",)),
-        intent("cost.breakdown", "cost broken down by service, team, system, provider, region or category", [
-            "which services cost team-payments the most",
-            "what are our most expensive services",
-            "break down last month's cost by provider",
-            "cost by region last month",
-            "top 5 services by spend in October",
-            "which team spends the most",
-            "spend per service category this month",
-            "what is our total cloud bill last month",
-            "how much did we spend in total last month",
-            "cost by environment in Q3",
-            "who are the top spenders",
-        ], _extract_breakdown, _plan_breakdown,
-            [r"\b(cost|costs|spend|spending|bill)\b.*\bthe most\b", r"\bmost expensive\b", r"\bbreak ?down\b",
-             r"\b(cost|spend|spending|bill)s? (by|per)\b", r"\btop \d+\b", r"\b(biggest|top) (spenders|costs)\b",
-             r"\bspenders\b",
-             r"\btotal (cloud )?(bill|cost|spend)\b"],
-            ("cost_breakdown",), 0.02),
-        intent("cost.explain_day", "why the bill jumped on a given day", [
-            "why did our bill jump on the 12th",
-            "what happened to our costs on Nov 8",
-            "why was yesterday so expensive",
-            "why did spend spike on 2026-11-09",
-            "explain the cost increase on the 8th",
-            "what drove the cost on Sunday",
-            "why did the bill go up on the 10th",
-            "why did search costs jump on the 9th",
-        ], _extract_day, _plan_explain_day,
+        intent(
+            "cost.entity",
+            "what a service, team or system cost in a period",
+            [
+                "what did checkout cost last month",
+                "how much did team-payments spend in Q3",
+                "how much does the search service cost",
+                "what was the cost of orders-db last month",
+                "how much did we spend on payments since Monday",
+                "cost of the site-search system in the last 30 days",
+                "what is api-gateway costing us this month",
+                "how much did team-data spend last quarter",
+                "what did my team spend last month",
+                "what's our AWS spend this quarter",
+                "how much is staging costing us",
+                "how much money did the cart service burn in September",
+            ],
+            _extract_entity_cost,
+            _plan_breakdown,
+            [
+                r"\b(what|how much)\b.*\b(cost|costs|costing|spend|spent|spending|bill|burn|burned|burnt|pay|paid|"
+                r"charged)\b",
+                r"\bcost of\b",
+            ],
+            ("cost_breakdown",),
+        ),
+        intent(
+            "cost.breakdown",
+            "cost broken down by service, team, system, provider, region or category",
+            [
+                "which services cost team-payments the most",
+                "what are our most expensive services",
+                "break down last month's cost by provider",
+                "cost by region last month",
+                "top 5 services by spend in October",
+                "which team spends the most",
+                "spend per service category this month",
+                "what is our total cloud bill last month",
+                "how much did we spend in total last month",
+                "cost by environment in Q3",
+                "who are the top spenders",
+            ],
+            _extract_breakdown,
+            _plan_breakdown,
+            [
+                r"\b(cost|costs|spend|spending|bill)\b.*\bthe most\b",
+                r"\bmost expensive\b",
+                r"\bbreak ?down\b",
+                r"\b(cost|spend|spending|bill)s? (by|per)\b",
+                r"\btop \d+\b",
+                r"\b(biggest|top) (spenders|costs)\b",
+                r"\bspenders\b",
+                r"\btotal (cloud )?(bill|cost|spend)\b",
+            ],
+            ("cost_breakdown",),
+            0.02,
+        ),
+        intent(
+            "cost.explain_day",
+            "why the bill jumped on a given day",
+            [
+                "why did our bill jump on the 12th",
+                "what happened to our costs on Nov 8",
+                "why was yesterday so expensive",
+                "why did spend spike on 2026-11-09",
+                "explain the cost increase on the 8th",
+                "what drove the cost on Sunday",
+                "why did the bill go up on the 10th",
+                "why did search costs jump on the 9th",
+            ],
+            _extract_day,
+            _plan_explain_day,
             [r"\b(jump|jumped|spike|spiked|increase|increased|went up|go up|so (high|expensive)|drove)\b"],
-            ("cost_explain_day",), 0.05),
-        intent("cost.anomalies", "unusual spend (anomalies) with the expected range", [
-            "any cost anomalies in the last 30 days",
-            "did anything spike in our cloud bill recently",
-            "show unusual spend this month",
-            "why did our bill jump",
-            "are there cost anomalies for team-search",
-            "detect abnormal costs in the last two weeks",
-            "was there any unexpected spend last month",
-            "find cost spikes",
-        ], _extract_anomalies, _plan_anomalies,
+            ("cost_explain_day",),
+            0.05,
+        ),
+        intent(
+            "cost.anomalies",
+            "unusual spend (anomalies) with the expected range",
+            [
+                "any cost anomalies in the last 30 days",
+                "did anything spike in our cloud bill recently",
+                "show unusual spend this month",
+                "why did our bill jump",
+                "are there cost anomalies for team-search",
+                "detect abnormal costs in the last two weeks",
+                "was there any unexpected spend last month",
+                "find cost spikes",
+            ],
+            _extract_anomalies,
+            _plan_anomalies,
             [r"\banomal", r"\bunusual\b", r"\babnormal\b", r"\bunexpected\b", r"\bspikes?\b", r"\bjump\b"],
-            ("cost_anomalies",)),
-        intent("cost.savings", "where to save: rightsizing over-provisioned workloads", [
-            "where can we save",
-            "where can we save money",
-            "which workloads are over-provisioned",
-            "rightsizing recommendations",
-            "how can team-catalog cut its cloud costs",
-            "what is wasting money in the cluster",
-            "show idle resources we could downsize",
-            "how can we reduce our kubernetes spend",
-            "any savings opportunities",
-        ], _extract_savings, _plan_savings,
-            [r"\bsave\b", r"\bsavings?\b", r"right-?siz", r"over-?provision", r"\bwast", r"\bdownsiz",
-             r"\b(cut|reduce|lower)\b.*\b(cost|costs|spend|bill)\b"], ("cost_rightsizing",), 0.05),
-        intent("cost.forecast", "forecast to the end of the month or quarter with an interval", [
-            "what will we spend this month",
-            "forecast our cloud bill to the end of the quarter",
-            "projected cost for search this month",
-            "how much will team-payments cost by the end of the month",
-            "predict this month's bill",
-            "are we on track for the month",
-            "end of quarter cost forecast",
-            "what will the bill be at month end",
-        ], _extract_forecast, _plan_forecast,
-            [r"\bforecast", r"\bproject(ed|ion)\b", r"\bpredict", r"\bon track\b", r"\bend of (the )?(month|quarter)\b",
-             r"\bwill\b.*\b(spend|cost|bill)\b", r"\bmonth[- ]end\b"], ("cost_forecast",), 0.05),
-        intent("cost.trend", "daily cost trend and chart", [
-            "show the daily cost trend for search over the last 30 days",
-            "chart our spend since Monday",
-            "plot checkout's daily cost this month",
-            "daily costs for team-data in October",
-            "how has api-gateway's cost trended",
-            "graph of cloud spend over the last 60 days",
-            "cost per day last week",
-            "show me the cost trend",
-        ], _extract_trend, _plan_trend,
+            ("cost_anomalies",),
+        ),
+        intent(
+            "cost.savings",
+            "where to save: rightsizing over-provisioned workloads",
+            [
+                "where can we save",
+                "where can we save money",
+                "which workloads are over-provisioned",
+                "rightsizing recommendations",
+                "how can team-catalog cut its cloud costs",
+                "what is wasting money in the cluster",
+                "show idle resources we could downsize",
+                "how can we reduce our kubernetes spend",
+                "any savings opportunities",
+            ],
+            _extract_savings,
+            _plan_savings,
+            [
+                r"\bsave\b",
+                r"\bsavings?\b",
+                r"right-?siz",
+                r"over-?provision",
+                r"\bwast",
+                r"\bdownsiz",
+                r"\b(cut|reduce|lower)\b.*\b(cost|costs|spend|bill)\b",
+            ],
+            ("cost_rightsizing",),
+            0.05,
+        ),
+        intent(
+            "cost.forecast",
+            "forecast to the end of the month or quarter with an interval",
+            [
+                "what will we spend this month",
+                "forecast our cloud bill to the end of the quarter",
+                "projected cost for search this month",
+                "how much will team-payments cost by the end of the month",
+                "predict this month's bill",
+                "are we on track for the month",
+                "end of quarter cost forecast",
+                "what will the bill be at month end",
+            ],
+            _extract_forecast,
+            _plan_forecast,
+            [
+                r"\bforecast",
+                r"\bproject(ed|ion)\b",
+                r"\bpredict",
+                r"\bon track\b",
+                r"\bend of (the )?(month|quarter)\b",
+                r"\bwill\b.*\b(spend|cost|bill)\b",
+                r"\bmonth[- ]end\b",
+            ],
+            ("cost_forecast",),
+            0.05,
+        ),
+        intent(
+            "cost.trend",
+            "daily cost trend and chart",
+            [
+                "show the daily cost trend for search over the last 30 days",
+                "chart our spend since Monday",
+                "plot checkout's daily cost this month",
+                "daily costs for team-data in October",
+                "how has api-gateway's cost trended",
+                "graph of cloud spend over the last 60 days",
+                "cost per day last week",
+                "show me the cost trend",
+            ],
+            _extract_trend,
+            _plan_trend,
             [r"\btrend", r"\bdaily\b", r"\bper day\b", r"\bchart\b", r"\bgraph\b", r"\bplot\b", r"\bover time\b"],
-            ("cost_daily",)),
-        intent("cost.change", "period-over-period change and top movers", [
-            "how did costs change compared to last month",
-            "what grew the most last month",
-            "top cost movers this month",
-            "month over month change for team-search",
-            "which services increased their spend the most in October",
-            "how did our bill change in Q3 vs Q2",
-            "cost change by team last month",
-            "what changed in our cloud spend",
-        ], _extract_change, _plan_change,
-            [r"\bchang", r"\bgrew\b", r"\bgrowth\b", r"\bmovers?\b", r"\bmonth[- ]over[- ]month\b", r"\bcompared\b",
-             r"\bincreased\b", r"\bdecreased\b", r"\bvs\.?\b", r"\bversus\b"], ("cost_change",)),
-        intent("cost.showback", "showback: cost per team", [
-            "showback per team",
-            "cost per team last month",
-            "how much does each team spend",
-            "chargeback report for October",
-            "team cost report",
-            "spend by team this quarter",
-            "show me the showback",
-            "split the bill by team",
-        ], _extract_showback, _plan_showback,
-            [r"\bshowback\b", r"\bchargeback\b", r"\b(per|each|by) team\b"], ("cost_showback",), 0.03),
-        intent("cost.sources", "which billing data is loaded", [
-            "which billing data do you have",
-            "what cost sources are loaded",
-            "which focus exports are configured",
-            "how far back does the cost data go",
-            "is opencost configured",
-            "were any billing rows rejected",
-            "what currency is the billing data in",
-            "show the cost data sources",
-        ], lambda s: {}, _plan_sources,
+            ("cost_daily",),
+        ),
+        intent(
+            "cost.change",
+            "period-over-period change and top movers",
+            [
+                "how did costs change compared to last month",
+                "what grew the most last month",
+                "top cost movers this month",
+                "month over month change for team-search",
+                "which services increased their spend the most in October",
+                "how did our bill change in Q3 vs Q2",
+                "cost change by team last month",
+                "what changed in our cloud spend",
+            ],
+            _extract_change,
+            _plan_change,
+            [
+                r"\bchang",
+                r"\bgrew\b",
+                r"\bgrowth\b",
+                r"\bmovers?\b",
+                r"\bmonth[- ]over[- ]month\b",
+                r"\bcompared\b",
+                r"\bincreased\b",
+                r"\bdecreased\b",
+                r"\bvs\.?\b",
+                r"\bversus\b",
+            ],
+            ("cost_change",),
+        ),
+        intent(
+            "cost.showback",
+            "showback: cost per team",
+            [
+                "showback per team",
+                "cost per team last month",
+                "how much does each team spend",
+                "chargeback report for October",
+                "team cost report",
+                "spend by team this quarter",
+                "show me the showback",
+                "split the bill by team",
+            ],
+            _extract_showback,
+            _plan_showback,
+            [r"\bshowback\b", r"\bchargeback\b", r"\b(per|each|by) team\b"],
+            ("cost_showback",),
+            0.03,
+        ),
+        intent(
+            "cost.sources",
+            "which billing data is loaded",
+            [
+                "which billing data do you have",
+                "what cost sources are loaded",
+                "which focus exports are configured",
+                "how far back does the cost data go",
+                "is opencost configured",
+                "were any billing rows rejected",
+                "what currency is the billing data in",
+                "show the cost data sources",
+            ],
+            lambda s: {},
+            _plan_sources,
             [r"\b(billing|cost) (data|sources?|exports?)\b", r"\bfocus (export|file)s?\b", r"\bopencost\b"],
-            ("cost_sources",)),
+            ("cost_sources",),
+        ),
     ]

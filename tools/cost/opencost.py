@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from tools.cost.periods import Period
 
 HOURS_PER_MONTH = 730.0
-GIB = 1024 ** 3
-MIB = 1024 ** 2
+GIB = 1024**3
+MIB = 1024**2
 
 
 class OpenCostError(RuntimeError):
@@ -72,8 +72,13 @@ def parse_response(payload: Any) -> list[dict[str, Allocation]]:
         if not step:
             sets.append({})
             continue
-        sets.append({name: Allocation.model_validate({**(alloc or {}), "name": (alloc or {}).get("name", name)})
-                     for name, alloc in step.items() if alloc is not None})
+        sets.append(
+            {
+                name: Allocation.model_validate({**(alloc or {}), "name": (alloc or {}).get("name", name)})
+                for name, alloc in step.items()
+                if alloc is not None
+            }
+        )
     return sets
 
 
@@ -93,13 +98,26 @@ class OpenCostClient:
     def source(self) -> str:
         return f"OpenCost {self.base_url}"
 
-    def allocation(self, *, window: str, aggregate: str | None = None, step: str | None = None,
-                   accumulate: bool | None = None, include_idle: bool | None = None,
-                   share_idle: bool | None = None,
-                   filter: str | None = None) -> tuple[list[dict[str, Allocation]], dict]:
+    def allocation(
+        self,
+        *,
+        window: str,
+        aggregate: str | None = None,
+        step: str | None = None,
+        accumulate: bool | None = None,
+        include_idle: bool | None = None,
+        share_idle: bool | None = None,
+        filter: str | None = None,
+    ) -> tuple[list[dict[str, Allocation]], dict]:
         params: dict[str, Any] = {"window": window}
-        for key, value in (("aggregate", aggregate), ("step", step), ("accumulate", accumulate),
-                           ("includeIdle", include_idle), ("shareIdle", share_idle), ("filter", filter)):
+        for key, value in (
+            ("aggregate", aggregate),
+            ("step", step),
+            ("accumulate", accumulate),
+            ("includeIdle", include_idle),
+            ("shareIdle", share_idle),
+            ("filter", filter),
+        ):
             if value is not None:
                 params[key] = str(value).lower() if isinstance(value, bool) else value
         import httpx
@@ -131,23 +149,45 @@ def accumulate_sets(sets: list[dict[str, Allocation]]) -> dict[str, Allocation]:
             acc = out.setdefault(name, {})
             props.setdefault(name, a.properties)
             m = a.minutes or 0.0
-            for f in ("cpuCost", "gpuCost", "ramCost", "pvCost", "networkCost", "loadBalancerCost", "sharedCost",
-                      "externalCost", "totalCost", "minutes"):
+            for f in (
+                "cpuCost",
+                "gpuCost",
+                "ramCost",
+                "pvCost",
+                "networkCost",
+                "loadBalancerCost",
+                "sharedCost",
+                "externalCost",
+                "totalCost",
+                "minutes",
+            ):
                 acc[f] = acc.get(f, 0.0) + float(getattr(a, f) or 0.0)
             for f in ("cpuCoreRequestAverage", "cpuCoreUsageAverage", "ramByteRequestAverage", "ramByteUsageAverage"):
                 acc[f + "_w"] = acc.get(f + "_w", 0.0) + float(getattr(a, f) or 0.0) * m
     result = {}
     for name, acc in out.items():
         m = acc.get("minutes") or 1.0
-        summed = ("cpuCost", "gpuCost", "ramCost", "pvCost", "networkCost", "loadBalancerCost", "sharedCost",
-                  "externalCost", "totalCost", "minutes")
+        summed = (
+            "cpuCost",
+            "gpuCost",
+            "ramCost",
+            "pvCost",
+            "networkCost",
+            "loadBalancerCost",
+            "sharedCost",
+            "externalCost",
+            "totalCost",
+            "minutes",
+        )
         fields = {f: acc.get(f, 0.0) for f in summed}
         for f in ("cpuCoreRequestAverage", "cpuCoreUsageAverage", "ramByteRequestAverage", "ramByteUsageAverage"):
             fields[f] = acc.get(f + "_w", 0.0) / m
-        fields["cpuEfficiency"] = fields["cpuCoreUsageAverage"] / fields["cpuCoreRequestAverage"] \
-            if fields["cpuCoreRequestAverage"] else 0.0
-        fields["ramEfficiency"] = fields["ramByteUsageAverage"] / fields["ramByteRequestAverage"] \
-            if fields["ramByteRequestAverage"] else 0.0
+        fields["cpuEfficiency"] = (
+            fields["cpuCoreUsageAverage"] / fields["cpuCoreRequestAverage"] if fields["cpuCoreRequestAverage"] else 0.0
+        )
+        fields["ramEfficiency"] = (
+            fields["ramByteUsageAverage"] / fields["ramByteRequestAverage"] if fields["ramByteRequestAverage"] else 0.0
+        )
         result[name] = Allocation(name=name, properties=props[name], **fields)
     return result
 
@@ -156,8 +196,13 @@ def _round_up(value: float, step: float) -> float:
     return max(step, math.ceil(value / step) * step)
 
 
-def rightsizing(allocations: dict[str, Allocation], *, headroom: float = 1.3, max_efficiency: float = 0.5,
-                min_monthly_saving: float = 10.0) -> list[dict[str, Any]]:
+def rightsizing(
+    allocations: dict[str, Allocation],
+    *,
+    headroom: float = 1.3,
+    max_efficiency: float = 0.5,
+    min_monthly_saving: float = 10.0,
+) -> list[dict[str, Any]]:
     """Workloads whose requests far exceed their usage, with the monthly saving of right-sizing.
 
     OpenCost charges CPU and RAM at max(request, usage), so lowering the request to usage ×
@@ -183,15 +228,25 @@ def rightsizing(allocations: dict[str, Allocation], *, headroom: float = 1.3, ma
         monthly = saving * scale
         if monthly < min_monthly_saving:
             continue
-        out.append({
-            "workload": a.name,
-            "namespace": a.properties.get("namespace"),
-            "cpu": {"request_cores": round(cpu_req, 3), "usage_cores": round(cpu_use, 3),
-                    "efficiency": round(cpu_eff, 3), "recommended_cores": round(rec_cpu, 3)},
-            "memory": {"request_gib": round(ram_req / GIB, 3), "usage_gib": round(ram_use / GIB, 3),
-                       "efficiency": round(ram_eff, 3), "recommended_gib": round(rec_ram / GIB, 3)},
-            "monthly_cost": round((a.cpuCost + a.ramCost + a.gpuCost + a.pvCost) * scale, 2),
-            "monthly_saving": round(monthly, 2),
-        })
+        out.append(
+            {
+                "workload": a.name,
+                "namespace": a.properties.get("namespace"),
+                "cpu": {
+                    "request_cores": round(cpu_req, 3),
+                    "usage_cores": round(cpu_use, 3),
+                    "efficiency": round(cpu_eff, 3),
+                    "recommended_cores": round(rec_cpu, 3),
+                },
+                "memory": {
+                    "request_gib": round(ram_req / GIB, 3),
+                    "usage_gib": round(ram_use / GIB, 3),
+                    "efficiency": round(ram_eff, 3),
+                    "recommended_gib": round(rec_ram / GIB, 3),
+                },
+                "monthly_cost": round((a.cpuCost + a.ramCost + a.gpuCost + a.pvCost) * scale, 2),
+                "monthly_saving": round(monthly, 2),
+            }
+        )
     out.sort(key=lambda r: r["monthly_saving"], reverse=True)
     return out

@@ -17,8 +17,23 @@ MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
-WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                "nine": 9, "ten": 10, "twelve": 12, "fourteen": 14, "thirty": 30, "sixty": 60, "ninety": 90}
+WORD_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fourteen": 14,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
+}
 
 
 @dataclass(frozen=True)
@@ -124,8 +139,11 @@ def parse_period(text: str, today: date) -> Period | None:
             p = last_n_days(7 * n, today)
             return Period(p.start, p.end, f"the last {n} weeks")
         start = _add_months(date(today.year, today.month, 1), -n)
-        return Period(start, date(today.year, today.month, 1),
-                      f"the last {n} months ({_month_label(start)} to {_month_label(_add_months(start, n - 1))})")
+        return Period(
+            start,
+            date(today.year, today.month, 1),
+            f"the last {n} months ({_month_label(start)} to {_month_label(_add_months(start, n - 1))})",
+        )
 
     m = re.search(r"\bsince\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", t)
     if m:
@@ -155,7 +173,8 @@ def parse_period(text: str, today: date) -> Period | None:
         year, q = (today.year, q - 1) if q > 1 else (today.year - 1, 4)
         return quarter(year, q)
     m = re.search(r"\bq([1-4])(?:\s*(?:of\s+)?[-/ ]?\s*(\d{4}))?\b", t) or re.search(
-        r"\b(first|second|third|fourth)\s+quarter(?:\s+(?:of\s+)?(\d{4}))?\b", t)
+        r"\b(first|second|third|fourth)\s+quarter(?:\s+(?:of\s+)?(\d{4}))?\b", t
+    )
     if m:
         raw = m.group(1)
         q = int(raw) if raw.isdigit() else ["first", "second", "third", "fourth"].index(raw) + 1
@@ -190,8 +209,7 @@ def parse_period(text: str, today: date) -> Period | None:
         return Period(day, day + timedelta(days=1), day.isoformat())
 
     m = re.search(r"\b(?:in|for|during|of)?\s*" + _MONTH + r"(?:\s+(\d{4}))?\b", t)
-    if m and (m.group(2) or re.search(r"\b(in|for|during|of)\s+" + re.escape(m.group(1)), t)
-              or len(m.group(1)) > 3):
+    if m and (m.group(2) or re.search(r"\b(in|for|during|of)\s+" + re.escape(m.group(1)), t) or len(m.group(1)) > 3):
         mon = MONTHS[m.group(1)]
         if m.group(1) == "may" and not m.group(2) and not re.search(r"\b(in|for|during|of)\s+may\b", t):
             return None  # "may" the verb
@@ -217,7 +235,8 @@ def parse_day(text: str, today: date) -> date | None:
     if m:
         return _safe_day(int(m.group(3)) if m.group(3) else None, MONTHS[m.group(2)], int(m.group(1)), today)
     m = re.search(r"\b(?:on|the)\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", t) or re.search(
-        r"\b(\d{1,2})(st|nd|rd|th)\b", t)
+        r"\b(\d{1,2})(st|nd|rd|th)\b", t
+    )
     if m:
         dom = int(m.group(1))
         if not 1 <= dom <= 31:

@@ -22,10 +22,22 @@ if TYPE_CHECKING:
     from tools.cost.engine import CostEngine, Filters
 
 FAMILY = "cost"
-Dimension = Literal["entity", "team", "system", "environment", "provider", "service_category", "cloud_service",
-                    "region", "account", "charge_category"]
-PERIOD_HELP = ('Period in words or dates: "last month", "this month", "Q3", "last quarter", "the last 30 days", '
-               '"since Monday", "October 2026", "2026-10-01 to 2026-10-15"')
+Dimension = Literal[
+    "entity",
+    "team",
+    "system",
+    "environment",
+    "provider",
+    "service_category",
+    "cloud_service",
+    "region",
+    "account",
+    "charge_category",
+]
+PERIOD_HELP = (
+    'Period in words or dates: "last month", "this month", "Q3", "last quarter", "the last 30 days", '
+    '"since Monday", "October 2026", "2026-10-01 to 2026-10-15"'
+)
 
 
 def money(value: float, currency: str) -> str:
@@ -65,8 +77,9 @@ class DailyArgs(FilterArgs):
 
 class AnomalyArgs(FilterArgs):
     period: str = Field("the last 30 days", description="Period to report anomalies in; " + PERIOD_HELP)
-    by: Dimension | Literal["total"] = Field("entity", description="Look for anomalies per value of this "
-                                             "dimension (and in the total)")
+    by: Dimension | Literal["total"] = Field(
+        "entity", description="Look for anomalies per value of this dimension (and in the total)"
+    )
     sensitivity: float = Field(5.0, ge=2.0, le=8.0, description="Robust z-score threshold (lower = more alerts)")
     chart: bool = Field(True)
 
@@ -166,20 +179,28 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
     rows = sorted(((k[0], v) for k, v in agg.values.items() if k[-1] == currency), key=lambda r: -r[1])
     total = totals.get(currency, 0.0)
     shown = rows[: args.top]
-    rest = rows[args.top:]
+    rest = rows[args.top :]
     unallocated = sum(v for k, v in rows if k == UNALLOCATED)
     data = _base(engine, period, currency, filters.active())
-    data.update({
-        "by": args.by, "metric": args.metric, "total": round(total, 2),
-        "rows": [{"key": k, "cost": round(v, 2), "share_pct": round(100 * v / total, 1) if total else 0.0}
-                 for k, v in shown],
-        "other": {"count": len(rest), "cost": round(sum(v for _, v in rest), 2)} if rest else None,
-        "unallocated": {"cost": round(unallocated, 2),
-                        "reasons": {r: round(v, 2) for r, v in sorted(agg.unallocated_reasons.items(),
-                                                                       key=lambda x: -x[1])},
-                        "unknown_tag_values": {r: round(v, 2) for r, v in sorted(agg.unknown_values.items(),
-                                                                                 key=lambda x: -x[1])[:5]}},
-    })
+    data.update(
+        {
+            "by": args.by,
+            "metric": args.metric,
+            "total": round(total, 2),
+            "rows": [
+                {"key": k, "cost": round(v, 2), "share_pct": round(100 * v / total, 1) if total else 0.0}
+                for k, v in shown
+            ],
+            "other": {"count": len(rest), "cost": round(sum(v for _, v in rest), 2)} if rest else None,
+            "unallocated": {
+                "cost": round(unallocated, 2),
+                "reasons": {r: round(v, 2) for r, v in sorted(agg.unallocated_reasons.items(), key=lambda x: -x[1])},
+                "unknown_tag_values": {
+                    r: round(v, 2) for r, v in sorted(agg.unknown_values.items(), key=lambda x: -x[1])[:5]
+                },
+            },
+        }
+    )
     others = {c: round(v, 2) for c, v in totals.items() if c != currency}
     if others:
         data["other_currencies"] = others
@@ -192,8 +213,7 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
     for name in (filters.entity, filters.team):
         if name and (ref := engine.entity_ref(name)):
             refs.insert(0, ref)
-    return ToolResult(data=data, source=data["source"], refs=list(dict.fromkeys(refs)),
-                      note=_note(engine, period))
+    return ToolResult(data=data, source=data["source"], refs=list(dict.fromkeys(refs)), note=_note(engine, period))
 
 
 def cost_change(args: ChangeArgs, ctx: ToolContext) -> ToolResult:
@@ -210,17 +230,23 @@ def cost_change(args: ChangeArgs, ctx: ToolContext) -> ToolResult:
     prev = {k[0]: v for k, v in before.values.items() if k[-1] == currency}
     a, b = sum(prev.values()), sum(cur.values())
     data = _base(engine, period, currency, filters.active())
-    data.update({
-        "compared_with": previous.as_dict(), "by": args.by,
-        "current_total": round(b, 2), "previous_total": round(a, 2), "change": round(b - a, 2),
-        "change_pct": round(100 * (b - a) / a, 1) if a else None,
-        "top_movers": movers(cur, prev, args.top),
-    })
+    data.update(
+        {
+            "compared_with": previous.as_dict(),
+            "by": args.by,
+            "current_total": round(b, 2),
+            "previous_total": round(a, 2),
+            "change": round(b - a, 2),
+            "change_pct": round(100 * (b - a) / a, 1) if a else None,
+            "top_movers": movers(cur, prev, args.top),
+        }
+    )
     if period.days != previous.days:
         data["length_note"] = f"{period.label} has {period.days} days, {previous.label} has {previous.days}"
     refs = _refs(engine, [m["key"] for m in data["top_movers"]], {**before.entity_refs, **now.entity_refs})
-    return ToolResult(data=data, source=data["source"], refs=refs,
-                      note=_note(engine, period, [engine.coverage_note(previous) or ""]))
+    return ToolResult(
+        data=data, source=data["source"], refs=refs, note=_note(engine, period, [engine.coverage_note(previous) or ""])
+    )
 
 
 def cost_daily(args: DailyArgs, ctx: ToolContext) -> ToolResult:
@@ -232,11 +258,14 @@ def cost_daily(args: DailyArgs, ctx: ToolContext) -> ToolResult:
     series = per.get(currency, [])
     total = sum(v for _, v in series)
     data = _base(engine, period, currency, filters.active())
-    data.update({
-        "total": round(total, 2), "days": len(series),
-        "average_per_day": round(total / len(series), 2) if series else 0.0,
-        "series": [{"day": d.isoformat(), "cost": round(v, 2)} for d, v in series],
-    })
+    data.update(
+        {
+            "total": round(total, 2),
+            "days": len(series),
+            "average_per_day": round(total / len(series), 2) if series else 0.0,
+            "series": [{"day": d.isoformat(), "cost": round(v, 2)} for d, v in series],
+        }
+    )
     if series:
         hi = max(series, key=lambda x: x[1])
         lo = min(series, key=lambda x: x[1])
@@ -251,8 +280,9 @@ def cost_daily(args: DailyArgs, ctx: ToolContext) -> ToolResult:
         from tools.cost.charts import trend_chart
 
         what = filters.entity or filters.team or filters.system or "total"
-        data["chart"] = trend_chart(_chart_dir(ctx), f"Daily cost, {what} — {period.label} ({currency})",
-                                    series, currency)
+        data["chart"] = trend_chart(
+            _chart_dir(ctx), f"Daily cost, {what} — {period.label} ({currency})", series, currency
+        )
     refs = [r for n in (filters.entity, filters.team, filters.system) if n and (r := engine.entity_ref(n))]
     return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, period))
 
@@ -305,13 +335,16 @@ def cost_anomalies(args: AnomalyArgs, ctx: ToolContext) -> ToolResult:
     keyed = [a for a in found if a["scope"] != "total"][:10]
     total_level = [a for a in found if a["scope"] == "total"][:5]
     data = _base(engine, period, currency, filters.active())
-    data.update({
-        "method": "expected = last-week deseasonalised median × 4-week weekday factor (past days only); "
-                  f"anomaly when beyond {args.sensitivity} robust sd and material "
-                  "(≥5 % of the total / ≥20 % of a single series)",
-        "anomalies_in_total": total_level, "anomalies": sorted(keyed, key=lambda a: -abs(a["excess"])),
-        "count": len(total_level) + len(keyed),
-    })
+    data.update(
+        {
+            "method": "expected = last-week deseasonalised median × 4-week weekday factor (past days only); "
+            f"anomaly when beyond {args.sensitivity} robust sd and material "
+            "(≥5 % of the total / ≥20 % of a single series)",
+            "anomalies_in_total": total_level,
+            "anomalies": sorted(keyed, key=lambda a: -abs(a["excess"])),
+            "count": len(total_level) + len(keyed),
+        }
+    )
     if args.chart and series:
         from tools.cost.charts import trend_chart
 
@@ -319,9 +352,14 @@ def cost_anomalies(args: AnomalyArgs, ctx: ToolContext) -> ToolResult:
         shown_band = [b for b in band if b["day"] >= period.start.isoformat()]
         hl = [(date.fromisoformat(a["start"]), date.fromisoformat(a["end"])) for a in total_level + keyed[:3]]
         what = filters.entity or filters.team or filters.system or "total"
-        data["chart"] = trend_chart(_chart_dir(ctx),
-                                    f"Daily cost of {what} and expected range — {period.label} ({currency})",
-                                    shown, currency, shown_band, hl)
+        data["chart"] = trend_chart(
+            _chart_dir(ctx),
+            f"Daily cost of {what} and expected range — {period.label} ({currency})",
+            shown,
+            currency,
+            shown_band,
+            hl,
+        )
     return ToolResult(data=data, source=data["source"], refs=list(dict.fromkeys(refs)), note=_note(engine, period))
 
 
@@ -360,21 +398,32 @@ def cost_explain_day(args: ExplainDayArgs, ctx: ToolContext) -> ToolResult:
     for key, by_day in per_key.items():
         s = [by_day.get(x, 0.0) for x in days]
         e, _ = expected_series(s)
-        contributors.append({"key": key, "actual": round(s[idx], 2), "expected": round(e[idx], 2),
-                             "change": round(s[idx] - e[idx], 2),
-                             "previous_day": round(s[idx - 1], 2) if idx > 0 else None})
+        contributors.append(
+            {
+                "key": key,
+                "actual": round(s[idx], 2),
+                "expected": round(e[idx], 2),
+                "change": round(s[idx] - e[idx], 2),
+                "previous_day": round(s[idx - 1], 2) if idx > 0 else None,
+            }
+        )
     contributors.sort(key=lambda c: -abs(c["change"]))
     prev_day = total_series[idx - 1] if idx > 0 else None
     data = _base(engine, Period(day, day + timedelta(days=1), day.isoformat()), currency, filters.active())
-    data.update({
-        "day": day.isoformat(), "weekday": day.strftime("%A"), "actual": round(actual, 2),
-        "expected": round(expected[idx], 2),
-        "expected_range": [round(max(0.0, expected[idx] - half), 2), round(expected[idx] + half, 2)],
-        "change_vs_expected": round(actual - expected[idx], 2),
-        "previous_day": round(prev_day, 2) if prev_day is not None else None,
-        "unusual": abs(actual - expected[idx]) > half,
-        "by": args.by, "top_contributors": contributors[: args.top],
-    })
+    data.update(
+        {
+            "day": day.isoformat(),
+            "weekday": day.strftime("%A"),
+            "actual": round(actual, 2),
+            "expected": round(expected[idx], 2),
+            "expected_range": [round(max(0.0, expected[idx] - half), 2), round(expected[idx] + half, 2)],
+            "change_vs_expected": round(actual - expected[idx], 2),
+            "previous_day": round(prev_day, 2) if prev_day is not None else None,
+            "unusual": abs(actual - expected[idx]) > half,
+            "by": args.by,
+            "top_contributors": contributors[: args.top],
+        }
+    )
     refs = _refs(engine, [c["key"] for c in contributors[: args.top]], agg.entity_refs)
     return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, data_period(day)))
 
@@ -408,8 +457,9 @@ def cost_forecast(args: ForecastArgs, ctx: ToolContext) -> ToolResult:
         from tools.cost.charts import forecast_chart
 
         shown = [(d, v) for d, v in series if d >= target.start - timedelta(days=45)]
-        data["chart"] = forecast_chart(_chart_dir(ctx), f"Forecast to {target.last_day} ({currency})", shown,
-                                       fc.daily, currency, args.level)
+        data["chart"] = forecast_chart(
+            _chart_dir(ctx), f"Forecast to {target.last_day} ({currency})", shown, fc.daily, currency, args.level
+        )
     data["forecast"].pop("daily", None) if len(fc.daily) > 31 else None
     refs = [r for n in (filters.entity, filters.team, filters.system) if n and (r := engine.entity_ref(n))]
     return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, None))
@@ -436,8 +486,11 @@ def _window(text: str, ctx: ToolContext) -> str:
     from tools.cost.opencost import window_of
 
     t = text.strip()
-    if "," in t or t.lower() in ("today", "yesterday", "week", "lastweek", "month", "lastmonth") or \
-            (t[:-1].isdigit() and t[-1:] in "mhdw"):
+    if (
+        "," in t
+        or t.lower() in ("today", "yesterday", "week", "lastweek", "month", "lastmonth")
+        or (t[:-1].isdigit() and t[-1:] in "mhdw")
+    ):
         return t
     return window_of(_period(t, _engine(ctx)))
 
@@ -457,8 +510,13 @@ def cost_rightsizing(args: RightsizingArgs, ctx: ToolContext) -> ToolResult:
         a = allocations[rec["workload"]]
         controller = str(a.properties.get("controller") or rec["workload"].split(":")[-1])
         attr = mapper.attribute_labels(a.properties.get("labels") or {}, fallback_name=controller)
-        rec.update({"entity": attr.entity if attr.entity != UNALLOCATED else controller,
-                    "team": attr.team, "ref": attr.entity_ref})
+        rec.update(
+            {
+                "entity": attr.entity if attr.entity != UNALLOCATED else controller,
+                "team": attr.team,
+                "ref": attr.entity_ref,
+            }
+        )
         if args.namespace and rec.get("namespace") != args.namespace:
             continue
         if args.team and attr.team.lower() != args.team.split("/")[-1].lower():
@@ -468,14 +526,23 @@ def cost_rightsizing(args: RightsizingArgs, ctx: ToolContext) -> ToolResult:
         out.append(rec)
     total = sum(r["monthly_saving"] for r in out)
     data = {
-        "window": window, "currency": "USD", "source": client.source, "headroom": args.headroom,
+        "window": window,
+        "currency": "USD",
+        "source": client.source,
+        "headroom": args.headroom,
         "method": "request → usage × headroom where efficiency < 50 %; saving = cost of the released request, "
-                  "per 30-day month (730 h)",
-        "total_monthly_saving": round(total, 2), "recommendations": out[: args.top], "count": len(out),
+        "per 30-day month (730 h)",
+        "total_monthly_saving": round(total, 2),
+        "recommendations": out[: args.top],
+        "count": len(out),
         "period": {"label": f"OpenCost window {window}", "per": "month"},
     }
-    return ToolResult(data=data, query={"tool": "cost_rightsizing", **query}, source=client.source,
-                      refs=[r["ref"] for r in out[: args.top] if r.get("ref")])
+    return ToolResult(
+        data=data,
+        query={"tool": "cost_rightsizing", **query},
+        source=client.source,
+        refs=[r["ref"] for r in out[: args.top] if r.get("ref")],
+    )
 
 
 def cost_showback(args: ShowbackArgs, ctx: ToolContext) -> ToolResult:
@@ -493,12 +560,25 @@ def cost_showback(args: ShowbackArgs, ctx: ToolContext) -> ToolResult:
     for team, entities in sorted(teams.items(), key=lambda t: -sum(t[1].values())):
         t = sum(entities.values())
         top = sorted(entities.items(), key=lambda e: -e[1])[: args.top_per_team]
-        rows.append({"team": team, "cost": round(t, 2), "share_pct": round(100 * t / total, 1) if total else 0.0,
-                     "top": [{"key": k, "cost": round(v, 2)} for k, v in top]})
+        rows.append(
+            {
+                "team": team,
+                "cost": round(t, 2),
+                "share_pct": round(100 * t / total, 1) if total else 0.0,
+                "top": [{"key": k, "cost": round(v, 2)} for k, v in top],
+            }
+        )
     data = _base(engine, period, currency, {})
-    data.update({"total": round(total, 2), "teams": rows,
-                 "unallocated": {"cost": round(sum(teams.get(UNALLOCATED, {}).values()), 2),
-                                 "reasons": {r: round(v, 2) for r, v in agg.unallocated_reasons.items()}}})
+    data.update(
+        {
+            "total": round(total, 2),
+            "teams": rows,
+            "unallocated": {
+                "cost": round(sum(teams.get(UNALLOCATED, {}).values()), 2),
+                "reasons": {r: round(v, 2) for r, v in agg.unallocated_reasons.items()},
+            },
+        }
+    )
     refs = _refs(engine, [r["team"] for r in rows], agg.entity_refs)
     return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, period))
 
@@ -508,20 +588,40 @@ def cost_allocation(args: AllocationArgs, ctx: ToolContext) -> ToolResult:
 
     client = _opencost(ctx)
     window = _window(args.window, ctx)
-    sets, query = client.allocation(window=window, aggregate=args.aggregate, step=args.step,
-                                    accumulate=args.accumulate, include_idle=args.include_idle,
-                                    share_idle=args.share_idle)
+    sets, query = client.allocation(
+        window=window,
+        aggregate=args.aggregate,
+        step=args.step,
+        accumulate=args.accumulate,
+        include_idle=args.include_idle,
+        share_idle=args.share_idle,
+    )
     merged = accumulate_sets(sets) if sets else {}
     rows = sorted(merged.values(), key=lambda a: -a.totalCost)
     total = sum(a.totalCost for a in rows)
     data = {
-        "window": window, "aggregate": args.aggregate, "currency": "USD", "source": client.source,
-        "steps": len(sets), "total": round(total, 2),
-        "allocations": [{"name": a.name, "total": round(a.totalCost, 2), "cpu": round(a.cpuCost, 2),
-                         "ram": round(a.ramCost, 2), "gpu": round(a.gpuCost, 2), "pv": round(a.pvCost, 2),
-                         "network": round(a.networkCost, 2), "shared": round(a.sharedCost, 2),
-                         "efficiency": round(a.totalEfficiency, 3), "start": a.start, "end": a.end}
-                        for a in rows[: args.top]],
+        "window": window,
+        "aggregate": args.aggregate,
+        "currency": "USD",
+        "source": client.source,
+        "steps": len(sets),
+        "total": round(total, 2),
+        "allocations": [
+            {
+                "name": a.name,
+                "total": round(a.totalCost, 2),
+                "cpu": round(a.cpuCost, 2),
+                "ram": round(a.ramCost, 2),
+                "gpu": round(a.gpuCost, 2),
+                "pv": round(a.pvCost, 2),
+                "network": round(a.networkCost, 2),
+                "shared": round(a.sharedCost, 2),
+                "efficiency": round(a.totalEfficiency, 3),
+                "start": a.start,
+                "end": a.end,
+            }
+            for a in rows[: args.top]
+        ],
         "idle": round(sum(a.totalCost for a in rows if a.is_idle), 2),
         "unallocated": round(sum(a.totalCost for a in rows if a.is_unallocated), 2),
         "period": {"label": f"OpenCost window {window}"},
@@ -534,15 +634,27 @@ def cost_sources(args: SourcesArgs, ctx: ToolContext) -> ToolResult:
     ds = engine.dataset
     first, last = ds.date_range()
     data = {
-        "focus": {"source": engine.source(), "files": [str(f.path) for f in ds.files][:20], "rows": ds.rows,
-                  "unusable_rows": {"unparseable_cost": ds.bad.unparseable_cost,
-                                    "unparseable_date": ds.bad.unparseable_date, "examples": ds.bad.examples},
-                  "rejected_files": ds.errors, "first_day": str(first), "last_day": str(last),
-                  "currencies": ds.currencies()},
+        "focus": {
+            "source": engine.source(),
+            "files": [str(f.path) for f in ds.files][:20],
+            "rows": ds.rows,
+            "unusable_rows": {
+                "unparseable_cost": ds.bad.unparseable_cost,
+                "unparseable_date": ds.bad.unparseable_date,
+                "examples": ds.bad.examples,
+            },
+            "rejected_files": ds.errors,
+            "first_day": str(first),
+            "last_day": str(last),
+            "currencies": ds.currencies(),
+        },
         "opencost": ctx.runtime.settings.opencost_url or ("demo" if ctx.runtime.settings.uses_demo else None),
         "today": engine.today().isoformat(),
-        "tag_keys": {"entity": engine.mapper.entity_keys, "team": engine.mapper.team_keys,
-                     "environment": engine.mapper.env_keys},
+        "tag_keys": {
+            "entity": engine.mapper.entity_keys,
+            "team": engine.mapper.team_keys,
+            "environment": engine.mapper.env_keys,
+        },
     }
     return ToolResult(data=data, source=engine.source(), note=_note(engine, None))
 
@@ -552,27 +664,74 @@ def cost_tools(runtime: Runtime) -> list[PortalTool]:
         return PortalTool(name=name, description=description, args_schema=schema, func=func, family=FAMILY)
 
     return [
-        tool("cost_breakdown", "Cloud cost for a period, grouped by catalog entity, team, system, environment, "
-             "provider, FOCUS service category, cloud service, region or account, with optional filters. "
-             "Lists unallocated (untagged/unknown) spend. Use for 'what did X cost', 'which services cost team Y "
-             "the most', 'cost by provider'.", BreakdownArgs, cost_breakdown),
-        tool("cost_change", "Period-over-period change of cost (default: vs the previous period) and the top "
-             "movers by a dimension. Use for 'how did costs change', 'what grew'.", ChangeArgs, cost_change),
-        tool("cost_daily", "Daily cost series for a period (optionally filtered), with trend, peak and a chart.",
-             DailyArgs, cost_daily),
-        tool("cost_anomalies", "Unusual daily spend in a period: robust to weekly seasonality, each anomaly with "
-             "its expected range, per entity (or another dimension) and in the total.", AnomalyArgs, cost_anomalies),
-        tool("cost_explain_day", "Why the bill changed on one day: that day's cost vs its expected range and the "
-             "entities (or other dimension) that contributed most.", ExplainDayArgs, cost_explain_day),
-        tool("cost_forecast", "Forecast of total cost to the end of this month or quarter with a prediction "
-             "interval (ETS model), optionally filtered.", ForecastArgs, cost_forecast),
-        tool("cost_rightsizing", "Kubernetes workloads whose CPU/memory requests far exceed usage (OpenCost "
-             "efficiency), with recommended requests and the monthly saving. Use for 'where can we save'.",
-             RightsizingArgs, cost_rightsizing),
-        tool("cost_showback", "Showback: cost per team for a period with each team's top entities and the "
-             "unallocated remainder.", ShowbackArgs, cost_showback),
-        tool("cost_allocation", "Raw OpenCost Allocation API query (window, aggregate, step, accumulate, "
-             "includeIdle, shareIdle) for Kubernetes cost.", AllocationArgs, cost_allocation),
-        tool("cost_sources", "Which billing sources are loaded, their date range, currencies, tag keys and any "
-             "rows or files that could not be read.", SourcesArgs, cost_sources),
+        tool(
+            "cost_breakdown",
+            "Cloud cost for a period, grouped by catalog entity, team, system, environment, "
+            "provider, FOCUS service category, cloud service, region or account, with optional filters. "
+            "Lists unallocated (untagged/unknown) spend. Use for 'what did X cost', 'which services cost team Y "
+            "the most', 'cost by provider'.",
+            BreakdownArgs,
+            cost_breakdown,
+        ),
+        tool(
+            "cost_change",
+            "Period-over-period change of cost (default: vs the previous period) and the top "
+            "movers by a dimension. Use for 'how did costs change', 'what grew'.",
+            ChangeArgs,
+            cost_change,
+        ),
+        tool(
+            "cost_daily",
+            "Daily cost series for a period (optionally filtered), with trend, peak and a chart.",
+            DailyArgs,
+            cost_daily,
+        ),
+        tool(
+            "cost_anomalies",
+            "Unusual daily spend in a period: robust to weekly seasonality, each anomaly with "
+            "its expected range, per entity (or another dimension) and in the total.",
+            AnomalyArgs,
+            cost_anomalies,
+        ),
+        tool(
+            "cost_explain_day",
+            "Why the bill changed on one day: that day's cost vs its expected range and the "
+            "entities (or other dimension) that contributed most.",
+            ExplainDayArgs,
+            cost_explain_day,
+        ),
+        tool(
+            "cost_forecast",
+            "Forecast of total cost to the end of this month or quarter with a prediction "
+            "interval (ETS model), optionally filtered.",
+            ForecastArgs,
+            cost_forecast,
+        ),
+        tool(
+            "cost_rightsizing",
+            "Kubernetes workloads whose CPU/memory requests far exceed usage (OpenCost "
+            "efficiency), with recommended requests and the monthly saving. Use for 'where can we save'.",
+            RightsizingArgs,
+            cost_rightsizing,
+        ),
+        tool(
+            "cost_showback",
+            "Showback: cost per team for a period with each team's top entities and the unallocated remainder.",
+            ShowbackArgs,
+            cost_showback,
+        ),
+        tool(
+            "cost_allocation",
+            "Raw OpenCost Allocation API query (window, aggregate, step, accumulate, "
+            "includeIdle, shareIdle) for Kubernetes cost.",
+            AllocationArgs,
+            cost_allocation,
+        ),
+        tool(
+            "cost_sources",
+            "Which billing sources are loaded, their date range, currencies, tag keys and any "
+            "rows or files that could not be read.",
+            SourcesArgs,
+            cost_sources,
+        ),
     ]

@@ -60,8 +60,15 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25Index:
-    def __init__(self, ids: Sequence[str], documents: Sequence[str], metadatas: Sequence[dict],
-                 k1: float = 1.2, b: float = 0.75, filter_fields: Iterable[str] = ("entity", "owner", "system")):
+    def __init__(
+        self,
+        ids: Sequence[str],
+        documents: Sequence[str],
+        metadatas: Sequence[dict],
+        k1: float = 1.2,
+        b: float = 0.75,
+        filter_fields: Iterable[str] = ("entity", "owner", "system"),
+    ):
         self.ids = list(ids)
         self.k1, self.b = k1, b
         n = len(self.ids)
@@ -75,8 +82,9 @@ class BM25Index:
                 docs.append(i)
                 tfs.append(tf)
         self.avgdl = float(self.lengths.mean()) if n else 1.0
-        self.postings = {t: (np.asarray(d, dtype=np.int32), np.asarray(f, dtype=np.float32))
-                         for t, (d, f) in postings.items()}
+        self.postings = {
+            t: (np.asarray(d, dtype=np.int32), np.asarray(f, dtype=np.float32)) for t, (d, f) in postings.items()
+        }
         self.idf = {t: math.log(1 + (n - len(d) + 0.5) / (len(d) + 0.5)) for t, (d, _) in self.postings.items()}
         self._norm = (self.k1 * (1 - self.b + self.b * self.lengths / max(self.avgdl, 1e-9))).astype(np.float32)
         self.filters: dict[str, dict[str, np.ndarray]] = {}

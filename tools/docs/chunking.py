@@ -84,8 +84,9 @@ def chunk_id(page_key: str, index: int) -> str:
     return hashlib.sha1(f"{page_key}#{index}".encode()).hexdigest()[:24]
 
 
-def chunk_page(page: Page, max_tokens: int = DEFAULT_MAX_TOKENS,
-               overlap_tokens: int = DEFAULT_OVERLAP_TOKENS) -> list[Chunk]:
+def chunk_page(
+    page: Page, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_tokens: int = DEFAULT_OVERLAP_TOKENS
+) -> list[Chunk]:
     site = page.site
     chunks: list[Chunk] = []
     tags = page.front_matter.get("tags")
@@ -97,30 +98,32 @@ def chunk_page(page: Page, max_tokens: int = DEFAULT_MAX_TOKENS,
         for body, overlap, steps in split_section(section.blocks, max_tokens, overlap_tokens):
             index = len(chunks)
             document = f"{header}\n{body}"
-            chunks.append(Chunk(
-                id=chunk_id(page.key, index),
-                document=document,
-                metadata={
-                    "site": site.key,
-                    "site_title": site.title,
-                    "origin": site.origin,
-                    "entity": site.entity,
-                    "owner": site.owner,
-                    "system": site.system,
-                    "page_key": page.key,
-                    "page": page.path,
-                    "page_title": page.title,
-                    "page_order": page.order,
-                    "page_hash": page.content_hash,
-                    "heading": " › ".join(section.heading_path) or page.title,
-                    "anchor": section.anchor,
-                    "section": s_index,
-                    "chunk": index,
-                    "header_chars": len(header) + 1,
-                    "overlap_chars": overlap,
-                    "steps": steps,
-                    "url": site.page_link(page.path, section.anchor or None),
-                    "tags": tag_text,
-                },
-            ))
+            chunks.append(
+                Chunk(
+                    id=chunk_id(page.key, index),
+                    document=document,
+                    metadata={
+                        "site": site.key,
+                        "site_title": site.title,
+                        "origin": site.origin,
+                        "entity": site.entity,
+                        "owner": site.owner,
+                        "system": site.system,
+                        "page_key": page.key,
+                        "page": page.path,
+                        "page_title": page.title,
+                        "page_order": page.order,
+                        "page_hash": page.content_hash,
+                        "heading": " › ".join(section.heading_path) or page.title,
+                        "anchor": section.anchor,
+                        "section": s_index,
+                        "chunk": index,
+                        "header_chars": len(header) + 1,
+                        "overlap_chars": overlap,
+                        "steps": steps,
+                        "url": site.page_link(page.path, section.anchor or None),
+                        "tags": tag_text,
+                    },
+                )
+            )
     return chunks

@@ -17,8 +17,14 @@ def run_index(runtime: Any, *, rebuild: bool = False, json_output: bool = False)
 
     console = Console(stderr=json_output)
     labels = {"read": "reading pages", "embed": "embedding chunks"}
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=json_output) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=json_output,
+    ) as progress:
         tasks: dict[str, Any] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -32,11 +38,17 @@ def run_index(runtime: Any, *, rebuild: bool = False, json_output: bool = False)
     else:
         table = Table(title="docs index" + (" (rebuilt)" if rebuild else ""), show_header=False)
         for label, value in [
-            ("sites", result.sites), ("pages indexed", result.pages), ("new pages", result.pages_new),
-            ("changed pages", result.pages_changed), ("unchanged pages", result.pages_unchanged),
-            ("deleted pages", result.pages_deleted), ("chunks embedded", result.chunks_added),
-            ("chunks removed", result.chunks_deleted), ("chunks in index", result.chunks_total),
-            ("skipped files", len(result.skipped)), ("time", f"{result.seconds:.1f} s"),
+            ("sites", result.sites),
+            ("pages indexed", result.pages),
+            ("new pages", result.pages_new),
+            ("changed pages", result.pages_changed),
+            ("unchanged pages", result.pages_unchanged),
+            ("deleted pages", result.pages_deleted),
+            ("chunks embedded", result.chunks_added),
+            ("chunks removed", result.chunks_deleted),
+            ("chunks in index", result.chunks_total),
+            ("skipped files", len(result.skipped)),
+            ("time", f"{result.seconds:.1f} s"),
         ]:
             table.add_row(label, str(value))
         if result.chunks_added:

@@ -36,11 +36,13 @@ def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
     model = embeddings.load_model()
     if len(texts) <= QUERY_BATCH:
         with _one_thread():
-            out = model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                               convert_to_numpy=True, show_progress_bar=False)
+            out = model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
     else:
-        out = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                           show_progress_bar=False)
+        out = model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
     return out.astype(np.float32)
 
 

@@ -40,8 +40,18 @@ def make_client(settings: Any) -> Any:
     return catalog_client(getattr(settings, "github_url", None), _secret(getattr(settings, "github_token", None)))
 
 
-def github_site(url: str, settings: Any, *, key: str, link_base: str, entity: str = "", owner: str = "",
-                system: str = "", title: str | None = None, client: Any = None) -> DocSite:
+def github_site(
+    url: str,
+    settings: Any,
+    *,
+    key: str,
+    link_base: str,
+    entity: str = "",
+    owner: str = "",
+    system: str = "",
+    title: str | None = None,
+    client: Any = None,
+) -> DocSite:
     slug, ref, root, _ = parse_tree_url(url)
     gh = client or make_client(settings)
     repo = gh.get_repo(slug)
@@ -55,8 +65,9 @@ def github_site(url: str, settings: Any, *, key: str, link_base: str, entity: st
             config = load_mkdocs_config(raw.decode("utf-8", errors="replace"), f"{url}/{name}")
             break
     docs_prefix = posixpath.join(root, str(config.get("docs_dir") or "docs")).strip("/") + "/"
-    files = sorted(p[len(docs_prefix):] for p in blobs
-                   if p.startswith(docs_prefix) and p.lower().endswith(MARKDOWN_SUFFIXES))
+    files = sorted(
+        p[len(docs_prefix) :] for p in blobs if p.startswith(docs_prefix) and p.lower().endswith(MARKDOWN_SUFFIXES)
+    )
     pages, skipped = pages_in_nav_order(files, config.get("nav"), f"{url}/mkdocs.yml")
 
     def read(rel: str) -> bytes:
@@ -66,9 +77,18 @@ def github_site(url: str, settings: Any, *, key: str, link_base: str, entity: st
         return _blob(repo, sha)
 
     return DocSite(
-        key=key, title=str(config.get("site_name") or title or slug), origin="github", link_base=link_base,
-        pages=pages, read=read, location=url, entity=entity, owner=owner, system=system,
-        directory_urls=bool(config.get("use_directory_urls", True)), skipped=skipped,
+        key=key,
+        title=str(config.get("site_name") or title or slug),
+        origin="github",
+        link_base=link_base,
+        pages=pages,
+        read=read,
+        location=url,
+        entity=entity,
+        owner=owner,
+        system=system,
+        directory_urls=bool(config.get("use_directory_urls", True)),
+        skipped=skipped,
     )
 
 

@@ -52,18 +52,35 @@ class IndexReport:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "sites": self.sites, "pages": self.pages, "new": self.pages_new, "changed": self.pages_changed,
-            "unchanged": self.pages_unchanged, "deleted": self.pages_deleted,
-            "chunks_added": self.chunks_added, "chunks_deleted": self.chunks_deleted,
-            "chunks_total": self.chunks_total, "skipped": [str(s) for s in self.skipped],
+            "sites": self.sites,
+            "pages": self.pages,
+            "new": self.pages_new,
+            "changed": self.pages_changed,
+            "unchanged": self.pages_unchanged,
+            "deleted": self.pages_deleted,
+            "chunks_added": self.chunks_added,
+            "chunks_deleted": self.chunks_deleted,
+            "chunks_total": self.chunks_total,
+            "skipped": [str(s) for s in self.skipped],
             "seconds": round(self.seconds, 2),
         }
 
 
 def page_hash(site: DocSite, ref: PageRef, raw: bytes) -> str:
     digest = hashlib.sha256(raw)
-    meta = "|".join([CHUNKER_VERSION, site.title, site.entity, site.owner, site.system, site.link_base,
-                     str(site.directory_urls), ref.nav_title or "", str(ref.order)])
+    meta = "|".join(
+        [
+            CHUNKER_VERSION,
+            site.title,
+            site.entity,
+            site.owner,
+            site.system,
+            site.link_base,
+            str(site.directory_urls),
+            ref.nav_title or "",
+            str(ref.order),
+        ]
+    )
     digest.update(b"\0" + meta.encode("utf-8"))
     return digest.hexdigest()
 
@@ -100,8 +117,15 @@ def parse_page(site: DocSite, ref: PageRef, raw: bytes, digest: str) -> tuple[Pa
     title = ref.nav_title or (str(fm_title) if fm_title else None) or parsed.title or _title_from_path(ref.path)
     if not any(s.blocks for s in parsed.sections):
         return None, Skipped(where, "no text to index (empty page)")
-    return Page(site=site, path=ref.path, title=title, sections=parsed.sections,
-                front_matter=parsed.front_matter, content_hash=digest, order=ref.order), None
+    return Page(
+        site=site,
+        path=ref.path,
+        title=title,
+        sections=parsed.sections,
+        front_matter=parsed.front_matter,
+        content_hash=digest,
+        order=ref.order,
+    ), None
 
 
 def _title_from_path(path: str) -> str:
@@ -112,9 +136,14 @@ def _title_from_path(path: str) -> str:
     return stem.replace("-", " ").replace("_", " ").capitalize()
 
 
-def sync(store: DocsStore, sites: list[DocSite], skipped: list[Skipped] | None = None, *,
-         failed_sites: set[str] | None = None,
-         progress: Callable[[str, int, int], None] | None = None) -> IndexReport:
+def sync(
+    store: DocsStore,
+    sites: list[DocSite],
+    skipped: list[Skipped] | None = None,
+    *,
+    failed_sites: set[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> IndexReport:
     """Bring the index in line with ``sites``. ``progress(stage, done, total)`` is called as it goes."""
     started = time.perf_counter()
     report = IndexReport(sites=len(sites), skipped=list(skipped or []))
@@ -179,16 +208,21 @@ def sync(store: DocsStore, sites: list[DocSite], skipped: list[Skipped] | None =
     return report
 
 
-def _embed_and_add(store: DocsStore, chunks: list[Chunk], report: IndexReport,
-                   progress: Callable[[str, int, int], None] | None) -> None:
+def _embed_and_add(
+    store: DocsStore, chunks: list[Chunk], report: IndexReport, progress: Callable[[str, int, int], None] | None
+) -> None:
     from tools.docs.embedding import encode
 
     t0 = time.perf_counter()
     for start in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[start:start + EMBED_BATCH]
+        batch = chunks[start : start + EMBED_BATCH]
         vectors = encode([c.document for c in batch])
-        store.add([c.id for c in batch], [c.document for c in batch], [c.metadata for c in batch],
-                  [v.tolist() for v in vectors])
+        store.add(
+            [c.id for c in batch],
+            [c.document for c in batch],
+            [c.metadata for c in batch],
+            [v.tolist() for v in vectors],
+        )
         report.chunks_added += len(batch)
         if progress:
             progress("embed", report.chunks_added, len(chunks))
@@ -202,8 +236,9 @@ def discover(runtime: Runtime) -> tuple[list[DocSite], list[Skipped], set[str]]:
     return discover_sites(runtime)
 
 
-def index_runtime(runtime: Runtime, *, rebuild: bool = False,
-                  progress: Callable[[str, int, int], None] | None = None) -> IndexReport:
+def index_runtime(
+    runtime: Runtime, *, rebuild: bool = False, progress: Callable[[str, int, int], None] | None = None
+) -> IndexReport:
     """Index every configured docs source into the runtime's store (what ``portal-agent index`` runs)."""
     from tools.docs.store import DocsStore
 

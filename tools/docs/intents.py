@@ -28,7 +28,9 @@ WHERE = re.compile(
 )
 LEADING = re.compile(
     r"^(?:please\s+)?(?:can you\s+)?(?:(?:search|look up|find|check)\s+(?:the\s+)?(?:docs|documentation)"
-    r"\s+(?:for|about|on)\s+)", re.IGNORECASE)
+    r"\s+(?:for|about|on)\s+)",
+    re.IGNORECASE,
+)
 
 
 def _clean(text: str) -> str:
@@ -99,8 +101,11 @@ def reflow(text: str) -> str:
             in_code = not in_code
             out.append(line)
             continue
-        starts_block = (not stripped or stripped.startswith(("|", "#", ">", "- ", "* ", "+ "))
-                        or re.match(r"^\d+[.)]\s", stripped) is not None)
+        starts_block = (
+            not stripped
+            or stripped.startswith(("|", "#", ">", "- ", "* ", "+ "))
+            or re.match(r"^\d+[.)]\s", stripped) is not None
+        )
         if in_code or starts_block or not out or not out[-1].strip() or out[-1].lstrip().startswith(("|", "```")):
             out.append(line)
         else:
@@ -171,8 +176,10 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
             who = ask["owner"]
             oncall = ", ".join(ask.get("oncall", []))
             extra = f" (on call: {oncall})" if oncall else ""
-            lines.append(f"Ask **{who}**{extra}, who owns `{ask['entity']}` ({ask['why']}), "
-                         "and consider adding it to their docs.")
+            lines.append(
+                f"Ask **{who}**{extra}, who owns `{ask['entity']}` ({ask['why']}), "
+                "and consider adding it to their docs."
+            )
             refs = [ask["entity"]]
         else:
             lines.append("No team's docs come close; the catalog names no owner for this topic.")
@@ -233,7 +240,9 @@ QUESTION_PATTERNS = [
 def build_intents(runtime: Runtime) -> list[Intent]:
     return [
         Intent(
-            name="docs.question", family=FAMILY, summary="questions the docs answer (limits, timeouts, behaviour)",
+            name="docs.question",
+            family=FAMILY,
+            summary="questions the docs answer (limits, timeouts, behaviour)",
             examples=[
                 "how long are payments idempotency keys stored?",
                 "when is a payment captured?",
@@ -247,10 +256,15 @@ def build_intents(runtime: Runtime) -> list[Intent]:
                 "what happens to a payment when fraud scoring times out?",
             ],
             patterns=QUESTION_PATTERNS,
-            extract=_extract_question, plan=_plan, requires=("search_docs",), priority=0.0,
+            extract=_extract_question,
+            plan=_plan,
+            requires=("search_docs",),
+            priority=0.0,
         ),
         Intent(
-            name="docs.according_to_docs", family=FAMILY, summary="anything, answered from the docs when asked so",
+            name="docs.according_to_docs",
+            family=FAMILY,
+            summary="anything, answered from the docs when asked so",
             examples=[
                 "according to the docs, how does checkout undo a reservation?",
                 "what do the docs say about the reindex schedule?",
@@ -262,10 +276,15 @@ def build_intents(runtime: Runtime) -> list[Intent]:
                 "what does the documentation say about token lifetimes?",
             ],
             patterns=EXPLICIT_PATTERNS,
-            extract=_extract_question, plan=_plan, requires=("search_docs",), priority=0.15,
+            extract=_extract_question,
+            plan=_plan,
+            requires=("search_docs",),
+            priority=0.15,
         ),
         Intent(
-            name="docs.how_to", family=FAMILY, summary="how do I … (answered from the docs, with citations)",
+            name="docs.how_to",
+            family=FAMILY,
+            summary="how do I … (answered from the docs, with citations)",
             examples=[
                 "how do I rotate the payments API key?",
                 "how do I add a route to the api gateway?",
@@ -278,13 +297,21 @@ def build_intents(runtime: Runtime) -> list[Intent]:
                 "how do I add a new email template?",
                 "how can I test webhooks locally?",
             ],
-            patterns=[r"^\s*(?:so\s+|and\s+)?how (?:do|can|should|would|could|to) (?:i|we|you|one)?\b",
-                      r"^\s*how to\b", r"\bwhat are the steps (?:to|for)\b",
-                      r"\b(?:search|look up|check) the (?:docs|documentation)\b"],
-            extract=_extract_how, plan=_plan, requires=("search_docs",), priority=0.08,
+            patterns=[
+                r"^\s*(?:so\s+|and\s+)?how (?:do|can|should|would|could|to) (?:i|we|you|one)?\b",
+                r"^\s*how to\b",
+                r"\bwhat are the steps (?:to|for)\b",
+                r"\b(?:search|look up|check) the (?:docs|documentation)\b",
+            ],
+            extract=_extract_how,
+            plan=_plan,
+            requires=("search_docs",),
+            priority=0.08,
         ),
         Intent(
-            name="docs.where_documented", family=FAMILY, summary="where is … documented",
+            name="docs.where_documented",
+            family=FAMILY,
+            summary="where is … documented",
             examples=[
                 "where is the Sunday reindex documented?",
                 "where are the checkout retries documented?",
@@ -295,13 +322,21 @@ def build_intents(runtime: Runtime) -> list[Intent]:
                 "which doc covers webhook verification?",
                 "where is the payments idempotency documented?",
             ],
-            patterns=[r"^\s*where (?:is|are|can i find|do i find|would i find)\b.*\b(?:documented|described|"
-                      r"written|explained|docs?|documentation)\b",
-                      r"^\s*which (?:page|doc|docs)\b", r"^\s*where can i (?:find|read)\b"],
-            extract=_extract_where, plan=_plan, requires=("search_docs",), priority=0.2,
+            patterns=[
+                r"^\s*where (?:is|are|can i find|do i find|would i find)\b.*\b(?:documented|described|"
+                r"written|explained|docs?|documentation)\b",
+                r"^\s*which (?:page|doc|docs)\b",
+                r"^\s*where can i (?:find|read)\b",
+            ],
+            extract=_extract_where,
+            plan=_plan,
+            requires=("search_docs",),
+            priority=0.2,
         ),
         Intent(
-            name="docs.page_says", family=FAMILY, summary="what does the … page say about …",
+            name="docs.page_says",
+            family=FAMILY,
+            summary="what does the … page say about …",
             examples=[
                 "what does the checkout architecture page say about retries?",
                 "what does the search ranking page say about typo tolerance?",
@@ -312,8 +347,13 @@ def build_intents(runtime: Runtime) -> list[Intent]:
                 "what does the notifications runbook say about the DLQ?",
                 "what does the api gateway rate limits doc say about burst?",
             ],
-            patterns=[r"\bwhat (?:does|do|did) (?:the )?.+? (?:page|pages|doc|docs|documentation|adr|guide|runbook)"
-                      r"(?: page)? (?:say|says|mention|tell us)"],
-            extract=_extract_page_says, plan=_plan, requires=("search_docs",), priority=0.1,
+            patterns=[
+                r"\bwhat (?:does|do|did) (?:the )?.+? (?:page|pages|doc|docs|documentation|adr|guide|runbook)"
+                r"(?: page)? (?:say|says|mention|tell us)"
+            ],
+            extract=_extract_page_says,
+            plan=_plan,
+            requires=("search_docs",),
+            priority=0.1,
         ),
     ]

@@ -124,7 +124,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     if not isinstance(data, dict):
         raise MarkdownError("front matter must be a mapping of keys to values")
     consumed = match.group(0).count("\n")
-    return data, text[match.end():], consumed
+    return data, text[match.end() :], consumed
 
 
 def _inline_text(token: Any) -> str:

@@ -60,7 +60,7 @@ class DocSite:
         else:
             stem = path[:-3] if path.endswith(".md") else path
             if self.directory_urls:
-                stem = stem[:-len("index")] if stem == "index" or stem.endswith("/index") else stem + "/"
+                stem = stem[: -len("index")] if stem == "index" or stem.endswith("/index") else stem + "/"
             else:
                 stem = stem + ".html"
             url = f"{self.link_base.rstrip('/')}/{stem}"

@@ -95,9 +95,7 @@ def local_markdown_files(root: Path) -> list[str]:
     return out
 
 
-def pages_in_nav_order(
-    files: list[str], nav: Any, config_path: str
-) -> tuple[list[PageRef], list[Skipped]]:
+def pages_in_nav_order(files: list[str], nav: Any, config_path: str) -> tuple[list[PageRef], list[Skipped]]:
     """Pages listed in ``nav`` first (in its order, with its titles), then the others alphabetically."""
     available = set(files)
     pages: list[PageRef] = []
@@ -135,8 +133,17 @@ def _local_reader(root: Path):
     return read
 
 
-def mkdocs_site(site_dir: Path, *, key: str, link_base: str, origin: str, entity: str = "",
-                owner: str = "", system: str = "", title: str | None = None) -> DocSite:
+def mkdocs_site(
+    site_dir: Path,
+    *,
+    key: str,
+    link_base: str,
+    origin: str,
+    entity: str = "",
+    owner: str = "",
+    system: str = "",
+    title: str | None = None,
+) -> DocSite:
     """An mkdocs (TechDocs) site rooted at ``site_dir``; raises ValueError when it cannot be read."""
     config_path = site_dir / "mkdocs.yml"
     if not config_path.is_file():
@@ -151,10 +158,18 @@ def mkdocs_site(site_dir: Path, *, key: str, link_base: str, origin: str, entity
     files = local_markdown_files(docs_dir)
     pages, skipped = pages_in_nav_order(files, config.get("nav"), str(config_path))
     return DocSite(
-        key=key, title=str(config.get("site_name") or title or site_dir.name), origin=origin,
-        link_base=link_base, pages=pages, read=_local_reader(docs_dir), location=str(docs_dir),
-        entity=entity, owner=owner, system=system,
-        directory_urls=bool(config.get("use_directory_urls", True)), skipped=skipped,
+        key=key,
+        title=str(config.get("site_name") or title or site_dir.name),
+        origin=origin,
+        link_base=link_base,
+        pages=pages,
+        read=_local_reader(docs_dir),
+        location=str(docs_dir),
+        entity=entity,
+        owner=owner,
+        system=system,
+        directory_urls=bool(config.get("use_directory_urls", True)),
+        skipped=skipped,
     )
 
 
@@ -162,8 +177,13 @@ def folder_site(folder: Path) -> DocSite:
     files = local_markdown_files(folder)
     pages = [PageRef(path=f, order=i) for i, f in enumerate(files)]
     return DocSite(
-        key=f"folder:{folder.resolve()}", title=folder.resolve().name, origin="folder",
-        link_base=folder.resolve().as_uri(), pages=pages, read=_local_reader(folder), location=str(folder),
+        key=f"folder:{folder.resolve()}",
+        title=folder.resolve().name,
+        origin="folder",
+        link_base=folder.resolve().as_uri(),
+        pages=pages,
+        read=_local_reader(folder),
+        location=str(folder),
     )
 
 
@@ -202,13 +222,29 @@ def site_for_entity(entity: Any, catalog: Any, settings: Any = None) -> DocSite:
         if not entity.source_path:
             raise ValueError(f"{ref}: techdocs-ref {annotation!r} needs the entity's catalog file on disk")
         site_dir = (Path(entity.source_path).parent / annotation[4:].strip()).resolve()
-        return mkdocs_site(site_dir, key=ref, link_base=techdocs_link_base(ref), origin="techdocs",
-                           entity=ref, owner=owner, system=system, title=entity.display_name)
+        return mkdocs_site(
+            site_dir,
+            key=ref,
+            link_base=techdocs_link_base(ref),
+            origin="techdocs",
+            entity=ref,
+            owner=owner,
+            system=system,
+            title=entity.display_name,
+        )
     if annotation.startswith("url:"):
         from tools.docs.github import github_site
 
-        return github_site(annotation[4:].strip(), settings, key=ref, link_base=techdocs_link_base(ref),
-                           entity=ref, owner=owner, system=system, title=entity.display_name)
+        return github_site(
+            annotation[4:].strip(),
+            settings,
+            key=ref,
+            link_base=techdocs_link_base(ref),
+            entity=ref,
+            owner=owner,
+            system=system,
+            title=entity.display_name,
+        )
     raise ValueError(f"{ref}: unsupported techdocs-ref {annotation!r} (expected dir:… or url:…)")
 
 
@@ -243,8 +279,16 @@ def site_for_path(raw: str, catalog: Any = None) -> DocSite:
             known = catalog.get(entity.ref) if catalog is not None else None
             ref, owner, system = _entity_fields(known or entity, catalog if known else None)
             site_dir = (path / entity.annotations[ANNOTATION][4:].strip()).resolve()
-            return mkdocs_site(site_dir, key=ref, link_base=techdocs_link_base(ref), origin="techdocs",
-                               entity=ref, owner=owner, system=system, title=entity.display_name)
+            return mkdocs_site(
+                site_dir,
+                key=ref,
+                link_base=techdocs_link_base(ref),
+                origin="techdocs",
+                entity=ref,
+                owner=owner,
+                system=system,
+                title=entity.display_name,
+            )
         resolved = path.resolve()
         return mkdocs_site(resolved, key=f"mkdocs:{resolved}", link_base=resolved.as_uri(), origin="mkdocs")
     return folder_site(path)

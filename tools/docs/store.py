@@ -54,12 +54,12 @@ class Hit:
     @property
     def body(self) -> str:
         meta = self.metadata
-        return self.document[int(meta.get("header_chars", 0)):]
+        return self.document[int(meta.get("header_chars", 0)) :]
 
     @property
     def own_text(self) -> str:
         """The body without the overlap carried over from the previous chunk."""
-        return self.body[int(self.metadata.get("overlap_chars", 0)):]
+        return self.body[int(self.metadata.get("overlap_chars", 0)) :]
 
 
 @dataclass
@@ -82,8 +82,9 @@ def _client(data_dir: Path, chroma_url: str | None) -> Any:
     if chroma_url:
         parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
         port = parsed.port or (443 if parsed.scheme == "https" else 8000)
-        return chromadb.HttpClient(host=parsed.hostname or "localhost", port=port,
-                                   ssl=parsed.scheme == "https", settings=chroma_settings)
+        return chromadb.HttpClient(
+            host=parsed.hostname or "localhost", port=port, ssl=parsed.scheme == "https", settings=chroma_settings
+        )
     path = data_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -100,7 +101,8 @@ class DocsStore:
         self.collection_name = collection
         self.embedding_function = MiniLMEmbeddingFunction()
         self.collection = self.client.get_or_create_collection(
-            name=collection, embedding_function=self.embedding_function,
+            name=collection,
+            embedding_function=self.embedding_function,
             configuration={"hnsw": {"space": "cosine"}},
         )
         self.lock = threading.RLock()  # guards the in-memory BM25 snapshot; held briefly
@@ -126,7 +128,8 @@ class DocsStore:
             with contextlib.suppress(Exception):  # not there yet
                 self.client.delete_collection(self.collection_name)
             self.collection = self.client.get_or_create_collection(
-                name=self.collection_name, embedding_function=self.embedding_function,
+                name=self.collection_name,
+                embedding_function=self.embedding_function,
                 configuration={"hnsw": {"space": "cosine"}},
             )
             self.changed()
@@ -158,12 +161,16 @@ class DocsStore:
         limit = max(1, int(getattr(self.client, "get_max_batch_size", lambda: 5000)()))
         for start in range(0, len(ids), limit):
             end = start + limit
-            self.collection.upsert(ids=ids[start:end], documents=documents[start:end],
-                                   metadatas=metadatas[start:end], embeddings=embeddings[start:end])
+            self.collection.upsert(
+                ids=ids[start:end],
+                documents=documents[start:end],
+                metadatas=metadatas[start:end],
+                embeddings=embeddings[start:end],
+            )
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), 5000):
-            self.collection.delete(ids=ids[start:start + 5000])
+            self.collection.delete(ids=ids[start : start + 5000])
 
     # --- lexical side ---------------------------------------------------------------------------
     def bm25(self) -> BM25Index:
@@ -173,10 +180,10 @@ class DocsStore:
                 records = self.all_records(("documents", "metadatas", "embeddings"))
                 self._documents = records["documents"]
                 self._metadatas = records["metadatas"]
-                self._vectors = np.asarray(records["embeddings"], dtype=np.float32).reshape(
-                    len(records["ids"]), -1)
-                self._bm25 = BM25Index(records["ids"], self._documents, self._metadatas,
-                                       filter_fields=(*FILTER_FIELDS, "page_key"))
+                self._vectors = np.asarray(records["embeddings"], dtype=np.float32).reshape(len(records["ids"]), -1)
+                self._bm25 = BM25Index(
+                    records["ids"], self._documents, self._metadatas, filter_fields=(*FILTER_FIELDS, "page_key")
+                )
                 self._bm25_generation = generation
             return self._bm25
 
@@ -188,17 +195,31 @@ class DocsStore:
             key = meta.get("page_key", "")
             if key not in out:
                 base = str(meta.get("url", "")).split("#", 1)[0]
-                out[key] = {"page_key": key, "title": meta.get("page_title", ""),
-                            "site_title": meta.get("site_title", ""), "url": base,
-                            "entity": meta.get("entity", ""), "page": meta.get("page", ""),
-                            "owner": meta.get("owner", "")}
+                out[key] = {
+                    "page_key": key,
+                    "title": meta.get("page_title", ""),
+                    "site_title": meta.get("site_title", ""),
+                    "url": base,
+                    "entity": meta.get("entity", ""),
+                    "page": meta.get("page", ""),
+                    "owner": meta.get("owner", ""),
+                }
         return out
 
     # --- search -----------------------------------------------------------------------------------
-    def search(self, query: str, *, k: int = 5, entity: str | list[str] | None = None,
-               owner: str | list[str] | None = None, system: str | list[str] | None = None,
-               page_keys: list[str] | None = None, boost_entities: list[str] | None = None,
-               lexical: bool = True, candidates: int = CANDIDATES) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        entity: str | list[str] | None = None,
+        owner: str | list[str] | None = None,
+        system: str | list[str] | None = None,
+        page_keys: list[str] | None = None,
+        boost_entities: list[str] | None = None,
+        lexical: bool = True,
+        candidates: int = CANDIDATES,
+    ) -> SearchResult:
         """Hybrid search. Filters are lower-cased entity/owner/system refs; ``lexical=False`` is vectors only."""
         from tools.docs.embedding import encode
 
@@ -249,12 +270,14 @@ class DocsStore:
                 found[cid].sources.append(name)
         ordered = sorted(found.values(), key=lambda h: h.score, reverse=True)[:k]
         best_sim = max((h.similarity for h in vector if h.similarity is not None), default=0.0)
-        relevant = best_sim >= SIM_STRONG or (best_sim >= SIM_WEAK and best_cov >= COVERAGE) or (
-            not lexical and best_sim >= SIM_WEAK)
+        relevant = (
+            best_sim >= SIM_STRONG
+            or (best_sim >= SIM_WEAK and best_cov >= COVERAGE)
+            or (not lexical and best_sim >= SIM_WEAK)
+        )
         if page_keys:  # the asker named the page: any match on it is worth quoting
             relevant = relevant or best_sim >= SIM_PAGE or best_cov >= COVERAGE / 2
-        return SearchResult(query, ordered, relevant, best_sim, best_cov, filters,
-                            time.perf_counter() - started, total)
+        return SearchResult(query, ordered, relevant, best_sim, best_cov, filters, time.perf_counter() - started, total)
 
     def _vector_subset(self, index: BM25Index, qvec: Any, filters: dict[str, Any], n: int) -> list[Hit]:
         """Exact cosine ranking over the filtered chunks, from the in-memory snapshot.
@@ -271,25 +294,34 @@ class DocsStore:
             return []
         sims = self._vectors[rows] @ np.asarray(qvec, dtype=np.float32)
         top = np.argsort(-sims, kind="stable")[:n]
-        return [Hit(index.ids[rows[i]], self._documents[rows[i]], self._metadatas[rows[i]], 0.0,
-                    similarity=float(sims[i])) for i in top]
+        return [
+            Hit(index.ids[rows[i]], self._documents[rows[i]], self._metadatas[rows[i]], 0.0, similarity=float(sims[i]))
+            for i in top
+        ]
 
     def _vector(self, qvec: Any, filters: dict[str, Any], n: int) -> list[Hit]:
         if n <= 0:
             return []
-        result = self.collection.query(query_embeddings=[qvec.tolist()], n_results=n, where=_where(filters),
-                                       include=["documents", "metadatas", "distances"])
+        result = self.collection.query(
+            query_embeddings=[qvec.tolist()],
+            n_results=n,
+            where=_where(filters),
+            include=["documents", "metadatas", "distances"],
+        )
         hits = []
-        for cid, doc, meta, dist in zip(result["ids"][0], result["documents"][0], result["metadatas"][0],
-                                        result["distances"][0], strict=True):
+        for cid, doc, meta, dist in zip(
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+        ):
             hits.append(Hit(cid, doc, meta, 0.0, similarity=1.0 - float(dist)))
         return hits
 
     # --- pages ----------------------------------------------------------------------------------
     def page_chunks(self, page_key: str) -> list[Hit]:
         result = self.collection.get(where={"page_key": page_key}, include=["documents", "metadatas"])
-        hits = [Hit(cid, doc, meta, 0.0) for cid, doc, meta in
-                zip(result["ids"], result["documents"], result["metadatas"], strict=True)]
+        hits = [
+            Hit(cid, doc, meta, 0.0)
+            for cid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
+        ]
         return sorted(hits, key=lambda h: int(h.metadata.get("chunk", 0)))
 
 

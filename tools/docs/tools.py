@@ -47,7 +47,9 @@ def build_tools(runtime: Runtime) -> list[PortalTool]:
                 "question (then say so and point to the suggested owner; never invent an answer). Filter by "
                 "entity, owner, system or page when the question names them."
             ),
-            args_schema=SearchDocsArgs, func=search_docs, family=FAMILY,
+            args_schema=SearchDocsArgs,
+            func=search_docs,
+            family=FAMILY,
         ),
         PortalTool(
             name="read_doc_page",
@@ -55,7 +57,9 @@ def build_tools(runtime: Runtime) -> list[PortalTool]:
                 "Read one documentation page (or one heading of it) in full, by the link search_docs "
                 "returned, its path or its title. Use it when a passage is cut short or the ask is about a page."
             ),
-            args_schema=ReadDocPageArgs, func=read_doc_page, family=FAMILY,
+            args_schema=ReadDocPageArgs,
+            func=read_doc_page,
+            family=FAMILY,
         ),
     ]
 
@@ -92,9 +96,12 @@ def match_pages(store: DocsStore, hint: str, entity: str | None = None) -> list[
     pages = [p for p in store.pages().values() if not entity or p["entity"] == entity]
     text = hint.strip()
     base = text.split("#", 1)[0].rstrip("/")
-    exact = [p["page_key"] for p in pages
-             if base and (p["url"].rstrip("/") == base or p["page"] == text or p["page"] == f"{text}.md"
-                          or p["page_key"] == text)]
+    exact = [
+        p["page_key"]
+        for p in pages
+        if base
+        and (p["url"].rstrip("/") == base or p["page"] == text or p["page"] == f"{text}.md" or p["page_key"] == text)
+    ]
     if exact:
         return exact
     scored = []
@@ -142,8 +149,7 @@ def where_to_ask(ctx: ToolContext, query: str, hits: list[Hit]) -> dict[str, Any
         refs = []
     reason = "mentioned in the question"
     if not refs and hits:  # only when the closest docs are at least about the same subject
-        refs = [_display_ref(ctx, h.metadata.get("entity", "")) for h in _related(hits)[:1]
-                if h.metadata.get("entity")]
+        refs = [_display_ref(ctx, h.metadata.get("entity", "")) for h in _related(hits)[:1] if h.metadata.get("entity")]
         reason = "owns the closest documentation"
     for ref in refs:
         entity = catalog.get(ref)
@@ -196,8 +202,7 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     text = args.query
     if args.page and page_keys is None:
         text = f"{args.query} {args.page}"
-    result = store.search(text, k=args.limit, entity=entity, owner=owner, system=system,
-                          page_keys=page_keys)
+    result = store.search(text, k=args.limit, entity=entity, owner=owner, system=system, page_keys=page_keys)
     status = index_status(ctx.runtime)
     if status.get("building"):
         notes.append("the docs index is being rebuilt; results may be incomplete")
@@ -211,8 +216,9 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     refs: list[str] = []
     if result.relevant:
         for item in data["results"]:
-            citations.append(Citation(title=f"{item['title']} › {item['heading']}", url=item["url"],
-                                      snippet=item["snippet"][:200]))
+            citations.append(
+                Citation(title=f"{item['title']} › {item['heading']}", url=item["url"], snippet=item["snippet"][:200])
+            )
             if item.get("entity") and item["entity"] not in refs:
                 refs.append(item["entity"])
     else:
@@ -222,8 +228,14 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
         if suggestion:
             data["ask"] = suggestion
         notes.append("not documented: no passage is relevant enough to answer this")
-    return ToolResult(query=query, data=data, source=f"docs index ({store.where})", refs=refs,
-                      citations=citations, note="; ".join(notes) or None)
+    return ToolResult(
+        query=query,
+        data=data,
+        source=f"docs index ({store.where})",
+        refs=refs,
+        citations=citations,
+        note="; ".join(notes) or None,
+    )
 
 
 def read_doc_page(args: ReadDocPageArgs, ctx: ToolContext) -> ToolResult:
@@ -236,24 +248,41 @@ def read_doc_page(args: ReadDocPageArgs, ctx: ToolContext) -> ToolResult:
     store = _store(ctx)
     keys = match_pages(store, args.page, entity)
     if not keys:
-        return ToolResult.failure(f"no documentation page matches {args.page!r}"
-                                  + (f" in {args.entity}" if args.entity else "")
-                                  + "; use search_docs to find it", query)
+        return ToolResult.failure(
+            f"no documentation page matches {args.page!r}"
+            + (f" in {args.entity}" if args.entity else "")
+            + "; use search_docs to find it",
+            query,
+        )
     key = keys[0]
     anchor = args.page.split("#", 1)[1] if "#" in args.page else None
     chunks = store.page_chunks(key)
     sections: list[dict[str, Any]] = []
     for hit in chunks:
         meta = hit.metadata
-        if sections and sections[-1]["anchor"] == meta.get("anchor", "") and \
-                sections[-1]["_section"] == meta.get("section"):
+        if (
+            sections
+            and sections[-1]["anchor"] == meta.get("anchor", "")
+            and sections[-1]["_section"] == meta.get("section")
+        ):
             sections[-1]["text"] += "\n\n" + hit.own_text.strip()
             continue
-        sections.append({"heading": meta.get("heading", ""), "anchor": meta.get("anchor", ""),
-                         "url": meta.get("url", ""), "text": hit.own_text.strip(), "_section": meta.get("section")})
+        sections.append(
+            {
+                "heading": meta.get("heading", ""),
+                "anchor": meta.get("anchor", ""),
+                "url": meta.get("url", ""),
+                "text": hit.own_text.strip(),
+                "_section": meta.get("section"),
+            }
+        )
     if args.heading or anchor:
-        wanted = [s for s in sections if (anchor and s["anchor"] == anchor) or (
-            args.heading and fuzz.partial_ratio(args.heading.lower(), s["heading"].lower()) >= 85)]
+        wanted = [
+            s
+            for s in sections
+            if (anchor and s["anchor"] == anchor)
+            or (args.heading and fuzz.partial_ratio(args.heading.lower(), s["heading"].lower()) >= 85)
+        ]
         if wanted:
             sections = wanted
     meta = chunks[0].metadata if chunks else {}
@@ -271,10 +300,18 @@ def read_doc_page(args: ReadDocPageArgs, ctx: ToolContext) -> ToolResult:
         out_sections.append(s)
     title = f"{meta.get('site_title', '')} › {meta.get('page_title', '')}".strip(" ›")
     page_url = str(meta.get("url", "")).split("#", 1)[0]
-    data = {"title": title, "url": page_url, "entity": _display_ref(ctx, meta.get("entity", "")),
-            "sections": out_sections}
+    data = {
+        "title": title,
+        "url": page_url,
+        "entity": _display_ref(ctx, meta.get("entity", "")),
+        "sections": out_sections,
+    }
     refs = [data["entity"]] if data["entity"] else []
-    return ToolResult(query=query, data=data, refs=refs, source=f"docs index ({store.where})",
-                      citations=[Citation(title=title, url=page_url)],
-                      note=f"page cut at {PAGE_CHARS} characters; ask for one heading to see the rest"
-                      if truncated else None)
+    return ToolResult(
+        query=query,
+        data=data,
+        refs=refs,
+        source=f"docs index ({store.where})",
+        citations=[Citation(title=title, url=page_url)],
+        note=f"page cut at {PAGE_CHARS} characters; ask for one heading to see the rest" if truncated else None,
+    )

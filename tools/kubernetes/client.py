@@ -35,8 +35,12 @@ FORBIDDEN_KINDS = {"Secret"}
 class Kube:
     """One cluster. ``timeout`` is (connect, read) seconds."""
 
-    def __init__(self, clusters: Clusters, cluster: str | None = None,
-                 timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT)):
+    def __init__(
+        self,
+        clusters: Clusters,
+        cluster: str | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
+    ):
         self.clusters = clusters
         self.cluster = clusters.resolve(cluster)
         self.timeout = timeout
@@ -60,8 +64,9 @@ class Kube:
         try:
             return json.loads(text) if text else {}
         except json.JSONDecodeError as exc:
-            raise KubeError(f"cluster {self.cluster}: the API returned something that is not JSON while trying to "
-                            f"{action}") from exc
+            raise KubeError(
+                f"cluster {self.cluster}: the API returned something that is not JSON while trying to {action}"
+            ) from exc
 
     def _kind(self, kind: str) -> tuple[Any, str, bool]:
         if kind in FORBIDDEN_KINDS:
@@ -72,8 +77,15 @@ class Kube:
         return self._api(cls_name), snake, namespaced
 
     # --- reads ---------------------------------------------------------------------------------
-    def list(self, kind: str, namespace: str | None = None, *, label_selector: str | None = None,
-             field_selector: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    def list(
+        self,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
         api, snake, namespaced = self._kind(kind)
         kwargs: dict[str, Any] = {}
         if label_selector:
@@ -102,19 +114,30 @@ class Kube:
             return self._call(action, getattr(api, f"read_namespaced_{snake}"), name, namespace)
         return self._call(action, getattr(api, f"read_{snake}"), name)
 
-    def logs(self, namespace: str, pod: str, container: str | None = None, *, tail: int = 100,
-             previous: bool = False) -> str:
+    def logs(
+        self, namespace: str, pod: str, container: str | None = None, *, tail: int = 100, previous: bool = False
+    ) -> str:
         api = self._api("CoreV1Api")
         kwargs: dict[str, Any] = {"tail_lines": tail, "previous": previous}
         if container:
             kwargs["container"] = container
         what = "previous container's logs" if previous else "logs"
-        return self._call(f"read the {what} of pod {namespace}/{pod}", api.read_namespaced_pod_log, pod, namespace,
-                          raw=True, **kwargs)
+        return self._call(
+            f"read the {what} of pod {namespace}/{pod}", api.read_namespaced_pod_log, pod, namespace, raw=True, **kwargs
+        )
 
     # --- writes --------------------------------------------------------------------------------
-    def patch(self, kind: str, namespace: str | None, name: str, body: Any, *, dry_run: bool,
-              subresource: str | None = None, content_type: str | None = None) -> dict[str, Any]:
+    def patch(
+        self,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        *,
+        dry_run: bool,
+        subresource: str | None = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
         api, snake, namespaced = self._kind(kind)
         method = f"patch_{'namespaced_' if namespaced else ''}{snake}" + (f"_{subresource}" if subresource else "")
         kwargs: dict[str, Any] = {}
@@ -130,5 +153,10 @@ class Kube:
     def delete_pod(self, namespace: str, name: str, *, dry_run: bool) -> dict[str, Any]:
         api = self._api("CoreV1Api")
         kwargs: dict[str, Any] = {"dry_run": "All"} if dry_run else {}
-        return self._call(f"{'dry-run ' if dry_run else ''}delete pod {namespace}/{name}",
-                          api.delete_namespaced_pod, name, namespace, **kwargs)
+        return self._call(
+            f"{'dry-run ' if dry_run else ''}delete pod {namespace}/{name}",
+            api.delete_namespaced_pod,
+            name,
+            namespace,
+            **kwargs,
+        )

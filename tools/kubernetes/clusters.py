@@ -82,8 +82,10 @@ class Clusters:
                         self.problems.append(f"kubeconfig {path}: a context without a name was skipped")
                         continue
                     if name in found:
-                        self.problems.append(f"kubeconfig {path}: context {name!r} already defined in "
-                                             f"{found[name].file}; the first one is used")
+                        self.problems.append(
+                            f"kubeconfig {path}: context {name!r} already defined in "
+                            f"{found[name].file}; the first one is used"
+                        )
                         continue
                     cluster_name = (ctx.get("context") or {}).get("cluster")
                     server = clusters.get(cluster_name, {}).get("server")
@@ -101,8 +103,10 @@ class Clusters:
 
     def default(self) -> str:
         if not self.infos:
-            raise KubeError("no Kubernetes cluster is configured (set PORTAL_AGENT_KUBECONFIG)"
-                            + (f"; problems: {'; '.join(self.problems)}" if self.problems else ""))
+            raise KubeError(
+                "no Kubernetes cluster is configured (set PORTAL_AGENT_KUBECONFIG)"
+                + (f"; problems: {'; '.join(self.problems)}" if self.problems else "")
+            )
         return next(iter(self.infos))
 
     def resolve(self, name: str | None) -> str:
@@ -110,8 +114,9 @@ class Clusters:
             return self.default()
         if name in self.infos:
             return name
-        raise KubeError(f"unknown cluster {name!r}; known clusters: {', '.join(self.infos) or 'none'}",
-                        kind="not_found")
+        raise KubeError(
+            f"unknown cluster {name!r}; known clusters: {', '.join(self.infos) or 'none'}", kind="not_found"
+        )
 
     def client(self, name: str | None = None) -> Any:
         """The ApiClient of a cluster (``kubernetes.client.ApiClient``), created once."""
@@ -130,11 +135,13 @@ class Clusters:
                 config.load_incluster_config(client_configuration=cfg)
             else:
                 file = info.file if info.source == "kubeconfig" else str(demo_kubeconfig(self.runtime))
-                config.load_kube_config(config_file=file, context=info.context, client_configuration=cfg,
-                                        persist_config=False)
+                config.load_kube_config(
+                    config_file=file, context=info.context, client_configuration=cfg, persist_config=False
+                )
         except Exception as exc:
-            raise KubeError(f"cluster {info.name}: cannot load its configuration: {type(exc).__name__}: {exc}",
-                            kind="config") from exc
+            raise KubeError(
+                f"cluster {info.name}: cannot load its configuration: {type(exc).__name__}: {exc}", kind="config"
+            ) from exc
         cfg.retries = 1
         return client.ApiClient(cfg)
 

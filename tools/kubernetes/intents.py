@@ -16,8 +16,23 @@ from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, To
 
 FAMILY = "kubernetes"
 KINDS = ["component"]
-NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20}
+NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+}
 CLUSTER_RE = re.compile(r"\b(?:in|on)\s+(?:the\s+)?(?:cluster\s+)?([a-z0-9][a-z0-9-]*(?:-prod|-staging))\b", re.I)
 
 
@@ -71,11 +86,16 @@ def guarded(words: str, extract=None):
 
 
 # Asks about documentation, runbooks or money belong to other families even when they name a failure.
-OTHER_FAMILIES = re.compile(r"\b(document\w*|docs?|documentation|runbooks?|how (?:do|to|should|can)|"
-                            r"costs?|spend\w*|billing|budget)\b", re.IGNORECASE)
-DIAGNOSE_WORDS = (r"fail|crash|pending|wrong|broken|down\b|healthy|unhealthy|ok\b|okay|slow|restart|diagnos|"
-                  r"troubleshoot|error|not ready|unready|stuck|oom|dying|dead|issue|problem|keep up|start\b|"
-                  r"imagepull|unschedulable|latency|not running|isn't running|won't|can't|cannot")
+OTHER_FAMILIES = re.compile(
+    r"\b(document\w*|docs?|documentation|runbooks?|how (?:do|to|should|can)|"
+    r"costs?|spend\w*|billing|budget)\b",
+    re.IGNORECASE,
+)
+DIAGNOSE_WORDS = (
+    r"fail|crash|pending|wrong|broken|down\b|healthy|unhealthy|ok\b|okay|slow|restart|diagnos|"
+    r"troubleshoot|error|not ready|unready|stuck|oom|dying|dead|issue|problem|keep up|start\b|"
+    r"imagepull|unschedulable|latency|not running|isn't running|won't|can't|cannot"
+)
 RUNNING_WORDS = r"running|deployed|pods?\b|replicas|workloads?|instances|containers|deployments?\b"
 CHANGES_WORDS = r"chang|history|revision|deploy|rollout|release|different|new version"
 EVENTS_WORDS = r"events?\b|warnings?\b"
@@ -99,8 +119,9 @@ def extract_logs(state: PlanState) -> dict[str, Any] | None:
 
 
 def _replicas(text: str) -> int | None:
-    m = re.search(r"\b(?:to|=|at)\s*(\d{1,3})\b", text) or re.search(r"\b(\d{1,3})\s*(?:replicas|pods|instances)\b",
-                                                                      text)
+    m = re.search(r"\b(?:to|=|at)\s*(\d{1,3})\b", text) or re.search(
+        r"\b(\d{1,3})\s*(?:replicas|pods|instances)\b", text
+    )
     if m:
         return int(m.group(1))
     m = re.search(r"\bto\s+(" + "|".join(NUMBER_WORDS) + r")\b", text)
@@ -177,8 +198,11 @@ def plan_diagnose(state: PlanState) -> Step:
     findings = data.get("findings") or []
     if not findings:
         checked = ", ".join(data.get("checked", []))
-        return Answer(text=f"I found no problem with {_label(ref)}: {data.get('workload')}; pod states "
-                           f"{data.get('pods')}. Checked for: {checked}.", refs=[ref])
+        return Answer(
+            text=f"I found no problem with {_label(ref)}: {data.get('workload')}; pod states "
+            f"{data.get('pods')}. Checked for: {checked}.",
+            refs=[ref],
+        )
     top = findings[0]
     lines = [f"{_label(ref)} — **{top['mode']}** ({top['severity']}): {top['summary'].rstrip('.')}.", "", "Evidence:"]
     lines += [f"- {e}" for e in top["evidence"][:5]]
@@ -202,8 +226,10 @@ def plan_logs(state: PlanState) -> Step:
         return _failed(step, ref)
     d = step.data or {}
     which = "previous (crashed) container" if d.get("previous") else "container"
-    text = (f"Logs of {_label(ref)}, pod `{d.get('pod')}`, {which} `{d.get('container')}` "
-            f"({d.get('shown')} of {d.get('lines')} lines, error lines first):\n```\n{d.get('log') or '(empty)'}\n```")
+    text = (
+        f"Logs of {_label(ref)}, pod `{d.get('pod')}`, {which} `{d.get('container')}` "
+        f"({d.get('shown')} of {d.get('lines')} lines, error lines first):\n```\n{d.get('log') or '(empty)'}\n```"
+    )
     if step.result.get("note"):
         text += f"\n{step.result['note']}"
     return Answer(text=text, refs=[ref])
@@ -224,8 +250,10 @@ def plan_changes(state: PlanState) -> Step:
         lines += [f"- {item}" for item in change["diff"]]
     for rev in reversed(d.get("revisions", [])):
         current = " (current)" if rev["revision"] == d.get("current_revision") else ""
-        lines.append(f"- revision {rev['revision']}{current}: {', '.join(rev['images'])}, created {rev['created']}, "
-                     f"{rev['ready']}/{rev['replicas']} ready")
+        lines.append(
+            f"- revision {rev['revision']}{current}: {', '.join(rev['images'])}, created {rev['created']}, "
+            f"{rev['ready']}/{rev['replicas']} ready"
+        )
     if d.get("note"):
         lines.append(d["note"])
     return Answer(text="\n".join(lines), refs=[ref])
@@ -241,8 +269,9 @@ def plan_events(state: PlanState) -> Step:
     rows = (step.data or {}).get("events") or []
     if not rows:
         return Answer(text=f"No warning events for {_label(ref)}.", refs=[ref])
-    return Answer(text=f"Warning events for {_label(ref)} (newest first):\n" + "\n".join(f"- {r}" for r in rows),
-                  refs=[ref])
+    return Answer(
+        text=f"Warning events for {_label(ref)} (newest first):\n" + "\n".join(f"- {r}" for r in rows), refs=[ref]
+    )
 
 
 def _mutation_answer(step, ref: str, what: str) -> Answer:
@@ -252,8 +281,11 @@ def _mutation_answer(step, ref: str, what: str) -> Answer:
     verification = data.get("verification") or {}
     text = f"Done: {data.get('applied', what)}."
     if verification.get("verified"):
-        detail = ", ".join(f"{k} {verification[k]}" for k in ("revision", "ready", "replicas", "maxReplicas",
-                                                              "minReplicas", "currentReplicas") if k in verification)
+        detail = ", ".join(
+            f"{k} {verification[k]}"
+            for k in ("revision", "ready", "replicas", "maxReplicas", "minReplicas", "currentReplicas")
+            if k in verification
+        )
         text += f" Verified: {detail or 'ok'}."
     else:
         text += f" But it did not verify: {verification.get('reason', 'unknown')}."
@@ -298,102 +330,195 @@ def plan_rollback(state: PlanState) -> Step:
 def build_intents(runtime) -> list[Intent]:
     return [
         Intent(
-            name="kubernetes.running", family=FAMILY, summary="What is running in Kubernetes for a component",
+            name="kubernetes.running",
+            family=FAMILY,
+            summary="What is running in Kubernetes for a component",
             examples=[
-                "what's running for checkout?", "what is deployed for payments", "show me the pods of search",
-                "how many replicas does orders have", "which version of cart is running in prod",
-                "is api-gateway deployed", "list the workloads of inventory", "what's running in kubernetes for it?",
-                "show the deployment of product-catalog", "what pods does search have",
+                "what's running for checkout?",
+                "what is deployed for payments",
+                "show me the pods of search",
+                "how many replicas does orders have",
+                "which version of cart is running in prod",
+                "is api-gateway deployed",
+                "list the workloads of inventory",
+                "what's running in kubernetes for it?",
+                "show the deployment of product-catalog",
+                "what pods does search have",
             ],
-            patterns=[r"\bwhat('s| is) (running|deployed)\b", r"\b(pods|replicas|workloads|deployments?) (of|for)\b",
-                      r"\bhow many (replicas|pods|instances)\b", r"\bwhich version\b.*\brunning\b",
-                      r"\bis\s+\S+\s+deployed\b"],
-            extract=guarded(RUNNING_WORDS), plan=plan_running, requires=("k8s_workloads",),
+            patterns=[
+                r"\bwhat('s| is) (running|deployed)\b",
+                r"\b(pods|replicas|workloads|deployments?) (of|for)\b",
+                r"\bhow many (replicas|pods|instances)\b",
+                r"\bwhich version\b.*\brunning\b",
+                r"\bis\s+\S+\s+deployed\b",
+            ],
+            extract=guarded(RUNNING_WORDS),
+            plan=plan_running,
+            requires=("k8s_workloads",),
         ),
         Intent(
-            name="kubernetes.diagnose", family=FAMILY, summary="Why a component is failing in Kubernetes",
+            name="kubernetes.diagnose",
+            family=FAMILY,
+            summary="Why a component is failing in Kubernetes",
             examples=[
-                "why is checkout crashlooping?", "why is search-indexer failing", "what's wrong with promotions",
-                "why are the recommendations-model pods pending", "is reviews healthy?", "diagnose inventory",
-                "why is notifications restarting so much", "checkout is down, why?", "why is search slow",
-                "what is broken with inventory's rollout", "why does it keep crashing?",
-                "troubleshoot the payments pods", "why can't promotions start", "the cart pods are unhealthy, why?",
+                "why is checkout crashlooping?",
+                "why is search-indexer failing",
+                "what's wrong with promotions",
+                "why are the recommendations-model pods pending",
+                "is reviews healthy?",
+                "diagnose inventory",
+                "why is notifications restarting so much",
+                "checkout is down, why?",
+                "why is search slow",
+                "what is broken with inventory's rollout",
+                "why does it keep crashing?",
+                "troubleshoot the payments pods",
+                "why can't promotions start",
+                "the cart pods are unhealthy, why?",
                 "orders rollout looks stuck — why",
             ],
-            patterns=[r"\bwhy\b.*\b(fail|failing|crash|crashing|crashloop|crashlooping|pending|down|broken|"
-                      r"restart|restarting|slow|unhealthy|not ready|oom|stuck|erroring)",
-                      r"\b(failing|crash\w*|pending|broken|not ready|unhealthy|restarting|stuck|down)\b.*\bwhy\b",
-                      r"\bdiagnos", r"\b(not|isn't|is not|aren't)\s+(running|starting|coming up|ready)\b",
-                      r"\bwhat('s| is) wrong\b", r"\btroubleshoot", r"\bis\s+\S+\s+(healthy|ok|okay|up)\b",
-                      r"\bcrash\s?loop", r"\b(oomkilled|imagepullbackoff|crashloopbackoff|unschedulable)\b"],
-            extract=guarded(DIAGNOSE_WORDS), plan=plan_diagnose, requires=("k8s_diagnose",), priority=0.05,
+            patterns=[
+                r"\bwhy\b.*\b(fail|failing|crash|crashing|crashloop|crashlooping|pending|down|broken|"
+                r"restart|restarting|slow|unhealthy|not ready|oom|stuck|erroring)",
+                r"\b(failing|crash\w*|pending|broken|not ready|unhealthy|restarting|stuck|down)\b.*\bwhy\b",
+                r"\bdiagnos",
+                r"\b(not|isn't|is not|aren't)\s+(running|starting|coming up|ready)\b",
+                r"\bwhat('s| is) wrong\b",
+                r"\btroubleshoot",
+                r"\bis\s+\S+\s+(healthy|ok|okay|up)\b",
+                r"\bcrash\s?loop",
+                r"\b(oomkilled|imagepullbackoff|crashloopbackoff|unschedulable)\b",
+            ],
+            extract=guarded(DIAGNOSE_WORDS),
+            plan=plan_diagnose,
+            requires=("k8s_diagnose",),
+            priority=0.05,
         ),
         Intent(
-            name="kubernetes.logs", family=FAMILY, summary="Container logs of a component",
+            name="kubernetes.logs",
+            family=FAMILY,
+            summary="Container logs of a component",
             examples=[
-                "show me checkout's logs", "logs of payments", "tail the logs of reviews",
-                "show the last 50 lines of search-indexer logs", "previous container logs for checkout",
-                "what does notifications log", "and its logs?", "get me the logs from inventory",
+                "show me checkout's logs",
+                "logs of payments",
+                "tail the logs of reviews",
+                "show the last 50 lines of search-indexer logs",
+                "previous container logs for checkout",
+                "what does notifications log",
+                "and its logs?",
+                "get me the logs from inventory",
                 "print the crashed container's log of checkout",
             ],
             patterns=[r"\blogs?\b", r"\btail\b"],
-            extract=guarded(LOGS_WORDS, extract_logs), plan=plan_logs, requires=("k8s_logs",), priority=0.1,
+            extract=guarded(LOGS_WORDS, extract_logs),
+            plan=plan_logs,
+            requires=("k8s_logs",),
+            priority=0.1,
         ),
         Intent(
-            name="kubernetes.changes", family=FAMILY, summary="What changed in a component's rollouts",
+            name="kubernetes.changes",
+            family=FAMILY,
+            summary="What changed in a component's rollouts",
             examples=[
-                "what changed in checkout?", "rollout history of inventory", "recent deploys of payments",
-                "what was the last deployment of search", "when was checkout last deployed",
-                "what changed in the latest rollout of inventory", "show the revisions of cart",
+                "what changed in checkout?",
+                "rollout history of inventory",
+                "recent deploys of payments",
+                "what was the last deployment of search",
+                "when was checkout last deployed",
+                "what changed in the latest rollout of inventory",
+                "show the revisions of cart",
                 "what's different in the new version of checkout",
             ],
-            patterns=[r"\bwhat\s+changed\b", r"\brollout history\b", r"\brevisions?\b(?!.*\broll\s*back)",
-                      r"\b(recent|last|latest)\s+(deploys?|deployments?|rollouts?|releases?)\b",
-                      r"\blast deployed\b"],
-            extract=guarded(CHANGES_WORDS), plan=plan_changes, requires=("k8s_rollout_history",), priority=0.05,
+            patterns=[
+                r"\bwhat\s+changed\b",
+                r"\brollout history\b",
+                r"\brevisions?\b(?!.*\broll\s*back)",
+                r"\b(recent|last|latest)\s+(deploys?|deployments?|rollouts?|releases?)\b",
+                r"\blast deployed\b",
+            ],
+            extract=guarded(CHANGES_WORDS),
+            plan=plan_changes,
+            requires=("k8s_rollout_history",),
+            priority=0.05,
         ),
         Intent(
-            name="kubernetes.events", family=FAMILY, summary="Kubernetes warning events of a component",
+            name="kubernetes.events",
+            family=FAMILY,
+            summary="Kubernetes warning events of a component",
             examples=[
-                "show the events for promotions", "kubernetes events of checkout", "any warnings for reviews?",
-                "recent events in inventory", "what events does search have", "list warning events for it",
-                "k8s events for recommendations-model", "events of the payments deployment",
+                "show the events for promotions",
+                "kubernetes events of checkout",
+                "any warnings for reviews?",
+                "recent events in inventory",
+                "what events does search have",
+                "list warning events for it",
+                "k8s events for recommendations-model",
+                "events of the payments deployment",
             ],
             patterns=[r"\bevents?\b", r"\bwarnings?\b"],
-            extract=guarded(EVENTS_WORDS), plan=plan_events, requires=("k8s_events",),
+            extract=guarded(EVENTS_WORDS),
+            plan=plan_events,
+            requires=("k8s_events",),
         ),
         Intent(
-            name="kubernetes.restart", family=FAMILY, summary="Restart a component (needs approval)",
+            name="kubernetes.restart",
+            family=FAMILY,
+            summary="Restart a component (needs approval)",
             examples=[
-                "restart payments in prod", "rollout restart checkout", "please restart the reviews pods",
-                "bounce notifications", "can you restart search-indexer", "do a rolling restart of cart",
-                "restart it", "kick the payments pods", "redeploy reviews",
+                "restart payments in prod",
+                "rollout restart checkout",
+                "please restart the reviews pods",
+                "bounce notifications",
+                "can you restart search-indexer",
+                "do a rolling restart of cart",
+                "restart it",
+                "kick the payments pods",
+                "redeploy reviews",
             ],
             patterns=[r"\b(rollout\s+)?restart\b", r"\bbounce\b", r"\bredeploy\b", r"\brolling restart\b"],
-            extract=guarded(RESTART_WORDS), plan=_mutation("k8s_rollout_restart", "The restart"),
-            requires=("k8s_workloads",), priority=0.1,
+            extract=guarded(RESTART_WORDS),
+            plan=_mutation("k8s_rollout_restart", "The restart"),
+            requires=("k8s_workloads",),
+            priority=0.1,
         ),
         Intent(
-            name="kubernetes.scale", family=FAMILY, summary="Scale a component (needs approval)",
+            name="kubernetes.scale",
+            family=FAMILY,
+            summary="Scale a component (needs approval)",
             examples=[
-                "scale search to 12 replicas", "scale payments up to 7", "scale checkout down to 2 pods",
-                "set image-resizer to 2 replicas", "increase cart to 5 instances", "scale it to 4",
-                "raise search max replicas to 12", "scale reviews to zero",
+                "scale search to 12 replicas",
+                "scale payments up to 7",
+                "scale checkout down to 2 pods",
+                "set image-resizer to 2 replicas",
+                "increase cart to 5 instances",
+                "scale it to 4",
+                "raise search max replicas to 12",
+                "scale reviews to zero",
             ],
             patterns=[r"\bscale\b", r"\b(\d+)\s+(replicas|instances)\b", r"\bmax(imum)?\s+replicas\b"],
             extract=guarded(SCALE_WORDS, extract_scale),
             plan=_mutation("k8s_scale", "The scale", replicas="replicas"),
-            requires=("k8s_workloads",), priority=0.1,
+            requires=("k8s_workloads",),
+            priority=0.1,
         ),
         Intent(
-            name="kubernetes.rollback", family=FAMILY, summary="Roll a component back (needs approval)",
+            name="kubernetes.rollback",
+            family=FAMILY,
+            summary="Roll a component back (needs approval)",
             examples=[
-                "roll back checkout", "rollback inventory to revision 7", "undo the last rollout of checkout",
-                "revert checkout to the previous version", "roll it back", "rollout undo inventory",
-                "go back to the previous release of promotions", "roll back checkout to rev 13",
+                "roll back checkout",
+                "rollback inventory to revision 7",
+                "undo the last rollout of checkout",
+                "revert checkout to the previous version",
+                "roll it back",
+                "rollout undo inventory",
+                "go back to the previous release of promotions",
+                "roll back checkout to rev 13",
             ],
             patterns=[r"\broll\s*back\b", r"\brollout undo\b", r"\bundo\b.*\b(rollout|deploy)", r"\brevert\b"],
-            extract=guarded(ROLLBACK_WORDS, extract_rollback), plan=plan_rollback, requires=("k8s_rollout_history",),
+            extract=guarded(ROLLBACK_WORDS, extract_rollback),
+            plan=plan_rollback,
+            requires=("k8s_rollout_history",),
             priority=0.15,
         ),
     ]

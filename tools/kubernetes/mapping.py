@@ -38,16 +38,25 @@ def target_for(runtime: Runtime, name_or_ref: str) -> Target:
     entity = catalog.get(name_or_ref, default_kind="component")
     if entity is None:
         hints = catalog.suggest(name_or_ref, limit=3, kind="component") if hasattr(catalog, "suggest") else []
-        raise KubeError(f"no catalog entity {name_or_ref!r}" + (f"; did you mean {', '.join(hints)}?" if hints
-                                                                   else ""), kind="not_found")
+        raise KubeError(
+            f"no catalog entity {name_or_ref!r}" + (f"; did you mean {', '.join(hints)}?" if hints else ""),
+            kind="not_found",
+        )
     annotations = entity.metadata.annotations or {}
     selector = (annotations.get(K8S_SELECTOR) or "").strip()
     k8s_id = (annotations.get(K8S_ID) or "").strip()
     if not selector and not k8s_id:
-        raise KubeError(f"{entity.ref} is not linked to Kubernetes workloads: it has neither {K8S_ID} nor "
-                        f"{K8S_SELECTOR}", kind="not_linked")
+        raise KubeError(
+            f"{entity.ref} is not linked to Kubernetes workloads: it has neither {K8S_ID} nor {K8S_SELECTOR}",
+            kind="not_linked",
+        )
     if not selector:
         selector = f"{K8S_ID}={k8s_id}"
     namespace = (annotations.get(K8S_NAMESPACE) or "").strip() or None
-    return Target(ref=entity.ref, name=entity.metadata.name, selector=selector, namespace=namespace,
-                  lifecycle=(entity.spec or {}).get("lifecycle"))
+    return Target(
+        ref=entity.ref,
+        name=entity.metadata.name,
+        selector=selector,
+        namespace=namespace,
+        lifecycle=(entity.spec or {}).get("lifecycle"),
+    )

@@ -91,8 +91,9 @@ def _guard(fn):
         try:
             return fn(args, ctx)
         except KubeError as exc:
-            return ToolResult.failure(exc.message, {"tool": fn.__name__.lstrip("_"), **args.model_dump(
-                exclude_none=True)})
+            return ToolResult.failure(
+                exc.message, {"tool": fn.__name__.lstrip("_"), **args.model_dump(exclude_none=True)}
+            )
 
     wrapper.__name__ = fn.__name__
     return wrapper
@@ -108,10 +109,15 @@ def _workloads(args: EntityArgs, ctx: ToolContext) -> ToolResult:
     snap = collect(kube, target, events=False)
     services = kube.list("Service", target.namespace, label_selector=target.selector)
     service_names = {s["metadata"]["name"] for s in services}
-    ingresses = [i for i in kube.list("Ingress", target.namespace)
-                 if any(((p.get("backend") or {}).get("service") or {}).get("name") in service_names
-                        for r in (i.get("spec") or {}).get("rules", [])
-                        for p in (r.get("http") or {}).get("paths", []))]
+    ingresses = [
+        i
+        for i in kube.list("Ingress", target.namespace)
+        if any(
+            ((p.get("backend") or {}).get("service") or {}).get("name") in service_names
+            for r in (i.get("spec") or {}).get("rules", [])
+            for p in (r.get("http") or {}).get("paths", [])
+        )
+    ]
     data = summarize(snap, services=services, ingresses=ingresses)
     return ToolResult(data=data, query=_query(target, kube), source=f"cluster {kube.cluster}", refs=[target.ref])
 
@@ -126,12 +132,20 @@ def _events(args: EventsArgs, ctx: ToolContext) -> ToolResult:
     snap = collect(kube, target)
     events = [e for e in snap.events if not args.warnings_only or e.get("type") == "Warning"]
     events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
-    rows = [f"{e.get('lastTimestamp') or e.get('eventTime') or '?'} {e.get('type')} "
-            f"{(e.get('involvedObject') or {}).get('kind')}/{(e.get('involvedObject') or {}).get('name')} "
-            f"{event_text(e, 200)}" for e in events[: args.limit]]
+    rows = [
+        f"{e.get('lastTimestamp') or e.get('eventTime') or '?'} {e.get('type')} "
+        f"{(e.get('involvedObject') or {}).get('kind')}/{(e.get('involvedObject') or {}).get('name')} "
+        f"{event_text(e, 200)}"
+        for e in events[: args.limit]
+    ]
     note = f"{len(events) - args.limit} older event(s) left out" if len(events) > args.limit else None
-    return ToolResult(data={"events": rows, "total": len(events)}, note=note, source=f"cluster {kube.cluster}",
-                      query=_query(target, kube, warnings_only=args.warnings_only), refs=[target.ref])
+    return ToolResult(
+        data={"events": rows, "total": len(events)},
+        note=note,
+        source=f"cluster {kube.cluster}",
+        query=_query(target, kube, warnings_only=args.warnings_only),
+        refs=[target.ref],
+    )
 
 
 @_guard
@@ -144,8 +158,11 @@ def _logs(args: LogsArgs, ctx: ToolContext) -> ToolResult:
     if args.pod:
         pod = next((p for p in snap.pods if p["metadata"]["name"] == args.pod), None)
         if pod is None:
-            raise KubeError(f"pod {args.pod} does not belong to {target.ref}; its pods: "
-                            f"{', '.join(p['metadata']['name'] for p in snap.pods[:6]) or 'none'}", kind="not_found")
+            raise KubeError(
+                f"pod {args.pod} does not belong to {target.ref}; its pods: "
+                f"{', '.join(p['metadata']['name'] for p in snap.pods[:6]) or 'none'}",
+                kind="not_found",
+            )
     else:
         pod = pick_pod(snap)
         if pod is None:
@@ -153,8 +170,10 @@ def _logs(args: LogsArgs, ctx: ToolContext) -> ToolResult:
     containers = [c["name"] for c in pod["spec"].get("containers", [])]
     container = args.container or containers[0]
     if container not in containers:
-        raise KubeError(f"pod {pod['metadata']['name']} has no container {container}; containers: "
-                        f"{', '.join(containers)}", kind="not_found")
+        raise KubeError(
+            f"pod {pod['metadata']['name']} has no container {container}; containers: {', '.join(containers)}",
+            kind="not_found",
+        )
     previous = args.previous
     note = None
     if not previous:  # a crashed container's useful log is the previous one
@@ -163,17 +182,23 @@ def _logs(args: LogsArgs, ctx: ToolContext) -> ToolResult:
         if waiting == "CrashLoopBackOff":
             previous = True
             note = "the container is crash-looping, so the previous instance's log is shown"
-    text = kube.logs(pod["metadata"]["namespace"], pod["metadata"]["name"], container, tail=args.tail,
-                     previous=previous)
+    text = kube.logs(
+        pod["metadata"]["namespace"], pod["metadata"]["name"], container, tail=args.tail, previous=previous
+    )
     compressed, stats = compress_log(text, args.max_tokens)
     if stats["shown"] < stats["lines"]:
-        cut = (f"{stats['lines'] - stats['shown']} of {stats['lines']} lines left out to stay under "
-               f"{args.max_tokens} tokens (error lines kept first)")
+        cut = (
+            f"{stats['lines'] - stats['shown']} of {stats['lines']} lines left out to stay under "
+            f"{args.max_tokens} tokens (error lines kept first)"
+        )
         note = f"{note}; {cut}" if note else cut
-    return ToolResult(data={"pod": pod["metadata"]["name"], "container": container, "previous": previous,
-                            "log": compressed, **stats}, note=note, source=f"cluster {kube.cluster}",
-                      query=_query(target, kube, pod=pod["metadata"]["name"], container=container, tail=args.tail,
-                                   previous=previous), refs=[target.ref])
+    return ToolResult(
+        data={"pod": pod["metadata"]["name"], "container": container, "previous": previous, "log": compressed, **stats},
+        note=note,
+        source=f"cluster {kube.cluster}",
+        query=_query(target, kube, pod=pod["metadata"]["name"], container=container, tail=args.tail, previous=previous),
+        refs=[target.ref],
+    )
 
 
 @_guard
@@ -189,14 +214,18 @@ def _history(args: EntityArgs, ctx: ToolContext) -> ToolResult:
         dep = snap.deployments[0]
         current = int((dep["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", 0) or 0)
         data["current_revision"] = current
-        by_rev = {int((r["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", 0)): r
-                  for r in snap.replicasets}
+        by_rev = {
+            int((r["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", 0)): r
+            for r in snap.replicasets
+        }
         older = sorted(r for r in by_rev if r < current)
         if current in by_rev and older:
-            data["last_change"] = {"from": older[-1], "to": current,
-                                   "at": by_rev[current]["metadata"].get("creationTimestamp"),
-                                   "diff": template_diff(by_rev[older[-1]]["spec"]["template"],
-                                                         by_rev[current]["spec"]["template"])}
+            data["last_change"] = {
+                "from": older[-1],
+                "to": current,
+                "at": by_rev[current]["metadata"].get("creationTimestamp"),
+                "diff": template_diff(by_rev[older[-1]]["spec"]["template"], by_rev[current]["spec"]["template"]),
+            }
     elif not revs:
         data["note"] = "no Deployment revisions (StatefulSets/DaemonSets keep ControllerRevisions, not shown)"
     return ToolResult(data=data, query=_query(target, kube), source=f"cluster {kube.cluster}", refs=[target.ref])
@@ -213,18 +242,24 @@ def _diagnose(args: EntityArgs, ctx: ToolContext) -> ToolResult:
     _fetch_logs(kube, snap)
     findings = analyze(snap)
     summary = summarize(snap)
-    brief = "; ".join(f"{w['kind']} {w['name']} ready {w['ready']}" + (f" rev {w['revision']}" if w.get("revision")
-                                                                         else "") for w in summary["workloads"])
-    data = {"workload": brief or "no workloads found", "pods": summary["pods"]["states"],
-            "healthy": healthy(snap) and not findings,
-            "findings": [f.compact() for f in findings[:3]]}
+    brief = "; ".join(
+        f"{w['kind']} {w['name']} ready {w['ready']}" + (f" rev {w['revision']}" if w.get("revision") else "")
+        for w in summary["workloads"]
+    )
+    data = {
+        "workload": brief or "no workloads found",
+        "pods": summary["pods"]["states"],
+        "healthy": healthy(snap) and not findings,
+        "findings": [f.compact() for f in findings[:3]],
+    }
     if len(findings) > 3:
         data["more_findings"] = [f.mode for f in findings[3:]]
     if not findings:
         data["checked"] = [a.mode for a in ANALYZERS]
     note = f"not readable, so not analysed: {'; '.join(snap.skipped)}" if snap.skipped else None
-    return ToolResult(data=data, query=_query(target, kube), source=f"cluster {kube.cluster}", refs=[target.ref],
-                      note=note)
+    return ToolResult(
+        data=data, query=_query(target, kube), source=f"cluster {kube.cluster}", refs=[target.ref], note=note
+    )
 
 
 def _fetch_logs(kube: Kube, snap) -> None:
@@ -245,8 +280,9 @@ def _fetch_logs(kube: Kube, snap) -> None:
         if (previous and seen_prev >= 2) or (not previous and seen_cur >= 1):
             continue
         try:
-            snap.logs[(pod, container, previous)] = kube.logs(ns, pod, container, tail=DIAGNOSIS_LOG_TAIL,
-                                                              previous=previous)
+            snap.logs[(pod, container, previous)] = kube.logs(
+                ns, pod, container, tail=DIAGNOSIS_LOG_TAIL, previous=previous
+            )
         except KubeError:
             continue  # logs are extra evidence; the objects alone still diagnose
         if previous:
@@ -330,26 +366,37 @@ def _executor(kind: str):
         try:
             if kind in ("restart", "rollback") or (kind == "scale" and change.kind != "HorizontalPodAutoscaler"):
                 meta = workload["metadata"]
-                data["verification"] = remediate.verify_workload(kube, workload["kind"], meta["namespace"],
-                                                                 meta["name"], selector=target.selector)
+                data["verification"] = remediate.verify_workload(
+                    kube, workload["kind"], meta["namespace"], meta["name"], selector=target.selector
+                )
             elif kind == "scale":
                 data["verification"] = remediate.verify_hpa(kube, change.namespace or "", change.name)
                 meta = workload["metadata"]
-                data["workload"] = remediate.verify_workload(kube, workload["kind"], meta["namespace"], meta["name"],
-                                                             selector=target.selector, timeout=10)
+                data["workload"] = remediate.verify_workload(
+                    kube, workload["kind"], meta["namespace"], meta["name"], selector=target.selector, timeout=10
+                )
             elif kind == "delete_pod":
                 data["verification"] = _verify_replacement(kube, target, args.pod)
             elif kind == "cordon":
                 node = kube.get("Node", None, args.node)
-                data["verification"] = {"verified": bool((node.get("spec") or {}).get("unschedulable")) == args.cordon,
-                                        "unschedulable": bool((node.get("spec") or {}).get("unschedulable"))}
+                data["verification"] = {
+                    "verified": bool((node.get("spec") or {}).get("unschedulable")) == args.cordon,
+                    "unschedulable": bool((node.get("spec") or {}).get("unschedulable")),
+                }
         except KubeError as exc:
             data["verification"] = {"verified": False, "reason": f"applied, but could not verify: {exc.message}"}
         verified = (data.get("verification") or {}).get("verified")
-        note = None if verified else ("the change was applied but did not verify: "
-                                      + str((data.get("verification") or {}).get("reason", "unknown")))
-        return ToolResult(data=data, query=query, note=note, source=f"cluster {kube.cluster}",
-                          refs=[target.ref] if target else [])
+        note = (
+            None
+            if verified
+            else (
+                "the change was applied but did not verify: "
+                + str((data.get("verification") or {}).get("reason", "unknown"))
+            )
+        )
+        return ToolResult(
+            data=data, query=query, note=note, source=f"cluster {kube.cluster}", refs=[target.ref] if target else []
+        )
 
     return execute
 
@@ -359,8 +406,10 @@ def _verify_replacement(kube: Kube, target: Target, deleted: str) -> dict[str, A
 
     pods = kube.list("Pod", target.namespace, label_selector=target.selector)
     names = [p["metadata"]["name"] for p in pods]
-    return {"verified": deleted not in names, "pods": [f"{p['metadata']['name']} "
-                                                        f"{'ready' if is_ready(p) else 'not ready'}" for p in pods[:8]]}
+    return {
+        "verified": deleted not in names,
+        "pods": [f"{p['metadata']['name']} {'ready' if is_ready(p) else 'not ready'}" for p in pods[:8]],
+    }
 
 
 def _cordon_target(args: CordonArgs, ctx: ToolContext) -> str:
@@ -375,30 +424,93 @@ def build_tools(runtime: Runtime) -> list[PortalTool]:
         return PortalTool(name=name, description=description, args_schema=schema, func=func, family=FAMILY)
 
     def mutating(name, description, schema, kind, action, risk, target=_entity_target):
-        return PortalTool(name=name, description=description, args_schema=schema, func=_executor(kind),
-                          family=FAMILY, mutating=True, target=target, preview=_previewer(kind), risk=risk,
-                          action=action)
+        return PortalTool(
+            name=name,
+            description=description,
+            args_schema=schema,
+            func=_executor(kind),
+            family=FAMILY,
+            mutating=True,
+            target=target,
+            preview=_previewer(kind),
+            risk=risk,
+            action=action,
+        )
 
     return [
-        read("k8s_workloads", "What is running for a catalog component: its Deployments/StatefulSets/DaemonSets, "
-             "pods and their states, HPAs, Services and Ingresses.", EntityArgs, _workloads),
-        read("k8s_diagnose", "Diagnose why a component's workloads fail: runs deterministic analyzers "
-             "(CrashLoopBackOff, OOMKilled, image pull, unschedulable, probes, restarts, stuck rollout, HPA at max) "
-             "and returns findings with evidence and suggested fixes.", EntityArgs, _diagnose),
-        read("k8s_events", "Recent Kubernetes events of a component's objects (warnings by default).",
-             EventsArgs, _events),
-        read("k8s_logs", "Container logs of a component's pod (tail, previous instance), capped in tokens with "
-             "error lines first.", LogsArgs, _logs),
-        read("k8s_rollout_history", "Rollout history of a component's Deployment: revisions, images, and what "
-             "changed in the latest rollout.", EntityArgs, _history),
-        mutating("k8s_rollout_restart", "Rollout restart of a component's workload (replaces its pods). Needs "
-                 "approval.", EntityArgs, "restart", "rollout restart", _risk("medium")),
-        mutating("k8s_scale", "Scale a component's workload to N replicas; if an HPA controls it, adjusts the "
-                 "HPA's bounds instead. Needs approval.", ScaleArgs, "scale", "scale", _risk("medium")),
-        mutating("k8s_rollback", "Roll a component's Deployment back to a previous revision (rollout undo). Needs "
-                 "approval.", RollbackArgs, "rollback", "rollback", _risk("medium")),
-        mutating("k8s_delete_pod", "Delete one pod of a component (its controller replaces it). Needs approval.",
-                 DeletePodArgs, "delete_pod", "delete pod", _risk("low")),
-        mutating("k8s_cordon", "Cordon or uncordon a node (stop/allow scheduling). Needs approval by an admin.",
-                 CordonArgs, "cordon", "cordon node", "high", target=_cordon_target),
+        read(
+            "k8s_workloads",
+            "What is running for a catalog component: its Deployments/StatefulSets/DaemonSets, "
+            "pods and their states, HPAs, Services and Ingresses.",
+            EntityArgs,
+            _workloads,
+        ),
+        read(
+            "k8s_diagnose",
+            "Diagnose why a component's workloads fail: runs deterministic analyzers "
+            "(CrashLoopBackOff, OOMKilled, image pull, unschedulable, probes, restarts, stuck rollout, HPA at max) "
+            "and returns findings with evidence and suggested fixes.",
+            EntityArgs,
+            _diagnose,
+        ),
+        read(
+            "k8s_events",
+            "Recent Kubernetes events of a component's objects (warnings by default).",
+            EventsArgs,
+            _events,
+        ),
+        read(
+            "k8s_logs",
+            "Container logs of a component's pod (tail, previous instance), capped in tokens with error lines first.",
+            LogsArgs,
+            _logs,
+        ),
+        read(
+            "k8s_rollout_history",
+            "Rollout history of a component's Deployment: revisions, images, and what changed in the latest rollout.",
+            EntityArgs,
+            _history,
+        ),
+        mutating(
+            "k8s_rollout_restart",
+            "Rollout restart of a component's workload (replaces its pods). Needs approval.",
+            EntityArgs,
+            "restart",
+            "rollout restart",
+            _risk("medium"),
+        ),
+        mutating(
+            "k8s_scale",
+            "Scale a component's workload to N replicas; if an HPA controls it, adjusts the "
+            "HPA's bounds instead. Needs approval.",
+            ScaleArgs,
+            "scale",
+            "scale",
+            _risk("medium"),
+        ),
+        mutating(
+            "k8s_rollback",
+            "Roll a component's Deployment back to a previous revision (rollout undo). Needs approval.",
+            RollbackArgs,
+            "rollback",
+            "rollback",
+            _risk("medium"),
+        ),
+        mutating(
+            "k8s_delete_pod",
+            "Delete one pod of a component (its controller replaces it). Needs approval.",
+            DeletePodArgs,
+            "delete_pod",
+            "delete pod",
+            _risk("low"),
+        ),
+        mutating(
+            "k8s_cordon",
+            "Cordon or uncordon a node (stop/allow scheduling). Needs approval by an admin.",
+            CordonArgs,
+            "cordon",
+            "cordon node",
+            "high",
+            target=_cordon_target,
+        ),
     ]

@@ -31,9 +31,15 @@ def collect(kube: Kube, target: Target, *, events: bool = True) -> Snapshot:
     snap.cronjobs = _optional(kube, snap, "CronJob", ns, sel)
     snap.replicasets = _optional(kube, snap, "ReplicaSet", ns, sel)
     names = {(w["kind"], w["metadata"]["name"]) for w in snap.all_workloads()}
-    snap.hpas = [h for h in _optional(kube, snap, "HorizontalPodAutoscaler", ns, None)
-                 if ((h.get("spec") or {}).get("scaleTargetRef", {}).get("kind"),
-                     (h.get("spec") or {}).get("scaleTargetRef", {}).get("name")) in names]
+    snap.hpas = [
+        h
+        for h in _optional(kube, snap, "HorizontalPodAutoscaler", ns, None)
+        if (
+            (h.get("spec") or {}).get("scaleTargetRef", {}).get("kind"),
+            (h.get("spec") or {}).get("scaleTargetRef", {}).get("name"),
+        )
+        in names
+    ]
     if events:
         try:
             _collect_events(kube, snap, ns)
@@ -87,15 +93,20 @@ def restarts(p: dict[str, Any]) -> int:
     return sum(cs.get("restartCount") or 0 for cs in container_statuses(p))
 
 
-def summarize(snap: Snapshot, *, services: list[dict] | None = None,
-              ingresses: list[dict] | None = None) -> dict[str, Any]:
+def summarize(
+    snap: Snapshot, *, services: list[dict] | None = None, ingresses: list[dict] | None = None
+) -> dict[str, Any]:
     """What is running for an entity, in a few hundred tokens."""
     out: dict[str, Any] = {"workloads": []}
     for w in snap.all_workloads():
         spec, status = w.get("spec") or {}, w.get("status") or {}
         images = sorted({c.get("image") for c in (spec.get("template") or {}).get("spec", {}).get("containers", [])})
-        item: dict[str, Any] = {"kind": w["kind"], "name": w["metadata"]["name"],
-                                "namespace": w["metadata"].get("namespace"), "images": images}
+        item: dict[str, Any] = {
+            "kind": w["kind"],
+            "name": w["metadata"]["name"],
+            "namespace": w["metadata"].get("namespace"),
+            "images": images,
+        }
         if w["kind"] == "DaemonSet":
             item["ready"] = f"{status.get('numberReady', 0)}/{status.get('desiredNumberScheduled', 0)}"
         else:
@@ -108,29 +119,45 @@ def summarize(snap: Snapshot, *, services: list[dict] | None = None,
         out["workloads"].append(item)
     for cj in snap.cronjobs:
         spec, status = cj.get("spec") or {}, cj.get("status") or {}
-        containers = (((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get(
-            "spec", {}).get("containers", [])
-        out["workloads"].append({"kind": "CronJob", "name": cj["metadata"]["name"],
-                                 "namespace": cj["metadata"].get("namespace"),
-                                 "images": sorted({c.get("image") for c in containers}),
-                                 "ready": f"schedule {spec.get('schedule')}, last success "
-                                          f"{status.get('lastSuccessfulTime', 'never')}"})
+        containers = (
+            (((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {})
+            .get("spec", {})
+            .get("containers", [])
+        )
+        out["workloads"].append(
+            {
+                "kind": "CronJob",
+                "name": cj["metadata"]["name"],
+                "namespace": cj["metadata"].get("namespace"),
+                "images": sorted({c.get("image") for c in containers}),
+                "ready": f"schedule {spec.get('schedule')}, last success {status.get('lastSuccessfulTime', 'never')}",
+            }
+        )
     states = Counter(_pod_state(p) for p in snap.pods)
-    out["pods"] = {"total": len(snap.pods), "states": dict(states),
-                   "restarts": sum(restarts(p) for p in snap.pods)}
+    out["pods"] = {"total": len(snap.pods), "states": dict(states), "restarts": sum(restarts(p) for p in snap.pods)}
     worst = sorted(snap.pods, key=lambda p: (is_ready(p), -restarts(p)))[:4]
     out["pods"]["sample"] = [f"{p['metadata']['name']} {_pod_state(p)} restarts={restarts(p)}" for p in worst]
     if snap.hpas:
-        out["hpas"] = [{"name": h["metadata"]["name"], "min": h["spec"].get("minReplicas", 1),
-                        "max": h["spec"].get("maxReplicas"), "current": (h.get("status") or {}).get("currentReplicas")}
-                       for h in snap.hpas]
+        out["hpas"] = [
+            {
+                "name": h["metadata"]["name"],
+                "min": h["spec"].get("minReplicas", 1),
+                "max": h["spec"].get("maxReplicas"),
+                "current": (h.get("status") or {}).get("currentReplicas"),
+            }
+            for h in snap.hpas
+        ]
     if services:
-        out["services"] = [f"{s['metadata']['name']} {s['spec'].get('type', 'ClusterIP')} "
-                           + ",".join(f"{p.get('port')}→{p.get('targetPort')}" for p in s["spec"].get("ports", []))
-                           for s in services]
+        out["services"] = [
+            f"{s['metadata']['name']} {s['spec'].get('type', 'ClusterIP')} "
+            + ",".join(f"{p.get('port')}→{p.get('targetPort')}" for p in s["spec"].get("ports", []))
+            for s in services
+        ]
     if ingresses:
-        out["ingresses"] = [f"{i['metadata']['name']}: " + ", ".join(r.get("host", "*") for r in i["spec"].get(
-            "rules", [])) for i in ingresses]
+        out["ingresses"] = [
+            f"{i['metadata']['name']}: " + ", ".join(r.get("host", "*") for r in i["spec"].get("rules", []))
+            for i in ingresses
+        ]
     if not snap.all_workloads() and not snap.pods and not snap.cronjobs:
         out["note"] = "no workloads match this entity's selector"
     return out
@@ -194,12 +221,17 @@ def history(snap: Snapshot) -> list[dict[str, Any]]:
     for rs in snap.replicasets:
         ann = rs["metadata"].get("annotations") or {}
         containers = rs["spec"]["template"]["spec"].get("containers", [])
-        revs.append({"revision": int(ann.get(REVISION, 0)), "replicaset": rs["metadata"]["name"],
-                     "created": rs["metadata"].get("creationTimestamp"),
-                     "images": [c.get("image") for c in containers],
-                     "replicas": (rs.get("status") or {}).get("replicas", 0),
-                     "ready": (rs.get("status") or {}).get("readyReplicas", 0),
-                     **({"change_cause": ann[CHANGE_CAUSE]} if ann.get(CHANGE_CAUSE) else {})})
+        revs.append(
+            {
+                "revision": int(ann.get(REVISION, 0)),
+                "replicaset": rs["metadata"]["name"],
+                "created": rs["metadata"].get("creationTimestamp"),
+                "images": [c.get("image") for c in containers],
+                "replicas": (rs.get("status") or {}).get("replicas", 0),
+                "ready": (rs.get("status") or {}).get("readyReplicas", 0),
+                **({"change_cause": ann[CHANGE_CAUSE]} if ann.get(CHANGE_CAUSE) else {}),
+            }
+        )
     return sorted(revs, key=lambda r: r["revision"])
 
 

@@ -91,8 +91,17 @@ def _lookup(path: str, variables: dict[str, Any]) -> Any:
 
 def _missing(path: str, variables: dict[str, Any]) -> str:
     root = path.split(".")[0]
-    if "entity" not in variables and root in {"entity", "ref", "name", "kind", "namespace", "kubernetes_id",
-                                               "owner", "system", "title"}:
+    if "entity" not in variables and root in {
+        "entity",
+        "ref",
+        "name",
+        "kind",
+        "namespace",
+        "kubernetes_id",
+        "owner",
+        "system",
+        "title",
+    }:
         return f"needs an entity for {{{{ {path} }}}}: say which service to run it for"
     if root in ("namespace", "kubernetes_id"):
         annotation = K8S_NAMESPACE if root == "namespace" else K8S_ID
@@ -139,9 +148,7 @@ class StepOutcome:
     detail: str = ""
 
 
-def walk(
-    steps: list[dict[str, Any]], results: list[Any]
-) -> tuple[list[StepOutcome], list[dict[str, Any]], int]:
+def walk(steps: list[dict[str, Any]], results: list[Any]) -> tuple[list[StepOutcome], list[dict[str, Any]], int]:
     """Match ``results`` (StepResults of the calls made so far, in order) to the steps.
 
     Returns each step's outcome so far, the next calls to make (empty when done): consecutive
@@ -232,8 +239,20 @@ def _summary_of(data: Any) -> str:
     return str(data)
 
 
-SHAPES = ("workload", "workloads", "healthy", "findings", "hpas", "log", "current_revision", "last_change",
-          "events", "status", "owner", "oncall")
+SHAPES = (
+    "workload",
+    "workloads",
+    "healthy",
+    "findings",
+    "hpas",
+    "log",
+    "current_revision",
+    "last_change",
+    "events",
+    "status",
+    "owner",
+    "oncall",
+)
 
 
 def _shaped(data: dict[str, Any], key: str) -> str:
@@ -242,19 +261,25 @@ def _shaped(data: dict[str, Any], key: str) -> str:
     if value is None or value == [] or value == {}:
         return ""
     if key == "workloads" and isinstance(value, list):
-        return ", ".join(f"{w.get('kind')} {w.get('name')} ready {w.get('ready')}" for w in value[:3]
-                         if isinstance(w, dict))
+        return ", ".join(
+            f"{w.get('kind')} {w.get('name')} ready {w.get('ready')}" for w in value[:3] if isinstance(w, dict)
+        )
     if key == "healthy":
         return "healthy" if value is True and not data.get("findings") else ""
     if key == "findings" and isinstance(value, list):
         return "findings: " + " | ".join(_item_label(f) for f in value[:2])
     if key == "hpas" and isinstance(value, list):
-        return ", ".join(f"HPA {h.get('name')} {h.get('current')}/{h.get('max')} replicas (max)" for h in value[:2]
-                         if isinstance(h, dict))
+        return ", ".join(
+            f"HPA {h.get('name')} {h.get('current')}/{h.get('max')} replicas (max)"
+            for h in value[:2]
+            if isinstance(h, dict)
+        )
     if key == "log" and isinstance(value, str):
         lines = [line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("--")]
-        first = next((line for line in lines if re.search(r"error|fatal|panic|exception|killed", line, re.I)),
-                     lines[0] if lines else "")
+        first = next(
+            (line for line in lines if re.search(r"error|fatal|panic|exception|killed", line, re.I)),
+            lines[0] if lines else "",
+        )
         where = f"{data.get('pod')}" + (" (previous container)" if data.get("previous") else "")
         return f"log of {where}: {first}"
     if key == "current_revision":
@@ -263,7 +288,8 @@ def _shaped(data: dict[str, Any], key: str) -> str:
         diff = value.get("diff")
         diff_text = _item_label(diff[0]) if isinstance(diff, list) and diff else (str(diff) if diff else "")
         return f"last change rev {value.get('from')}→{value.get('to')} at {value.get('at')}" + (
-            f": {diff_text}" if diff_text else "")
+            f": {diff_text}" if diff_text else ""
+        )
     if key == "events" and isinstance(value, list):
         return f"{len(value)} event(s), latest: {_item_label(value[0])}" if value else "no events"
     if isinstance(value, str):

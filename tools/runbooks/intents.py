@@ -145,10 +145,54 @@ def extract_find(state: PlanState) -> dict[str, Any] | None:
 
 
 FIND_ASK_WORDS = frozenset(
-    ["have", "got", "we", "covers", "cover", "covering", "handle", "handles", "handling", "apply", "applies",
-     "available", "exist", "exists", "existing", "recommend", "recommended", "suggest", "need", "i", "my", "alert",
-     "alerts", "fires", "fired", "firing", "problem", "problems", "issue", "issues", "is", "are", "an", "on-call",
-     "oncall", "search", "look", "up", "lookup", "every", "our", "relevant", "matching", "match", "be", "used"]
+    [
+        "have",
+        "got",
+        "we",
+        "covers",
+        "cover",
+        "covering",
+        "handle",
+        "handles",
+        "handling",
+        "apply",
+        "applies",
+        "available",
+        "exist",
+        "exists",
+        "existing",
+        "recommend",
+        "recommended",
+        "suggest",
+        "need",
+        "i",
+        "my",
+        "alert",
+        "alerts",
+        "fires",
+        "fired",
+        "firing",
+        "problem",
+        "problems",
+        "issue",
+        "issues",
+        "is",
+        "are",
+        "an",
+        "on-call",
+        "oncall",
+        "search",
+        "look",
+        "up",
+        "lookup",
+        "every",
+        "our",
+        "relevant",
+        "matching",
+        "match",
+        "be",
+        "used",
+    ]
 )
 
 
@@ -192,7 +236,7 @@ def plan_run(state: PlanState) -> Step:
         return Answer(
             text=(
                 f"Runbook `{data['name']}` ({data['title']}) runs its steps against one entity: which one? "
-                f"It applies to: {where}. For example: \"run the {data['name']} runbook for <name>\"."
+                f'It applies to: {where}. For example: "run the {data["name"]} runbook for <name>".'
             )
         )
     if data.get("applies") == "not listed in applies_to":
@@ -201,7 +245,7 @@ def plan_run(state: PlanState) -> Step:
             text=(
                 f"I did not run runbook `{data['name']}` ({data['title']}): it is written for "
                 f"{', '.join(data.get('applies_to', []))}, and does not apply to {data.get('entity')}. "
-                f"Ask \"which runbooks apply to {short}?\" to find one that does."
+                f'Ask "which runbooks apply to {short}?" to find one that does.'
             ),
             refs=_refs(data),
         )
@@ -232,8 +276,7 @@ def _only_available(step: dict[str, Any], available: set[str]) -> dict[str, Any]
 def _no_steps(data: dict[str, Any]) -> str:
     """A runbook without numbered steps (prometheus-operator format): its instructions, for a person."""
     lines = [
-        f"{_heading(data)} has no executable steps, so there is nothing for me "
-        "to run; here is what it says to do."
+        f"{_heading(data)} has no executable steps, so there is nothing for me to run; here is what it says to do."
     ]
     lines += _section_lines(data, wanted=("diagnosis", "mitigation", "see also"))
     return "\n".join(lines)
@@ -248,12 +291,14 @@ def _unknown_runbook(state: PlanState, verb: str) -> Step:
     hits = (search.data or {}).get("runbooks", []) if search.ok else []
     head = f"I found no runbook named {query!r}." if query else "Which runbook do you mean?"
     if not hits:
-        return Answer(text=f"{head} There are {(search.data or {}).get('total_runbooks', 0)} runbooks; "
-                      "ask \"which runbook for <problem>\" to find one.")
+        return Answer(
+            text=f"{head} There are {(search.data or {}).get('total_runbooks', 0)} runbooks; "
+            'ask "which runbook for <problem>" to find one.'
+        )
     lines = [head + " Closest matches:"]
     lines += [f"- `{h['name']}`: {h['title']} ({h['why']})" for h in hits[:5]]
     target = f" for {state.slots['entity']}" if state.slots.get("entity") else ""
-    lines.append(f"Say e.g. \"{verb} the {hits[0]['name']} runbook{target}\".")
+    lines.append(f'Say e.g. "{verb} the {hits[0]["name"]} runbook{target}".')
     return Answer(text="\n".join(lines), refs=[state.slots["entity"]] if state.slots.get("entity") else [])
 
 
@@ -285,7 +330,7 @@ def plan_find(state: PlanState) -> Step:
     best = hits[0]
     if best.get("executable_steps"):
         target = state.slots.get("entity") or "<service>"
-        lines.append(f"Run it with: \"run the {best['name']} runbook for {target.split('/')[-1]}\".")
+        lines.append(f'Run it with: "run the {best["name"]} runbook for {target.split("/")[-1]}".')
     return Answer(text="\n".join(lines), refs=refs)
 
 

@@ -152,7 +152,7 @@ class _Index:
 
 
 def split_camel(text: str) -> str:
-    """"KubeJobFailed" -> "Kube Job Failed", so alert names match the words people type."""
+    """ "KubeJobFailed" -> "Kube Job Failed", so alert names match the words people type."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)
 
 

@@ -83,9 +83,7 @@ def is_executable(text: str) -> bool:
     doc = split_front_matter(text)
     if doc.has_front and (EXECUTABLE_KEYS & set(doc.front)):
         return True
-    return any(
-        (m := FENCE_RE.match(line)) and m.group(3).lower() == ACTION_FENCE for line in doc.body.splitlines()
-    )
+    return any((m := FENCE_RE.match(line)) and m.group(3).lower() == ACTION_FENCE for line in doc.body.splitlines())
 
 
 def parse_file(path: Path) -> Runbook:
@@ -140,9 +138,7 @@ def parse_prometheus(text: str, path: Path) -> Runbook:
     )
 
 
-def _pointer(
-    name: str, title: str, path: Path, doc: Any, intro: str, links: list[str], alerts: list[str]
-) -> Runbook:
+def _pointer(name: str, title: str, path: Path, doc: Any, intro: str, links: list[str], alerts: list[str]) -> Runbook:
     """A runbook with no sections: its text (usually 'See [Other](…)') is kept as its description."""
     return Runbook(
         name=name,

@@ -127,9 +127,7 @@ def get(args: GetArgs, ctx: ToolContext) -> ToolResult:
         suggestions = library.suggest(args.name)
         hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
         problems = _problems_note(library)
-        return ToolResult.failure(
-            f"no runbook named {args.name!r} among {len(library)} runbooks{hint}", note=problems
-        )
+        return ToolResult.failure(f"no runbook named {args.name!r} among {len(library)} runbooks{hint}", note=problems)
     entity, error = _resolve_entity(ctx, args.entity)
     if error and args.entity:
         return ToolResult.failure(error)

@@ -53,8 +53,12 @@ class Finding(BaseModel):
 
     def compact(self) -> dict[str, Any]:
         """What a model or the planner needs, in few tokens."""
-        out: dict[str, Any] = {"mode": self.mode, "severity": self.severity, "summary": self.summary,
-                               "evidence": [e.line() for e in self.evidence]}
+        out: dict[str, Any] = {
+            "mode": self.mode,
+            "severity": self.severity,
+            "summary": self.summary,
+            "evidence": [e.line() for e in self.evidence],
+        }
         if self.remediations:
             out["remediations"] = [r.text + (f" [tool {r.tool}]" if r.tool else "") for r in self.remediations]
         if self.runbooks:
@@ -85,7 +89,8 @@ class Snapshot:
         for ev in self.events:
             inv = ev.get("involvedObject") or ev.get("regarding") or {}
             same = (inv.get("uid") and inv.get("uid") == meta.get("uid")) or (
-                inv.get("name") == meta.get("name") and inv.get("kind", obj.get("kind")) == obj.get("kind"))
+                inv.get("name") == meta.get("name") and inv.get("kind", obj.get("kind")) == obj.get("kind")
+            )
             if same and (reasons is None or ev.get("reason") in reasons):
                 out.append(ev)
         return sorted(out, key=lambda e: -(e.get("count") or 1))
@@ -152,8 +157,11 @@ def event_text(ev: dict[str, Any], limit: int = 220) -> str:
     return f"{ev.get('reason')} (x{count}): {message}"
 
 
-ERROR_LINE = re.compile(r"\b(error|fatal|panic|exception|traceback|failed|refused|denied|not set|invalid|"
-                        r"oom|out of memory|killed|exhausted|timeout|timed out|cannot|unable)\b", re.IGNORECASE)
+ERROR_LINE = re.compile(
+    r"\b(error|fatal|panic|exception|traceback|failed|refused|denied|not set|invalid|"
+    r"oom|out of memory|killed|exhausted|timeout|timed out|cannot|unable)\b",
+    re.IGNORECASE,
+)
 
 
 def error_lines(text: str, limit: int = 3) -> list[str]:

@@ -42,8 +42,11 @@ class CrashLoopAnalyzer(Analyzer):
         if not crashing:
             return []
         # OOM kills that crash-loop are the OOMKilled analyzer's, not ours.
-        crashing = [(p, cs) for p, cs in crashing
-                    if ((cs.get("lastState") or {}).get("terminated") or {}).get("reason") != "OOMKilled"]
+        crashing = [
+            (p, cs)
+            for p, cs in crashing
+            if ((cs.get("lastState") or {}).get("terminated") or {}).get("reason") != "OOMKilled"
+        ]
         if not crashing:
             return []
         p, cs = max(crashing, key=lambda pc: pc[1].get("restartCount") or 0)
@@ -51,15 +54,25 @@ class CrashLoopAnalyzer(Analyzer):
         code = term.get("exitCode")
         container = cs.get("name")
         evidence = [
-            Evidence(object=pod_ref(p), field=f"status.containerStatuses[{container}].state.waiting.reason",
-                     value="CrashLoopBackOff"),
-            Evidence(object=pod_ref(p), field=f"status.containerStatuses[{container}].restartCount",
-                     value=str(cs.get("restartCount", 0))),
+            Evidence(
+                object=pod_ref(p),
+                field=f"status.containerStatuses[{container}].state.waiting.reason",
+                value="CrashLoopBackOff",
+            ),
+            Evidence(
+                object=pod_ref(p),
+                field=f"status.containerStatuses[{container}].restartCount",
+                value=str(cs.get("restartCount", 0)),
+            ),
         ]
         if code is not None:
-            evidence.append(Evidence(object=pod_ref(p),
-                                     field=f"status.containerStatuses[{container}].lastState.terminated.exitCode",
-                                     value=f"{code} ({term.get('reason', '')})".replace(" ()", "")))
+            evidence.append(
+                Evidence(
+                    object=pod_ref(p),
+                    field=f"status.containerStatuses[{container}].lastState.terminated.exitCode",
+                    value=f"{code} ({term.get('reason', '')})".replace(" ()", ""),
+                )
+            )
         log = snapshot.logs.get((p["metadata"]["name"], container, True)) or ""
         lines = error_lines(log, limit=2) if log else []
         for line in lines:
@@ -69,20 +82,40 @@ class CrashLoopAnalyzer(Analyzer):
             evidence.append(Evidence(object=pod_ref(p), event=event_text(backoff[0], 140)))
         others = len({q["metadata"]["name"] for q, _ in crashing}) - 1
         hint = EXIT_HINTS.get(code, "") if code is not None else ""
-        summary = (f"container {container} is crash-looping in {others + 1} pod(s): it exits with code {code}"
-                   f"{' — ' + hint if hint else ''}" if code is not None
-                   else f"container {container} is crash-looping in {others + 1} pod(s)")
+        summary = (
+            f"container {container} is crash-looping in {others + 1} pod(s): it exits with code {code}"
+            f"{' — ' + hint if hint else ''}"
+            if code is not None
+            else f"container {container} is crash-looping in {others + 1} pod(s)"
+        )
         if lines:
             summary += f"; last error: {lines[-1][-160:]}"
-        remediations = [Remediation(text="read the previous container's logs and fix the cause (config, "
-                                         "dependency, code) before restarting")]
+        remediations = [
+            Remediation(
+                text="read the previous container's logs and fix the cause (config, dependency, code) before restarting"
+            )
+        ]
         if snapshot.deployments:
             dep = snapshot.deployments[0]
-            remediations.insert(0, Remediation(
-                text="roll back to the previous revision if the crash started with the latest rollout",
-                tool="k8s_rollback", args={"name": snapshot.name, "namespace": dep["metadata"].get("namespace")}))
-        return [Finding(mode=self.mode, analyzer=self.name, severity="critical", summary=summary,
-                        evidence=evidence, remediations=remediations, runbooks=["crashloop"])]
+            remediations.insert(
+                0,
+                Remediation(
+                    text="roll back to the previous revision if the crash started with the latest rollout",
+                    tool="k8s_rollback",
+                    args={"name": snapshot.name, "namespace": dep["metadata"].get("namespace")},
+                ),
+            )
+        return [
+            Finding(
+                mode=self.mode,
+                analyzer=self.name,
+                severity="critical",
+                summary=summary,
+                evidence=evidence,
+                remediations=remediations,
+                runbooks=["crashloop"],
+            )
+        ]
 
 
 analyzer = CrashLoopAnalyzer()

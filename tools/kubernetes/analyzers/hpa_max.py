@@ -36,25 +36,54 @@ class HPAMaxAnalyzer(Analyzer):
             if hi is None or current is None or current < hi or not (too_many or over):
                 continue
             hpa_ref = ref(hpa, "HorizontalPodAutoscaler")
-            evidence = [Evidence(object=hpa_ref, field="status.currentReplicas / spec.maxReplicas",
-                                 value=f"{current} / {hi} (min {spec.get('minReplicas', 1)})")]
+            evidence = [
+                Evidence(
+                    object=hpa_ref,
+                    field="status.currentReplicas / spec.maxReplicas",
+                    value=f"{current} / {hi} (min {spec.get('minReplicas', 1)})",
+                )
+            ]
             if cpu is not None:
-                evidence.append(Evidence(object=hpa_ref, field="status.currentMetrics[cpu].averageUtilization",
-                                         value=f"{cpu}% (target {target}%)"))
+                evidence.append(
+                    Evidence(
+                        object=hpa_ref,
+                        field="status.currentMetrics[cpu].averageUtilization",
+                        value=f"{cpu}% (target {target}%)",
+                    )
+                )
             if limited:
-                evidence.append(Evidence(object=hpa_ref, field="status.conditions[ScalingLimited]",
-                                         value=f"{limited.get('status')}/{limited.get('reason')}"))
-            summary = (f"the autoscaler of {snapshot.name} is pinned at its maximum of {hi} replicas"
-                       + (f" with CPU at {cpu}% against a {target}% target" if cpu is not None else "")
-                       + ": demand exceeds the allowed capacity, so latency rises")
+                evidence.append(
+                    Evidence(
+                        object=hpa_ref,
+                        field="status.conditions[ScalingLimited]",
+                        value=f"{limited.get('status')}/{limited.get('reason')}",
+                    )
+                )
+            summary = (
+                f"the autoscaler of {snapshot.name} is pinned at its maximum of {hi} replicas"
+                + (f" with CPU at {cpu}% against a {target}% target" if cpu is not None else "")
+                + ": demand exceeds the allowed capacity, so latency rises"
+            )
             suggested = max(hi + 2, round(hi * (cpu or target or 1) / (target or cpu or 1)) + 1)
             remediations = [
-                Remediation(text=f"raise maxReplicas (e.g. {hi} → {suggested})", tool="k8s_scale",
-                            args={"name": snapshot.name, "replicas": suggested}),
+                Remediation(
+                    text=f"raise maxReplicas (e.g. {hi} → {suggested})",
+                    tool="k8s_scale",
+                    args={"name": snapshot.name, "replicas": suggested},
+                ),
                 Remediation(text="check downstream saturation (databases, search cluster) before adding replicas"),
             ]
-            findings.append(Finding(mode=self.mode, analyzer=self.name, severity="warning", summary=summary,
-                                    evidence=evidence, remediations=remediations, runbooks=["high-latency"]))
+            findings.append(
+                Finding(
+                    mode=self.mode,
+                    analyzer=self.name,
+                    severity="warning",
+                    summary=summary,
+                    evidence=evidence,
+                    remediations=remediations,
+                    runbooks=["high-latency"],
+                )
+            )
         return findings
 
 

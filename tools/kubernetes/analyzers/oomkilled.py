@@ -47,17 +47,33 @@ class OOMKilledAnalyzer(Analyzer):
         limit = (resources.get("limits") or {}).get("memory")
         request = (resources.get("requests") or {}).get("memory")
         evidence = [
-            Evidence(object=pod_ref(p), field=f"status.containerStatuses[{container}].{where}.terminated.reason",
-                     value=f"OOMKilled (exitCode {term.get('exitCode', 137)})"),
-            Evidence(object=pod_ref(p), field=f"spec.containers[{container}].resources.limits.memory",
-                     value=str(limit) if limit else "none (node memory pressure)"),
+            Evidence(
+                object=pod_ref(p),
+                field=f"status.containerStatuses[{container}].{where}.terminated.reason",
+                value=f"OOMKilled (exitCode {term.get('exitCode', 137)})",
+            ),
+            Evidence(
+                object=pod_ref(p),
+                field=f"spec.containers[{container}].resources.limits.memory",
+                value=str(limit) if limit else "none (node memory pressure)",
+            ),
         ]
         if request:
-            evidence.append(Evidence(object=pod_ref(p), field=f"spec.containers[{container}].resources.requests"
-                                     ".memory", value=str(request)))
+            evidence.append(
+                Evidence(
+                    object=pod_ref(p),
+                    field=f"spec.containers[{container}].resources.requests.memory",
+                    value=str(request),
+                )
+            )
         if cs.get("restartCount"):
-            evidence.append(Evidence(object=pod_ref(p), field=f"status.containerStatuses[{container}].restartCount",
-                                     value=str(cs["restartCount"])))
+            evidence.append(
+                Evidence(
+                    object=pod_ref(p),
+                    field=f"status.containerStatuses[{container}].restartCount",
+                    value=str(cs["restartCount"]),
+                )
+            )
         usage = None
         log = snapshot.logs.get((p["metadata"]["name"], container, True)) or ""
         for line in reversed(log.splitlines()):
@@ -70,19 +86,35 @@ class OOMKilledAnalyzer(Analyzer):
             for line in error_lines(log, limit=1) if log else []:
                 evidence.append(Evidence(object=pod_ref(p), log=line))
         pods = len({h[0]["metadata"]["name"] for h in hits})
-        summary = (f"container {container} was OOMKilled in {pods} pod(s): it reached its memory limit "
-                   f"{limit or '(none set)'}" + (f" (last seen usage {usage})" if usage else "")
-                   + (f"; request {request}" if request else ""))
+        summary = (
+            f"container {container} was OOMKilled in {pods} pod(s): it reached its memory limit "
+            f"{limit or '(none set)'}"
+            + (f" (last seen usage {usage})" if usage else "")
+            + (f"; request {request}" if request else "")
+        )
         env = {e.get("name"): e.get("value") for e in container_spec(p, container).get("env") or []}
-        remediations = [Remediation(text=f"raise the memory limit of {container} (e.g. {limit} → {_double(limit)})"
-                                    if limit else "set a memory limit and request that fit the workload")]
+        remediations = [
+            Remediation(
+                text=f"raise the memory limit of {container} (e.g. {limit} → {_double(limit)})"
+                if limit
+                else "set a memory limit and request that fit the workload"
+            )
+        ]
         for key, value in env.items():
             if key and "BATCH" in key.upper() and value:
                 remediations.append(Remediation(text=f"lower {key} (now {value}) to reduce peak memory"))
         remediations.append(Remediation(text="check for a memory leak or an unbounded cache if usage grows steadily"))
-        return [Finding(mode=self.mode, analyzer=self.name, severity="critical" if pods > 1 or
-                        not cs.get("ready") else "warning", summary=summary, evidence=evidence,
-                        remediations=remediations, runbooks=["oomkilled"])]
+        return [
+            Finding(
+                mode=self.mode,
+                analyzer=self.name,
+                severity="critical" if pods > 1 or not cs.get("ready") else "warning",
+                summary=summary,
+                evidence=evidence,
+                remediations=remediations,
+                runbooks=["oomkilled"],
+            )
+        ]
 
 
 analyzer = OOMKilledAnalyzer()

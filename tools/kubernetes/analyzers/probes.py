@@ -52,13 +52,13 @@ class ProbesAnalyzer(Analyzer):
         p, cs = unready[0]
         container = cs.get("name")
         probe = container_spec(p, container).get("readinessProbe") or {}
-        events = [e for e in snapshot.events_for(p, reasons=("Unhealthy",))
-                  if "readiness" in str(e.get("message")).lower()]
+        events = [
+            e for e in snapshot.events_for(p, reasons=("Unhealthy",)) if "readiness" in str(e.get("message")).lower()
+        ]
         evidence = [
             Evidence(object=pod_ref(p), field=f"status.containerStatuses[{container}].ready", value="false"),
             Evidence(object=pod_ref(p), field="status.conditions[Ready]", value="False/ContainersNotReady"),
-            Evidence(object=pod_ref(p), field=f"spec.containers[{container}].readinessProbe",
-                     value=_probe_text(probe)),
+            Evidence(object=pod_ref(p), field=f"spec.containers[{container}].readinessProbe", value=_probe_text(probe)),
         ]
         if events:
             evidence.append(Evidence(object=pod_ref(p), event=event_text(events[0], 160)))
@@ -68,8 +68,10 @@ class ProbesAnalyzer(Analyzer):
             evidence.append(Evidence(object=pod_ref(p), log=line))
         total = len(snapshot.pods)
         pods = len({q["metadata"]["name"] for q, _ in unready})
-        summary = (f"{pods}/{total} pod(s) are running but not ready: the readiness probe "
-                   f"({_probe_text(probe).split(' timeout')[0] if probe else 'none'}) fails")
+        summary = (
+            f"{pods}/{total} pod(s) are running but not ready: the readiness probe "
+            f"({_probe_text(probe).split(' timeout')[0] if probe else 'none'}) fails"
+        )
         if events:
             summary += f" ({' '.join(str(events[0].get('message')).split())[:120]})"
         if lines:
@@ -77,15 +79,29 @@ class ProbesAnalyzer(Analyzer):
         if pods == total:
             summary += "; the Service has no ready endpoints"
         remediations = [
-            Remediation(text="fix what the readiness endpoint reports (a dependency, a pool, a slow start) — the "
-                             "log line above names it"),
-            Remediation(text="restart the pods once the cause is fixed", tool="k8s_rollout_restart",
-                        args={"name": snapshot.name}),
-            Remediation(text="if the app is slow to start, raise initialDelaySeconds/timeoutSeconds or add a "
-                             "startupProbe"),
+            Remediation(
+                text="fix what the readiness endpoint reports (a dependency, a pool, a slow start) — the "
+                "log line above names it"
+            ),
+            Remediation(
+                text="restart the pods once the cause is fixed",
+                tool="k8s_rollout_restart",
+                args={"name": snapshot.name},
+            ),
+            Remediation(
+                text="if the app is slow to start, raise initialDelaySeconds/timeoutSeconds or add a startupProbe"
+            ),
         ]
-        return [Finding(mode=self.mode, analyzer=self.name, severity="critical" if pods == total else "warning",
-                        summary=summary, evidence=evidence, remediations=remediations)]
+        return [
+            Finding(
+                mode=self.mode,
+                analyzer=self.name,
+                severity="critical" if pods == total else "warning",
+                summary=summary,
+                evidence=evidence,
+                remediations=remediations,
+            )
+        ]
 
 
 analyzer = ProbesAnalyzer()

@@ -77,14 +77,18 @@ class Server:
             self._httpd.server_close()
             self._httpd = None
 
-    def kubeconfig(self, context: str = "tessera-prod", token: str = "demo-admin-token",
-                   namespace: str = "default") -> dict[str, Any]:
+    def kubeconfig(
+        self, context: str = "tessera-prod", token: str = "demo-admin-token", namespace: str = "default"
+    ) -> dict[str, Any]:
         return {
-            "apiVersion": "v1", "kind": "Config", "current-context": context,
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": context,
             "clusters": [{"name": context, "cluster": {"server": self.url}}],
             "users": [{"name": f"{context}-user", "user": {"token": token}}],
-            "contexts": [{"name": context, "context": {"cluster": context, "user": f"{context}-user",
-                                                       "namespace": namespace}}],
+            "contexts": [
+                {"name": context, "context": {"cluster": context, "user": f"{context}-user", "namespace": namespace}}
+            ],
         }
 
     def mutations(self) -> list[tuple[str, str, dict[str, list[str]]]]:
@@ -131,8 +135,14 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault.delay:
                     time.sleep(fault.delay)
                 if fault.status:
-                    reason = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-                              500: "InternalError", 503: "ServiceUnavailable"}.get(fault.status, "Unknown")
+                    reason = {
+                        401: "Unauthorized",
+                        403: "Forbidden",
+                        404: "NotFound",
+                        409: "Conflict",
+                        500: "InternalError",
+                        503: "ServiceUnavailable",
+                    }.get(fault.status, "Unknown")
                     return self._send(fault.status, ApiError(fault.status, reason, fault.message).status())
         auth = self.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else ""
@@ -141,8 +151,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(401, ApiError(401, "Unauthorized", "Unauthorized").status())
         try:
             if url.path in ("/version", "/version/"):
-                return self._send(200, {"major": "1", "minor": "31", "gitVersion": "v1.31.2-portal-agent-standin",
-                                        "platform": "linux/amd64"})
+                return self._send(
+                    200,
+                    {
+                        "major": "1",
+                        "minor": "31",
+                        "gitVersion": "v1.31.2-portal-agent-standin",
+                        "platform": "linux/amd64",
+                    },
+                )
             match = PATH.match(url.path)
             if not match:
                 raise ApiError(404, "NotFound", f"the server could not find the requested resource ({url.path})")
@@ -157,8 +174,12 @@ class _Handler(BaseHTTPRequestHandler):
                 where = f' in the namespace "{ns}"' if ns else " at the cluster scope"
                 res = f"{resource}/{sub}" if sub else resource
                 res = f'"{res}" in API group "{group}"'
-                raise ApiError(403, "Forbidden", f'{resource}{"." + group if group else ""} "{name}" is forbidden: '
-                               f'User "{user}" cannot {verb} resource {res}{where}')
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    f'{resource}{"." + group if group else ""} "{name}" is forbidden: '
+                    f'User "{user}" cannot {verb} resource {res}{where}',
+                )
             with srv.state.lock:
                 if method == "GET":
                     return self._get(kind, resource, ns, name, sub, query)
@@ -188,14 +209,24 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server_ref.state
         if name is None:
             items = state.list(kind, None if resource in CLUSTER_SCOPED or ns is None else ns)
-            items = [i for i in items if _labels_match(i, query.get("labelSelector", [""])[0])
-                     and _fields_match(i, query.get("fieldSelector", [""])[0])]
+            items = [
+                i
+                for i in items
+                if _labels_match(i, query.get("labelSelector", [""])[0])
+                and _fields_match(i, query.get("fieldSelector", [""])[0])
+            ]
             limit = int(query.get("limit", ["0"])[0] or 0)
             if limit:
                 items = items[:limit]
-            return self._send(200, {"kind": f"{kind}List", "apiVersion": _api_version(kind),
-                                    "metadata": {"resourceVersion": str(state.resource_version)},
-                                    "items": copy.deepcopy(items)})
+            return self._send(
+                200,
+                {
+                    "kind": f"{kind}List",
+                    "apiVersion": _api_version(kind),
+                    "metadata": {"resourceVersion": str(state.resource_version)},
+                    "items": copy.deepcopy(items),
+                },
+            )
         obj = state.get(kind, ns or "", name)
         if sub == "log":
             container = query.get("container", [None])[0] or obj["spec"]["containers"][0]["name"]
@@ -204,7 +235,7 @@ class _Handler(BaseHTTPRequestHandler):
             tail = query.get("tailLines", [None])[0]
             if tail is not None:
                 lines = text.splitlines(keepends=True)
-                text = "".join(lines[-int(tail):]) if int(tail) else ""
+                text = "".join(lines[-int(tail) :]) if int(tail) else ""
             return self._send(200, text, "text/plain")
         if sub == "scale":
             return self._send(200, _scale_of(obj))
@@ -222,8 +253,12 @@ class _Handler(BaseHTTPRequestHandler):
             scale = _apply_patch(_scale_of(current), body, content_type)
             replicas = scale.get("spec", {}).get("replicas")
             if not isinstance(replicas, int) or replicas < 0:
-                raise ApiError(422, "Invalid", f"Scale.autoscaling \"{name}\" is invalid: spec.replicas: "
-                                              f"Invalid value: {replicas!r}: must be greater than or equal to 0")
+                raise ApiError(
+                    422,
+                    "Invalid",
+                    f'Scale.autoscaling "{name}" is invalid: spec.replicas: '
+                    f"Invalid value: {replicas!r}: must be greater than or equal to 0",
+                )
             updated = copy.deepcopy(current)
             updated["spec"]["replicas"] = replicas
             if not dry:
@@ -234,9 +269,13 @@ class _Handler(BaseHTTPRequestHandler):
         updated = _apply_patch(current, body, content_type)
         sent_rv = ((body or {}).get("metadata") or {}).get("resourceVersion") if isinstance(body, dict) else None
         if sent_rv and sent_rv != current["metadata"].get("resourceVersion"):
-            raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {kind.lower()}s "{name}": the object '
-                                            "has been modified; please apply your changes to the latest version "
-                                            "and try again")
+            raise ApiError(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on {kind.lower()}s "{name}": the object '
+                "has been modified; please apply your changes to the latest version "
+                "and try again",
+            )
         _validate(updated)
         if dry:
             return self._send(200, updated)
@@ -267,30 +306,48 @@ def _api_version(kind: str) -> str:
     from tools.kubernetes.standin.state import KIND_TO_RESOURCE
 
     group, _ = KIND_TO_RESOURCE[kind]
-    versions = {"apps": "apps/v1", "autoscaling": "autoscaling/v2", "networking.k8s.io": "networking.k8s.io/v1",
-                "batch": "batch/v1"}
+    versions = {
+        "apps": "apps/v1",
+        "autoscaling": "autoscaling/v2",
+        "networking.k8s.io": "networking.k8s.io/v1",
+        "batch": "batch/v1",
+    }
     return versions.get(group, "v1")
 
 
 def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {"name": obj["metadata"]["name"], "namespace": obj["metadata"].get("namespace"),
-                         "resourceVersion": obj["metadata"].get("resourceVersion")},
-            "spec": {"replicas": obj["spec"].get("replicas", 0)},
-            "status": {"replicas": obj.get("status", {}).get("replicas", 0)}}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": obj["metadata"]["name"],
+            "namespace": obj["metadata"].get("namespace"),
+            "resourceVersion": obj["metadata"].get("resourceVersion"),
+        },
+        "spec": {"replicas": obj["spec"].get("replicas", 0)},
+        "status": {"replicas": obj.get("status", {}).get("replicas", 0)},
+    }
 
 
 def _validate(obj: dict[str, Any]) -> None:
     spec = obj.get("spec") or {}
     if "replicas" in spec and (not isinstance(spec["replicas"], int) or spec["replicas"] < 0):
-        raise ApiError(422, "Invalid", f'{obj["kind"]} "{obj["metadata"]["name"]}" is invalid: spec.replicas: '
-                                       "Invalid value: must be greater than or equal to 0")
+        raise ApiError(
+            422,
+            "Invalid",
+            f'{obj["kind"]} "{obj["metadata"]["name"]}" is invalid: spec.replicas: '
+            "Invalid value: must be greater than or equal to 0",
+        )
     if obj["kind"] == "HorizontalPodAutoscaler":
         lo, hi = spec.get("minReplicas", 1), spec.get("maxReplicas", 0)
         if hi < 1 or lo > hi:
-            raise ApiError(422, "Invalid", f'HorizontalPodAutoscaler "{obj["metadata"]["name"]}" is invalid: '
-                                           f"spec.maxReplicas: Invalid value: {hi}: must be greater than or equal "
-                                           f"to `minReplicas` ({lo})")
+            raise ApiError(
+                422,
+                "Invalid",
+                f'HorizontalPodAutoscaler "{obj["metadata"]["name"]}" is invalid: '
+                f"spec.maxReplicas: Invalid value: {hi}: must be greater than or equal "
+                f"to `minReplicas` ({lo})",
+            )
 
 
 # --- patches ---------------------------------------------------------------------------------
@@ -313,8 +370,12 @@ def _merge(target: Any, patch: Any, *, strategic: bool) -> Any:
     for key, value in patch.items():
         if value is None:
             target.pop(key, None)
-        elif (strategic and isinstance(value, list) and isinstance(target.get(key), list)
-              and all(isinstance(v, dict) and "name" in v for v in value + target[key])):
+        elif (
+            strategic
+            and isinstance(value, list)
+            and isinstance(target.get(key), list)
+            and all(isinstance(v, dict) and "name" in v for v in value + target[key])
+        ):
             merged = {item["name"]: item for item in target[key]}
             order = [item["name"] for item in target[key]]
             for item in value:
@@ -342,8 +403,12 @@ def _json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
         if kind == "test":
             current = parent[int(last)] if isinstance(parent, list) else parent.get(last)
             if current != op.get("value"):
-                raise ApiError(409, "Conflict", f"the object has been modified: test of {op['path']} failed; "
-                                                "please apply your changes to the latest version and try again")
+                raise ApiError(
+                    409,
+                    "Conflict",
+                    f"the object has been modified: test of {op['path']} failed; "
+                    "please apply your changes to the latest version and try again",
+                )
         elif kind in ("add", "replace"):
             if isinstance(parent, list):
                 parent.insert(int(last), op["value"]) if kind == "add" else parent.__setitem__(int(last), op["value"])

@@ -30,12 +30,21 @@ from tools.kubernetes.standin.objects import (
 
 # (group, resource) -> kind; group "" is the core API.
 RESOURCES: dict[tuple[str, str], str] = {
-    ("", "pods"): "Pod", ("", "services"): "Service", ("", "events"): "Event", ("", "nodes"): "Node",
-    ("", "namespaces"): "Namespace", ("", "secrets"): "Secret", ("", "configmaps"): "ConfigMap",
-    ("apps", "deployments"): "Deployment", ("apps", "replicasets"): "ReplicaSet",
-    ("apps", "statefulsets"): "StatefulSet", ("apps", "daemonsets"): "DaemonSet",
+    ("", "pods"): "Pod",
+    ("", "services"): "Service",
+    ("", "events"): "Event",
+    ("", "nodes"): "Node",
+    ("", "namespaces"): "Namespace",
+    ("", "secrets"): "Secret",
+    ("", "configmaps"): "ConfigMap",
+    ("apps", "deployments"): "Deployment",
+    ("apps", "replicasets"): "ReplicaSet",
+    ("apps", "statefulsets"): "StatefulSet",
+    ("apps", "daemonsets"): "DaemonSet",
     ("autoscaling", "horizontalpodautoscalers"): "HorizontalPodAutoscaler",
-    ("networking.k8s.io", "ingresses"): "Ingress", ("batch", "cronjobs"): "CronJob", ("batch", "jobs"): "Job",
+    ("networking.k8s.io", "ingresses"): "Ingress",
+    ("batch", "cronjobs"): "CronJob",
+    ("batch", "jobs"): "Job",
 }
 KIND_TO_RESOURCE = {kind: key for key, kind in RESOURCES.items()}
 CLUSTER_SCOPED = {"nodes", "namespaces"}
@@ -49,8 +58,15 @@ class ApiError(Exception):
         self.code, self.reason, self.message = code, reason, message
 
     def status(self) -> dict[str, Any]:
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": self.message, "reason": self.reason, "code": self.code}
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
 
 
 def now() -> datetime:
@@ -63,8 +79,12 @@ def _load_yaml_all(path: Path) -> list[dict[str, Any]]:
 
 
 class ClusterState:
-    def __init__(self, objects: list[dict[str, Any]], logs: dict[str, str] | None = None,
-                 behaviours: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        objects: list[dict[str, Any]],
+        logs: dict[str, str] | None = None,
+        behaviours: dict[str, Any] | None = None,
+    ):
         self.lock = threading.RLock()
         self.objects: dict[Key, dict[str, Any]] = {}
         self.logs = dict(logs or {})
@@ -133,8 +153,15 @@ class ClusterState:
         del self.objects[(kind, namespace, name)]
         return obj
 
-    def record_event(self, obj: dict[str, Any], reason: str, message: str, *, type_: str = "Normal",
-                     component: str = "deployment-controller") -> None:
+    def record_event(
+        self,
+        obj: dict[str, Any],
+        reason: str,
+        message: str,
+        *,
+        type_: str = "Normal",
+        component: str = "deployment-controller",
+    ) -> None:
         ev = event(obj, reason, message + "", type_=type_, first=now(), component=component)
         ev["metadata"]["name"] += short_hash(now().isoformat(), length=6)
         self._put(ev)
@@ -157,40 +184,63 @@ class ClusterState:
             statuses = p["status"].get("containerStatuses", [])
             mine = next((s for s in statuses if s["name"] == container), None)
             if not mine or not mine.get("lastState", {}).get("terminated"):
-                raise ApiError(400, "BadRequest",
-                               f'previous terminated container "{container}" in pod "{pod_name}" not found')
+                raise ApiError(
+                    400, "BadRequest", f'previous terminated container "{container}" in pod "{pod_name}" not found'
+                )
             behaviour = self._behaviour(p)
             return behaviour.get("log", "")
-        waiting = next((s.get("state", {}).get("waiting") for s in p["status"].get("containerStatuses", [])
-                        if s["name"] == container), None)
+        waiting = next(
+            (
+                s.get("state", {}).get("waiting")
+                for s in p["status"].get("containerStatuses", [])
+                if s["name"] == container
+            ),
+            None,
+        )
         if waiting or p["status"].get("phase") == "Pending":
             reason = (waiting or {}).get("reason", "ContainerCreating")
-            raise ApiError(400, "BadRequest",
-                           f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}')
+            raise ApiError(
+                400, "BadRequest", f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}'
+            )
         behaviour = self._behaviour(p)
         if behaviour.get("mode") == "crashloop":
             return behaviour.get("log", "")
         started = p["status"].get("startTime", "")
-        return (f"{started} INFO  {container} starting\n{started} INFO  listening on :8080\n"
-                f"{started} INFO  GET /healthz/ready 200 2ms\n")
+        return (
+            f"{started} INFO  {container} starting\n{started} INFO  listening on :8080\n"
+            f"{started} INFO  GET /healthz/ready 200 2ms\n"
+        )
 
     # --- controllers ---------------------------------------------------------------------------
     def pods_of_rs(self, rs: dict[str, Any]) -> list[dict[str, Any]]:
         uid_ = rs["metadata"]["uid"]
-        return [p for p in self.list("Pod", rs["metadata"]["namespace"])
-                if any(o.get("uid") == uid_ for o in p["metadata"].get("ownerReferences", []))]
+        return [
+            p
+            for p in self.list("Pod", rs["metadata"]["namespace"])
+            if any(o.get("uid") == uid_ for o in p["metadata"].get("ownerReferences", []))
+        ]
 
     def replicasets_of(self, dep: dict[str, Any]) -> list[dict[str, Any]]:
         uid_ = dep["metadata"]["uid"]
-        return [r for r in self.list("ReplicaSet", dep["metadata"]["namespace"])
-                if any(o.get("uid") == uid_ for o in r["metadata"].get("ownerReferences", []))]
+        return [
+            r
+            for r in self.list("ReplicaSet", dep["metadata"]["namespace"])
+            if any(o.get("uid") == uid_ for o in r["metadata"].get("ownerReferences", []))
+        ]
 
     def _new_pod(self, rs: dict[str, Any], index: int) -> dict[str, Any]:
         behaviour = self._behaviour(rs["spec"]["template"])
         mode = behaviour.get("mode", "healthy")
         suffix = short_hash("runtime-pod", rs["metadata"]["name"], index, now().isoformat(), length=5)
-        return pod(rs, index, mode=mode, behaviour=behaviour, created=now(),
-                   restarts=1 if mode == "crashloop" else 0, suffix=suffix)
+        return pod(
+            rs,
+            index,
+            mode=mode,
+            behaviour=behaviour,
+            created=now(),
+            restarts=1 if mode == "crashloop" else 0,
+            suffix=suffix,
+        )
 
     def _scale_rs(self, rs: dict[str, Any], replicas: int) -> None:
         rs["spec"]["replicas"] = replicas
@@ -201,8 +251,13 @@ class ClusterState:
             self._put(self._new_pod(rs, i))
         mine = self.pods_of_rs(rs)
         ready = sum(1 for p in mine if _ready(p))
-        rs["status"] = {"replicas": len(mine), "fullyLabeledReplicas": len(mine), "readyReplicas": ready,
-                        "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)}
+        rs["status"] = {
+            "replicas": len(mine),
+            "fullyLabeledReplicas": len(mine),
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "observedGeneration": rs["metadata"].get("generation", 1),
+        }
         self._put(rs)
 
     def reconcile_deployment(self, dep: dict[str, Any]) -> None:
@@ -218,8 +273,9 @@ class ClusterState:
             current = replica_set(dep, top + 1, now(), 0)
             self._put(current)
             rolled = True
-            self.record_event(dep, "ScalingReplicaSet",
-                              f"Scaled up replica set {current['metadata']['name']} from 0 to {desired}")
+            self.record_event(
+                dep, "ScalingReplicaSet", f"Scaled up replica set {current['metadata']['name']} from 0 to {desired}"
+            )
         elif int(current["metadata"]["annotations"].get(REVISION, 0)) != top:
             current["metadata"]["annotations"][REVISION] = str(top + 1)  # a rollback reuses the old RS
             rolled = True
@@ -237,8 +293,9 @@ class ClusterState:
         broken = any(not _ready(p) for p in self.pods_of_rs(current))
         dep["status"] = deployment_status(dep, rss, pods, now(), progress_deadline_exceeded=False)
         if broken:
-            dep["status"]["conditions"][1].update(reason="ReplicaSetUpdated", message=(
-                f'ReplicaSet "{current["metadata"]["name"]}" is progressing.'))
+            dep["status"]["conditions"][1].update(
+                reason="ReplicaSetUpdated", message=(f'ReplicaSet "{current["metadata"]["name"]}" is progressing.')
+            )
         self._put(dep)
 
     def reconcile_hpa(self, hpa: dict[str, Any]) -> None:
@@ -251,11 +308,16 @@ class ClusterState:
         hpa["status"]["desiredReplicas"] = hpa["status"]["currentReplicas"] = desired
         for cond in hpa["status"].get("conditions", []):
             if cond["type"] == "ScalingLimited":
-                cond.update(status="True" if limited or wanted < lo else "False",
-                            reason="TooManyReplicas" if limited else ("TooFewReplicas" if wanted < lo
-                                                                      else "DesiredWithinRange"),
-                            message="the desired replica count is more than the maximum replica count" if limited
-                            else "the desired count is within the acceptable range", lastTransitionTime=ts(now()))
+                cond.update(
+                    status="True" if limited or wanted < lo else "False",
+                    reason="TooManyReplicas"
+                    if limited
+                    else ("TooFewReplicas" if wanted < lo else "DesiredWithinRange"),
+                    message="the desired replica count is more than the maximum replica count"
+                    if limited
+                    else "the desired count is within the acceptable range",
+                    lastTransitionTime=ts(now()),
+                )
         if load.get("cpu") is not None and hpa["status"].get("currentMetrics"):
             cpu = round(load["cpu"] * wanted / max(desired, 1))
             hpa["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"] = cpu
