@@ -129,6 +129,19 @@ def container_statuses(p: dict[str, Any], *, init: bool = False) -> list[dict[st
     return out
 
 
+def waiting_containers(
+    snapshot: Snapshot, reasons: set[str] | frozenset[str] | tuple[str, ...]
+) -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """(pod, container status, waiting state) for every container waiting for one of ``reasons``."""
+    hits = []
+    for p in snapshot.pods:
+        for cs in container_statuses(p, init=True):
+            waiting = (cs.get("state") or {}).get("waiting") or {}
+            if waiting.get("reason") in reasons:
+                hits.append((p, cs, waiting))
+    return hits
+
+
 def container_spec(p: dict[str, Any], name: str) -> dict[str, Any]:
     spec = p.get("spec") or {}
     for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:

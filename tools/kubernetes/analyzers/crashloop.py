@@ -8,10 +8,10 @@ from tools.kubernetes.analyzers.base import (
     Finding,
     Remediation,
     Snapshot,
-    container_statuses,
     error_lines,
     event_text,
     pod_ref,
+    waiting_containers,
 )
 
 EXIT_HINTS = {
@@ -33,12 +33,7 @@ class CrashLoopAnalyzer(Analyzer):
     order = 10
 
     def analyze(self, snapshot: Snapshot) -> list[Finding]:
-        crashing = []
-        for p in snapshot.pods:
-            for cs in container_statuses(p, init=True):
-                waiting = (cs.get("state") or {}).get("waiting") or {}
-                if waiting.get("reason") == "CrashLoopBackOff":
-                    crashing.append((p, cs))
+        crashing = [(p, cs) for p, cs, _ in waiting_containers(snapshot, ("CrashLoopBackOff",))]
         if not crashing:
             return []
         # OOM kills that crash-loop are the OOMKilled analyzer's, not ours.

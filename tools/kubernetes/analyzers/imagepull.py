@@ -8,9 +8,9 @@ from tools.kubernetes.analyzers.base import (
     Finding,
     Remediation,
     Snapshot,
-    container_statuses,
     event_text,
     pod_ref,
+    waiting_containers,
 )
 
 REASONS = ("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull")
@@ -43,12 +43,7 @@ class ImagePullAnalyzer(Analyzer):
     order = 20
 
     def analyze(self, snapshot: Snapshot) -> list[Finding]:
-        hits = []
-        for p in snapshot.pods:
-            for cs in container_statuses(p, init=True):
-                waiting = (cs.get("state") or {}).get("waiting") or {}
-                if waiting.get("reason") in REASONS:
-                    hits.append((p, cs, waiting))
+        hits = waiting_containers(snapshot, REASONS)
         if not hits:
             return []
         p, cs, waiting = hits[0]
