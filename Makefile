@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format install install-dev browser clean eval bench
+.PHONY: run test lint format install install-dev system-packages clean eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,18 +21,24 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The web widget's tests drive Debian's Chromium (never a downloaded browser build). Installed when
-# missing and we may use apt (root); otherwise those tests skip with a reason.
-browser:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+# Debian packages some tests use: Chromium drives the web widget's browser tests (never a
+# downloaded browser build) and Go runs the generated Go service's own tests. Installed when missing
+# and we may use apt (root); otherwise those tests skip with a reason.
+SYSTEM_PACKAGES := chromium:/usr/bin/chromium golang-go:/usr/bin/go
+
+system-packages:
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+		pkg=$${entry%%:*}; bin=$${entry#*:}; [ -x "$$bin" ] || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian packages for the tests:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 run: install
 	$(BIN)/portal-agent serve --host 127.0.0.1 --port 8000
 
-test: install-dev browser
+test: install-dev system-packages
 	$(BIN)/python -m pytest -q
 
 lint: install-dev

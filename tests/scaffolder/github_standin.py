@@ -39,9 +39,14 @@ class GitHubState:
         self.trees[tree_sha] = tree
         commit_sha = _sha("commit", tree_sha, "init")
         self.commits[commit_sha] = {"tree": tree_sha, "parents": [], "message": "init"}
-        self.repos[f"{owner}/{name}"] = {"owner": owner, "name": name, "default_branch": branch,
-                                         "refs": {f"refs/heads/{branch}": commit_sha}, "private": True,
-                                         "description": ""}
+        self.repos[f"{owner}/{name}"] = {
+            "owner": owner,
+            "name": name,
+            "default_branch": branch,
+            "refs": {f"refs/heads/{branch}": commit_sha},
+            "private": True,
+            "description": "",
+        }
 
     def files_at(self, slug: str, branch: str) -> dict[str, bytes]:
         repo = self.repos[slug]
@@ -73,8 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         body = self._body() if method in ("POST", "PATCH", "PUT") else None
         path = self.path.split("?", 1)[0]
-        self.state.calls.append({"method": method, "path": path, "body": body,
-                                 "auth": self.headers.get("Authorization")})
+        self.state.calls.append(
+            {"method": method, "path": path, "body": body, "auth": self.headers.get("Authorization")}
+        )
         if self.headers.get("Authorization") != "token test-token":
             return self._send(401, {"message": "Bad credentials"})
         for pattern, verb, handler in ROUTES:
@@ -102,23 +108,36 @@ class _Handler(BaseHTTPRequestHandler):
     # --- JSON shapes ------------------------------------------------------------------------------
     def repo_json(self, slug: str) -> dict[str, Any]:
         repo = self.state.repos[slug]
-        return {"id": abs(hash(slug)) % 10**8, "name": repo["name"], "full_name": slug,
-                "owner": {"login": repo["owner"], "url": f"{self.base}/users/{repo['owner']}"},
-                "private": repo["private"], "description": repo["description"],
-                "default_branch": repo["default_branch"], "url": f"{self.base}/repos/{slug}",
-                "html_url": f"https://github.example/{slug}", "clone_url": f"https://github.example/{slug}.git"}
+        return {
+            "id": abs(hash(slug)) % 10**8,
+            "name": repo["name"],
+            "full_name": slug,
+            "owner": {"login": repo["owner"], "url": f"{self.base}/users/{repo['owner']}"},
+            "private": repo["private"],
+            "description": repo["description"],
+            "default_branch": repo["default_branch"],
+            "url": f"{self.base}/repos/{slug}",
+            "html_url": f"https://github.example/{slug}",
+            "clone_url": f"https://github.example/{slug}.git",
+        }
 
     def ref_json(self, slug: str, ref: str) -> dict[str, Any]:
         sha = self.state.repos[slug]["refs"][ref]
-        return {"ref": ref, "url": f"{self.base}/repos/{slug}/git/{ref}",
-                "object": {"sha": sha, "type": "commit", "url": f"{self.base}/repos/{slug}/git/commits/{sha}"}}
+        return {
+            "ref": ref,
+            "url": f"{self.base}/repos/{slug}/git/{ref}",
+            "object": {"sha": sha, "type": "commit", "url": f"{self.base}/repos/{slug}/git/commits/{sha}"},
+        }
 
     def commit_json(self, slug: str, sha: str) -> dict[str, Any]:
         commit = self.state.commits[sha]
-        return {"sha": sha, "url": f"{self.base}/repos/{slug}/git/commits/{sha}", "message": commit["message"],
-                "tree": {"sha": commit["tree"], "url": f"{self.base}/repos/{slug}/git/trees/{commit['tree']}"},
-                "parents": [{"sha": p, "url": f"{self.base}/repos/{slug}/git/commits/{p}"}
-                            for p in commit["parents"]]}
+        return {
+            "sha": sha,
+            "url": f"{self.base}/repos/{slug}/git/commits/{sha}",
+            "message": commit["message"],
+            "tree": {"sha": commit["tree"], "url": f"{self.base}/repos/{slug}/git/trees/{commit['tree']}"},
+            "parents": [{"sha": p, "url": f"{self.base}/repos/{slug}/git/commits/{p}"} for p in commit["parents"]],
+        }
 
 
 # --- routes -----------------------------------------------------------------------------------------
@@ -198,14 +217,17 @@ def _create_tree(h: _Handler, body, owner, name):
     tree = sorted(entries.values(), key=lambda e: e["path"])
     sha = _sha("tree", tree)
     h.state.trees[sha] = tree
-    return 201, {"sha": sha, "url": f"{h.base}/repos/{owner}/{name}/git/trees/{sha}", "tree": tree,
-                 "truncated": False}
+    return 201, {"sha": sha, "url": f"{h.base}/repos/{owner}/{name}/git/trees/{sha}", "tree": tree, "truncated": False}
 
 
 def _create_commit(h: _Handler, body, owner, name):
     sha = _sha("commit", body["tree"], body["parents"], body["message"])
-    h.state.commits[sha] = {"tree": body["tree"], "parents": body["parents"], "message": body["message"],
-                            "author": body.get("author")}
+    h.state.commits[sha] = {
+        "tree": body["tree"],
+        "parents": body["parents"],
+        "message": body["message"],
+        "author": body.get("author"),
+    }
     return 201, h.commit_json(f"{owner}/{name}", sha)
 
 
@@ -213,11 +235,18 @@ def _create_pull(h: _Handler, body, owner, name):
     number = len(h.state.pulls) + 1
     pull = {**body, "number": number, "repo": f"{owner}/{name}"}
     h.state.pulls.append(pull)
-    return 201, {"number": number, "id": number, "title": body["title"], "body": body.get("body"),
-                 "url": f"{h.base}/repos/{owner}/{name}/pulls/{number}",
-                 "html_url": f"https://github.example/{owner}/{name}/pull/{number}", "state": "open",
-                 "draft": body.get("draft", False),
-                 "head": {"ref": body["head"]}, "base": {"ref": body["base"]}}
+    return 201, {
+        "number": number,
+        "id": number,
+        "title": body["title"],
+        "body": body.get("body"),
+        "url": f"{h.base}/repos/{owner}/{name}/pulls/{number}",
+        "html_url": f"https://github.example/{owner}/{name}/pull/{number}",
+        "state": "open",
+        "draft": body.get("draft", False),
+        "head": {"ref": body["head"]},
+        "base": {"ref": body["base"]},
+    }
 
 
 def _topics(h: _Handler, body, owner, name):

@@ -20,8 +20,12 @@ def service(runtime):
 def decide(service, result, who, kind="approve"):
     request = result.interrupt["request"]
     approver = service.principal(who)
-    return service.decide(ApprovalDecision(request_id=request["id"], decision=kind, approver=approver.ref,
-                                           args_hash=request["args_hash"]), approver)
+    return service.decide(
+        ApprovalDecision(
+            request_id=request["id"], decision=kind, approver=approver.ref, args_hash=request["args_hash"]
+        ),
+        approver,
+    )
 
 
 def names(result):
@@ -32,8 +36,11 @@ def test_lists_and_explains_templates(service):
     me = service.principal("karim.nasser")
     listed = service.ask("which software templates can I use?", me)
     assert names(listed) == ["scaffolder_list_templates"]
-    for ref in ("template:default/python-fastapi-service", "template:default/go-grpc-service",
-                "template:default/techdocs"):
+    for ref in (
+        "template:default/python-fastapi-service",
+        "template:default/go-grpc-service",
+        "template:default/techdocs",
+    ):
         assert ref in listed.answer
     explained = service.ask("what parameters does the go-grpc-service template need?", me)
     assert names(explained) == ["scaffolder_describe_template"]
@@ -78,8 +85,7 @@ def test_everything_in_one_ask_goes_straight_to_the_approval(service):
 
 def test_dry_run_only_then_publish_on_confirmation(service, runtime):
     me = service.principal("karim.nasser")
-    dry = service.ask("dry run the techdocs template for a docs site called billing-handbook owned by team-billing",
-                      me)
+    dry = service.ask("dry run the techdocs template for a docs site called billing-handbook owned by team-billing", me)
     assert names(dry) == ["scaffolder_fill", "scaffolder_dry_run"] and dry.interrupt is None
     assert "how-to.md" in dry.answer and "Nothing was published" in dry.answer
     go = service.ask("yes, publish it", me, thread_id=dry.thread_id)
@@ -131,15 +137,17 @@ def test_publishing_is_refused_without_an_approval(tmp_path):
     from tests.agent.support import ScriptedModel, call
 
     runtime = make_runtime(tmp_path)
-    args = {"template": "python-fastapi-service",
-            "values": {"name": "sneaky", "owner": "group:default/team-billing"}}
-    service = AgentService(runtime, model=ScriptedModel(script=[call("scaffolder_publish", args),
-                                                                AIMessage(content="done")]))
+    args = {"template": "python-fastapi-service", "values": {"name": "sneaky", "owner": "group:default/team-billing"}}
+    service = AgentService(
+        runtime, model=ScriptedModel(script=[call("scaffolder_publish", args), AIMessage(content="done")])
+    )
     result = service.ask("publish it", service.principal("karim.nasser"))
     assert result.interrupt is not None
     assert not (runtime.data_dir / "repos").exists()
-    anonymous = AgentService(make_runtime(tmp_path / "ro"), model=ScriptedModel(script=[
-        call("scaffolder_publish", args), AIMessage(content="done")]))
+    anonymous = AgentService(
+        make_runtime(tmp_path / "ro"),
+        model=ScriptedModel(script=[call("scaffolder_publish", args), AIMessage(content="done")]),
+    )
     refused = anonymous.ask("publish it", anonymous.principal("nobody-known"))
     assert refused.interrupt is None
     assert not (tmp_path / "ro" / "repos").exists()

@@ -15,51 +15,71 @@ from tools.scaffolder.expressions import (
 from tools.scaffolder.filters import TemplateValueError, parse_entity_ref, parse_repo_url, pick, project_slug
 
 CTX = {
-    "parameters": {"count": 3, "flag": False, "ratio": 1.5, "topics": ["a", "b"], "name": "invoice-api",
-                   "owner": "group:default/team-billing", "repoUrl": "github.com?owner=tessera&repo=invoice-api",
-                   "nested": {"k": [1, {"x": "y"}]}},
+    "parameters": {
+        "count": 3,
+        "flag": False,
+        "ratio": 1.5,
+        "topics": ["a", "b"],
+        "name": "invoice-api",
+        "owner": "group:default/team-billing",
+        "repoUrl": "github.com?owner=tessera&repo=invoice-api",
+        "nested": {"k": [1, {"x": "y"}]},
+    },
     "steps": {"publish": {"output": {"remoteUrl": "https://github.com/tessera/invoice-api"}}},
     "each": {"key": "0", "value": "first"},
     "user": {"ref": "user:default/karim.nasser", "entity": {"metadata": {"name": "karim.nasser"}}},
 }
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("${{ parameters.count }}", 3),
-    ("${{ parameters.flag }}", False),
-    ("${{ parameters.ratio }}", 1.5),
-    ("${{ parameters.topics }}", ["a", "b"]),
-    ("${{ parameters.nested }}", {"k": [1, {"x": "y"}]}),
-    ("${{ parameters.count + 1 }}", 4),
-    ("${{ parameters.topics | length }}", 2),
-    ("${{ steps['publish'].output.remoteUrl }}", "https://github.com/tessera/invoice-api"),
-    ("${{ steps.publish.output.remoteUrl }}", "https://github.com/tessera/invoice-api"),
-    ("${{ each.value }}", "first"),
-    ("${{ user.entity.metadata.name }}", "karim.nasser"),
-    ("${{ parameters.flag !== true }}", True),
-    ("${{ parameters.count === 3 }}", True),
-    ("${{ parameters.missing if parameters.missing else parameters.name }}", "invoice-api"),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("${{ parameters.count }}", 3),
+        ("${{ parameters.flag }}", False),
+        ("${{ parameters.ratio }}", 1.5),
+        ("${{ parameters.topics }}", ["a", "b"]),
+        ("${{ parameters.nested }}", {"k": [1, {"x": "y"}]}),
+        ("${{ parameters.count + 1 }}", 4),
+        ("${{ parameters.topics | length }}", 2),
+        ("${{ steps['publish'].output.remoteUrl }}", "https://github.com/tessera/invoice-api"),
+        ("${{ steps.publish.output.remoteUrl }}", "https://github.com/tessera/invoice-api"),
+        ("${{ each.value }}", "first"),
+        ("${{ user.entity.metadata.name }}", "karim.nasser"),
+        ("${{ parameters.flag !== true }}", True),
+        ("${{ parameters.count === 3 }}", True),
+        ("${{ parameters.missing if parameters.missing else parameters.name }}", "invoice-api"),
+    ],
+)
 def test_whole_value_expressions_keep_their_type(source, expected):
     assert render_value({"v": source}, CTX)["v"] == expected
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("count=${{ parameters.count }}", "count=3"),
-    ("topics: ${{ parameters.topics }}", "topics: a,b"),  # JavaScript's Array#toString
-    ("flag ${{ parameters.flag }}", "flag false"),
-    ("${{ parameters.count }}\n", "3\n"),  # trailing text makes it a string template
-    ("  ${{ parameters.count }}  ", "  3  "),  # as in Nunjucks: three nodes, so not a single expression
-    ("${{ parameters.name }}-${{ parameters.count }}", "invoice-api-3"),
-    ("obj ${{ parameters.nested }}", "obj [object Object]"),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("count=${{ parameters.count }}", "count=3"),
+        ("topics: ${{ parameters.topics }}", "topics: a,b"),  # JavaScript's Array#toString
+        ("flag ${{ parameters.flag }}", "flag false"),
+        ("${{ parameters.count }}\n", "3\n"),  # trailing text makes it a string template
+        ("  ${{ parameters.count }}  ", "  3  "),  # as in Nunjucks: three nodes, so not a single expression
+        ("${{ parameters.name }}-${{ parameters.count }}", "invoice-api-3"),
+        ("obj ${{ parameters.nested }}", "obj [object Object]"),
+    ],
+)
 def test_mixed_strings_render_like_javascript(source, expected):
     assert render_value({"v": source}, CTX)["v"] == expected
 
 
 def test_undefined_whole_value_removes_the_key_and_chains_silently():
-    out = render_value({"a": "${{ steps.missing.output.remoteUrl }}", "b": "x${{ parameters.nope.deeper }}y",
-                        "c": "", "d": ["${{ parameters.nope }}", 1]}, CTX)
+    out = render_value(
+        {
+            "a": "${{ steps.missing.output.remoteUrl }}",
+            "b": "x${{ parameters.nope.deeper }}y",
+            "c": "",
+            "d": ["${{ parameters.nope }}", 1],
+        },
+        CTX,
+    )
     assert "a" not in out and "c" not in out
     assert out["b"] == "xy"
     assert out["d"] == [None, 1]
@@ -100,14 +120,32 @@ def test_sandbox_blocks_python_internals():
 
 def test_js_string_and_truthiness():
     assert [js_string(v) for v in (None, True, 2.0, 2.5, [1, [2, 3]], {"a": 1})] == [
-        "", "true", "2", "2.5", "1,2,3", "[object Object]"]
+        "",
+        "true",
+        "2",
+        "2.5",
+        "1,2,3",
+        "[object Object]",
+    ]
     assert [truthy(v) for v in (False, None, "", 0, [], {}, "false", "x", [0])] == [
-        False, False, False, False, False, True, True, True, True]
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
 
 
 def test_filters_parse_repo_urls():
     assert parse_repo_url("github.com?owner=tessera&repo=invoice-api") == {
-        "host": "github.com", "owner": "tessera", "repo": "invoice-api"}
+        "host": "github.com",
+        "owner": "tessera",
+        "repo": "invoice-api",
+    }
     assert parse_repo_url("dev.azure.com?organization=o&project=p&repo=r")["project"] == "p"
     assert project_slug("github.com?owner=tessera&repo=invoice-api") == "tessera/invoice-api"
     with pytest.raises(TemplateValueError, match="missing repo"):
@@ -118,9 +156,15 @@ def test_filters_parse_repo_urls():
 
 def test_filters_parse_entity_refs_and_pick():
     assert parse_entity_ref("group:default/team-billing") == {
-        "kind": "group", "namespace": "default", "name": "team-billing"}
+        "kind": "group",
+        "namespace": "default",
+        "name": "team-billing",
+    }
     assert parse_entity_ref("team-billing", {"defaultKind": "group", "defaultNamespace": "acme"}) == {
-        "kind": "group", "namespace": "acme", "name": "team-billing"}
+        "kind": "group",
+        "namespace": "acme",
+        "name": "team-billing",
+    }
     with pytest.raises(TemplateValueError, match="missing or empty kind"):
         parse_entity_ref("team-billing")
     assert pick({"a": {"b": [5, 6]}}, "a.b.1") == 6
@@ -128,13 +172,20 @@ def test_filters_parse_entity_refs_and_pick():
 
 
 def test_filters_inside_expressions():
-    source = {"owner": "${{ parameters.repoUrl | parseRepoUrl | pick('owner') }}",
-              "repo": "${{ (parameters.repoUrl | parseRepoUrl).repo }}",
-              "slug": "${{ parameters.repoUrl | projectSlug }}",
-              "kind": "${{ (parameters.owner | parseEntityRef).kind }}",
-              "team": "${{ (parameters.name | parseEntityRef({'defaultKind': 'group'})).name }}"}
-    assert render_value(source, CTX) == {"owner": "tessera", "repo": "invoice-api", "slug": "tessera/invoice-api",
-                                         "kind": "group", "team": "invoice-api"}
+    source = {
+        "owner": "${{ parameters.repoUrl | parseRepoUrl | pick('owner') }}",
+        "repo": "${{ (parameters.repoUrl | parseRepoUrl).repo }}",
+        "slug": "${{ parameters.repoUrl | projectSlug }}",
+        "kind": "${{ (parameters.owner | parseEntityRef).kind }}",
+        "team": "${{ (parameters.name | parseEntityRef({'defaultKind': 'group'})).name }}",
+    }
+    assert render_value(source, CTX) == {
+        "owner": "tessera",
+        "repo": "invoice-api",
+        "slug": "tessera/invoice-api",
+        "kind": "group",
+        "team": "invoice-api",
+    }
 
 
 def test_filter_errors_are_reported():

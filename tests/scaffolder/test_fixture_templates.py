@@ -14,8 +14,11 @@ from tools.scaffolder.model import Template
 from tools.scaffolder.preview import render
 
 COMMON = {
-    "name": "orders-portal", "component_id": "orders-portal", "description": "Orders portal for Tessera",
-    "owner": "group:default/team-checkout", "repoUrl": "github.com?owner=tessera&repo=orders-portal",
+    "name": "orders-portal",
+    "component_id": "orders-portal",
+    "description": "Orders portal for Tessera",
+    "owner": "group:default/team-checkout",
+    "repoUrl": "github.com?owner=tessera&repo=orders-portal",
     "system": "shopping",
 }
 PER_TEMPLATE = {
@@ -43,8 +46,9 @@ def values_for(template: Template) -> dict:
 
 
 @pytest.mark.skipif(not TEMPLATES, reason="../shared/fixtures/backstage templates are not present (fresh clone)")
-@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.parent.name if p.parent.name != "template"
-                         else "demo-template")
+@pytest.mark.parametrize(
+    "path", TEMPLATES, ids=lambda p: p.parent.name if p.parent.name != "template" else "demo-template"
+)
 def test_fixture_template_dry_runs_completely(path):
     template = Template.from_file(path)
     values = values_for(template)

@@ -9,14 +9,17 @@ from tools.scaffolder.generator import GenerationError, blueprint_from, check, c
 from tools.scaffolder.model import Template
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("a Go gRPC service with a Postgres database", ("go-grpc-postgres-service", "go", True, "postgres")),
-    ("Python FastAPI service with Redis", ("python-redis-service", "python", False, "redis")),
-    ("a node.js API backed by MongoDB", ("node-mongodb-service", "node", False, "mongodb")),
-    ("a golang service", ("go-service", "go", False, None)),
-    ("a gRPC service", ("go-grpc-service", "go", True, None)),
-    ("a documentation site for team handbooks", ("docs-site", "docs", False, None)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a Go gRPC service with a Postgres database", ("go-grpc-postgres-service", "go", True, "postgres")),
+        ("Python FastAPI service with Redis", ("python-redis-service", "python", False, "redis")),
+        ("a node.js API backed by MongoDB", ("node-mongodb-service", "node", False, "mongodb")),
+        ("a golang service", ("go-service", "go", False, None)),
+        ("a gRPC service", ("go-grpc-service", "go", True, None)),
+        ("a documentation site for team handbooks", ("docs-site", "docs", False, None)),
+    ],
+)
 def test_descriptions_become_blueprints(text, expected):
     bp = blueprint_from(text)
     assert (bp.name, bp.language, bp.grpc, bp.database) == expected
@@ -30,21 +33,37 @@ def test_unclear_or_bad_descriptions_are_refused_with_a_reason():
 
 
 def test_generated_go_grpc_postgres_template_is_complete(runtime):
-    out = generate_template(runtime, "write a template for a Go gRPC service with a Postgres database",
-                            user={"ref": "user:default/karim.nasser"})
+    out = generate_template(
+        runtime,
+        "write a template for a Go gRPC service with a Postgres database",
+        user={"ref": "user:default/karim.nasser"},
+    )
     assert out["template"] == "template:default/go-grpc-postgres-service"
     doc = yaml.safe_load(out["template_yaml"])
     assert doc["apiVersion"] == "scaffolder.backstage.io/v1beta3"
     assert doc["spec"]["owner"] == "group:default/team-billing"
     props = doc["spec"]["parameters"][0]["properties"]
     assert props["database"]["default"] == "postgres" and props["port"]["default"] == 9090
-    assert [s["action"] for s in doc["spec"]["steps"]] == ["fetch:template", "fs:delete", "publish:github",
-                                                             "catalog:register"]
-    assert {"skeleton/proto/service.proto", "skeleton/.github/workflows/ci.yml", "skeleton/Dockerfile",
-            "skeleton/catalog-info.yaml", "skeleton/mkdocs.yml", "skeleton/docs/index.md",
-            "skeleton/docker-compose.yml"} <= set(out["skeleton"])
-    assert out["dry_run"]["entities"] == ["Component:example-service", "API:example-service-grpc",
-                                          "Resource:example-service-db"]
+    assert [s["action"] for s in doc["spec"]["steps"]] == [
+        "fetch:template",
+        "fs:delete",
+        "publish:github",
+        "catalog:register",
+    ]
+    assert {
+        "skeleton/proto/service.proto",
+        "skeleton/.github/workflows/ci.yml",
+        "skeleton/Dockerfile",
+        "skeleton/catalog-info.yaml",
+        "skeleton/mkdocs.yml",
+        "skeleton/docs/index.md",
+        "skeleton/docker-compose.yml",
+    } <= set(out["skeleton"])
+    assert out["dry_run"]["entities"] == [
+        "Component:example-service",
+        "API:example-service-grpc",
+        "Resource:example-service-db",
+    ]
 
 
 def test_generated_template_honours_the_database_parameter(runtime):

@@ -10,17 +10,32 @@ from tools.scaffolder import parameters as params
 from tools.scaffolder.model import Template, TemplateError
 
 DOC = {
-    "apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template", "metadata": {"name": "t"},
-    "spec": {"parameters": [
-        {"title": "One", "required": ["name", "owner"], "properties": {
-            "name": {"type": "string", "title": "Name", "pattern": "^[a-z-]+$", "ui:autofocus": True},
-            "owner": {"type": "string", "ui:field": "OwnerPicker", "ui:options": {"allowedKinds": ["Group"]}},
-            "size": {"type": "string", "enum": ["s", "m", "l"], "default": "m"},
-            "replicas": {"type": "integer", "minimum": 1, "default": 2}}},
-        {"title": "Two", "required": ["repoUrl"], "properties": {
-            "repoUrl": {"type": "string", "ui:field": "RepoUrlPicker"},
-            "public": {"type": "boolean"}}},
-    ], "steps": []},
+    "apiVersion": "scaffolder.backstage.io/v1beta3",
+    "kind": "Template",
+    "metadata": {"name": "t"},
+    "spec": {
+        "parameters": [
+            {
+                "title": "One",
+                "required": ["name", "owner"],
+                "properties": {
+                    "name": {"type": "string", "title": "Name", "pattern": "^[a-z-]+$", "ui:autofocus": True},
+                    "owner": {"type": "string", "ui:field": "OwnerPicker", "ui:options": {"allowedKinds": ["Group"]}},
+                    "size": {"type": "string", "enum": ["s", "m", "l"], "default": "m"},
+                    "replicas": {"type": "integer", "minimum": 1, "default": 2},
+                },
+            },
+            {
+                "title": "Two",
+                "required": ["repoUrl"],
+                "properties": {
+                    "repoUrl": {"type": "string", "ui:field": "RepoUrlPicker"},
+                    "public": {"type": "boolean"},
+                },
+            },
+        ],
+        "steps": [],
+    },
 }
 
 
@@ -45,8 +60,10 @@ def test_defaults_are_applied_and_missing_listed_in_order():
 
 
 def test_enum_pattern_and_type_errors_name_the_field_and_page():
-    result = params.validate(template(), {"name": "Bad Name", "owner": "x", "size": "xl", "replicas": 0,
-                                          "repoUrl": "github.com?owner=o&repo=r"})
+    result = params.validate(
+        template(),
+        {"name": "Bad Name", "owner": "x", "size": "xl", "replicas": 0, "repoUrl": "github.com?owner=o&repo=r"},
+    )
     text = " ".join(result.errors)
     assert "name:" in text and "does not match" in text
     assert "size:" in text and "is not one of" in text
@@ -77,13 +94,16 @@ def test_single_schema_parameters_are_one_page():
     assert [f.name for f in params.fields(Template.from_document(doc, Path("."), "x"))] == ["a"]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"apiVersion": "backstage.io/v1alpha1"}, "apiVersion must be"),
-    ({"kind": "Component"}, "kind must be 'Template'"),
-    ({"metadata": {}}, "metadata.name is required"),
-    ({"spec": {"steps": [{"id": "a"}]}}, r"spec.steps\[0\] must have an 'action'"),
-    ({"spec": {"steps": [{"id": "a", "action": "x"}, {"id": "a", "action": "y"}]}}, "duplicate step id"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"apiVersion": "backstage.io/v1alpha1"}, "apiVersion must be"),
+        ({"kind": "Component"}, "kind must be 'Template'"),
+        ({"metadata": {}}, "metadata.name is required"),
+        ({"spec": {"steps": [{"id": "a"}]}}, r"spec.steps\[0\] must have an 'action'"),
+        ({"spec": {"steps": [{"id": "a", "action": "x"}, {"id": "a", "action": "y"}]}}, "duplicate step id"),
+    ],
+)
 def test_bad_templates_name_file_and_field(change, message):
     with pytest.raises(TemplateError, match=message) as info:
         Template.from_document({**DOC, **change}, Path("."), "bad.yaml")

@@ -25,18 +25,28 @@ def publishers(tmp_path, gh, token=TOKEN):
 
 def test_publish_github_creates_the_repository_and_registers_it(tmp_path, github, runtime):
     template = Template.from_file(DEMO_TEMPLATES / "python-fastapi-service" / "template.yaml")
-    values = {"name": "invoice-api", "owner": "group:default/team-billing",
-              "repoUrl": "github.com?owner=tessera&repo=invoice-api"}
+    values = {
+        "name": "invoice-api",
+        "owner": "group:default/team-billing",
+        "repoUrl": "github.com?owner=tessera&repo=invoice-api",
+    }
     dry = run_template(template, values)
     assert github.calls == []  # a dry run never talks to GitHub
     result = run_template(template, values, dry_run=False, publisher=publishers(tmp_path, github), runtime=runtime)
     routes = github.routes()
-    assert routes[:4] == ["GET /users/tessera", "GET /orgs/tessera", "POST /orgs/tessera/repos",
-                          "GET /repos/tessera/invoice-api/git/ref/heads/main"]
+    assert routes[:4] == [
+        "GET /users/tessera",
+        "GET /orgs/tessera",
+        "POST /orgs/tessera/repos",
+        "GET /repos/tessera/invoice-api/git/ref/heads/main",
+    ]
     assert "POST /repos/tessera/invoice-api/git/blobs" not in routes  # text files go inline in the tree
-    assert routes[4:] == ["GET /repos/tessera/invoice-api/git/commits/" + routes[4].rsplit("/", 1)[-1],
-                          "POST /repos/tessera/invoice-api/git/trees", "POST /repos/tessera/invoice-api/git/commits",
-                          "PATCH /repos/tessera/invoice-api/git/refs/heads/main"]
+    assert routes[4:] == [
+        "GET /repos/tessera/invoice-api/git/commits/" + routes[4].rsplit("/", 1)[-1],
+        "POST /repos/tessera/invoice-api/git/trees",
+        "POST /repos/tessera/invoice-api/git/commits",
+        "PATCH /repos/tessera/invoice-api/git/refs/heads/main",
+    ]
     assert all(c["auth"] == f"token {TOKEN}" for c in github.calls)
     create = next(c for c in github.calls if c["path"] == "/orgs/tessera/repos")["body"]
     assert create["name"] == "invoice-api" and create["private"] is True and create["auto_init"] is True
@@ -49,22 +59,41 @@ def test_publish_github_creates_the_repository_and_registers_it(tmp_path, github
     assert "base_tree" not in tree  # the auto-init README is replaced, not kept
     assert result.links[0] == {"title": "Repository", "url": "https://github.example/tessera/invoice-api.git"}
     assert result.registered == ["component:default/invoice-api"]
-    assert runtime.catalog.get("component:default/invoice-api").annotations["github.com/project-slug"] == \
-        "tessera/invoice-api"
+    assert (
+        runtime.catalog.get("component:default/invoice-api").annotations["github.com/project-slug"]
+        == "tessera/invoice-api"
+    )
 
 
 def test_publish_github_for_a_user_account_and_a_non_default_branch(tmp_path, github):
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
-    steps_template = Template.from_document({
-        "apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template", "metadata": {"name": "t"},
-        "spec": {"steps": [
-            {"id": "w", "action": "catalog:write", "input": {"entity": {"kind": "Component"}}},
-            {"id": "a", "action": "fetch:plain", "input": {"url": "./assets", "targetPath": "assets"}},
-            {"id": "p", "action": "publish:github", "input": {
-                "repoUrl": "github.com?owner=octo&repo=tool", "repoVisibility": "public", "defaultBranch": "trunk",
-                "topics": ["python"]}}],
-            "output": {"links": [{"url": "${{ steps.p.output.repoContentsUrl }}"}]}}}, tmp_path, "t.yaml")
+    steps_template = Template.from_document(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "t"},
+            "spec": {
+                "steps": [
+                    {"id": "w", "action": "catalog:write", "input": {"entity": {"kind": "Component"}}},
+                    {"id": "a", "action": "fetch:plain", "input": {"url": "./assets", "targetPath": "assets"}},
+                    {
+                        "id": "p",
+                        "action": "publish:github",
+                        "input": {
+                            "repoUrl": "github.com?owner=octo&repo=tool",
+                            "repoVisibility": "public",
+                            "defaultBranch": "trunk",
+                            "topics": ["python"],
+                        },
+                    },
+                ],
+                "output": {"links": [{"url": "${{ steps.p.output.repoContentsUrl }}"}]},
+            },
+        },
+        tmp_path,
+        "t.yaml",
+    )
     result = run_template(steps_template, {}, dry_run=False, publisher=publishers(tmp_path, github))
     routes = github.routes()
     assert "POST /user/repos" in routes and "GET /orgs/octo" not in routes
@@ -103,9 +132,16 @@ def test_pull_request_variant_commits_on_a_branch_and_opens_the_pull_request(tmp
 
 
 def _publish_only(tmp_path, repo="github.com?owner=tessera&repo=dup"):
-    return Template.from_document({
-        "apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template", "metadata": {"name": "t"},
-        "spec": {"steps": [{"id": "p", "action": "publish:github", "input": {"repoUrl": repo}}]}}, tmp_path, "t.yaml")
+    return Template.from_document(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "t"},
+            "spec": {"steps": [{"id": "p", "action": "publish:github", "input": {"repoUrl": repo}}]},
+        },
+        tmp_path,
+        "t.yaml",
+    )
 
 
 def test_github_errors_are_clear_and_never_show_the_token(tmp_path, github):
@@ -114,18 +150,36 @@ def test_github_errors_are_clear_and_never_show_the_token(tmp_path, github):
         run_template(_publish_only(tmp_path), {}, dry_run=False, publisher=publishers(tmp_path, github))
     assert TOKEN not in str(info.value)
     with pytest.raises(StepFailed, match="GitHub answered 401: Bad credentials") as info:
-        run_template(_publish_only(tmp_path, "github.com?owner=tessera&repo=new"), {}, dry_run=False,
-                     publisher=publishers(tmp_path, github, token="wrong-secret"))
+        run_template(
+            _publish_only(tmp_path, "github.com?owner=tessera&repo=new"),
+            {},
+            dry_run=False,
+            publisher=publishers(tmp_path, github, token="wrong-secret"),
+        )
     assert "wrong-secret" not in str(info.value)
     with pytest.raises(StepFailed, match="PORTAL_AGENT_GITHUB_TOKEN"):
         run_template(_publish_only(tmp_path), {}, dry_run=False, publisher=publishers(tmp_path, github, token=None))
 
 
 def test_allowed_hosts_are_enforced(tmp_path, github):
-    template = Template.from_document({
-        "apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template", "metadata": {"name": "t"},
-        "spec": {"steps": [{"id": "p", "action": "publish:github", "input": {
-            "repoUrl": "evil.example?owner=o&repo=r", "allowedHosts": ["github.com"]}}]}}, tmp_path, "t.yaml")
+    template = Template.from_document(
+        {
+            "apiVersion": "scaffolder.backstage.io/v1beta3",
+            "kind": "Template",
+            "metadata": {"name": "t"},
+            "spec": {
+                "steps": [
+                    {
+                        "id": "p",
+                        "action": "publish:github",
+                        "input": {"repoUrl": "evil.example?owner=o&repo=r", "allowedHosts": ["github.com"]},
+                    }
+                ]
+            },
+        },
+        tmp_path,
+        "t.yaml",
+    )
     with pytest.raises(StepFailed, match="not one of the allowed hosts"):
         run_template(template, {}, dry_run=False, publisher=publishers(tmp_path, github))
     assert github.calls == []

@@ -13,12 +13,14 @@ def test_templates_setting_loads_folders_and_reports_broken_files(tmp_path):
     good.mkdir(parents=True)
     (good / "template.yaml").write_text(
         "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: good-one\n"
-        "spec:\n  steps:\n    - id: a\n      action: debug:log\n")
+        "spec:\n  steps:\n    - id: a\n      action: debug:log\n"
+    )
     bad = tmp_path / "tpl" / "bad"
     bad.mkdir()
     (bad / "template.yaml").write_text(
         "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: bad-one\n"
-        "spec:\n  steps:\n    - id: a\n")
+        "spec:\n  steps:\n    - id: a\n"
+    )
     runtime = make_runtime(tmp_path / "data", demo=False, templates=[str(tmp_path / "tpl"), str(tmp_path / "nope")])
     index = templates_of(runtime)
     assert [t.name for t in index.templates] == ["good-one"]

@@ -107,8 +107,7 @@ def check_runnable(template: Template) -> list[str]:
             problems.append(f"step {step.id!r}: {exc}")
             continue
         if not runnable(step.action):
-            problems.append(f"step {step.id!r}: action {step.action!r} is a Backstage action portal-agent "
-                            "cannot run")
+            problems.append(f"step {step.id!r}: action {step.action!r} is a Backstage action portal-agent cannot run")
     return problems
 
 
@@ -132,8 +131,14 @@ def run_template(
         if problems:
             raise ActionError("; ".join(problems))
     workspace = Path(tempfile.mkdtemp(prefix="scaffolder-"))
-    run = RunContext(template=template, workspace=workspace, dry_run=dry_run, publisher=publisher,
-                     runtime=runtime, user_ref=(user or {}).get("ref"))
+    run = RunContext(
+        template=template,
+        workspace=workspace,
+        dry_run=dry_run,
+        publisher=publisher,
+        runtime=runtime,
+        user_ref=(user or {}).get("ref"),
+    )
     context: dict[str, Any] = {
         "parameters": validation.values,
         "steps": {},
@@ -166,8 +171,11 @@ def _run_step(step, context: dict[str, Any], run: RunContext, result: RunResult)
     report = StepReport(id=step.id, name=name, action=step.action, status="completed")
     where = f"step {step.id!r}"
     try:
-        if step.if_ is False or (isinstance(step.if_, str) and step.each is None
-                                 and not truthy(render_value(step.if_, context, where=f"{where}.if"))):
+        if step.if_ is False or (
+            isinstance(step.if_, str)
+            and step.each is None
+            and not truthy(render_value(step.if_, context, where=f"{where}.if"))
+        ):
             report.status = "skipped-if"
             run.log.append(f"[{step.id}] Skipping step {step.id} because its if condition was false")
             return report
@@ -181,16 +189,18 @@ def _run_step(step, context: dict[str, Any], run: RunContext, result: RunResult)
             predicted = action.predict(rendered, ctx) if action.predict else None
             from tools.scaffolder.actions.base import example_output
 
-            context["steps"][step.id] = {"output": predicted if predicted is not None
-                                         else example_output(action.output_schema)}
+            context["steps"][step.id] = {
+                "output": predicted if predicted is not None else example_output(action.output_schema)
+            }
             run.log.append(f"[{step.id}] Skipping because {action.id} does not support dry-run")
             return report
         iterations: list[dict[str, Any]] = [{}]
         if step.each is not None:
             resolved = render_value(step.each, context, where=f"{where}.each")
             if not resolved:
-                raise ActionError(f'Invalid value on action {action.id}.each parameter, "{step.each}" cannot be '
-                                  "resolved to a value")
+                raise ActionError(
+                    f'Invalid value on action {action.id}.each parameter, "{step.each}" cannot be resolved to a value'
+                )
             if isinstance(resolved, list):
                 iterations = [{"each": {"key": str(i), "value": v}} for i, v in enumerate(resolved)]
             elif isinstance(resolved, dict):
@@ -203,8 +213,9 @@ def _run_step(step, context: dict[str, Any], run: RunContext, result: RunResult)
         planned = []
         for iteration in iterations:
             full = {**context, **iteration}
-            should_run = "each" not in iteration or not step.if_ or truthy(
-                render_value(step.if_, full, where=f"{where}.if"))
+            should_run = (
+                "each" not in iteration or not step.if_ or truthy(render_value(step.if_, full, where=f"{where}.if"))
+            )
             rendered = render_value(step.input, full, where=f"{where}.input") or {}
             planned.append((iteration, should_run, rendered))
         for iteration, should_run, rendered in planned:

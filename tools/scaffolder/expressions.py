@@ -185,8 +185,9 @@ def _render(value: Any, context: dict[str, Any], where: str) -> Any:
         return out
     if isinstance(value, list):
         # JSON.parse's reviver turns an undefined array element into a hole, which JSON prints as null
-        return [None if (r := _render(item, context, f"{where}[{i}]")) is _UNDEFINED else r
-                for i, item in enumerate(value)]
+        return [
+            None if (r := _render(item, context, f"{where}[{i}]")) is _UNDEFINED else r for i, item in enumerate(value)
+        ]
     return value
 
 

@@ -57,8 +57,9 @@ def parse_entity_ref(ref: Any, context: dict[str, Any] | None = None) -> dict[st
     kind = kind or context.get("defaultKind")
     namespace = namespace or context.get("defaultNamespace") or "default"
     if not kind:
-        raise TemplateValueError(f"Entity reference {ref!r} had missing or empty kind (e.g. did not start "
-                                 "with 'component:' or similar)")
+        raise TemplateValueError(
+            f"Entity reference {ref!r} had missing or empty kind (e.g. did not start with 'component:' or similar)"
+        )
     if not text:
         raise TemplateValueError(f"Entity reference {ref!r} had missing or empty name")
     return {"kind": kind, "namespace": namespace, "name": text}

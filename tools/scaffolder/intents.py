@@ -17,24 +17,45 @@ from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, To
 FAMILY = "scaffolder"
 DRAFT_MARK = "scaffolder:draft"
 
-NAME_RE = re.compile(r"\b(?:called|named|name\s+(?:it|is|should be)?|with\s+the\s+name)\s*[:=]?\s*[`'\"]?"
-                     r"([a-z][a-z0-9._-]*[a-z0-9])", re.I)
-NAME_FIRST_RE = re.compile(r"\b(?:create|scaffold|bootstrap|make|spin\s+up|set\s+up|start)\s+[`'\"]?"
-                           r"([a-z][a-z0-9]*(?:-[a-z0-9]+)+)[`'\"]?\s+(?:from|using|with|based\s+on)\b", re.I)
+NAME_RE = re.compile(
+    r"\b(?:called|named|name\s+(?:it|is|should be)?|with\s+the\s+name)\s*[:=]?\s*[`'\"]?"
+    r"([a-z][a-z0-9._-]*[a-z0-9])",
+    re.I,
+)
+NAME_FIRST_RE = re.compile(
+    r"\b(?:create|scaffold|bootstrap|make|spin\s+up|set\s+up|start)\s+[`'\"]?"
+    r"([a-z][a-z0-9]*(?:-[a-z0-9]+)+)[`'\"]?\s+(?:from|using|with|based\s+on)\b",
+    re.I,
+)
 NAME_FOR_RE = re.compile(r"\bfor\s+[`'\"]?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b", re.I)
-OWNER_RE = re.compile(r"\b(?:owned\s+by|owner\s+(?:is|should\s+be|:)?|for\s+team|for\s+the)\s+[`'\"]?"
-                      r"((?:group:)?(?:default/)?[a-z][a-z0-9._-]*)", re.I)
-SYSTEM_RE = re.compile(r"\b(?:in|part\s+of)\s+(?:the\s+)?(?:system\s+)?[`'\"]?([a-z][a-z0-9-]*)[`'\"]?\s+system\b"
-                       r"|\bsystem\s+[`'\"]?([a-z][a-z0-9-]*)", re.I)
+OWNER_RE = re.compile(
+    r"\b(?:owned\s+by|owner\s+(?:is|should\s+be|:)?|for\s+team|for\s+the)\s+[`'\"]?"
+    r"((?:group:)?(?:default/)?[a-z][a-z0-9._-]*)",
+    re.I,
+)
+SYSTEM_RE = re.compile(
+    r"\b(?:in|part\s+of)\s+(?:the\s+)?(?:system\s+)?[`'\"]?([a-z][a-z0-9-]*)[`'\"]?\s+system\b"
+    r"|\bsystem\s+[`'\"]?([a-z][a-z0-9-]*)",
+    re.I,
+)
 DESCRIPTION_RE = re.compile(r"\b(?:described\s+as|description\s*[:=]|that|which)\s+(.{8,160}?)\s*[.!]?$", re.I)
 DRY_RE = re.compile(r"\b(dry[\s-]?run|preview|what would .* (look like|create|contain)|show me what)\b", re.I)
-YES_RE = re.compile(r"^\s*(yes|yep|yeah|ok|okay|sure|go ahead|do it|publish( it)?|ship it|create it|"
-                    r"looks good|lgtm|please do)\b", re.I)
+YES_RE = re.compile(
+    r"^\s*(yes|yep|yeah|ok|okay|sure|go ahead|do it|publish( it)?|ship it|create it|"
+    r"looks good|lgtm|please do)\b",
+    re.I,
+)
 CANCEL_RE = re.compile(r"^\s*(cancel|stop|abort|never ?mind|forget it|no,? (thanks|cancel))\b", re.I)
-GENERATE_RE = re.compile(r"\b(write|generate|create|make|draft|build|compose|need|want|add|design)\b(?:\s+\w+){0,4}?"
-                         r"\s+(software\s+|scaffolder\s+|backstage\s+|new\s+)*template\s+(for|that|which|to)\b", re.I)
-CREATE_RE = re.compile(r"\b(create|scaffold|bootstrap|spin\s+up|set\s+up|make|start|dry[\s-]?run|preview|"
-                       r"(need|want|like)\s+(a|an)\s+new|new\s+[\w-]+(\s+[\w-]+)?\s+(called|named|for))\b", re.I)
+GENERATE_RE = re.compile(
+    r"\b(write|generate|create|make|draft|build|compose|need|want|add|design)\b(?:\s+\w+){0,4}?"
+    r"\s+(software\s+|scaffolder\s+|backstage\s+|new\s+)*template\s+(for|that|which|to)\b",
+    re.I,
+)
+CREATE_RE = re.compile(
+    r"\b(create|scaffold|bootstrap|spin\s+up|set\s+up|make|start|dry[\s-]?run|preview|"
+    r"(need|want|like)\s+(a|an)\s+new|new\s+[\w-]+(\s+[\w-]+)?\s+(called|named|for))\b",
+    re.I,
+)
 QUESTION_RE = re.compile(r"\?\s*$|^\s*(who|what|why|when|where|how|which|is|are|does|do|can|show|list)\b", re.I)
 
 
@@ -100,8 +121,11 @@ def _values_in(state: PlanState) -> dict[str, Any]:
 
 
 def _fill_call(slots: dict[str, Any], **extra: Any) -> CallTools:
-    args = {k: v for k, v in {"template": slots.get("template"), "values": slots.get("values") or {},
-                              **extra}.items() if v is not None}
+    args = {
+        k: v
+        for k, v in {"template": slots.get("template"), "values": slots.get("values") or {}, **extra}.items()
+        if v is not None
+    }
     return CallTools(calls=[ToolCallSpec(name="scaffolder_fill", args=args)])
 
 
@@ -120,17 +144,22 @@ def _continue(state: PlanState) -> Step:
         return _ask(data)
     dry = state.result_of("scaffolder_dry_run")
     if dry is None:
-        return CallTools(calls=[ToolCallSpec(name="scaffolder_dry_run",
-                                             args={"template": template, "values": data["values"]})])
+        return CallTools(
+            calls=[ToolCallSpec(name="scaffolder_dry_run", args={"template": template, "values": data["values"]})]
+        )
     if not dry.ok:
         return Answer(text=f"The dry run of {template} failed: {dry.error}", refs=[template, DRAFT_MARK])
     if state.slots.get("dry_only"):
-        return Answer(text=_dry_text(dry.data) + "\n\nNothing was published. Say **publish it** to request "
-                      "approval and create it.", refs=[template, DRAFT_MARK])
+        return Answer(
+            text=_dry_text(dry.data) + "\n\nNothing was published. Say **publish it** to request "
+            "approval and create it.",
+            refs=[template, DRAFT_MARK],
+        )
     publish = state.result_of("scaffolder_publish")
     if publish is None:
-        return CallTools(calls=[ToolCallSpec(name="scaffolder_publish",
-                                             args={"template": template, "values": data["values"]})])
+        return CallTools(
+            calls=[ToolCallSpec(name="scaffolder_publish", args={"template": template, "values": data["values"]})]
+        )
     if not publish.ok:
         return Answer(text=f"Nothing was published: {publish.error}", refs=[template])
     return Answer(text=_published_text(publish.data or {}), refs=(publish.data or {}).get("registered") or [template])
@@ -140,8 +169,9 @@ def _ask(data: dict[str, Any]) -> Answer:
     known = {k: v for k, v in (data.get("values") or {}).items() if v not in (None, "", [], {})}
     lines = []
     if known:
-        lines.append("So far for " + data["template"] + ": "
-                     + ", ".join(f"{k} = `{v}`" for k, v in known.items()) + ".")
+        lines.append(
+            "So far for " + data["template"] + ": " + ", ".join(f"{k} = `{v}`" for k, v in known.items()) + "."
+        )
     if data.get("errors"):
         lines.append("Some values are not valid: " + "; ".join(data["errors"]))
     if data.get("next_question"):
@@ -150,8 +180,12 @@ def _ask(data: dict[str, Any]) -> Answer:
 
 
 def _dry_text(data: dict[str, Any]) -> str:
-    lines = [f"Dry run of {data['template']}: {data['file_count']} files would be created.", "```",
-             data.get("tree") or "(no files)", "```"]
+    lines = [
+        f"Dry run of {data['template']}: {data['file_count']} files would be created.",
+        "```",
+        data.get("tree") or "(no files)",
+        "```",
+    ]
     skipped = [s["id"] for s in data.get("steps", []) if s["status"] == "skipped-dry-run"]
     if skipped:
         lines.append("Steps that only run when publishing: " + ", ".join(skipped) + ".")
@@ -192,10 +226,13 @@ def plan_list(state: PlanState) -> Step:
     lines = [f"{len(items)} software templates are available:"]
     for t in items:
         desc = f": {t['description']}" if t.get("description") else ""
-        lines.append(f"- **{t['title']}** ({t['ref']}, type {t.get('type') or '?'}, owner "
-                     f"{t.get('owner') or '?'}){desc}")
-    lines.append("Ask e.g. \"create a new service called invoice-api owned by team-billing from "
-                 f"{items[0]['ref'].split('/')[-1]}\", or \"explain the {items[0]['ref'].split('/')[-1]} template\".")
+        lines.append(
+            f"- **{t['title']}** ({t['ref']}, type {t.get('type') or '?'}, owner {t.get('owner') or '?'}){desc}"
+        )
+    lines.append(
+        'Ask e.g. "create a new service called invoice-api owned by team-billing from '
+        f'{items[0]["ref"].split("/")[-1]}", or "explain the {items[0]["ref"].split("/")[-1]} template".'
+    )
     return Answer(text="\n".join(lines), refs=[t["ref"] for t in items][:5])
 
 
@@ -212,14 +249,15 @@ def extract_explain(state: PlanState) -> dict[str, Any] | None:
 def plan_explain(state: PlanState) -> Step:
     result = state.result_of("scaffolder_describe_template")
     if result is None:
-        return CallTools(calls=[ToolCallSpec(name="scaffolder_describe_template",
-                                             args={"template": state.slots["template"]})])
+        return CallTools(
+            calls=[ToolCallSpec(name="scaffolder_describe_template", args={"template": state.slots["template"]})]
+        )
     if not result.ok:
         return Answer(text=f"I could not explain that template: {result.error}")
     d = result.data or {}
     lines = [f"**{d['title']}** ({d['ref']}), owned by {d.get('owner') or '?'}: {d.get('description') or ''}".strip()]
     for page in d.get("pages", []):
-        lines.append(f"Form page \"{page.get('title') or 'parameters'}\":")
+        lines.append(f'Form page "{page.get("title") or "parameters"}":')
         for f in page.get("fields", []):
             bits = [f.get("type", "string"), "required" if f.get("required") else "optional"]
             if "default" in f:
@@ -233,8 +271,12 @@ def plan_explain(state: PlanState) -> Step:
             lines.append(f"- `{f['name']}` ({', '.join(bits)}){desc}")
     steps = d.get("steps", [])
     if steps:
-        lines.append("Steps: " + "; ".join(
-            f"{s['id']} ({s['action']}{'' if s.get('runs_here', True) else ', not runnable here'})" for s in steps))
+        lines.append(
+            "Steps: "
+            + "; ".join(
+                f"{s['id']} ({s['action']}{'' if s.get('runs_here', True) else ', not runnable here'})" for s in steps
+            )
+        )
     if d.get("outputs"):
         lines.append("Outputs: " + ", ".join(str(o) for o in d["outputs"] if o) + ".")
     return Answer(text="\n".join(lines), refs=[d["ref"]])
@@ -260,8 +302,7 @@ def plan_create(state: PlanState) -> Step:
             return CallTools(calls=[ToolCallSpec(name="scaffolder_list_templates", args={})])
         items = (listed.data or {}).get("templates", [])
         names = ", ".join(f"`{t['ref'].split('/')[-1]}` ({t['title']})" for t in items) or "none"
-        return Answer(text=f"Which template should I use? Available: {names}.",
-                      refs=[t["ref"] for t in items][:5])
+        return Answer(text=f"Which template should I use? Available: {names}.", refs=[t["ref"] for t in items][:5])
     return _continue(state)
 
 
@@ -318,15 +359,28 @@ def plan_generate(state: PlanState) -> Step:
     d = result.data or {}
     bp = d.get("blueprint") or {}
     check = d.get("dry_run") or {}
+    if bp:
+        how = (
+            f"composed from built-in building blocks: language {bp.get('language')}"
+            + (f", framework {bp.get('framework')}" if bp.get("framework") else "")
+            + (f", database {bp.get('database')}" if bp.get("database") else "")
+        )
+    else:
+        how = d.get("produced_by") or "drafted by the language model"
     lines = [
-        f"I wrote **{d['title']}** ({d['template']}) from built-in building blocks: language {bp.get('language')}"
-        + (f", framework {bp.get('framework')}" if bp.get("framework") else "")
-        + (f", database {bp.get('database')}" if bp.get("database") else "") + ".",
+        f"I wrote **{d['title']}** ({d['template']}), {how}."
+        + (f" ({d['fallback_reason']}.)" if d.get("fallback_reason") else ""),
         f"Its dry run passed ({len(check.get('files', []))} files; entities: "
         f"{', '.join(check.get('entities', []))}). Saved at `{d['path']}` (not published).",
-        "Skeleton:", "```", "\n".join(d.get("skeleton", [])), "```",
-        "template.yaml:", "```yaml", d.get("template_yaml", "").strip(), "```",
-        f"Use it with: \"create a new service called my-service owned by <team> from {d['template'].split('/')[-1]}\".",
+        "Skeleton:",
+        "```",
+        "\n".join(d.get("skeleton", [])),
+        "```",
+        "template.yaml:",
+        "```yaml",
+        d.get("template_yaml", "").strip(),
+        "```",
+        f'Use it with: "create a new service called my-service owned by <team> from {d["template"].split("/")[-1]}".',
     ]
     return Answer(text="\n".join(lines), refs=[d["template"]])
 
@@ -334,41 +388,64 @@ def plan_generate(state: PlanState) -> Step:
 def scaffolder_intents(runtime: Any) -> list[Intent]:
     return [
         Intent(
-            name="scaffolder.list_templates", family=FAMILY,
+            name="scaffolder.list_templates",
+            family=FAMILY,
             summary="Which software templates exist",
             examples=[
-                "what templates are there?", "which software templates can I use?",
-                "list the scaffolder templates", "show me the available templates",
-                "what can I scaffold?", "which golden paths do we have for new services?",
-                "what templates do we have for new repositories", "list all software templates",
+                "what templates are there?",
+                "which software templates can I use?",
+                "list the scaffolder templates",
+                "show me the available templates",
+                "what can I scaffold?",
+                "which golden paths do we have for new services?",
+                "what templates do we have for new repositories",
+                "list all software templates",
                 "how can I start a new project from a template?",
             ],
-            patterns=[r"\b(list|show|which|what|available|all)\b.*\b(software |scaffolder )?templates\b",
-                      r"\bwhat can i scaffold\b", r"\bgolden paths?\b"],
-            extract=extract_list, plan=plan_list, priority=0.1, requires=("scaffolder_list_templates",),
+            patterns=[
+                r"\b(list|show|which|what|available|all)\b.*\b(software |scaffolder )?templates\b",
+                r"\bwhat can i scaffold\b",
+                r"\bgolden paths?\b",
+            ],
+            extract=extract_list,
+            plan=plan_list,
+            priority=0.1,
+            requires=("scaffolder_list_templates",),
         ),
         Intent(
-            name="scaffolder.explain_template", family=FAMILY,
+            name="scaffolder.explain_template",
+            family=FAMILY,
             summary="What a template does and which parameters it asks for",
             examples=[
-                "what does the python-fastapi-service template do?", "explain the techdocs template",
-                "what parameters does the go-grpc-service template need?", "describe the Go gRPC template",
-                "tell me about the documentation site template", "which inputs does the python template ask for",
-                "how does the go template work", "what fields are in the fastapi template form?",
+                "what does the python-fastapi-service template do?",
+                "explain the techdocs template",
+                "what parameters does the go-grpc-service template need?",
+                "describe the Go gRPC template",
+                "tell me about the documentation site template",
+                "which inputs does the python template ask for",
+                "how does the go template work",
+                "what fields are in the fastapi template form?",
             ],
-            patterns=[r"\b(explain|describe|parameters|inputs|fields|form)\b.*\btemplate\b",
-                      r"\btemplate\b.*\b(do|does|need|needs|ask|asks|work|works)\b\??$"],
-            extract=extract_explain, plan=plan_explain, priority=0.15,
+            patterns=[
+                r"\b(explain|describe|parameters|inputs|fields|form)\b.*\btemplate\b",
+                r"\btemplate\b.*\b(do|does|need|needs|ask|asks|work|works)\b\??$",
+            ],
+            extract=extract_explain,
+            plan=plan_explain,
+            priority=0.15,
             requires=("scaffolder_describe_template",),
         ),
         Intent(
-            name="scaffolder.create", family=FAMILY,
+            name="scaffolder.create",
+            family=FAMILY,
             summary="Create a new service, site or repository from a template (dry run, then approval)",
             examples=[
                 "create a new Python service called invoice-api owned by team-billing",
                 "scaffold a Go service named ledger-sync for team-payments",
-                "I need a new docs site called payments-handbook", "set up a new FastAPI service",
-                "bootstrap a new gRPC service called fraud-rules", "make me a new python service",
+                "I need a new docs site called payments-handbook",
+                "set up a new FastAPI service",
+                "bootstrap a new gRPC service called fraud-rules",
+                "make me a new python service",
                 "create invoice-api from the python-fastapi-service template",
                 "spin up a new repository from the techdocs template",
                 "dry run the python template for a service called invoice-api",
@@ -379,37 +456,57 @@ def scaffolder_intents(runtime: Any) -> list[Intent]:
             ],
             # "make a breaking change to the … api" is not a request for a new component: the verb must
             # be followed closely by the thing to create.
-            patterns=[r"\b(create|scaffold|bootstrap|spin up|set up|start|make)\s+(me\s+)?(a|an|the)?\s*(new\s+)?"
-                      r"([\w-]+\s+){0,2}(service|site|repo|repository|component|app|api|docs|microservice)\b",
-                      r"\bnew\s+([\w-]+\s+){0,2}(service|site|repo|repository|component|app|microservice)\b",
-                      r"\bfrom the\b.*\btemplate\b", r"\bdry[\s-]?run\b.*\btemplate\b"],
-            extract=extract_create, plan=plan_create, priority=0.1,
+            patterns=[
+                r"\b(create|scaffold|bootstrap|spin up|set up|start|make)\s+(me\s+)?(a|an|the)?\s*(new\s+)?"
+                r"([\w-]+\s+){0,2}(service|site|repo|repository|component|app|api|docs|microservice)\b",
+                r"\bnew\s+([\w-]+\s+){0,2}(service|site|repo|repository|component|app|microservice)\b",
+                r"\bfrom the\b.*\btemplate\b",
+                r"\bdry[\s-]?run\b.*\btemplate\b",
+            ],
+            extract=extract_create,
+            plan=plan_create,
+            priority=0.1,
             requires=("scaffolder_fill", "scaffolder_dry_run", "scaffolder_publish", "scaffolder_list_templates"),
         ),
         Intent(
-            name="scaffolder.answer", family=FAMILY,
+            name="scaffolder.answer",
+            family=FAMILY,
             summary="Answer the scaffolder's question about a missing parameter",
             examples=[
-                "invoice-api", "team-billing", "yes, publish it", "go ahead", "it should be called ledger-sync",
-                "the owner is team-payments", "cancel", "use the commerce namespace",
+                "invoice-api",
+                "team-billing",
+                "yes, publish it",
+                "go ahead",
+                "it should be called ledger-sync",
+                "the owner is team-payments",
+                "cancel",
+                "use the commerce namespace",
             ],
             # No patterns: this intent only applies while a question is pending (extract_answer
             # checks), and a catch-all pattern would make it look relevant to every short ask.
-            extract=extract_answer, plan=plan_answer, priority=0.3,
+            extract=extract_answer,
+            plan=plan_answer,
+            priority=0.3,
             requires=("scaffolder_fill", "scaffolder_dry_run", "scaffolder_publish"),
         ),
         Intent(
-            name="scaffolder.generate", family=FAMILY,
+            name="scaffolder.generate",
+            family=FAMILY,
             summary="Write a new software template from a description",
             examples=[
                 "write a template for a Go gRPC service with a Postgres database",
                 "generate a template for a Python FastAPI service with Redis",
-                "create a new template for node.js services", "make a software template for a docs site",
-                "I need a template for Go services with MySQL", "draft a scaffolder template for a python service",
-                "build me a template for gRPC services", "can you write a backstage template for a node service",
+                "create a new template for node.js services",
+                "make a software template for a docs site",
+                "I need a template for Go services with MySQL",
+                "draft a scaffolder template for a python service",
+                "build me a template for gRPC services",
+                "can you write a backstage template for a node service",
             ],
             patterns=[GENERATE_RE.pattern],
-            extract=extract_generate, plan=plan_generate, priority=0.2,
+            extract=extract_generate,
+            plan=plan_generate,
+            priority=0.2,
             requires=("scaffolder_generate_template",),
         ),
     ]

@@ -86,11 +86,18 @@ class Template(BaseModel):
                 raise TemplateError(f"{where}: spec.steps[{i}].input must be a mapping")
             steps.append(Step.model_validate(data))
         return cls(
-            name=str(metadata["name"]), namespace=str(metadata.get("namespace") or "default"),
-            title=metadata.get("title"), description=metadata.get("description"),
-            owner=spec.get("owner"), type=spec.get("type"), tags=list(metadata.get("tags") or []),
-            parameters=params, steps=steps, output=spec.get("output") or {},
-            base_dir=base_dir, source=source,
+            name=str(metadata["name"]),
+            namespace=str(metadata.get("namespace") or "default"),
+            title=metadata.get("title"),
+            description=metadata.get("description"),
+            owner=spec.get("owner"),
+            type=spec.get("type"),
+            tags=list(metadata.get("tags") or []),
+            parameters=params,
+            steps=steps,
+            output=spec.get("output") or {},
+            base_dir=base_dir,
+            source=source,
         )
 
     @classmethod
@@ -110,11 +117,21 @@ class Template(BaseModel):
         """From a catalog entity (``tools.catalog.model.Entity``) whose file is known."""
         source = getattr(entity, "source_path", None)
         base = Path(source).parent if source else Path.cwd()
-        doc = {"apiVersion": entity.apiVersion, "kind": entity.kind,
-               "metadata": entity.metadata.model_dump(by_alias=True, exclude_none=True), "spec": entity.spec}
+        doc = {
+            "apiVersion": entity.apiVersion,
+            "kind": entity.kind,
+            "metadata": entity.metadata.model_dump(by_alias=True, exclude_none=True),
+            "spec": entity.spec,
+        }
         return cls.from_document(doc, base, source)
 
     # --- descriptions ----------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
-        return {"ref": self.ref, "title": self.display, "description": (self.description or "").strip()[:300],
-                "type": self.type, "owner": self.owner, "tags": self.tags}
+        return {
+            "ref": self.ref,
+            "title": self.display,
+            "description": (self.description or "").strip()[:300],
+            "type": self.type,
+            "owner": self.owner,
+            "tags": self.tags,
+        }

@@ -45,8 +45,12 @@ class Field:
         return None
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "title": self.title, "type": self.schema.get("type", "string"),
-                               "required": self.required}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "title": self.title,
+            "type": self.schema.get("type", "string"),
+            "required": self.required,
+        }
         for key in ("description", "default", "pattern", "enumNames"):
             if key in self.schema:
                 out[key] = self.schema[key]

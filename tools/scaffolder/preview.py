@@ -48,8 +48,9 @@ def _excerpt(text: str, lines: int = FILE_LINES) -> str:
     return "\n".join(parts[:lines]) + f"\n… ({len(parts) - lines} more lines)"
 
 
-def render(result: RunResult, *, existing: Path | None = None, max_files: int = 30,
-           file_lines: int = FILE_LINES) -> str:
+def render(
+    result: RunResult, *, existing: Path | None = None, max_files: int = 30, file_lines: int = FILE_LINES
+) -> str:
     """The dry run as Markdown. With ``existing`` (a repository on disk), changed files show as diffs."""
     marks = {p: "copied without rendering" for p in result.not_rendered}
     for path, data in result.files.items():
@@ -75,8 +76,7 @@ def render(result: RunResult, *, existing: Path | None = None, max_files: int = 
             old = before.read_text(encoding="utf-8", errors="replace")
             if old == text:
                 continue
-            diff = "".join(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
-                                                f"a/{path}", f"b/{path}"))
+            diff = "".join(difflib.unified_diff(old.splitlines(True), text.splitlines(True), f"a/{path}", f"b/{path}"))
             out += ["", f"**{path}** (changed)", "```diff", _excerpt(diff, file_lines), "```"]
         else:
             out += ["", f"**{path}**", "```", _excerpt(text, file_lines), "```"]
@@ -125,8 +125,10 @@ def summary(result: RunResult) -> dict[str, Any]:
         "file_count": len(result.files),
         "tree": tree(list(result.files)),
         "copied_without_rendering": sorted(result.not_rendered),
-        "steps": [{"id": s.id, "action": s.action, "status": s.status, **({"note": s.note} if s.note else {})}
-                  for s in result.steps],
+        "steps": [
+            {"id": s.id, "action": s.action, "status": s.status, **({"note": s.note} if s.note else {})}
+            for s in result.steps
+        ],
         "links": result.links,
         "text": result.text,
         "files": files,

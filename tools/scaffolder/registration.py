@@ -47,8 +47,9 @@ def register(runtime: Any, path: Path, location: str) -> list[str]:
     else:
         new_keys = {e.key for e in entities}
         kept = [e for e in store.all() if e.key not in new_keys]
-        fresh = CatalogStore([*kept, *entities], errors=list(store.errors), skipped=store.skipped,
-                             sources=[*store.sources, location])
+        fresh = CatalogStore(
+            [*kept, *entities], errors=list(store.errors), skipped=store.skipped, sources=[*store.sources, location]
+        )
         runtime.__dict__["catalog"] = fresh  # replaces the cached_property's value
     return [e.ref for e in entities]
 

@@ -60,8 +60,17 @@ class TemplateIndex:
         return best, best_score
 
 
-_SYNONYMS = {"golang": "go", "py": "python", "documentation": "docs", "techdocs": "docs", "site": "docs",
-             "mkdocs": "docs", "api": "service", "microservice": "service", "grpc": "go"}
+_SYNONYMS = {
+    "golang": "go",
+    "py": "python",
+    "documentation": "docs",
+    "techdocs": "docs",
+    "site": "docs",
+    "mkdocs": "docs",
+    "api": "service",
+    "microservice": "service",
+    "grpc": "go",
+}
 
 
 def _template_files(path: Path) -> list[Path]:

@@ -42,8 +42,9 @@ class RunArgs(BaseModel):
 
 
 class GenerateArgs(BaseModel):
-    description: str = Field(description="What the template should create, e.g. 'a Go gRPC service with a "
-                                         "Postgres database'")
+    description: str = Field(
+        description="What the template should create, e.g. 'a Go gRPC service with a Postgres database'"
+    )
     name: str | None = Field(None, description="Template name (kebab-case); derived from the description if absent")
 
 
@@ -69,8 +70,9 @@ def _user(ctx: ToolContext) -> dict[str, Any]:
     except Exception:
         entity = None
     if entity is not None:
-        user["entity"] = entity.model_dump(mode="json", by_alias=True,
-                                           include={"apiVersion", "kind", "metadata", "spec"})
+        user["entity"] = entity.model_dump(
+            mode="json", by_alias=True, include={"apiVersion", "kind", "metadata", "spec"}
+        )
     return user
 
 
@@ -112,12 +114,20 @@ def list_templates(args: ListArgs, ctx: ToolContext) -> ToolResult:
         from tools.scaffolder.sources import WORD
 
         words = set(WORD.findall(args.query.lower()))
-        items = [t for t in items if words & set(WORD.findall(
-            " ".join([t.name, t.title or "", t.description or "", t.type or "", *t.tags]).lower()))] or items
+        items = [
+            t
+            for t in items
+            if words
+            & set(WORD.findall(" ".join([t.name, t.title or "", t.description or "", t.type or "", *t.tags]).lower()))
+        ] or items
     data = [t.summary() for t in items]
     note = "; ".join(index.errors[:5]) if index.errors else None
-    return ToolResult(data={"templates": data, "count": len(data)}, refs=[t.ref for t in items],
-                      source="catalog Template entities", note=note)
+    return ToolResult(
+        data={"templates": data, "count": len(data)},
+        refs=[t.ref for t in items],
+        source="catalog Template entities",
+        note=note,
+    )
 
 
 def describe_template(args: TemplateArgs, ctx: ToolContext) -> ToolResult:
@@ -125,16 +135,35 @@ def describe_template(args: TemplateArgs, ctx: ToolContext) -> ToolResult:
     from tools.scaffolder.actions import runnable
 
     template = _template(ctx.runtime, args.template)
-    pages = [{"title": p.get("title"), "description": p.get("description"),
-              "fields": [f.describe() for f in params.fields(template) if f.page == i]}
-             for i, p in enumerate(template.parameters)]
-    steps = [{"id": s.id, "name": s.name, "action": s.action, "runs_here": runnable(s.action),
-              **({"if": s.if_} if s.if_ is not None else {}), **({"each": s.each} if s.each is not None else {})}
-             for s in template.steps]
-    return ToolResult(data={**template.summary(), "pages": pages, "steps": steps,
-                            "outputs": [link.get("title") for link in template.output.get("links") or []
-                                        if isinstance(link, dict)],
-                            "source": template.source}, refs=[template.ref])
+    pages = [
+        {
+            "title": p.get("title"),
+            "description": p.get("description"),
+            "fields": [f.describe() for f in params.fields(template) if f.page == i],
+        }
+        for i, p in enumerate(template.parameters)
+    ]
+    steps = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "action": s.action,
+            "runs_here": runnable(s.action),
+            **({"if": s.if_} if s.if_ is not None else {}),
+            **({"each": s.each} if s.each is not None else {}),
+        }
+        for s in template.steps
+    ]
+    return ToolResult(
+        data={
+            **template.summary(),
+            "pages": pages,
+            "steps": steps,
+            "outputs": [link.get("title") for link in template.output.get("links") or [] if isinstance(link, dict)],
+            "source": template.source,
+        },
+        refs=[template.ref],
+    )
 
 
 # --- fill ---------------------------------------------------------------------------------------
@@ -168,8 +197,11 @@ def fill(args: FillArgs, ctx: ToolContext) -> ToolResult:
     draft.asking = next_field.name if next_field else None
     drafts.save(runtime.data_dir, ctx.thread_id, ctx.principal.ref, draft)
     data: dict[str, Any] = {
-        "template": template.ref, "values": values, "missing": validation.missing,
-        "errors": validation.errors, "ready": validation.ok,
+        "template": template.ref,
+        "values": values,
+        "missing": validation.missing,
+        "errors": validation.errors,
+        "ready": validation.ok,
     }
     if next_field is not None:
         data["next_question"] = params.question(next_field)
@@ -184,8 +216,14 @@ def _dry_run(runtime: Runtime, template: Template, values: dict[str, Any], ctx: 
     from tools.scaffolder.engine import run_template
     from tools.scaffolder.publishers import publishers_for
 
-    return run_template(template, _normalise(runtime, template, values), dry_run=True,
-                        publisher=publishers_for(runtime), runtime=runtime, user=_user(ctx))
+    return run_template(
+        template,
+        _normalise(runtime, template, values),
+        dry_run=True,
+        publisher=publishers_for(runtime),
+        runtime=runtime,
+        user=_user(ctx),
+    )
 
 
 def dry_run(args: RunArgs, ctx: ToolContext) -> ToolResult:
@@ -196,8 +234,9 @@ def dry_run(args: RunArgs, ctx: ToolContext) -> ToolResult:
     try:
         result = _dry_run(ctx.runtime, template, args.values, ctx)
     except ParameterError as exc:
-        return ToolResult.failure(str(exc), refs=[template.ref],
-                                  data={"missing": exc.validation.missing, "errors": exc.validation.errors})
+        return ToolResult.failure(
+            str(exc), refs=[template.ref], data={"missing": exc.validation.missing, "errors": exc.validation.errors}
+        )
     return ToolResult(data=summary(result), refs=[template.ref], note="dry run: nothing was published")
 
 
@@ -213,8 +252,10 @@ def publish_preview(args: RunArgs, ctx: ToolContext) -> Preview:
     if problems:
         return Preview(summary=f"{template.ref} cannot be published here", ok=False, error="; ".join(problems))
     where = _where(template, result.values)
-    return Preview(summary=f"run template {template.display} ({len(result.files)} files) and publish {where}",
-                   details=render(result, existing=existing))
+    return Preview(
+        summary=f"run template {template.display} ({len(result.files)} files) and publish {where}",
+        details=render(result, existing=existing),
+    )
 
 
 def _where(template: Template, values: dict[str, Any]) -> str:
@@ -247,16 +288,22 @@ def publish(args: RunArgs, ctx: ToolContext) -> ToolResult:
     runtime = ctx.runtime
     template = _template(runtime, args.template)
     values = _normalise(runtime, template, args.values)
-    result = run_template(template, values, dry_run=False, publisher=publishers_for(runtime), runtime=runtime,
-                          user=_user(ctx))
+    result = run_template(
+        template, values, dry_run=False, publisher=publishers_for(runtime), runtime=runtime, user=_user(ctx)
+    )
     drafts.clear(runtime.data_dir, ctx.thread_id, ctx.principal.ref)
     if result.registered:
         runtime.reset_service("scaffolder.templates")
     return ToolResult(
-        data={"template": template.ref, "links": result.links, "text": result.text,
-              "registered": result.registered, "files": len(result.files),
-              "steps": [{"id": s.id, "action": s.action, "status": s.status} for s in result.steps],
-              "log": result.log[-10:]},
+        data={
+            "template": template.ref,
+            "links": result.links,
+            "text": result.text,
+            "registered": result.registered,
+            "files": len(result.files),
+            "steps": [{"id": s.id, "action": s.action, "status": s.status} for s in result.steps],
+            "log": result.log[-10:],
+        },
         refs=[*result.registered, template.ref],
     )
 
@@ -267,32 +314,68 @@ def generate(args: GenerateArgs, ctx: ToolContext) -> ToolResult:
 
     generated = generate_template(ctx.runtime, args.description, name=args.name, user=_user(ctx))
     ctx.runtime.reset_service("scaffolder.templates")
-    return ToolResult(data=generated, refs=[generated["template"]],
-                      note="the template was checked with a dry run; it is saved locally, not published")
+    note = f"{generated['produced_by']}; checked with a dry run; saved locally, not published"
+    if generated.get("fallback_reason"):
+        note += f". Note: {generated['fallback_reason']}"
+    return ToolResult(data=generated, refs=[generated["template"]], note=note)
 
 
 def scaffolder_tools(runtime: Runtime) -> list[PortalTool]:
     return [
-        PortalTool(name="scaffolder_list_templates", family=FAMILY, args_schema=ListArgs, func=list_templates,
-                   description="List the software templates (Backstage scaffolder Template entities) people can "
-                               "create repositories from, optionally filtered by words."),
-        PortalTool(name="scaffolder_describe_template", family=FAMILY, args_schema=TemplateArgs,
-                   func=describe_template,
-                   description="Explain one template: its parameters (form pages, required fields, enums, "
-                               "defaults, ui hints), its steps and actions, and its outputs."),
-        PortalTool(name="scaffolder_fill", family=FAMILY, args_schema=FillArgs, func=fill,
-                   description="Start or continue filling a template's parameters in this conversation. "
-                               "Returns the values so far, what is missing and the next question to ask "
-                               "(ask one at a time), and whether the values validate."),
-        PortalTool(name="scaffolder_dry_run", family=FAMILY, args_schema=RunArgs, func=dry_run,
-                   description="Dry-run a template with values: renders the whole file tree without "
-                               "publishing and returns the tree, file excerpts, steps and output links."),
-        PortalTool(name="scaffolder_publish", family=FAMILY, args_schema=RunArgs, func=publish, mutating=True,
-                   target=publish_target, preview=publish_preview, risk="medium", action="scaffold and publish",
-                   description="Run a template for real: publish the repository (or pull request) and "
-                               "register it in the catalog. Needs an approval; the approver sees the dry run."),
-        PortalTool(name="scaffolder_generate_template", family=FAMILY, args_schema=GenerateArgs, func=generate,
-                   description="Write a new template (template.yaml and skeleton) from a description such as "
-                               "'a Go gRPC service with a Postgres database', check it with a dry run and save "
-                               "it locally."),
+        PortalTool(
+            name="scaffolder_list_templates",
+            family=FAMILY,
+            args_schema=ListArgs,
+            func=list_templates,
+            description="List the software templates (Backstage scaffolder Template entities) people can "
+            "create repositories from, optionally filtered by words.",
+        ),
+        PortalTool(
+            name="scaffolder_describe_template",
+            family=FAMILY,
+            args_schema=TemplateArgs,
+            func=describe_template,
+            description="Explain one template: its parameters (form pages, required fields, enums, "
+            "defaults, ui hints), its steps and actions, and its outputs.",
+        ),
+        PortalTool(
+            name="scaffolder_fill",
+            family=FAMILY,
+            args_schema=FillArgs,
+            func=fill,
+            description="Start or continue filling a template's parameters in this conversation. "
+            "Returns the values so far, what is missing and the next question to ask "
+            "(ask one at a time), and whether the values validate.",
+        ),
+        PortalTool(
+            name="scaffolder_dry_run",
+            family=FAMILY,
+            args_schema=RunArgs,
+            func=dry_run,
+            description="Dry-run a template with values: renders the whole file tree without "
+            "publishing and returns the tree, file excerpts, steps and output links.",
+        ),
+        PortalTool(
+            name="scaffolder_publish",
+            family=FAMILY,
+            args_schema=RunArgs,
+            func=publish,
+            mutating=True,
+            target=publish_target,
+            preview=publish_preview,
+            risk="medium",
+            action="scaffold and publish",
+            description="Run a template for real: publish the repository (or pull request) and "
+            "register it in the catalog. Needs an approval; the approver sees the dry run.",
+        ),
+        PortalTool(
+            name="scaffolder_generate_template",
+            family=FAMILY,
+            args_schema=GenerateArgs,
+            func=generate,
+            description="Write a new template (template.yaml and skeleton) from a description such as "
+            "'a Go gRPC service with a Postgres database': drafted by the language model "
+            "(or composed from building blocks offline), checked with a dry run and saved "
+            "locally.",
+        ),
     ]

@@ -50,11 +50,11 @@ def get_action(action_id: str) -> Action:
     if action_id in BUILTIN:
         return BUILTIN[action_id]
     if action_id in KNOWN_ELSEWHERE:
-        return Action(id=action_id, description=KNOWN_ELSEWHERE[action_id], handler=_not_here(action_id),
-                      publishes=True)
+        return Action(
+            id=action_id, description=KNOWN_ELSEWHERE[action_id], handler=_not_here(action_id), publishes=True
+        )
     raise UnknownActionError(
-        f"Template action with ID '{action_id}' is not registered. Available actions: "
-        + ", ".join(sorted(BUILTIN))
+        f"Template action with ID '{action_id}' is not registered. Available actions: " + ", ".join(sorted(BUILTIN))
     )
 
 
@@ -64,8 +64,10 @@ def runnable(action_id: str) -> bool:
 
 def _not_here(action_id: str):
     def handler(input, ctx):
-        raise ActionError(f"action {action_id!r} ({KNOWN_ELSEWHERE[action_id]}) is a Backstage action that "
-                          "portal-agent cannot run")
+        raise ActionError(
+            f"action {action_id!r} ({KNOWN_ELSEWHERE[action_id]}) is a Backstage action that portal-agent cannot run"
+        )
+
     return handler
 
 

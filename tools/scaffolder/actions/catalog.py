@@ -39,9 +39,9 @@ def _local_file(input: dict[str, Any], ctx: ActionContext) -> Path | None:
         return ctx.run.published[contents] / path.lstrip("/")
     for base, directory in ctx.run.published.items():
         if url.startswith(base.rstrip("/") + "/"):
-            return directory / url[len(base.rstrip("/")) + 1:]
+            return directory / url[len(base.rstrip("/")) + 1 :]
     if url.startswith("file://"):
-        return Path(url[len("file://"):])
+        return Path(url[len("file://") :])
     return None
 
 
@@ -87,15 +87,35 @@ def predict_register(input: dict[str, Any], ctx: ActionContext) -> dict[str, Any
 
 
 ACTIONS = [
-    Action(id="catalog:write", handler=catalog_write, supports_dry_run=True,
-           description="Write a catalog-info.yaml (or filePath) describing an entity into the workspace.",
-           input_schema={"type": "object", "required": ["entity"], "properties": {
-               "entity": {"type": "object"}, "filePath": {"type": "string"}}}),
-    Action(id="catalog:register", handler=catalog_register, predict=predict_register, publishes=True,
-           description="Register the published catalog file so the new entity joins the catalog.",
-           input_schema={"type": "object", "properties": {
-               "catalogInfoUrl": {"type": "string"}, "repoContentsUrl": {"type": "string"},
-               "catalogInfoPath": {"type": "string"}, "optional": {"type": "boolean"}}},
-           output_schema={"type": "object", "properties": {
-               "entityRef": {"type": "string"}, "catalogInfoUrl": {"type": "string"}}}),
+    Action(
+        id="catalog:write",
+        handler=catalog_write,
+        supports_dry_run=True,
+        description="Write a catalog-info.yaml (or filePath) describing an entity into the workspace.",
+        input_schema={
+            "type": "object",
+            "required": ["entity"],
+            "properties": {"entity": {"type": "object"}, "filePath": {"type": "string"}},
+        },
+    ),
+    Action(
+        id="catalog:register",
+        handler=catalog_register,
+        predict=predict_register,
+        publishes=True,
+        description="Register the published catalog file so the new entity joins the catalog.",
+        input_schema={
+            "type": "object",
+            "properties": {
+                "catalogInfoUrl": {"type": "string"},
+                "repoContentsUrl": {"type": "string"},
+                "catalogInfoPath": {"type": "string"},
+                "optional": {"type": "boolean"},
+            },
+        },
+        output_schema={
+            "type": "object",
+            "properties": {"entityRef": {"type": "string"}, "catalogInfoUrl": {"type": "string"}},
+        },
+    ),
 ]

@@ -31,7 +31,7 @@ def resolve_source(url: str, ctx: ActionContext) -> Path | None:
         if ctx.run.resolve_remote is not None:
             return ctx.run.resolve_remote(url)
         return None
-    local = url[len("file://"):] if url.startswith("file://") else None
+    local = url[len("file://") :] if url.startswith("file://") else None
     path = Path(local) if local is not None else (ctx.run.template.base_dir / url).resolve()
     if not path.exists():
         raise ActionError(f"the template's {url!r} does not exist ({path})")
@@ -88,9 +88,18 @@ def is_binary(path: Path) -> bool:
     return False
 
 
-def _copy_tree(source: Path, target_dir: Path, ctx: ActionContext, *, context: dict[str, Any] | None,
-               no_render: list[str], no_template: list[str], extension: str | None, replace: bool,
-               cookiecutter: bool = False) -> int:
+def _copy_tree(
+    source: Path,
+    target_dir: Path,
+    ctx: ActionContext,
+    *,
+    context: dict[str, Any] | None,
+    no_render: list[str],
+    no_template: list[str],
+    extension: str | None,
+    replace: bool,
+    cookiecutter: bool = False,
+) -> int:
     """Copy (and render) ``source`` into ``target_dir``; returns the number of files written."""
     written = 0
     if source.is_file():
@@ -155,8 +164,9 @@ def fetch_template(input: dict[str, Any], ctx: ActionContext) -> None:
     no_template = list(input.get("copyWithoutTemplating") or [])
     ext_input = input.get("templateFileExtension")
     if ext_input and (no_render or no_template):
-        raise ActionError("input extension incompatible with copyWithoutRender/copyWithoutTemplating and "
-                          "cookiecutterCompat")
+        raise ActionError(
+            "input extension incompatible with copyWithoutRender/copyWithoutTemplating and cookiecutterCompat"
+        )
     extension = None
     if ext_input:
         extension = ".njk" if ext_input is True else str(ext_input)
@@ -164,17 +174,26 @@ def fetch_template(input: dict[str, Any], ctx: ActionContext) -> None:
             extension = f".{extension}"
     cookie = bool(input.get("cookiecutterCompat"))
     if cookie and (no_render or no_template or extension):
-        raise ActionError("input extension incompatible with copyWithoutRender/copyWithoutTemplating and "
-                          "cookiecutterCompat")
+        raise ActionError(
+            "input extension incompatible with copyWithoutRender/copyWithoutTemplating and cookiecutterCompat"
+        )
     url = str(input.get("url") or "")
     source = resolve_source(url, ctx)
     if source is None:
         return _remote_unavailable(url, ctx)
     values = input.get("values") or {}
     context = {("cookiecutter" if cookie else "values"): values}
-    count = _copy_tree(source, _target_dir(input, ctx), ctx, context=context, no_render=no_render,
-                       no_template=no_template, extension=extension, replace=bool(input.get("replace")),
-                       cookiecutter=cookie)
+    count = _copy_tree(
+        source,
+        _target_dir(input, ctx),
+        ctx,
+        context=context,
+        no_render=no_render,
+        no_template=no_template,
+        extension=extension,
+        replace=bool(input.get("replace")),
+        cookiecutter=cookie,
+    )
     ctx.info(f"fetched and rendered {count} files from {url}")
 
 
@@ -183,8 +202,9 @@ def fetch_plain(input: dict[str, Any], ctx: ActionContext) -> None:
     source = resolve_source(url, ctx)
     if source is None:
         return _remote_unavailable(url, ctx)
-    count = _copy_tree(source, _target_dir(input, ctx), ctx, context=None, no_render=[], no_template=[],
-                       extension=None, replace=True)
+    count = _copy_tree(
+        source, _target_dir(input, ctx), ctx, context=None, no_render=[], no_template=[], extension=None, replace=True
+    )
     ctx.info(f"copied {count} files from {url} without rendering")
 
 
@@ -195,9 +215,17 @@ def fetch_cookiecutter(input: dict[str, Any], ctx: ActionContext) -> None:
     if source is None:
         return _remote_unavailable(url, ctx)
     context = {"cookiecutter": input.get("values") or {}}
-    count = _copy_tree(source, _target_dir(input, ctx), ctx, context=context,
-                       no_render=list(input.get("copyWithoutRender") or []), no_template=[], extension=None,
-                       replace=True, cookiecutter=True)
+    count = _copy_tree(
+        source,
+        _target_dir(input, ctx),
+        ctx,
+        context=context,
+        no_render=list(input.get("copyWithoutRender") or []),
+        no_template=[],
+        extension=None,
+        replace=True,
+        cookiecutter=True,
+    )
     ctx.info(f"fetched and rendered {count} files from {url} (cookiecutter syntax)")
 
 
@@ -206,27 +234,51 @@ _TARGET = {"type": "string", "description": "Directory in the workspace to write
 
 ACTIONS = [
     Action(
-        id="fetch:template", handler=fetch_template, supports_dry_run=True,
+        id="fetch:template",
+        handler=fetch_template,
+        supports_dry_run=True,
         description="Render a skeleton directory with the given values into the workspace.",
-        input_schema={"type": "object", "required": ["url"], "properties": {
-            "url": _URL, "targetPath": _TARGET, "values": {"type": "object"},
-            "copyWithoutRender": {"type": "array", "items": {"type": "string"}},
-            "copyWithoutTemplating": {"type": "array", "items": {"type": "string"}},
-            "cookiecutterCompat": {"type": "boolean"},
-            "templateFileExtension": {"type": ["string", "boolean"]},
-            "replace": {"type": "boolean"}, "token": {}}},
+        input_schema={
+            "type": "object",
+            "required": ["url"],
+            "properties": {
+                "url": _URL,
+                "targetPath": _TARGET,
+                "values": {"type": "object"},
+                "copyWithoutRender": {"type": "array", "items": {"type": "string"}},
+                "copyWithoutTemplating": {"type": "array", "items": {"type": "string"}},
+                "cookiecutterCompat": {"type": "boolean"},
+                "templateFileExtension": {"type": ["string", "boolean"]},
+                "replace": {"type": "boolean"},
+                "token": {},
+            },
+        },
     ),
     Action(
-        id="fetch:plain", handler=fetch_plain, supports_dry_run=True,
+        id="fetch:plain",
+        handler=fetch_plain,
+        supports_dry_run=True,
         description="Copy a directory or file into the workspace without rendering it.",
-        input_schema={"type": "object", "required": ["url"],
-                      "properties": {"url": _URL, "targetPath": _TARGET, "token": {}}},
+        input_schema={
+            "type": "object",
+            "required": ["url"],
+            "properties": {"url": _URL, "targetPath": _TARGET, "token": {}},
+        },
     ),
     Action(
-        id="fetch:cookiecutter", handler=fetch_cookiecutter, supports_dry_run=True,
+        id="fetch:cookiecutter",
+        handler=fetch_cookiecutter,
+        supports_dry_run=True,
         description="Render a cookiecutter skeleton ({{ cookiecutter.x }}) into the workspace (no hooks).",
-        input_schema={"type": "object", "required": ["url"], "properties": {
-            "url": _URL, "targetPath": _TARGET, "values": {"type": "object"},
-            "copyWithoutRender": {"type": "array", "items": {"type": "string"}}}},
+        input_schema={
+            "type": "object",
+            "required": ["url"],
+            "properties": {
+                "url": _URL,
+                "targetPath": _TARGET,
+                "values": {"type": "object"},
+                "copyWithoutRender": {"type": "array", "items": {"type": "string"}},
+            },
+        },
     ),
 ]

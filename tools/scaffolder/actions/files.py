@@ -22,8 +22,9 @@ def fs_rename(input: dict[str, Any], ctx: ActionContext) -> None:
         if not source.exists():
             raise ActionError(f"cannot rename {item['from']}: it does not exist in the workspace")
         if dest.exists() and not item.get("overwrite"):
-            raise ActionError(f"cannot rename {item['from']} to {item['to']}: the destination exists "
-                              "(set overwrite: true)")
+            raise ActionError(
+                f"cannot rename {item['from']} to {item['to']}: the destination exists (set overwrite: true)"
+            )
         dest.parent.mkdir(parents=True, exist_ok=True)
         if dest.exists():
             shutil.rmtree(dest) if dest.is_dir() else dest.unlink()
@@ -33,7 +34,7 @@ def fs_rename(input: dict[str, Any], ctx: ActionContext) -> None:
         moved = {p for p in ctx.run.not_rendered if p == old or p.startswith(old + "/")}
         for path in moved:
             ctx.run.not_rendered.discard(path)
-            ctx.run.not_rendered.add(new + path[len(old):])
+            ctx.run.not_rendered.add(new + path[len(old) :])
         ctx.info(f"renamed {old} to {new}")
 
 
@@ -62,7 +63,8 @@ def debug_log(input: dict[str, Any], ctx: ActionContext) -> None:
     if listing:
         files = sorted(
             os.path.relpath(os.path.join(d, f), ctx.workspace).replace(os.sep, "/")
-            for d, _, names in os.walk(ctx.workspace) for f in names
+            for d, _, names in os.walk(ctx.workspace)
+            for f in names
         )
         if listing == "with-contents":
             for f in files:
@@ -72,15 +74,32 @@ def debug_log(input: dict[str, Any], ctx: ActionContext) -> None:
 
 
 ACTIONS = [
-    Action(id="fs:rename", handler=fs_rename, supports_dry_run=True,
-           description="Rename files or directories in the workspace.",
-           input_schema={"type": "object", "required": ["files"], "properties": {"files": {"type": "array"}}}),
-    Action(id="fs:delete", handler=fs_delete, supports_dry_run=True,
-           description="Delete files or directories (glob patterns) from the workspace.",
-           input_schema={"type": "object", "required": ["files"],
-                         "properties": {"files": {"type": "array", "items": {"type": "string"}}}}),
-    Action(id="debug:log", handler=debug_log, supports_dry_run=True,
-           description="Write a message (and optionally the workspace listing) to the run log.",
-           input_schema={"type": "object", "properties": {
-               "message": {"type": "string"}, "listWorkspace": {"type": ["boolean", "string"]}}}),
+    Action(
+        id="fs:rename",
+        handler=fs_rename,
+        supports_dry_run=True,
+        description="Rename files or directories in the workspace.",
+        input_schema={"type": "object", "required": ["files"], "properties": {"files": {"type": "array"}}},
+    ),
+    Action(
+        id="fs:delete",
+        handler=fs_delete,
+        supports_dry_run=True,
+        description="Delete files or directories (glob patterns) from the workspace.",
+        input_schema={
+            "type": "object",
+            "required": ["files"],
+            "properties": {"files": {"type": "array", "items": {"type": "string"}}},
+        },
+    ),
+    Action(
+        id="debug:log",
+        handler=debug_log,
+        supports_dry_run=True,
+        description="Write a message (and optionally the workspace listing) to the run log.",
+        input_schema={
+            "type": "object",
+            "properties": {"message": {"type": "string"}, "listWorkspace": {"type": ["boolean", "string"]}},
+        },
+    ),
 ]

@@ -68,9 +68,14 @@ def publish_pull_request(input: dict[str, Any], ctx: ActionContext) -> None:
         if not input.get(key):
             raise ActionError(f"publish:github:pull-request needs input {key!r}")
     options = PullRequestOptions(
-        branch=str(input["branchName"]), title=str(input["title"]), body=str(input.get("description") or ""),
-        target_path=str(input.get("targetPath") or ""), base=input.get("targetBranchName"),
-        draft=bool(input.get("draft")), commit_message=input.get("commitMessage"), **_author(input),
+        branch=str(input["branchName"]),
+        title=str(input["title"]),
+        body=str(input.get("description") or ""),
+        target_path=str(input.get("targetPath") or ""),
+        base=input.get("targetBranchName"),
+        draft=bool(input.get("draft")),
+        commit_message=input.get("commitMessage"),
+        **_author(input),
     )
     outputs = _backend(ctx, where).open_pull_request(where, _source(input, ctx), options)
     for name, value in outputs.items():
@@ -100,35 +105,74 @@ def predict_pull_request(input: dict[str, Any], ctx: ActionContext) -> dict[str,
         where = _location(input)
     except ActionError:
         return {"remoteUrl": "<example>", "pullRequestNumber": 0, "targetBranchName": "<example>"}
-    return {"remoteUrl": f"{_web_base(where, ctx)}/pull/<new>", "pullRequestNumber": 0,
-            "targetBranchName": input.get("targetBranchName") or "<default branch>"}
+    return {
+        "remoteUrl": f"{_web_base(where, ctx)}/pull/<new>",
+        "pullRequestNumber": 0,
+        "targetBranchName": input.get("targetBranchName") or "<default branch>",
+    }
 
 
 _REPO_URL = {"type": "string", "description": "host?owner=<owner>&repo=<repo>"}
 
 ACTIONS = [
-    Action(id="publish:github", handler=publish_github, predict=predict_github, publishes=True,
-           description="Create a GitHub repository (or a local git repository for host 'local') with the "
-                       "workspace's files.",
-           input_schema={"type": "object", "required": ["repoUrl"], "properties": {
-               "repoUrl": _REPO_URL, "description": {"type": "string"}, "defaultBranch": {"type": "string"},
-               "repoVisibility": {"type": "string", "enum": ["private", "internal", "public"]},
-               "gitCommitMessage": {"type": "string"}, "sourcePath": {"type": "string"},
-               "topics": {"type": "array", "items": {"type": "string"}},
-               "allowedHosts": {"type": "array", "items": {"type": "string"}}}},
-           output_schema={"type": "object", "properties": {
-               "remoteUrl": {"type": "string"}, "repoContentsUrl": {"type": "string"},
-               "commitHash": {"type": "string"}}}),
-    Action(id="publish:github:pull-request", handler=publish_pull_request, predict=predict_pull_request,
-           publishes=True,
-           description="Commit the workspace's files on a new branch of an existing repository and open a "
-                       "pull request.",
-           input_schema={"type": "object", "required": ["repoUrl", "branchName", "title"], "properties": {
-               "repoUrl": _REPO_URL, "branchName": {"type": "string"}, "title": {"type": "string"},
-               "description": {"type": "string"}, "targetPath": {"type": "string"},
-               "sourcePath": {"type": "string"}, "draft": {"type": "boolean"},
-               "targetBranchName": {"type": "string"}, "commitMessage": {"type": "string"}}},
-           output_schema={"type": "object", "properties": {
-               "remoteUrl": {"type": "string"}, "pullRequestNumber": {"type": "number"},
-               "targetBranchName": {"type": "string"}}}),
+    Action(
+        id="publish:github",
+        handler=publish_github,
+        predict=predict_github,
+        publishes=True,
+        description="Create a GitHub repository (or a local git repository for host 'local') with the "
+        "workspace's files.",
+        input_schema={
+            "type": "object",
+            "required": ["repoUrl"],
+            "properties": {
+                "repoUrl": _REPO_URL,
+                "description": {"type": "string"},
+                "defaultBranch": {"type": "string"},
+                "repoVisibility": {"type": "string", "enum": ["private", "internal", "public"]},
+                "gitCommitMessage": {"type": "string"},
+                "sourcePath": {"type": "string"},
+                "topics": {"type": "array", "items": {"type": "string"}},
+                "allowedHosts": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        output_schema={
+            "type": "object",
+            "properties": {
+                "remoteUrl": {"type": "string"},
+                "repoContentsUrl": {"type": "string"},
+                "commitHash": {"type": "string"},
+            },
+        },
+    ),
+    Action(
+        id="publish:github:pull-request",
+        handler=publish_pull_request,
+        predict=predict_pull_request,
+        publishes=True,
+        description="Commit the workspace's files on a new branch of an existing repository and open a pull request.",
+        input_schema={
+            "type": "object",
+            "required": ["repoUrl", "branchName", "title"],
+            "properties": {
+                "repoUrl": _REPO_URL,
+                "branchName": {"type": "string"},
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "targetPath": {"type": "string"},
+                "sourcePath": {"type": "string"},
+                "draft": {"type": "boolean"},
+                "targetBranchName": {"type": "string"},
+                "commitMessage": {"type": "string"},
+            },
+        },
+        output_schema={
+            "type": "object",
+            "properties": {
+                "remoteUrl": {"type": "string"},
+                "pullRequestNumber": {"type": "number"},
+                "targetBranchName": {"type": "string"},
+            },
+        },
+    ),
 ]

@@ -67,8 +67,14 @@ class PublishBackend(Protocol):
 class Publishers:
     """Chooses the backend for a repo URL: ``local`` host → git on disk, else the GitHub API."""
 
-    def __init__(self, *, repos_dir: Path, github_url: str | None = None, github_token: str | None = None,
-                 github_pace: tuple[float, float] | None = None):
+    def __init__(
+        self,
+        *,
+        repos_dir: Path,
+        github_url: str | None = None,
+        github_token: str | None = None,
+        github_pace: tuple[float, float] | None = None,
+    ):
         self.repos_dir = repos_dir
         self.github_url = github_url
         self.github_token = github_token

@@ -106,8 +106,11 @@ class GitHubPublisher:
             raise
         except Exception as exc:  # transport errors (connection refused, timeouts)
             raise self._wrap(f"creating {where.slug}", exc) from exc
-        return {"remoteUrl": repo.clone_url, "repoContentsUrl": f"{repo.html_url}/blob/{branch}",
-                "commitHash": commit.sha}
+        return {
+            "remoteUrl": repo.clone_url,
+            "repoContentsUrl": f"{repo.html_url}/blob/{branch}",
+            "commitHash": commit.sha,
+        }
 
     def open_pull_request(self, where: RepoLocation, source: Path, options: PullRequestOptions) -> dict[str, Any]:
         from github import GithubException, InputGitAuthor
@@ -120,16 +123,20 @@ class GitHubPublisher:
             base_commit = repo.get_git_commit(base_ref.object.sha)
             tree = repo.create_git_tree(self._tree(repo, _files(source), options.target_path), base_commit.tree)
             author = InputGitAuthor(options.author_name, options.author_email)
-            commit = repo.create_git_commit(options.commit_message or options.title, tree, [base_commit],
-                                            author=author)
+            commit = repo.create_git_commit(options.commit_message or options.title, tree, [base_commit], author=author)
             repo.create_git_ref(f"refs/heads/{options.branch}", commit.sha)
-            pull = repo.create_pull(title=options.title, body=options.body, head=options.branch, base=base,
-                                    draft=options.draft)
+            pull = repo.create_pull(
+                title=options.title, body=options.body, head=options.branch, base=base, draft=options.draft
+            )
         except GithubException as exc:
             raise self._wrap(f"opening a pull request on {where.slug}", exc) from exc
         except ActionError:
             raise
         except Exception as exc:
             raise self._wrap(f"opening a pull request on {where.slug}", exc) from exc
-        return {"remoteUrl": pull.html_url, "pullRequestNumber": pull.number, "targetBranchName": base,
-                "commitHash": commit.sha}
+        return {
+            "remoteUrl": pull.html_url,
+            "pullRequestNumber": pull.number,
+            "targetBranchName": base,
+            "commitHash": commit.sha,
+        }

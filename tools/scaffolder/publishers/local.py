@@ -31,13 +31,24 @@ class LocalGitPublisher:
     def describe(self, where: RepoLocation) -> str:
         return f"local git repository {self.path_of(where)}"
 
-    def _git(self, repo: Path, *args: str, author: tuple[str, str] = ("portal-agent", "portal-agent@localhost"),
-             ) -> str:
-        env = {**os.environ, "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
-               "GIT_COMMITTER_NAME": "portal-agent", "GIT_COMMITTER_EMAIL": "portal-agent@localhost",
-               "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env,
-                              timeout=60, check=False)
+    def _git(
+        self,
+        repo: Path,
+        *args: str,
+        author: tuple[str, str] = ("portal-agent", "portal-agent@localhost"),
+    ) -> str:
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_COMMITTER_NAME": "portal-agent",
+            "GIT_COMMITTER_EMAIL": "portal-agent@localhost",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+        }
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
         if done.returncode != 0:
             raise ActionError(f"git {' '.join(args[:2])} failed in {repo}: {done.stderr.strip()}")
         return done.stdout.strip()
@@ -79,9 +90,20 @@ class LocalGitPublisher:
         pulls = path / ".git" / "portal-agent" / "pulls"
         pulls.mkdir(parents=True, exist_ok=True)
         number = len(list(pulls.glob("*.json"))) + 1
-        record = {"number": number, "title": options.title, "body": options.body, "head": options.branch,
-                  "base": base, "draft": options.draft, "commit": sha}
+        record = {
+            "number": number,
+            "title": options.title,
+            "body": options.body,
+            "head": options.branch,
+            "base": base,
+            "draft": options.draft,
+            "commit": sha,
+        }
         (pulls / f"{number}.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
         url = path.resolve().as_uri()
-        return {"remoteUrl": f"{url}/pull/{number}", "pullRequestNumber": number, "targetBranchName": base,
-                "commitHash": sha}
+        return {
+            "remoteUrl": f"{url}/pull/{number}",
+            "pullRequestNumber": number,
+            "targetBranchName": base,
+            "commitHash": sha,
+        }

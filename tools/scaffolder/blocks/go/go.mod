@@ -1,3 +1,3 @@
 module github.com/${{ values.slug }}
 
-go 1.21
+go 1.19
