@@ -23,7 +23,9 @@ def _encoding():
     return tiktoken.get_encoding(ENCODING)
 
 
+@lru_cache(maxsize=4096)
 def count_tokens(text: str) -> int:
+    """Cached: the system prompt and earlier turns are counted again on every model call."""
     if not text:
         return 0
     return len(_encoding().encode(text, disallowed_special=()))

@@ -174,7 +174,7 @@ class OfflinePlanner(BaseChatModel):
             yield ChatGenerationChunk(message=chunk)  # the base class reports each chunk to callbacks
 
 
-def _stream_pieces(text: str, size: int = 24) -> list[str]:
+def _stream_pieces(text: str, size: int = 48) -> list[str]:
     """Split into word-aligned pieces of about ``size`` characters, for progressive display."""
     if not text:
         return [""]

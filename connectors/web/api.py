@@ -204,6 +204,7 @@ def build_router(ctx: WebContext) -> APIRouter:
                 "assistant_id": ASSISTANT_UUID,
                 **({"title": title} if title and not record.title else {}),
             },
+            record=record,  # read above; the run's preparation does not change it
         )
         return str(uuid.uuid4()), payload, body.modes()
 

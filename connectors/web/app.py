@@ -17,7 +17,9 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 
+from agent.redact import redact_text
 from agent.service import AgentService
 from connectors.web import api, approvals
 from connectors.web.context import WebContext
@@ -26,6 +28,7 @@ from connectors.web.pages import CSP, page
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
+DOCS_ASSETS = "/docs-assets"
 CHART_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.(png|svg|jpg|jpeg|webp)$")
 CHART_TYPES = {
     "png": "image/png",
@@ -109,6 +112,23 @@ def _start_background_indexing(service: AgentService) -> None:
         log.exception("could not start the docs indexer")
 
 
+def _docs_index_status(service: AgentService) -> dict[str, Any] | None:
+    """Whether the background docs indexing runs (it takes CPU from turns while it does), or None."""
+    try:
+        from tools.docs.indexer import index_status
+    except ImportError:
+        return None
+    try:
+        status = index_status(service.runtime)
+    except Exception:
+        log.exception("could not read the docs index status")
+        return None
+    out = {k: status[k] for k in ("building", "fresh") if k in status}
+    if status.get("error"):  # /readyz is unauthenticated: no credentials from an exception text
+        out["error"] = redact_text(str(status["error"]))
+    return out
+
+
 def create_app(service: AgentService, *, background_indexing: bool = True) -> FastAPI:
     """The app. ``background_indexing=False`` skips refreshing the docs index at start-up (tests)."""
     ctx = WebContext(service)
@@ -139,11 +159,18 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
             await service.aclose()
             ctx.threads.close()
 
-    app = FastAPI(
+    # /docs (Swagger UI) with its JS/CSS served by this app from the fastapi-offline package:
+    # FastAPI's default page loads them from a CDN and renders nothing without internet. No online
+    # validator badge (Swagger UI would fetch it from validator.swagger.io). No /redoc: ReDoc's
+    # bundle still fetches its logo from cdn.redoc.ly; /docs and /openapi.json cover the same.
+    app: FastAPI = FastAPIOffline(
+        redoc_url=None,
         title="portal-agent",
         version="0.1.0",
         lifespan=lifespan,
         description="The developer portal's assistant: LangGraph Agent Protocol API, web widget, approvals.",
+        static_url=DOCS_ASSETS,
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.web = ctx
 
@@ -166,8 +193,10 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
 
     @app.get("/readyz", tags=["health"])
     async def readyz() -> Response:
+        """Ready once the graph and models are loaded; ``docs_index`` says if the docs index is still building."""
         if ctx.ready:
-            return JSONResponse({"status": "ready"})
+            docs = _docs_index_status(service)
+            return JSONResponse({"status": "ready", **({"docs_index": docs} if docs is not None else {})})
         body: dict[str, Any] = {"status": "starting" if ctx.startup_error is None else "failed"}
         if ctx.startup_error:
             body["error"] = ctx.startup_error

@@ -43,10 +43,32 @@ def public_values(values: dict[str, Any] | None) -> dict[str, Any]:
     return {k: jsonable(values[k]) for k in PUBLIC_STATE_KEYS if k in values}
 
 
+def _encode_default(value: Any) -> Any:
+    """``json.dumps``' hook for what the graph emits, giving the same JSON as :func:`jsonable`.
+
+    Only objects json cannot write reach it (messages, interrupts, pydantic models), so plain
+    data is written by the C encoder without a Python walk over every value of every event.
+    """
+    if isinstance(value, BaseMessage):
+        return value.model_dump()
+    if hasattr(value, "value") and hasattr(value, "id") and type(value).__name__ == "Interrupt":
+        return {"value": value.value, "id": value.id}
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return str(value)
+
+
+def dumps(data: Any) -> str:
+    """``data`` (anything the graph emits) as compact JSON on one line."""
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_encode_default)
+    except (TypeError, ValueError):  # a dict key json cannot write, a cycle: the thorough path
+        return json.dumps(jsonable(data), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def sse(event: str, data: Any) -> str:
-    """One server-sent event; ``data`` is JSON on a single line."""
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    return f"event: {event}\ndata: {payload}\n\n"
+    """One server-sent event; ``data`` (plain data or what the graph emits) is JSON on a single line."""
+    return f"event: {event}\ndata: {dumps(data)}\n\n"
 
 
 def interrupts_of(snapshot) -> list[dict[str, Any]]:
@@ -123,10 +145,28 @@ def thread_json(record, snapshot=None, *, busy: bool = False, with_values: bool 
     }
 
 
-def message_metadata(meta: dict[str, Any]) -> dict[str, Any]:
-    """The run metadata sent next to a streamed message: JSON-safe, no configuration internals."""
-    keep = {k: v for k, v in (meta or {}).items() if not k.startswith("__") and k != "checkpoint_ns"}
-    return jsonable(keep)
+def public_metadata(meta: dict[str, Any] | None) -> dict[str, Any]:
+    """The run metadata sent next to a streamed message, without configuration internals."""
+    return {k: v for k, v in (meta or {}).items() if not k.startswith("__") and k != "checkpoint_ns"}
+
+
+class MetadataJSON:
+    """The JSON of each model call's metadata, written once per call rather than once per token.
+
+    LangGraph streams every token of one model call with the same metadata dict; the dict is kept
+    here with its JSON so that its ``id`` cannot be reused by another dict while cached.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def __call__(self, meta: dict[str, Any]) -> str:
+        hit = self._cache.get(id(meta))
+        if hit is not None and hit[0] is meta:
+            return hit[1]
+        text = dumps(public_metadata(meta))
+        self._cache[id(meta)] = (meta, text)
+        return text
 
 
 def full_message(chunk) -> dict[str, Any]:

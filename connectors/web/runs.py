@@ -204,7 +204,7 @@ def start_graph(
             queue.put_nowait(("__error__", exc))
         finally:
             ctx.busy.discard(thread_id)
-            ctx.threads.update(thread_id, status="interrupted" if interrupted else ("error" if failed else "idle"))
+            ctx.threads.set_status(thread_id, "interrupted" if interrupted else ("error" if failed else "idle"))
             queue.put_nowait(_DONE)
 
     task = asyncio.create_task(produce())
@@ -227,7 +227,7 @@ async def stream(
     status = "success"
     last_values: dict[str, Any] | None = None
     interrupts: list[dict[str, Any]] = []
-    partial: dict[str, BaseMessageChunk] = {}
+    writer = EventWriter(modes, run_id, thread_id)
     queue = start_graph(ctx, thread_id, payload, graph_modes)
     yield protocol.sse("metadata", {"run_id": run_id, "attempt": 1})
     finished = False
@@ -241,7 +241,7 @@ async def stream(
             if item is _DONE:
                 finished = True
                 break
-            out.extend(_events(item, modes, partial, run_id, thread_id))
+            writer.write(item, out)
             if item[0] == "updates" and "__interrupt__" in item[1]:
                 interrupts = protocol.jsonable(list(item[1]["__interrupt__"]))
             elif item[0] == "values":
@@ -250,7 +250,7 @@ async def stream(
                 status = "error"
         if out:
             yield "".join(out)
-    for message in partial.values():
+    for message in writer.partial.values():
         yield protocol.sse("messages/complete", [protocol.full_message(message)])
     if interrupts and status != "error":
         status = "interrupted"
@@ -259,47 +259,62 @@ async def stream(
     yield protocol.sse("end", {"run_id": run_id, "status": status})
 
 
-def _events(
-    item: tuple[str, Any], modes: set[str], partial: dict[str, BaseMessageChunk], run_id: str, thread_id: str
-) -> list[str]:
-    """The SSE events for one item the graph streamed, in the modes the client asked for."""
-    mode, chunk = item
-    out: list[str] = []
-    if mode == "__error__":
-        log.error("run %s on thread %s failed", run_id, thread_id, exc_info=chunk)
-        out.append(protocol.sse("error", {"error": type(chunk).__name__, "message": redact_text(str(chunk))}))
-    elif mode == "messages":
-        message, meta = chunk
-        if "messages-tuple" in modes:
-            out.append(protocol.sse("messages", [protocol.jsonable(message), protocol.message_metadata(meta)]))
-        if "messages" in modes:
-            out.extend(protocol.sse(event, data) for event, data in _legacy_messages(message, meta, partial))
-    elif mode == "updates":
-        if "updates" in modes:
-            out.append(protocol.sse("updates", protocol.jsonable(chunk)))
-    elif mode == "values":
-        out.append(protocol.sse("values", protocol.public_values(chunk)))
-    elif mode == "custom":
-        out.append(protocol.sse("custom", protocol.jsonable(chunk)))
-    return out
+class EventWriter:
+    """The SSE text of one run's stream, in the modes the client asked for.
 
+    Per token this is the web path's only work, so it writes each event with one ``json.dumps``
+    (no Python walk over the message first) and each model call's metadata once, not per token.
+    """
 
-def _legacy_messages(message: BaseMessage, meta: dict[str, Any], partial: dict[str, BaseMessageChunk]):
-    """Mode ``messages``: accumulated ``messages/partial`` and ``messages/complete`` events."""
-    key = message.id or "unknown"
-    if isinstance(message, BaseMessageChunk):
+    def __init__(self, modes: set[str], run_id: str, thread_id: str):
+        self.run_id = run_id
+        self.thread_id = thread_id
+        self.tuples = "messages-tuple" in modes
+        self.legacy = "messages" in modes
+        self.updates = "updates" in modes
+        self.partial: dict[str, BaseMessageChunk] = {}  # mode ``messages``: the chunks so far per message
+        self.metadata = protocol.MetadataJSON()
+
+    def write(self, item: tuple[str, Any], out: list[str]) -> None:
+        """Append the SSE events for one item the graph streamed to ``out``."""
+        mode, chunk = item
+        if mode == "messages":
+            message, meta = chunk
+            if self.tuples:
+                out.append(f"event: messages\ndata: [{protocol.dumps(message)},{self.metadata(meta)}]\n\n")
+            if self.legacy:
+                out.extend(self._legacy(message, meta))
+        elif mode == "updates":
+            if self.updates:
+                out.append(protocol.sse("updates", chunk))
+        elif mode == "values":
+            out.append(protocol.sse("values", protocol.public_values(chunk)))
+        elif mode == "custom":
+            out.append(protocol.sse("custom", chunk))
+        elif mode == "__error__":
+            log.error("run %s on thread %s failed", self.run_id, self.thread_id, exc_info=chunk)
+            out.append(protocol.sse("error", {"error": type(chunk).__name__, "message": redact_text(str(chunk))}))
+
+    def _metadata_event(self, key: str, meta: dict[str, Any]) -> str:
+        return f'event: messages/metadata\ndata: {{{protocol.dumps(key)}:{{"metadata":{self.metadata(meta)}}}}}\n\n'
+
+    def _legacy(self, message: BaseMessage, meta: dict[str, Any]) -> list[str]:
+        """Mode ``messages``: accumulated ``messages/partial`` and ``messages/complete`` events."""
+        key = message.id or "unknown"
+        partial = self.partial
+        if not isinstance(message, BaseMessageChunk):
+            return [self._metadata_event(key, meta), protocol.sse("messages/complete", [message])]
+        out = []
         if key not in partial:
-            yield "messages/metadata", {key: {"metadata": protocol.message_metadata(meta)}}
+            out.append(self._metadata_event(key, meta))
             partial[key] = message
         else:
             partial[key] = partial[key] + message
         if getattr(message, "chunk_position", None) == "last":
-            yield "messages/complete", [protocol.full_message(partial.pop(key))]
+            out.append(protocol.sse("messages/complete", [protocol.full_message(partial.pop(key))]))
         else:
-            yield "messages/partial", [protocol.jsonable(partial[key])]
-        return
-    yield "messages/metadata", {key: {"metadata": protocol.message_metadata(meta)}}
-    yield "messages/complete", [protocol.jsonable(message)]
+            out.append(protocol.sse("messages/partial", [partial[key]]))
+        return out
 
 
 def error_stream(run_id: str, error: RunError) -> AsyncIterator[str]:

@@ -96,8 +96,10 @@ class ThreadStore:
         status: str | None = None,
         title: str | None = None,
         metadata: dict[str, Any] | None = None,
+        record: ThreadRecord | None = None,
     ) -> None:
-        record = self.get(thread_id)
+        """Change a thread's status, title (kept once set) and metadata; ``record`` saves re-reading it."""
+        record = record if record is not None and record.thread_id == thread_id else self.get(thread_id)
         if record is None:
             return
         meta = {**record.metadata, **(metadata or {}), "owner": record.owner}
@@ -106,6 +108,13 @@ class ThreadStore:
                 "UPDATE web_threads SET status = ?, title = COALESCE(title, ?), metadata = ?, updated_at = ?"
                 " WHERE thread_id = ?",
                 (status or record.status, title, json.dumps(meta), now_iso(), thread_id),
+            )
+
+    def set_status(self, thread_id: str, status: str) -> None:
+        """Only the status (and time): one statement, as at the end of every run."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE web_threads SET status = ?, updated_at = ? WHERE thread_id = ?", (status, now_iso(), thread_id)
             )
 
     def delete(self, thread_id: str) -> None:

@@ -206,3 +206,36 @@ def test_approvals_page_for_an_approver(live_server, browser):
     playwright_api.expect(card).to_contain_text("Restarted widget-api")
     assert executions(server.app.state.web.service.runtime)[0]["name"] == "widget-api"
     context.close()
+
+
+def test_openapi_docs_render_offline(live_server, browser):
+    """Swagger UI renders with every request answered by the app: anything else is aborted."""
+    server = live_server()
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    outside: list[str] = []
+
+    def only_local(route) -> None:
+        if route.request.url.startswith(server.url + "/"):
+            route.continue_()
+        else:  # as on a machine without internet: a CDN asset would fail to load here
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url + "/docs")
+    # The operation list, rendered from /openapi.json by Swagger UI's own script.
+    run_stream = page.locator(".opblock-post", has_text="/threads/{thread_id}/runs/stream")
+    playwright_api.expect(run_stream.first).to_be_visible()
+    playwright_api.expect(page.locator(".opblock-tag", has_text="agent protocol").first).to_be_visible()
+    assert page.locator(".opblock").count() >= 10
+    assert page.locator(".swagger-ui .errors-wrapper").count() == 0
+    # Expanding an operation shows its request body schema (the spec was parsed, not just listed).
+    run_stream.first.locator(".opblock-summary").click()
+    playwright_api.expect(run_stream.first.locator(".opblock-body")).to_contain_text("stream_mode")
+    shot(page, "08-openapi-docs")
+    assert outside == [], f"the docs pages asked for outside resources: {outside}"
+    assert errors == []
+    context.close()
