@@ -1,0 +1,69 @@
+"""The eval runner and scorers: what counts as correct, and that every dataset is well-formed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evals.runner import DATASETS_DIR, dataset_path, load_cases, run_dataset
+from evals.scorers import Expectation, score
+
+
+def test_all_expected_tools_and_facts_are_required():
+    expect = Expectation(tools=["catalog_owner"], facts=["team-checkout", "marco.bianchi"])
+    calls = [{"name": "catalog_owner", "args": {}}]
+    assert score(expect, "Owned by `team-checkout`; on call: Marco.Bianchi", calls, False).correct
+    missing_fact = score(expect, "Owned by team-checkout", calls, False)
+    assert not missing_fact.correct and missing_fact.missing_facts == ["marco.bianchi"]
+    missing_tool = score(expect, "team-checkout marco.bianchi", [], False)
+    assert not missing_tool.correct and missing_tool.missing_tools == ["catalog_owner"]
+
+
+def test_forbidden_facts_any_facts_and_interrupts():
+    expect = Expectation(any_facts=["rollback", "roll back"], not_facts=["deleted"], interrupt=True)
+    assert score(expect, "I can roll back checkout", [], True).correct
+    assert not score(expect, "I can roll back checkout", [], False).correct
+    assert score(expect, "pods deleted, then rollback", [], True).forbidden_facts == ["deleted"]
+    assert not score(expect, "nothing relevant", [], True).facts_ok
+
+
+def test_a_bad_case_names_the_file_and_the_case(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("- id: ok\n  question: hi\n- id: broken\n  expect: {tools: oops}\n")
+    with pytest.raises(ValueError, match=r"bad\.yaml: case #2 \(broken\)"):
+        load_cases(path)
+
+
+def test_unknown_dataset_is_a_clear_error():
+    with pytest.raises(FileNotFoundError, match="no eval dataset 'nope'"):
+        dataset_path("nope")
+
+
+@pytest.mark.parametrize("path", sorted(DATASETS_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_dataset_is_well_formed(path: Path):
+    cases = load_cases(path)
+    assert len(cases) >= 15
+    ids = [c.id for c in cases]
+    assert len(ids) == len(set(ids)), "case ids are unique"
+    for case in cases:
+        assert case.expect.tools or case.expect.facts or case.expect.any_facts, f"{case.id} checks nothing"
+
+
+def test_running_a_dataset_scores_each_case(tmp_path):
+    from agent.config import Settings
+    from agent.runtime import Runtime
+    from agent.service import AgentService
+
+    dataset = tmp_path / "mini.yaml"
+    dataset.write_text(
+        "- id: owner\n  question: who owns checkout?\n  expect: {tools: [catalog_owner], facts: [team-checkout]}\n"
+        "- id: wrong\n  question: who owns checkout?\n  expect: {tools: [catalog_owner], facts: [team-payments]}\n"
+        "- id: followup\n  history: ['who owns checkout?']\n  question: and who is on call for it?\n"
+        "  expect: {tools: [catalog_owner], facts: [marco.bianchi]}\n"
+    )
+    service = AgentService(Runtime(Settings(data_dir=tmp_path / "data", demo=True)))
+    report = run_dataset(dataset, service)
+    assert (report.cases, report.correct) == (3, 2)
+    assert [r.id for r in report.results if not r.correct] == ["wrong"]
+    assert report.results[1].score.missing_facts == ["team-payments"]
