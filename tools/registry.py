@@ -35,6 +35,16 @@ class ToolFamily:
     enabled: Callable[[Runtime], bool] = lambda runtime: True
 
 
+def lazy(target: str) -> Callable[[Runtime], list]:
+    """``"package.module:function"`` imported on first call, so registering a family stays cheap."""
+    module_name, _, function_name = target.partition(":")
+
+    def build(runtime: Runtime) -> list:
+        return getattr(importlib.import_module(module_name), function_name)(runtime)
+
+    return build
+
+
 def enabled_families(runtime: Runtime) -> list[ToolFamily]:
     families: list[ToolFamily] = []
     for module_name in FAMILY_MODULES:

@@ -172,9 +172,13 @@ class Router:
 
     def rank(self, utterance: str, *, allow_semantic: bool = True, previous: str | None = None) -> list[Candidate]:
         """Intents by score, best first. ``previous`` is the intent the last turn was answered by."""
-        previous_family = next((i.family for i in self.intents if i.name == previous), None)
         masked = _mask_entities(utterance, self.runtime)
-        lexical = self._lexical(masked)
+        return self._rank(utterance, masked, self._lexical(masked), allow_semantic, previous)
+
+    def _rank(
+        self, utterance: str, masked: str, lexical: dict[str, float], allow_semantic: bool, previous: str | None
+    ) -> list[Candidate]:
+        previous_family = next((i.family for i in self.intents if i.name == previous), None)
         top_lexical = max(lexical.values(), default=0.0)
         semantic: dict[str, float] = {}
         if allow_semantic and top_lexical < LEXICAL_CONFIDENT:
@@ -205,12 +209,14 @@ class Router:
         Two passes: rules and lexical similarity first, accepting only a confident match; the
         embedding model is consulted only when that finds nothing, so most asks never load it.
         """
-        previous = state.previous_intent
-        ranked = self.rank(state.utterance, allow_semantic=False, previous=previous)
+        previous, utterance = state.previous_intent, state.utterance
+        masked = _mask_entities(utterance, self.runtime)  # both passes share masking and lexical scores
+        lexical = self._lexical(masked)
+        ranked = self._rank(utterance, masked, lexical, False, previous)
         decided, found = self._first_extracting(ranked, state, CONFIDENT_ROUTE)
         if decided:
             return found
-        ranked = self.rank(state.utterance, allow_semantic=True, previous=previous)
+        ranked = self._rank(utterance, masked, lexical, True, previous)
         return self._first_extracting(ranked, state, MIN_SCORE)[1]
 
     @staticmethod

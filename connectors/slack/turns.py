@@ -97,12 +97,9 @@ class Conversations:
         # few at a time keeps acks fast under bursts and costs no throughput on a CPU-bound model.
         # The connector holds a slot for a whole question or click (identity lookup included).
         self.slots = asyncio.Semaphore(max_turns)
-        self._graph_lock = asyncio.Lock()
 
     async def graph(self):
-        """The service's async graph, created once even when the first turns arrive together."""
-        async with self._graph_lock:
-            return await self.service.agraph()
+        return await self.service.agraph()
 
     @staticmethod
     def config(thread_id: str) -> dict[str, Any]:

@@ -9,22 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.registry import ToolFamily
+from tools.registry import ToolFamily, lazy
 
 if TYPE_CHECKING:
     from agent.runtime import Runtime
-
-
-def _tools(runtime: Runtime):
-    from tools.cost.tools import cost_tools
-
-    return cost_tools(runtime)
-
-
-def _intents(runtime: Runtime):
-    from tools.cost.intents import cost_intents
-
-    return cost_intents(runtime)
 
 
 def _enabled(runtime: Runtime) -> bool:
@@ -32,4 +20,9 @@ def _enabled(runtime: Runtime) -> bool:
     return bool(settings.uses_demo or settings.focus or settings.opencost_url)
 
 
-family = ToolFamily(name="cost", tools=_tools, intents=_intents, enabled=_enabled)
+family = ToolFamily(
+    name="cost",
+    tools=lazy("tools.cost.tools:cost_tools"),
+    intents=lazy("tools.cost.intents:cost_intents"),
+    enabled=_enabled,
+)

@@ -9,24 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.registry import ToolFamily
+from tools.registry import ToolFamily, lazy
 
 if TYPE_CHECKING:
-    from agent.planner.intents import Intent
     from agent.runtime import Runtime
-    from agent.tooling import PortalTool
-
-
-def _tools(runtime: Runtime) -> list[PortalTool]:
-    from tools.docs.tools import build_tools
-
-    return build_tools(runtime)
-
-
-def _intents(runtime: Runtime) -> list[Intent]:
-    from tools.docs.intents import build_intents
-
-    return build_intents(runtime)
 
 
 def _enabled(runtime: Runtime) -> bool:
@@ -35,4 +21,9 @@ def _enabled(runtime: Runtime) -> bool:
     return bool(settings.uses_demo or settings.docs or settings.catalog or settings.github_discovery)
 
 
-family = ToolFamily(name="docs", tools=_tools, intents=_intents, enabled=_enabled)
+family = ToolFamily(
+    name="docs",
+    tools=lazy("tools.docs.tools:build_tools"),
+    intents=lazy("tools.docs.intents:build_intents"),
+    enabled=_enabled,
+)

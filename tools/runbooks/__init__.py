@@ -9,24 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.registry import ToolFamily
+from tools.registry import ToolFamily, lazy
 
 if TYPE_CHECKING:
-    from agent.planner.intents import Intent
     from agent.runtime import Runtime
-    from agent.tooling import PortalTool
-
-
-def _tools(runtime: Runtime) -> list[PortalTool]:
-    from tools.runbooks.tools import build_tools
-
-    return build_tools(runtime)
-
-
-def _intents(runtime: Runtime) -> list[Intent]:
-    from tools.runbooks.intents import build_intents
-
-    return build_intents(runtime)
 
 
 def _enabled(runtime: Runtime) -> bool:
@@ -34,4 +20,9 @@ def _enabled(runtime: Runtime) -> bool:
     return bool(runtime.settings.runbooks) or runtime.settings.uses_demo
 
 
-family = ToolFamily(name="runbooks", tools=_tools, intents=_intents, enabled=_enabled)
+family = ToolFamily(
+    name="runbooks",
+    tools=lazy("tools.runbooks.tools:build_tools"),
+    intents=lazy("tools.runbooks.intents:build_intents"),
+    enabled=_enabled,
+)

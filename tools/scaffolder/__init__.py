@@ -9,24 +9,10 @@ Importing this package is cheap: tools and intents are described lazily.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from tools.registry import ToolFamily, lazy
 
-from tools.registry import ToolFamily
-
-if TYPE_CHECKING:
-    from agent.runtime import Runtime
-
-
-def _tools(runtime: Runtime):
-    from tools.scaffolder.tools import scaffolder_tools
-
-    return scaffolder_tools(runtime)
-
-
-def _intents(runtime: Runtime):
-    from tools.scaffolder.intents import scaffolder_intents
-
-    return scaffolder_intents(runtime)
-
-
-family = ToolFamily(name="scaffolder", tools=_tools, intents=_intents)
+family = ToolFamily(
+    name="scaffolder",
+    tools=lazy("tools.scaffolder.tools:scaffolder_tools"),
+    intents=lazy("tools.scaffolder.intents:scaffolder_intents"),
+)
