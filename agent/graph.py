@@ -1,6 +1,7 @@
 """The LangGraph graph: model ⇄ tools, with an approval gate in front of every mutating call.
 
-    agent ──tool calls──▶ approval ──(one interrupt at a time)──▶ approval … ──▶ tools ──▶ agent
+    agent ──mutating calls──▶ approval ──(one interrupt at a time)──▶ approval … ──▶ tools ──▶ agent
+      ├──read-only calls──────────────────────────────────────────────────────▶ tools
       └──no tool calls──▶ END
 
 The approval node handles one undecided mutating call per run, so a resumed node never replays
@@ -18,6 +19,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableLambda
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
@@ -100,7 +102,26 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
     settings = runtime.settings
 
     # --- agent ---------------------------------------------------------------------------------
+    # Sync for the CLI's graph.invoke, async for Slack and the web: awaiting the model keeps the
+    # offline planner's work and its streamed tokens on the event loop instead of a worker thread
+    # (and an LLM's HTTP call needs no thread at all).
     def agent_node(state: AgentState, config) -> dict[str, Any]:
+        bound, history = _model_input(state)
+        try:
+            response = bound.invoke(history, config)
+        except Exception as exc:
+            response = _model_error(exc)
+        return _agent_output(response)
+
+    async def agent_node_async(state: AgentState, config) -> dict[str, Any]:
+        bound, history = _model_input(state)
+        try:
+            response = await bound.ainvoke(history, config)
+        except Exception as exc:
+            response = _model_error(exc)
+        return _agent_output(response)
+
+    def _model_input(state: AgentState) -> tuple[Any, list]:
         principal = _principal(state)
         if offline or not tools:
             bound, guidance = bound_all, families
@@ -111,13 +132,14 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
             content=system_prompt(principal=principal.ref, via=principal.via, families=guidance),
             additional_kwargs={"principal": principal.model_dump()},
         )
-        history = trim_history([system, *state["messages"]], settings.history_tokens)
-        try:
-            response = bound.invoke(history, config)
-        except Exception as exc:
-            from agent.model import describe_model_error
+        return bound, trim_history([system, *state["messages"]], settings.history_tokens)
 
-            response = AIMessage(content=describe_model_error(exc, settings))
+    def _model_error(exc: Exception) -> AIMessage:
+        from agent.model import describe_model_error
+
+        return AIMessage(content=describe_model_error(exc, settings))
+
+    def _agent_output(response: Any) -> dict[str, Any]:
         if isinstance(response, AIMessage) and response.tool_calls:
             unknown = [c["name"] for c in response.tool_calls if c["name"] not in tools]
             if unknown:
@@ -373,8 +395,13 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
 
     # --- wiring --------------------------------------------------------------------------------
     def after_agent(state: AgentState) -> str:
+        """Calls that change something go through the gate; read-only calls go straight to tools."""
         last = state["messages"][-1]
-        return "approval" if isinstance(last, AIMessage) and last.tool_calls else END
+        if not isinstance(last, AIMessage) or not last.tool_calls:
+            return END
+        if any(tools.get(c["name"]) is not None and tools[c["name"]].mutating for c in last.tool_calls):
+            return "approval"
+        return "tools"
 
     def after_approval(state: AgentState) -> str:
         last = state["messages"][-1]
@@ -386,11 +413,11 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
         return "tools"
 
     graph = StateGraph(AgentState)
-    graph.add_node("agent", agent_node)
+    graph.add_node("agent", RunnableLambda(agent_node, afunc=agent_node_async, name="agent"))
     graph.add_node("approval", approval_node)
     graph.add_node("tools", tools_node)
     graph.add_edge(START, "agent")
-    graph.add_conditional_edges("agent", after_agent, ["approval", END])
+    graph.add_conditional_edges("agent", after_agent, ["approval", "tools", END])
     graph.add_conditional_edges("approval", after_approval, ["approval", "tools"])
     graph.add_edge("tools", "agent")
     return graph.compile(checkpointer=checkpointer)

@@ -8,8 +8,7 @@ clicks decide it once.
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -20,6 +19,7 @@ from langgraph.types import Command
 from pydantic import BaseModel, Field
 
 from agent.approvals import ApprovalDecision, ApprovalRequest
+from agent.checkpoints import SqliteCheckpointer
 from agent.graph import Gate, build_graph, tool_calls_of
 from agent.identity import Principal
 from agent.redact import redact_text
@@ -46,12 +46,11 @@ class AgentService:
         self._model = model
         self.gate = Gate.for_runtime(runtime)
         self._graph = None
-        self._agraph = None
-        self._aconn = None
-        self._agraph_lock: asyncio.Lock | None = None
+        self._checkpointer: SqliteCheckpointer | None = None
+        self._graph_lock = threading.Lock()
         self.db_path = runtime.data_dir / "checkpoints.sqlite"
 
-    # --- graphs --------------------------------------------------------------------------------
+    # --- graph ---------------------------------------------------------------------------------
     @property
     def model(self) -> BaseChatModel:
         if self._model is None:
@@ -62,41 +61,25 @@ class AgentService:
 
     @property
     def graph(self):
-        if self._graph is None:
-            from langgraph.checkpoint.sqlite import SqliteSaver
-
-            conn = sqlite3.connect(self.db_path, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: still durable across a process kill
-            self._graph = build_graph(self.runtime, self.model, checkpointer=SqliteSaver(conn), gate=self.gate)
-        return self._graph
+        """The compiled graph, built once; the same one serves sync and async callers."""
+        with self._graph_lock:
+            if self._graph is None:
+                self._checkpointer = SqliteCheckpointer.open(self.db_path)
+                self._graph = build_graph(self.runtime, self.model, checkpointer=self._checkpointer, gate=self.gate)
+            return self._graph
 
     async def agraph(self):
-        """The async graph, created once even when the first turns arrive together."""
-        if self._agraph_lock is None:
-            self._agraph_lock = asyncio.Lock()
-        async with self._agraph_lock:
-            return await self._create_agraph()
+        return self.graph
 
-    async def _create_agraph(self):
-        if self._agraph is None:
-            import aiosqlite
-            from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
-            self._aconn = await aiosqlite.connect(self.db_path, timeout=30)
-            await self._aconn.execute("PRAGMA journal_mode=WAL")
-            # Without this every checkpoint write waits for an fsync on aiosqlite's single thread,
-            # which queues all concurrent conversations behind the disk.
-            await self._aconn.execute("PRAGMA synchronous=NORMAL")
-            saver = AsyncSqliteSaver(self._aconn)
-            self._agraph = build_graph(self.runtime, self.model, checkpointer=saver, gate=self.gate)
-        return self._agraph
+    def close(self) -> None:
+        with self._graph_lock:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
+                self._graph = None
 
     async def aclose(self) -> None:
-        if self._aconn is not None:
-            await self._aconn.close()
-            self._aconn = None
-            self._agraph = None
+        self.close()
 
     # --- identity ------------------------------------------------------------------------------
     def principal(self, ref: str | None = None, *, email: str | None = None, via: str = "cli") -> Principal:

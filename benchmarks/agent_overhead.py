@@ -8,9 +8,11 @@ catalog tool's. The offline planner's own time per turn is reported separately.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
@@ -82,6 +84,25 @@ def main(turns: int = 200) -> None:
                 offline.ask(question, principal)
                 planner_times.append(time.perf_counter() - t0)
         print(f"whole turn with the offline planner (planner time included): {summary_ms(planner_times)}")
+        wall, cpu = asyncio.run(streamed_turns(offline, principal, 200))
+        print(
+            f"same, async and streamed as the web and Slack run it (tokens + updates): {summary_ms(wall)}; "
+            f"CPU {sum(cpu) / len(cpu) * 1000:.1f} ms per turn"
+        )
+
+
+async def streamed_turns(service: AgentService, principal, turns: int) -> tuple[list[float], list[float]]:
+    questions = ["who owns checkout?", "what breaks if orders-db goes down?", "who is on call for search?"]
+    wall, cpu = [], []
+    for i in range(turns + 3):
+        t0, c0 = time.perf_counter(), time.process_time()
+        payload = service._input(questions[i % len(questions)], principal)
+        async for _ in service.astream(payload, str(uuid.uuid4()), stream_mode=["messages", "updates"]):
+            pass
+        if i >= 3:  # the first of each question warms caches
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
 if __name__ == "__main__":

@@ -86,3 +86,34 @@ def test_planner_binds_tools_like_a_chat_model(tmp_path):
     bound = OfflinePlanner(runtime=runtime).bind_tools([t.model_schema() for t in runtime.tools.values()])
     message = bound.invoke([HumanMessage(content="is widget-api healthy")])
     assert message.tool_calls[0]["name"] == "widget_status"
+
+
+def test_async_planner_gives_the_same_plan_and_pieces_without_a_thread(tmp_path):
+    """ainvoke/astream run on the event loop's own thread (no executor hop) and match the sync calls."""
+    import asyncio
+    import threading
+
+    runtime = make_runtime(tmp_path, with_intents=True)
+    planner = OfflinePlanner(runtime=runtime)
+    calls = [SystemMessage(content="sys"), HumanMessage(content="is widget-api healthy")]
+    answer = [SystemMessage(content="sys"), HumanMessage(content="write me a poem")]
+    threads: set[int] = set()
+    original = planner.plan_message
+
+    def recording(*args, **kwargs):
+        threads.add(threading.get_ident())
+        return original(*args, **kwargs)
+
+    object.__setattr__(planner, "plan_message", recording)
+
+    async def run():
+        loop_thread = threading.get_ident()
+        message = await planner.bind_tools([t.model_schema() for t in runtime.tools.values()]).ainvoke(calls)
+        chunks = [chunk async for chunk in planner.astream(answer)]
+        return loop_thread, message, chunks
+
+    loop_thread, message, chunks = asyncio.run(run())
+    assert threads == {loop_thread}
+    assert message.tool_calls[0]["name"] == "widget_status"
+    assert len(chunks) > 3
+    assert "".join(c.content for c in chunks) == planner.invoke(answer).content
