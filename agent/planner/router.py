@@ -15,7 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from agent.planner.intents import Intent, PlanState
 
@@ -139,8 +140,22 @@ class Router:
             df.update(set(feats))
         n = max(1, len(self._examples))
         self._idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in df.items()}
-        self._vectors = [self._tfidf(feats) for _, _, feats in self._examples]
+        self._index_examples()
         self._embedded = None  # lazily: (matrix of example embeddings)
+
+    def _index_examples(self) -> None:
+        """Arrays for scoring every example at once (routing runs on every question)."""
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for i, (_, _, feats) in enumerate(self._examples):
+            for feature, weight in self._tfidf(feats).items():
+                postings.setdefault(feature, []).append((i, weight))
+        self._postings = {
+            f: (np.array([i for i, _ in p], dtype=np.intp), np.array([w for _, w in p])) for f, p in postings.items()
+        }
+        self._example_texts = [example for _, example, _ in self._examples]
+        names = [intent.name for intent in self.intents]
+        self._intent_names = names
+        self._example_intent = np.array([names.index(intent.name) for intent, _, _ in self._examples], dtype=np.intp)
 
     def _tfidf(self, feats: Counter[str]) -> dict[str, float]:
         vec = {f: c * self._idf.get(f, math.log(len(self._examples) + 1)) for f, c in feats.items()}
@@ -148,15 +163,17 @@ class Router:
         return {f: v / norm for f, v in vec.items()}
 
     def _lexical(self, masked: str) -> dict[str, float]:
-        query = self._tfidf(_features(masked))
-        best: dict[str, float] = {}
-        for (intent, example, _), vec in zip(self._examples, self._vectors, strict=True):
-            cosine = sum(w * vec.get(f, 0.0) for f, w in query.items())
-            fuzzy = fuzz.token_set_ratio(masked, example) / 100.0
-            score = 0.65 * cosine + 0.35 * fuzzy
-            if score > best.get(intent.name, 0.0):
-                best[intent.name] = score
-        return best
+        """Per intent, its best example's 0.65 × TF-IDF cosine + 0.35 × fuzzy token-set ratio."""
+        cosine = np.zeros(len(self._examples))
+        for feature, weight in self._tfidf(_features(masked)).items():
+            if feature in self._postings:
+                rows, weights = self._postings[feature]
+                cosine[rows] += weight * weights
+        fuzzy = process.cdist([masked], self._example_texts, scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
+        scores = 0.65 * cosine + 0.35 * (fuzzy / 100.0)
+        best = np.zeros(len(self._intent_names))
+        np.maximum.at(best, self._example_intent, scores)
+        return {name: float(score) for name, score in zip(self._intent_names, best, strict=True) if score > 0.0}
 
     def _semantic(self, masked: str) -> dict[str, float]:
         from agent.planner.embeddings import embed
