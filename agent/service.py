@@ -8,6 +8,7 @@ clicks decide it once.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -69,7 +70,10 @@ class AgentService:
             return self._graph
 
     async def agraph(self):
-        return self.graph
+        """The graph for async callers: its first build (tools, catalog) runs off the event loop."""
+        if self._graph is None:
+            return await asyncio.to_thread(lambda: self.graph)
+        return self._graph
 
     def close(self) -> None:
         with self._graph_lock:

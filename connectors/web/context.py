@@ -35,7 +35,7 @@ class WebContext:
         self.background: set[asyncio.Task] = set()
 
     async def graph(self):
-        """The service's async graph (built once by the service, under its own lock)."""
+        """The service's graph (built once, off the event loop)."""
         return await self.service.agraph()
 
     # --- identity and limits -------------------------------------------------------------------
