@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.scaffolder.conftest import make_runtime
 from tools.scaffolder.actions import ActionError
 from tools.scaffolder.engine import ParameterError, StepFailed, check_runnable, run_template
 from tools.scaffolder.model import Template
@@ -373,6 +374,8 @@ def test_catalog_write_and_register_add_the_entity_to_the_running_catalog(tmp_pa
     entity = runtime.catalog.get("component:default/billing-api")
     assert entity is not None and runtime.catalog.owner_of(entity.ref) == "group:default/team-billing"
     assert "component:default/billing-api" in runtime.catalog.owned_by("group:default/team-billing")
+    restarted = make_runtime(runtime.data_dir)  # the registration outlives the process
+    assert restarted.catalog.owner_of("component:default/billing-api") == "group:default/team-billing"
     log = subprocess.run(
         ["git", "-C", str(tmp_path / "repos" / "tessera" / "billing-api"), "log", "--oneline"],
         capture_output=True,

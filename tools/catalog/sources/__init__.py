@@ -34,8 +34,10 @@ def _is_url(source: str) -> bool:
 
 def load_catalog_from(sources: list[str], settings: Settings | None = None, github: bool = False) -> CatalogStore:
     """A store from explicit sources (the CLI's ``--catalog``): dirs, YAML files, Backstage URLs."""
-    from tools.catalog.store import CatalogStore
+    return _store(load_sources(sources, settings, github), sources)
 
+
+def load_sources(sources: list[str], settings: Settings | None = None, github: bool = False) -> LoadResult:
     total = LoadResult()
     files = [s for s in sources if s and not _is_url(s)]
     if files:
@@ -60,10 +62,16 @@ def load_catalog_from(sources: list[str], settings: Settings | None = None, gith
             total.errors.append(
                 LoadError(path="github", reason=f"GitHub discovery failed: {type(exc).__name__}: {exc}")
             )
-    for error in total.errors:
+    return total
+
+
+def _store(loaded: LoadResult, sources: list[str]) -> CatalogStore:
+    from tools.catalog.store import CatalogStore
+
+    for error in loaded.errors:
         if error.severity == "error":
             log.warning("catalog: %s", error)
-    return CatalogStore(total.entities, total.errors, skipped=total.skipped, sources=list(sources))
+    return CatalogStore(loaded.entities, loaded.errors, skipped=loaded.skipped, sources=list(sources))
 
 
 def catalog_sources(runtime: Runtime) -> list[str]:
@@ -76,5 +84,13 @@ def catalog_sources(runtime: Runtime) -> list[str]:
 
 
 def load_catalog(runtime: Runtime) -> CatalogStore:
-    """The runtime's catalog: configured sources plus GitHub discovery, or the demo organisation."""
-    return load_catalog_from(catalog_sources(runtime), runtime.settings, github=True)
+    """The runtime's catalog: configured sources plus GitHub discovery, or the demo organisation,
+    with the entities registered at run time on top."""
+    from tools.catalog.sources.registered import Registrations, overlay
+
+    sources = catalog_sources(runtime)
+    loaded = load_sources(sources, runtime.settings, github=True)
+    registered = Registrations(runtime.data_dir).load()
+    loaded.entities = overlay(loaded.entities, registered.entities)
+    loaded.errors.extend(registered.errors)
+    return _store(loaded, sources)
