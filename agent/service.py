@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from agent.approvals import ApprovalDecision, ApprovalRequest
 from agent.checkpoints import SqliteCheckpointer
+from agent.expiry import EXPIRY_PRINCIPAL
 from agent.graph import Gate, build_graph, tool_calls_of
 from agent.identity import Principal
 from agent.redact import redact_text
@@ -195,6 +196,29 @@ class AgentService:
 
     async def adecide(self, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         request = self.check_decision(decision, approver)
+        return await self._aresume(request, decision, approver)
+
+    def overdue(self) -> list[ApprovalRequest]:
+        """Pending requests past their expiry that nobody decided (see :mod:`agent.expiry`)."""
+        return [r for r in self.gate.store.pending() if r.expired]
+
+    async def aexpire(self, request: ApprovalRequest) -> TurnResult | None:
+        """Close an overdue request: recorded as expired, nothing runs, the conversation is answered.
+
+        None when the request is not overdue or was claimed by a decision meanwhile.
+        """
+        decision = ApprovalDecision(
+            request_id=request.id,
+            decision="reject",
+            approver=EXPIRY_PRINCIPAL.ref,
+            args_hash=request.args_hash,
+            comment="nobody decided before the request expired",
+        )
+        if not request.expired or not self.gate.store.claim(request.id, "deciding", decision):
+            return None
+        return await self._aresume(request, decision, EXPIRY_PRINCIPAL)
+
+    async def _aresume(self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         graph = await self.agraph()
         config = self._config(request.thread_id)
         before = len((await graph.aget_state(config)).values.get("messages", []))

@@ -4,7 +4,8 @@ The connector never decides who may approve: it resolves the clicker (Slack user
 catalog User) and hands the decision to the service, which checks it against the policy. A refusal
 is explained to the clicker alone (``chat.postEphemeral``) and the request stays pending for someone
 else; an accepted decision updates every copy of the request message with the decision and the
-result, and the conversation continues in the thread.
+result, and the conversation continues in the thread. A request nobody decides in time is closed
+the same way by a periodic sweep (:meth:`Decisions.expire_overdue`).
 """
 
 from __future__ import annotations
@@ -93,6 +94,34 @@ class Decisions:
                     await self.conversations.apologise(
                         client, place, f"I could not post the outcome ({type(exc).__name__})."
                     )
+
+    async def expire_overdue(self, client: AsyncWebClient) -> int:
+        """Close the overdue requests of Slack threads (:mod:`agent.expiry`); returns how many.
+
+        Every copy of the request message shows it expired, and the thread gets the outcome.
+        """
+        closed = 0
+        for request in self.service.overdue():
+            parsed = render.parse_thread_id(request.thread_id)
+            if parsed is None:
+                continue  # another connector's conversation
+            place = Place(team=parsed[0], channel=parsed[1], thread_ts=parsed[2])
+            async with self.conversations.locks.hold(request.thread_id):
+                before = len(await self.conversations.messages(request.thread_id))
+                try:
+                    result = await self.service.aexpire(request)
+                except Exception:
+                    log.exception("closing overdue request %s failed", request.id)
+                    continue
+                if result is None:
+                    continue  # decided meanwhile
+                closed += 1
+                await self._update_messages(client, request.model_dump(mode="json"), "expired", "", None)
+                try:
+                    await self.conversations.publish(client, place, result, before)
+                except Exception:
+                    log.exception("publishing the expiry of %s failed", request.id)
+        return closed
 
     async def _update_messages(
         self, client: AsyncWebClient, request: dict[str, Any], status: str, who: str, result: dict[str, Any] | None

@@ -29,9 +29,16 @@ def socket_mode_handler(service: AgentService, *, update_interval: float = 1.0):
 
 async def run_socket_mode(service: AgentService) -> None:
     """Connect and serve until cancelled (Ctrl-C)."""
+    import asyncio
+
+    from agent.expiry import sweep_periodically
+
     handler = socket_mode_handler(service)
+    connector = handler.app._portal_connector
+    sweep = asyncio.create_task(sweep_periodically(lambda: connector.decisions.expire_overdue(handler.app.client)))
     try:
         await handler.start_async()
     finally:
+        sweep.cancel()
         await handler.close_async()
         await service.aclose()

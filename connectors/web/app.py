@@ -101,6 +101,18 @@ def _optional_hooks(app: FastAPI, service: AgentService) -> None:
     mount_slack(app, service)
 
 
+def _expiry_sweeps(app: FastAPI, ctx: WebContext) -> list:
+    """Closing overdue approval requests: the web's conversations, and Slack's when it is mounted."""
+    from agent.expiry import sweep_periodically
+
+    sweeps = [sweep_periodically(lambda: approvals.expire_overdue(ctx))]
+    slack = getattr(app.state, "slack_app", None)
+    if slack is not None:
+        connector = slack._portal_connector
+        sweeps.append(sweep_periodically(lambda: connector.decisions.expire_overdue(slack.client)))
+    return sweeps
+
+
 def _start_background_indexing(service: AgentService) -> None:
     try:
         from tools.docs.indexer import ensure_index_in_background
@@ -147,13 +159,15 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
             if background_indexing:
                 _start_background_indexing(service)
 
-        task = asyncio.create_task(warm())
+        tasks = [asyncio.create_task(warm()), *(asyncio.create_task(sweep) for sweep in _expiry_sweeps(app, ctx))]
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(BaseException):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with suppress(BaseException):
+                    await task
             if ctx.background:  # let runs in progress reach a checkpoint before the connection closes
                 await asyncio.wait(list(ctx.background), timeout=15)
             await service.aclose()

@@ -78,3 +78,25 @@ def build_router(ctx: WebContext) -> APIRouter:
         return {"request_id": request_id, "status": status, "answer": result.answer, "thread_id": thread_id}
 
     return router
+
+
+async def expire_overdue(ctx: WebContext) -> int:
+    """Close the overdue requests of web conversations (:mod:`agent.expiry`); returns how many.
+
+    Only threads in the web's own thread table: Slack closes its threads' requests itself, with
+    its messages updated. The thread's history then shows the expiry and the answer.
+    """
+    closed = 0
+    for request in await asyncio.to_thread(ctx.service.overdue):
+        thread_id = request.thread_id
+        if not thread_id or thread_id in ctx.busy or ctx.threads.get(thread_id) is None:
+            continue
+        ctx.busy.add(thread_id)
+        try:
+            result = await ctx.service.aexpire(request)
+        finally:
+            ctx.busy.discard(thread_id)
+        if result is not None:
+            closed += 1
+            ctx.threads.set_status(thread_id, "interrupted" if result.interrupt else "idle")
+    return closed

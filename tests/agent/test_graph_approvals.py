@@ -246,3 +246,37 @@ def test_a_failed_resume_leaves_the_request_decidable(runtime):
     service.graph.invoke = original
     decide(service, request, "olga.oncall")
     assert len(executions(runtime)) == 1
+
+
+def test_an_overdue_request_is_closed_by_the_expiry_sweep(tmp_path):
+    import asyncio
+
+    from agent.expiry import EXPIRY_PRINCIPAL
+
+    runtime = make_runtime(tmp_path, approval_ttl_minutes=0)
+    service = service_with(runtime, [*restart_then_answer()])
+    result, request = ask_restart(service)
+    assert [r.id for r in service.overdue()] == [request["id"]]
+
+    closed = asyncio.run(service.aexpire(service.overdue()[0]))
+    assert closed is not None and closed.interrupt is None and closed.answer == "done"
+    assert "expired" in last_tool_message(service, result.thread_id).content
+    assert executions(runtime) == [] and service.overdue() == []
+    assert service.gate.store.status(request["id"]) == "refused"
+    refused = service.gate.audit.find(event="approval.refused", request_id=request["id"])
+    assert refused[-1]["approver"] == EXPIRY_PRINCIPAL.ref and "expired" in refused[-1]["reason"]
+    # Closed once: a second sweep and a late click change nothing.
+    stored, _ = service.gate.store.get(request["id"])
+    assert asyncio.run(service.aexpire(stored)) is None
+    with pytest.raises(DecisionRefused, match="already decided"):
+        decide(service, request, "olga.oncall")
+
+
+def test_the_sweep_leaves_requests_that_are_still_valid(runtime):
+    import asyncio
+
+    service = service_with(runtime, restart_then_answer())
+    _, request = ask_restart(service)
+    stored, _ = service.gate.store.get(request["id"])
+    assert service.overdue() == [] and asyncio.run(service.aexpire(stored)) is None
+    assert service.gate.store.status(request["id"]) == "pending"

@@ -183,3 +183,43 @@ async def test_portal_approvals_lists_what_waits_for_the_caller(make_app, slack_
     by_user = {p["user"]: p["text"] for p in listed}
     assert request.id in by_user["U0OLGA"] and "restart" in by_user["U0OLGA"]
     assert request.id not in by_user["U0OSCAR"] and "No approval requests" in by_user["U0OSCAR"]
+
+
+async def test_an_overdue_request_is_closed_by_the_sweep_and_every_copy_updated(make_app, slack_api):
+    app, service = make_app(restart_then_answer(), approval_ttl_minutes=0)
+    request, update, event, copies = await ask_restart(app, slack_api)
+    decisions = app._portal_connector.decisions
+
+    assert await decisions.expire_overdue(app.client) == 1
+    expired = await slack_api.wait_for("chat.update", where=lambda p: "Expired" in blocks_text(p["blocks"]), count=2)
+    assert sorted(p["channel"] for p in expired) == sorted([CHANNEL, TEAM_CHANNEL]) and copies
+    assert update["ts"] in {p["ts"] for p in expired}
+    told = await slack_api.wait_for(
+        "chat.postMessage", where=lambda p: p.get("thread_ts") == event["ts"] and "done" in json.dumps(p)
+    )
+    assert told and executions(service.runtime) == []
+    assert service.gate.store.status(request.id) == "refused"
+    assert await decisions.expire_overdue(app.client) == 0  # closed once
+
+
+async def test_the_web_app_with_slack_mounted_closes_overdue_slack_requests_at_start_up(make_app, slack_api, tmp_path):
+    from connectors.web.app import create_app
+    from tests.slack.support import make_service
+
+    app, service = make_app(restart_then_answer(), approval_ttl_minutes=0)
+    request, update, _event, _ = await ask_restart(app, slack_api)
+    await service.aclose()  # the process that asked stops; `portal-agent serve` starts with Slack mounted
+    restarted = make_service(
+        tmp_path, slack_api, [AIMessage(content="closed after the restart")], approval_ttl_minutes=0
+    )
+    web = create_app(restarted, background_indexing=False)
+    try:
+        async with web.router.lifespan_context(web):
+            expired = await slack_api.wait_for(
+                "chat.update", where=lambda p: "Expired" in blocks_text(p["blocks"]) and p["ts"] == update["ts"]
+            )
+            await slack_api.wait_for("chat.postMessage", where=lambda p: "closed after the restart" in json.dumps(p))
+    finally:
+        await restarted.aclose()
+    assert expired and restarted.gate.store.status(request.id) == "refused"
+    assert executions(restarted.runtime) == []

@@ -322,3 +322,38 @@ async def test_pages_and_widget_are_served(client):
 
 def test_parse_sse_helper_round_trip():
     assert parse_sse('event: end\ndata: {"a":1}\n\n') == [("end", {"a": 1})]
+
+
+async def test_a_request_that_expired_while_the_server_was_down_is_closed_at_start_up(make_app):
+    import asyncio
+
+    import httpx
+
+    first = make_app(approval_ttl_minutes=0)
+    async with (
+        first.router.lifespan_context(first),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=first), base_url="http://t") as client,
+    ):
+        thread_id = await new_thread(client)
+        await run(client, thread_id, ask_body("restart widget-lab", "updates"))
+        store = first.state.web.service.gate.store
+        request_id = store.pending(thread_id)[0].id
+        # The sweep at start-up already ran before the request existed; the next is 30 s away.
+        assert (await client.get(f"/threads/{thread_id}", headers=auth("wendy"))).json()["status"] == "interrupted"
+
+    second = make_app(approval_ttl_minutes=0)  # the restarted server: its first sweep runs at start-up
+    async with (
+        second.router.lifespan_context(second),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=second), base_url="http://t") as client,
+    ):
+        service = second.state.web.service
+        for _ in range(200):
+            thread = (await client.get(f"/threads/{thread_id}", headers=auth("wendy"))).json()
+            if thread["status"] != "interrupted" and thread["status"] != "busy":
+                break
+            await asyncio.sleep(0.05)
+        state = (await client.get(f"/threads/{thread_id}/state", headers=auth("wendy"))).json()
+    assert service.gate.store.status(request_id) == "refused"
+    assert thread["status"] == "idle" and not thread["interrupts"]
+    assert "expired" in state["values"]["messages"][-1]["content"]
+    assert executions(service.runtime) == []
