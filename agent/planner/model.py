@@ -28,6 +28,7 @@ from pydantic import ConfigDict
 
 from agent.identity import Principal
 from agent.planner.intents import Answer, CallTools, Intent, PlanState, StepResult
+from agent.planner.references import resolve_partial_names, shown_refs
 from agent.planner.router import Router
 
 MAX_STEPS_PER_TURN = 8
@@ -56,15 +57,16 @@ class OfflinePlanner(BaseChatModel):
         turn_start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
         if turn_start < 0:
             return AIMessage(content="Ask me about services, teams, docs, clusters, costs or templates.")
-        utterance = _text(messages[turn_start].content)
+        earlier = messages[:turn_start]
+        utterance = resolve_partial_names(_text(messages[turn_start].content), shown_refs(_previous_answer(earlier)))
         turn = messages[turn_start + 1 :]
         state = PlanState(
             utterance=utterance,
             principal=principal,
             runtime=self.runtime,
             results=_results(turn),
-            focus=_focus(messages[:turn_start]),
-            previous_intent=_previous_intent(messages[:turn_start]),
+            focus=_focus(earlier),
+            previous_intent=_previous_intent(earlier),
             available_tools=set(tool_names if tool_names is not None else self.runtime.tools),
         )
         meta = _planner_meta(turn)
@@ -262,6 +264,13 @@ def _focus(earlier: Sequence[BaseMessage]) -> list[str]:
             if meta.get("focus"):
                 return list(meta["focus"])
     return []
+
+
+def _previous_answer(earlier: Sequence[BaseMessage]) -> str:
+    for m in reversed(earlier):
+        if isinstance(m, AIMessage) and (m.additional_kwargs.get("planner") or {}).get("final"):
+            return _text(m.content)
+    return ""
 
 
 def _previous_intent(earlier: Sequence[BaseMessage]) -> str | None:
