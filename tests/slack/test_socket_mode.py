@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 from aiohttp import WSMsgType, web
@@ -89,3 +90,45 @@ def test_cli_refuses_socket_mode_without_tokens(tmp_path):
     result = CliRunner().invoke(app, ["slack"], env=env)
     assert result.exit_code == 2
     assert "PORTAL_AGENT_SLACK_APP_TOKEN" in result.output
+
+
+async def test_socket_mode_closes_requests_that_expired_while_it_was_down(make_app, slack_api, tmp_path):
+    from connectors.slack import render
+    from connectors.slack.socket import run_socket_mode
+    from tests.agent.support import restart_then_answer
+    from tests.slack.mock_slack import blocks_text
+    from tests.slack.test_approvals import ask_restart
+
+    app, first = make_app(restart_then_answer(), approval_ttl_minutes=0)
+    request, update, _event, _ = await ask_restart(app, slack_api)
+    await first.aclose()
+
+    async def link(request):
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}))
+        async for _ in ws:
+            pass
+        return ws
+
+    server = web.Application()
+    server.router.add_get("/link", link)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    slack_api.socket_url = f"ws://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/link"
+
+    service = make_service(tmp_path, slack_api, [AIMessage(content="closed by the sweep")], approval_ttl_minutes=0)
+    running = asyncio.create_task(run_socket_mode(service))
+    try:
+        expired = await slack_api.wait_for(
+            "chat.update", where=lambda p: p["ts"] == update["ts"] and "Expired" in blocks_text(p["blocks"])
+        )
+        assert expired and service.gate.store.status(request.id) == "refused"
+        assert render.parse_thread_id(request.thread_id) is not None
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await runner.cleanup()
