@@ -75,6 +75,7 @@ class PlanState:
     results: list[StepResult] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)  # refs the previous turns were about
     previous_intent: str | None = None  # the intent that answered the previous turn
+    previous_question: str | None = None  # the user's previous question, as asked
     # Set by the router while an intent extracts: did one of the intent's patterns match? Lets an
     # extractor accept looser slots (an unknown name to search for) only when the ask is clear.
     pattern_hit: bool = False

@@ -28,7 +28,7 @@ from pydantic import ConfigDict
 
 from agent.identity import Principal
 from agent.planner.intents import Answer, CallTools, Intent, PlanState, StepResult
-from agent.planner.references import resolve_partial_names, shown_refs
+from agent.planner.references import describe_shown, resolve_partial_names, shown_refs
 from agent.planner.router import Router
 
 MAX_STEPS_PER_TURN = 8
@@ -58,7 +58,8 @@ class OfflinePlanner(BaseChatModel):
         if turn_start < 0:
             return AIMessage(content="Ask me about services, teams, docs, clusters, costs or templates.")
         earlier = messages[:turn_start]
-        utterance = resolve_partial_names(_text(messages[turn_start].content), shown_refs(_previous_answer(earlier)))
+        shown = describe_shown(shown_refs(_previous_answer(earlier)), self.runtime.catalog) if earlier else []
+        utterance = resolve_partial_names(_text(messages[turn_start].content), shown)
         turn = messages[turn_start + 1 :]
         state = PlanState(
             utterance=utterance,
@@ -67,6 +68,7 @@ class OfflinePlanner(BaseChatModel):
             results=_results(turn),
             focus=_focus(earlier),
             previous_intent=_previous_intent(earlier),
+            previous_question=_previous_question(earlier),
             available_tools=set(tool_names if tool_names is not None else self.runtime.tools),
         )
         meta = _planner_meta(turn)
@@ -271,6 +273,10 @@ def _previous_answer(earlier: Sequence[BaseMessage]) -> str:
         if isinstance(m, AIMessage) and (m.additional_kwargs.get("planner") or {}).get("final"):
             return _text(m.content)
     return ""
+
+
+def _previous_question(earlier: Sequence[BaseMessage]) -> str | None:
+    return next((_text(m.content) for m in reversed(earlier) if isinstance(m, HumanMessage)), None)
 
 
 def _previous_intent(earlier: Sequence[BaseMessage]) -> str | None:

@@ -74,6 +74,20 @@ CONFIDENT_ROUTE = 0.60
 CONTINUITY_BONUS = 0.20
 FAMILY_CONTINUITY_BONUS = 0.05
 OUT_OF_SCOPE = "out-of-scope"
+# Openers that carry no intent ("and what uses it?", "ok, thanks. who's behind it?"): rules
+# anchored at the start of a question would miss the question behind them.
+OPENER = re.compile(
+    r"^\s*(?:(?:and|ok|okay|so|also|then|thanks|thank you|thx|cool|great|nice|hmm+|right|alright|perfect|"
+    r"got it|one more thing|another one)\b[\s,.!:;-]*)+",
+    re.IGNORECASE,
+)
+# A follow-up that only names another entity ("what about payments-gateway?", "same for cart"):
+# the previous question, asked again about it. Matched on the masked utterance.
+ELLIPTICAL = re.compile(
+    rf"^\s*(?:(?:what|how)\s+about|same\s+(?:for|with)|and|for)?\s*(?:the\s+)?{PLACEHOLDER}"
+    rf"(?:\s*(?:,|and|&)\s*(?:the\s+)?{PLACEHOLDER})*\s*(?:too|then|as well)?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -226,8 +240,13 @@ class Router:
         Two passes: rules and lexical similarity first, accepting only a confident match; the
         embedding model is consulted only when that finds nothing, so most asks never load it.
         """
-        previous, utterance = state.previous_intent, state.utterance
+        previous = state.previous_intent
+        utterance = OPENER.sub("", state.utterance) or state.utterance
         masked = _mask_entities(utterance, self.runtime)  # both passes share masking and lexical scores
+        if previous and state.previous_question and ELLIPTICAL.match(masked):
+            repeated = self._repeat_previous(state, previous, utterance)
+            if repeated is not None:
+                return repeated
         lexical = self._lexical(masked)
         ranked = self._rank(utterance, masked, lexical, False, previous)
         decided, found = self._first_extracting(ranked, state, CONFIDENT_ROUTE)
@@ -235,6 +254,24 @@ class Router:
             return found
         ranked = self._rank(utterance, masked, lexical, True, previous)
         return self._first_extracting(ranked, state, MIN_SCORE)[1]
+
+    def _repeat_previous(self, state: PlanState, previous: str, utterance: str) -> tuple[Intent, dict] | None:
+        """ "what about X?": the previous question asked again about X (its old names swapped for X)."""
+        intent = next((i for i in self.intents if i.name == previous), None)
+        mentioned = [m.text for m in self.runtime.catalog.find_mentions(utterance)] if self.runtime else []
+        if intent is None or not mentioned:
+            return None
+        question = state.previous_question or ""
+        for old in sorted(self.runtime.catalog.find_mentions(question), key=lambda m: m.start, reverse=True):
+            question = question[: old.start] + " " + question[old.end :]
+        original = state.utterance
+        state.utterance = f"{' '.join(question.split())} ({', '.join(mentioned)})"
+        state.pattern_hit = intent.pattern_hit(state.utterance)
+        slots = intent.extract(state)
+        if slots is None:
+            state.utterance = original
+            return None
+        return intent, slots
 
     @staticmethod
     def _first_extracting(

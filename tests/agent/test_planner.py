@@ -117,3 +117,31 @@ def test_async_planner_gives_the_same_plan_and_pieces_without_a_thread(tmp_path)
     assert message.tool_calls[0]["name"] == "widget_status"
     assert len(chunks) > 3
     assert "".join(c.content for c in chunks) == planner.invoke(answer).content
+
+
+@pytest.mark.parametrize("follow_up", ["what about widget-lab?", "and widget-lab?", "same for widget-lab"])
+def test_a_follow_up_naming_only_another_entity_repeats_the_previous_question(service, follow_up):
+    principal = service.principal("wendy.owner")
+    first = service.ask("is widget-api healthy?", principal)
+    again = service.ask(follow_up, principal, thread_id=first.thread_id)
+    assert again.tool_calls == [{"name": "widget_status", "args": {"name": "widget-lab"}}]
+    assert again.answer == "widget-lab (component:default/widget-lab) is healthy."
+
+
+def test_openers_do_not_hide_the_question(tmp_path):
+    from agent.config import Settings
+    from agent.identity import Principal
+    from agent.planner.intents import PlanState
+    from agent.runtime import Runtime
+
+    runtime = Runtime(Settings(data_dir=tmp_path, demo=True))
+    for text, intent in [
+        ("and what uses orders-db?", "catalog.dependents"),
+        ("ok thanks. who's behind promotions?", "catalog.owner"),
+        ("cool, and who else is in team-payments?", "catalog.group"),
+    ]:
+        state = PlanState(
+            utterance=text, principal=Principal.anonymous(), runtime=runtime, available_tools=set(runtime.tools)
+        )
+        routed = runtime.router.route(state)
+        assert routed is not None and routed[0].name == intent, text

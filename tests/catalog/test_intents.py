@@ -109,7 +109,7 @@ def test_oncall_followup_uses_focus(basic_runtime):
     assert answer.text == (
         "On call for checkout (component:default/checkout): Jane Doe (user:default/jane.doe, "
         "jane.doe@example.test) is primary, then Omar Haddad (user:default/omar.haddad, "
-        "Omar.Haddad@example.test) (from the rota of group:default/team-checkout)."
+        "Omar.Haddad@example.test) (from the rota of its owner Checkout Team (group:default/team-checkout))."
     )
 
 

@@ -75,8 +75,16 @@ def render_oncall(step: StepResult) -> str:
         if len(people) > 1:
             text += f", then {join([person(p) for p in people[1:]])}"
         source = data.get("oncall_source")
+        owner_ref = owner.get("ref") if owner else None
+        owner_label = ref_label(owner_ref, owner.get("name")) if owner_ref else ""
         if source and source != entity["ref"]:
-            text += f" (from the rota of {source})"
+            text += (
+                f" (from the rota of its owner {owner_label})"
+                if source == owner_ref
+                else f" (from the rota of {source})"
+            )
+        if owner_ref and owner_ref not in (entity["ref"], source):
+            text += f". It is owned by {owner_label}"
         return text + "."
     text = f"No on-call is recorded for {label}"
     if owner:

@@ -551,7 +551,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 "which squad looks after the api gateway",
             ],
             patterns=[
-                r"\bwho\s*(owns|maintains|is responsible for|'s responsible for|is behind|runs)\b",
+                r"\bwho\s*(owns|maintains|is responsible for|'s responsible for|is behind|'s behind|runs)\b",
                 r"\bwhich team (owns|maintains|is responsible|is behind|runs)\b",
                 r"\bwhose\b",
                 r"\bcontacts? (for|of)\b",
@@ -676,7 +676,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\b(publish|publishes|publishing|produces|emits|subscribes? to|listens? to)\b",
                 r"\b(its|their)\s+apis?\b",
                 r"\b(consumes|consumers of|consumer of|providers? of|uses)\b.*\bapi\b",
-                r"\b(who|what) (consumes|calls)\b",
+                r"\b(who|what) (consumes|calls|provides|implements)\b",
                 r"\b(who|what) uses\b.*\bapi\b",
                 r"\b(definition|endpoints|operations)\b",
                 r"\bapis? .*\b(exposed|provided|consumed|offered) by\b",
@@ -758,6 +758,8 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 "what is jane.doe's email",
                 "details of checkout-api",
                 "what lifecycle is payments in",
+                "which system is checkout part of",
+                "what domain does the payments service belong to",
             ],
             patterns=[
                 r"^\s*(what is|what's|whats)\s+(the\s+|a\s+)?[\w.\-]+(\s+(service|api|system|db))?\s*\??$",
@@ -769,6 +771,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\b(namespace|repo|repository|source code|pagerduty|service id)\b",
                 r"\b(what|which) (tags|labels|annotations|lifecycle|type)\b",
                 r"^\s*is [\w.\-]+ (deprecated|experimental|in production|production|still used)\b",
+                r"\b(which|what) (system|domain) (is|does) [\w.\-: /]+ (part of|in|belongs? to)\b",
             ],
             extract=extract_describe,
             plan=plan_describe,
@@ -830,7 +833,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             ],
             patterns=[
                 r"\b(members?|people) (of|in)\b",
-                r"\bwho(\s+is|\s+are|'s|\s+works)\s+(in|on)\b(?![\s-]*(call|duty))",
+                r"\bwho(\s+else)?(\s+is|\s+are|'s|\s+works)\s+(in|on)\b(?![\s-]*(call|duty))",
                 r"\b(belong|belongs) to\b.*\b(team|group)s?\b",
                 r"\bwhich (teams|groups)\b",
                 r"\b(org chart|hierarchy|parent group|sub-?teams|child groups)\b",
