@@ -1,25 +1,37 @@
-"""Follow-ups that point at an entity of the last answer by a word: "and the gateway one?".
+"""Follow-ups that point at an entity of the last answer: "the gateway one", "that team", "nora's".
 
-After an answer that listed several entities, people pick one with a word from its name ("the
-gateway one", "the model"), or one that describes it ("the deprecated one", "the async one").
-The words are matched against the entities that answer showed, by name first, then by lifecycle,
-type, tags, title and description; when exactly one entity fits, the phrase is replaced by its
-name (its ref when the bare name would mean another entity), so the rest of the planner sees an
+After an answer that listed entities, people pick one with a few words: from its name ("the
+gateway one", "the ui kit"), describing it ("the deprecated one", "the postgres db", "the kafka
+one"), by its kind ("that system", "that team"), or a person by first name ("nora's team"). The
+words are matched against the entities that answer showed — by name first, then by lifecycle,
+type, tags, title and description — and when exactly one fits, the phrase is replaced by its name
+(its ref when the bare name would mean another entity), so the rest of the planner sees an
 ordinary mention. No fit, or several, leaves the question as it was.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Entity refs as answers print them: kind:namespace/name.
 SHOWN_REF = re.compile(r"\b([a-z][a-z0-9]*):([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9_.-]*[a-z0-9])", re.IGNORECASE)
-# "the gateway one", "that payments one", "this orders db one" (up to three words).
-ONE = re.compile(r"\b(?:the|that|this)\s+((?:[a-z0-9][\w-]*\s+){0,2}[a-z0-9][\w-]*)\s+one\b", re.IGNORECASE)
-# "the model?" at the end of a clause: one word, matched by name only.
-BARE = re.compile(r"\b(?:the|that|this)\s+([a-z0-9][\w-]*)(?=\s*(?:[?.!,;]|$))", re.IGNORECASE)
+TOKEN = re.compile(r"[a-z0-9][a-z0-9_.-]*[a-z0-9]|[a-z0-9]", re.IGNORECASE)
+WORD = re.compile(r"[a-z0-9]+")
+DETERMINERS = frozenset({"the", "that", "this", "teh"})
+# Nouns that only say "an entity": "the kafka one", "the churn thing".
+GENERIC_HEADS = frozenset({"one", "thing", "stuff", "piece", "bit"})
+# "that team" / "that system": the first shown entity of that kind.
+KIND_NOUNS = {
+    "team": "group",
+    "group": "group",
+    "squad": "group",
+    "department": "group",
+    "system": "system",
+    "platform": "system",
+    "domain": "domain",
+}
+# Words that point by position or are too vague to name anything.
 NOT_NAMES = frozenset(
     {
         "other",
@@ -33,23 +45,60 @@ NOT_NAMES = frozenset(
         "new",
         "old",
         "right",
-        "one",
-        "team",
-        "group",
-        "service",
-        "component",
-        "api",
-        "system",
-        "domain",
-        "resource",
-        "user",
-        "person",
-        "thing",
-        "list",
+        "whole",
+        "entire",
+        "owner",
         "answer",
+        "list",
+        "person",
+        "user",
+        "people",
     }
 )
-WORD = re.compile(r"[a-z0-9]+")
+MAX_WORDS = 3
+# What may follow a phrase that ends without "one": "the postgres db went down", "the model is".
+FOLLOWERS = frozenset(
+    [
+        "is",
+        "was",
+        "are",
+        "were",
+        "went",
+        "goes",
+        "go",
+        "going",
+        "gets",
+        "got",
+        "has",
+        "have",
+        "had",
+        "and",
+        "or",
+        "but",
+        "for",
+        "in",
+        "on",
+        "at",
+        "to",
+        "from",
+        "with",
+        "that",
+        "which",
+        "who",
+        "if",
+        "when",
+        "used",
+        "still",
+        "too",
+        "also",
+        "again",
+        "now",
+        "yet",
+        "please",
+        "pls",
+    ]
+)
+PRONOUN = re.compile(r"\b(it|its)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -60,6 +109,10 @@ class Shown:
     write_as: str  # what replaces the phrase: its name, or its ref if the name means another entity
     name_words: set[str] = field(default_factory=set)
     other_words: set[str] = field(default_factory=set)  # lifecycle, type, tags, title, description
+
+    @property
+    def kind(self) -> str:
+        return self.ref.split(":", 1)[0].lower()
 
 
 def shown_refs(answer: str) -> list[str]:
@@ -95,23 +148,78 @@ def resolve_partial_names(utterance: str, shown: list[Shown]) -> str:
     """``utterance`` with each phrase that fits exactly one shown entity replaced by its name."""
     if not shown:
         return utterance
-    resolved = ONE.sub(_replacer(shown, by_description=True), utterance)
-    return BARE.sub(_replacer(shown, by_description=False), resolved)
+    tokens = list(TOKEN.finditer(utterance))
+    replacements: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(tokens):
+        found = _at(tokens, i, shown, utterance)
+        if found is None:
+            i += 1
+            continue
+        end_index, start, end, write_as = found
+        replacements.append((start, end, write_as))
+        i = end_index
+    for start, end, write_as in reversed(replacements):
+        utterance = utterance[:start] + write_as + utterance[end:]
+    return utterance
 
 
-def _replacer(shown: list[Shown], by_description: bool) -> Callable[[re.Match[str]], str]:
-    def replace(match: re.Match[str]) -> str:
-        words = [_singular(w) for w in WORD.findall(match.group(1).lower())]
-        if not words or any(w in NOT_NAMES for w in words):
-            return match.group(0)
-        fits = [s for s in shown if all(w in s.name_words for w in words)]
-        if not fits and by_description:
-            fits = [s for s in shown if all(w in s.name_words or _describes(w, s.other_words) for w in words)]
-        if len(fits) > 1:  # the answer's subject comes first; "the X one" picks from what it listed
-            fits = [s for s in fits if s is not shown[0]]
-        return fits[0].write_as if len(fits) == 1 else match.group(0)
+def _at(tokens: list[re.Match[str]], i: int, shown: list[Shown], text: str) -> tuple[int, int, int, str] | None:
+    """(next token index, start, end, replacement) for a phrase starting at token ``i``, or None."""
+    word = tokens[i].group(0).lower()
+    if word in DETERMINERS:
+        for length in range(MAX_WORDS, 0, -1):
+            span = tokens[i + 1 : i + 1 + length]
+            if len(span) < length:
+                continue
+            after = tokens[i + 1 + length] if i + 1 + length < len(tokens) else None
+            ends = (
+                after is None
+                or after.group(0).lower() in FOLLOWERS
+                or bool(re.match(r"\s*[?.!,;:)]", text[span[-1].end() :]))
+            )
+            words = [t.group(0).lower() for t in span]
+            target = _fit(words, shown, ends, refers_elsewhere=bool(PRONOUN.search(text)))
+            if target is not None:
+                # "that system" → "site-search system": the kind stays for the rules that look for it
+                kind = f" {words[0]}" if length == 1 and words[0] in KIND_NOUNS else ""
+                return i + 1 + length, tokens[i].start(), span[-1].end(), target.write_as + kind
+    first_name = _person(word, shown) if text[tokens[i].end() : tokens[i].end() + 2] in ("'s", "’s") else None
+    if first_name is not None:
+        return i + 1, tokens[i].start(), tokens[i].end(), first_name.write_as
+    return None
 
-    return replace
+
+def _fit(span: list[str], shown: list[Shown], ends: bool, refers_elsewhere: bool) -> Shown | None:
+    """The one shown entity these words point at, or None.
+
+    ``ends``: the phrase ends the noun phrase (punctuation or a verb follows), so its words are all
+    of the name; without "one" only such phrases are tried. A single word matches by description
+    only before "one"/"thing" ("the model" must be in a name; "the deprecated one" need not).
+    ``refers_elsewhere``: the question also says "it", so "that team" is likely its owner, not a
+    listed team.
+    """
+    words = [_singular(w) for token in span for w in WORD.findall(token)]
+    head_is_generic = bool(words) and words[-1] in GENERIC_HEADS
+    if head_is_generic:
+        words = words[:-1]
+    if not words or any(w in NOT_NAMES or w in GENERIC_HEADS for w in words) or not (ends or head_is_generic):
+        return None
+    if len(words) == 1 and words[0] in KIND_NOUNS and not head_is_generic:
+        of_kind = [s for s in shown if s.kind == KIND_NOUNS[words[0]]]
+        return of_kind[0] if of_kind and not refers_elsewhere else None
+    fits = [s for s in shown if all(w in s.name_words for w in words)]
+    if not fits and (head_is_generic or len(words) > 1):
+        fits = [s for s in shown if all(w in s.name_words or _describes(w, s.other_words) for w in words)]
+    if len(fits) > 1:  # the answer's subject comes first; "the X one" picks from what it listed
+        fits = [s for s in fits if s is not shown[0]]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _person(word: str, shown: list[Shown]) -> Shown | None:
+    """ "nora's team": the one shown user whose name starts with this first name."""
+    people = [s for s in shown if s.kind == "user" and s.ref.rsplit("/", 1)[-1].split(".")[0].lower() == word]
+    return people[0] if len(people) == 1 else None
 
 
 def _describes(word: str, words: set[str]) -> bool:

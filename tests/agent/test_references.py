@@ -44,6 +44,11 @@ def test_shown_refs_in_order_without_repeats():
         ("who's on call for the deprecated one?", "who's on call for legacy-ledger?"),  # by lifecycle
         ("who consumes the async one?", "who consumes api:default/order-events?"),  # a word starting its type
         ("who owns the ledger?", "who owns legacy-ledger?"),  # a bare word, by name only
+        ("who else is in that team?", "who else is in team-payments team?"),  # by kind: the first of it
+        ("what's in that system", "what's in payments-platform system"),
+        ("what would break if the kafka event one went down", "what would break if api:default/order-events went down"),
+        ("who consumes teh async one?", "who consumes api:default/order-events?"),  # a common typo
+        ("is the legacy thing still used?", "is legacy-ledger still used?"),
     ],
 )
 def test_a_phrase_that_fits_one_shown_entity_becomes_its_name(question, resolved):
@@ -58,8 +63,9 @@ def test_a_phrase_that_fits_one_shown_entity_becomes_its_name(question, resolved
         "what about the other one?",
         "the first one please",
         "which one is it",
-        "who else is in that team?",  # a kind, not a name
-        "who owns the production?",  # bare words match names only
+        "who owns the production?",  # a single bare word matches names only
+        "how about the ledger migration plan",  # the phrase goes on: not all of it is a name
+        "who's behind it? someone on that team",  # "it" is the subject; "that team" is its owner
     ],
 )
 def test_ambiguous_unknown_or_positional_phrases_are_left_alone(question):
@@ -70,6 +76,12 @@ def test_the_answers_subject_gives_way_to_what_it_listed():
     subject = shown("component:default/checkout", {"stock", "cart"})
     listed = [subject, shown("component:default/inventory", {"stock", "warehouse"})]
     assert resolve_partial_names("who's on call for the stock one?", listed) == "who's on call for inventory?"
+
+
+def test_a_person_named_by_first_name_is_the_shown_user():
+    people = [shown("group:default/team-search"), shown("user:default/nora.lindqvist", write_as="nora.lindqvist")]
+    assert resolve_partial_names("nora's on which team again", people) == "nora.lindqvist's on which team again"
+    assert resolve_partial_names("nora on which team", people) == "nora on which team"  # only "nora's"
 
 
 def test_nothing_shown_means_nothing_resolved():

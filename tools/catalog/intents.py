@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
+from tools.catalog import relations as rel
 from tools.catalog.answers import (
     describe_filters,
     join,
@@ -278,7 +279,11 @@ CONTAINER_KINDS = ["system", "domain"]
 
 
 def extract_contents(state: PlanState) -> dict[str, Any] | None:
-    return resolve_targets(state, CONTAINER_KINDS)
+    """A system or domain; "what's in it" about a component means the system it is part of."""
+    catalog = _catalog(state)
+    return resolve_targets(
+        state, CONTAINER_KINDS, focus_map=lambda ref: next(iter(catalog.related(ref, rel.PART_OF)), None)
+    )
 
 
 def plan_contents(state: PlanState) -> Step:
@@ -707,6 +712,8 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\b(system|domain) \w",
                 r"\b(contain|contains|make up|makes up)\b",
                 r"\b(part of|belongs? to) the [\w\- ]+ (system|domain|platform)\b",
+                r"^\s*(what'?s|what is|what are)\s+(else\s+|exactly\s+)?(is\s+|are\s+)?in\s+(it|there|them)\b",
+                r"\bwhat (else |exactly )?is in (it|there)\b",
             ],
             extract=extract_contents,
             plan=plan_contents,
@@ -768,9 +775,10 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\b(lifecycle|status|email|e-mail) (of|is)\b",
                 r"'s (email|e-mail|lifecycle|title|description)\b",
                 r"\b(what|which) (kind|type|sort) of\b",
+                r"\bis (that|it) an? (service|library|website|api|database|queue)\b",
                 r"\b(namespace|repo|repository|source code|pagerduty|service id)\b",
                 r"\b(what|which) (tags|labels|annotations|lifecycle|type)\b",
-                r"^\s*is [\w.\-]+ (deprecated|experimental|in production|production|still used)\b",
+                r"^\s*is [\w.\-]+ (deprecated|experimental|in production|production|prod|live|stable|still used)\b",
                 r"\b(which|what) (system|domain) (is|does) [\w.\-: /]+ (part of|in|belongs? to)\b",
             ],
             extract=extract_describe,
@@ -833,7 +841,10 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             ],
             patterns=[
                 r"\b(members?|people) (of|in)\b",
-                r"\bwho(\s+else)?(\s+is|\s+are|'s|\s+works)\s+(in|on)\b(?![\s-]*(call|duty))",
+                r"\bwho(\s+else)?(\s+is|\s+are|'s|\s+works)(\s+even|\s+actually|\s+else)?\s+(in|on)\b(?![\s-]*(call|duty))",
+                r"\bwho (leads|heads|manages)\b",
+                r"\b(on|in) which (team|group)s?\b",
+                r"\bwhich (department|division)\b",
                 r"\b(belong|belongs) to\b.*\b(team|group)s?\b",
                 r"\bwhich (teams|groups)\b",
                 r"\b(org chart|hierarchy|parent group|sub-?teams|child groups)\b",
