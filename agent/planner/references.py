@@ -108,7 +108,8 @@ class Shown:
     ref: str
     write_as: str  # what replaces the phrase: its name, or its ref if the name means another entity
     name_words: set[str] = field(default_factory=set)
-    other_words: set[str] = field(default_factory=set)  # lifecycle, type, tags, title, description
+    property_words: set[str] = field(default_factory=set)  # lifecycle, type, tags
+    described_words: set[str] = field(default_factory=set)  # title, description
 
     @property
     def kind(self) -> str:
@@ -129,16 +130,14 @@ def describe_shown(refs: list[str], catalog) -> list[Shown]:
             continue
         same = catalog.get(entity.name)
         spec = entity.spec or {}
-        described = " ".join(
-            str(part or "")
-            for part in (spec.get("lifecycle"), spec.get("type"), entity.metadata.title, entity.metadata.description)
-        )
+        properties = " ".join([str(spec.get("lifecycle") or ""), str(spec.get("type") or ""), *entity.metadata.tags])
         out.append(
             Shown(
                 ref=entity.ref,
                 write_as=entity.name if same is not None and same.ref == entity.ref else entity.ref,
                 name_words=_words(entity.name),
-                other_words=_words(described) | {w for tag in entity.metadata.tags for w in _words(tag)},
+                property_words=_words(properties),
+                described_words=_words(f"{entity.metadata.title or ''} {entity.metadata.description or ''}"),
             )
         )
     return out
@@ -208,12 +207,17 @@ def _fit(span: list[str], shown: list[Shown], ends: bool, refers_elsewhere: bool
     if len(words) == 1 and words[0] in KIND_NOUNS and not head_is_generic:
         of_kind = [s for s in shown if s.kind == KIND_NOUNS[words[0]]]
         return of_kind[0] if of_kind and not refers_elsewhere else None
-    fits = [s for s in shown if all(w in s.name_words for w in words)]
-    if not fits and (head_is_generic or len(words) > 1):
-        fits = [s for s in shown if all(w in s.name_words or _describes(w, s.other_words) for w in words)]
-    if len(fits) > 1:  # the answer's subject comes first; "the X one" picks from what it listed
-        fits = [s for s in fits if s is not shown[0]]
-    return fits[0] if len(fits) == 1 else None
+    tiers = [lambda s, w: w in s.name_words]
+    if head_is_generic or len(words) > 1:  # then properties ("the grpc one") before descriptions
+        tiers.append(lambda s, w: w in s.name_words or _describes(w, s.property_words))
+        tiers.append(lambda s, w: w in s.name_words or _describes(w, s.property_words | s.described_words))
+    for matches in tiers:
+        fits = [s for s in shown if all(matches(s, w) for w in words)]
+        if len(fits) > 1:  # the answer's subject comes first; "the X one" picks from what it listed
+            fits = [s for s in fits if s is not shown[0]]
+        if fits:
+            return fits[0] if len(fits) == 1 else None
+    return None
 
 
 def _person(word: str, shown: list[Shown]) -> Shown | None:

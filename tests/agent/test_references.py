@@ -18,7 +18,7 @@ ANSWER = (
 def shown(ref: str, other: set[str] | None = None, write_as: str | None = None) -> Shown:
     name = ref.rsplit("/", 1)[-1]
     words = {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in name.split("-")}
-    return Shown(ref=ref, write_as=write_as or name, name_words=words, other_words=other or set())
+    return Shown(ref=ref, write_as=write_as or name, name_words=words, property_words=other or set())
 
 
 SHOWN = [
@@ -72,6 +72,15 @@ def test_ambiguous_unknown_or_positional_phrases_are_left_alone(question):
     assert resolve_partial_names(question, SHOWN) == question
 
 
+def test_a_property_outranks_a_word_in_a_description():
+    listed = [
+        shown("component:default/checkout"),
+        Shown("api:default/payments-api", "payments-api", {"payment", "api"}, {"grpc", "production"}),
+        Shown("component:default/payments", "payments", {"payment"}, {"service"}, {"serves", "grpc", "clients"}),
+    ]
+    assert resolve_partial_names("the grpc one - who consumes it?", listed) == "payments-api - who consumes it?"
+
+
 def test_the_answers_subject_gives_way_to_what_it_listed():
     subject = shown("component:default/checkout", {"stock", "cart"})
     listed = [subject, shown("component:default/inventory", {"stock", "warehouse"})]
@@ -96,5 +105,5 @@ def test_described_from_the_catalog(tmp_path: Path):
     described = describe_shown(["component:default/inventory", "api:default/order-events", "x:default/none"], catalog)
     assert [d.ref for d in described] == ["component:default/inventory", "api:default/order-events"]
     inventory, events = described
-    assert inventory.write_as == "inventory" and "stock" in inventory.other_words
-    assert {"order", "event"} <= events.name_words and "asyncapi" in events.other_words
+    assert inventory.write_as == "inventory" and "stock" in inventory.described_words
+    assert {"order", "event"} <= events.name_words and "asyncapi" in events.property_words

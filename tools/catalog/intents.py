@@ -39,7 +39,7 @@ SEARCH_MIN_SCORE = 60.0
 PLAUSIBLE_NAME_SCORE = 50.0
 
 OWNABLE = ["component", "api", "resource", "system", "domain", "template"]
-PRONOUN_RE = re.compile(r"\b(it|its|it's|that|this|them|they|their|those|these|same)\b", re.I)
+PRONOUN_RE = re.compile(r"\b(it|its|it's|that|this|them|they|their|those|these|same|there)\b", re.I)
 SELF_RE = re.compile(r"\b(i|me|my|mine|myself|we|our|ours|us)\b", re.I)
 
 # Words that describe the ask rather than the entity: removed before searching for the rest.
@@ -647,8 +647,9 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\bdownstream\b",
                 r"\b(get|gets) hit\b",
                 r"\bis (red|degraded|unhealthy|broken)\b",
-                r"^\s*(what|who|which\s+\w+)\s+(uses|use|needs|need|calls|call)\s+(the\s+)?(?![\w.\- ]*\bapi\b)"
-                r"[\w.\- ]+\??\s*$",
+                r"^\s*(what|who|which\s+\w+)\s+(else\s+)?(uses|use|needs|need|calls|call)\s+(the\s+)?"
+                r"(?![\w.\- ]*\bapi\b)[\w.\- ]+(\?|[?.!,;]\s.*)?\s*$",
+                r"\b(sits?|runs?|is built|are built|depends?) on top of\b",
                 r"\bimpact(ed)? (of|if)\b",
                 r"\bdependents\b",
                 r"^\s*which \w+ (use|uses|call|calls|need|needs)\s+(the\s+)?[\w.\- ]+?"
@@ -712,7 +713,8 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 r"\b(system|domain) \w",
                 r"\b(contain|contains|make up|makes up)\b",
                 r"\b(part of|belongs? to) the [\w\- ]+ (system|domain|platform)\b",
-                r"^\s*(what'?s|what is|what are)\s+(else\s+|exactly\s+)?(is\s+|are\s+)?in\s+(it|there|them)\b",
+                r"^\s*(what'?s|what is|what are)\s+(else\s+|exactly\s+|all\s+)?(is\s+|are\s+)?(in|inside)\s",
+                r"\bsys\b",
                 r"\bwhat (else |exactly )?is in (it|there)\b",
             ],
             extract=extract_contents,
