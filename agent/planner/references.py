@@ -108,7 +108,8 @@ class Shown:
     ref: str
     write_as: str  # what replaces the phrase: its name, or its ref if the name means another entity
     name_words: set[str] = field(default_factory=set)
-    property_words: set[str] = field(default_factory=set)  # lifecycle, type, tags
+    property_words: set[str] = field(default_factory=set)  # lifecycle, type
+    tag_words: set[str] = field(default_factory=set)
     described_words: set[str] = field(default_factory=set)  # title, description
 
     @property
@@ -130,13 +131,13 @@ def describe_shown(refs: list[str], catalog) -> list[Shown]:
             continue
         same = catalog.get(entity.name)
         spec = entity.spec or {}
-        properties = " ".join([str(spec.get("lifecycle") or ""), str(spec.get("type") or ""), *entity.metadata.tags])
         out.append(
             Shown(
                 ref=entity.ref,
                 write_as=entity.name if same is not None and same.ref == entity.ref else entity.ref,
                 name_words=_words(entity.name),
-                property_words=_words(properties),
+                property_words=_words(f"{spec.get('lifecycle') or ''} {spec.get('type') or ''}"),
+                tag_words=_words(" ".join(entity.metadata.tags)),
                 described_words=_words(f"{entity.metadata.title or ''} {entity.metadata.description or ''}"),
             )
         )
@@ -202,16 +203,29 @@ def _fit(span: list[str], shown: list[Shown], ends: bool, refers_elsewhere: bool
     head_is_generic = bool(words) and words[-1] in GENERIC_HEADS
     if head_is_generic:
         words = words[:-1]
-    if not words or any(w in NOT_NAMES or w in GENERIC_HEADS for w in words) or not (ends or head_is_generic):
+    if not words or any(w in NOT_NAMES or w in GENERIC_HEADS for w in words):
         return None
     if len(words) == 1 and words[0] in KIND_NOUNS and not head_is_generic:
         of_kind = [s for s in shown if s.kind == KIND_NOUNS[words[0]]]
         return of_kind[0] if of_kind and not refers_elsewhere else None
+    if not (ends or head_is_generic):
+        return None
     tiers = [lambda s, w: w in s.name_words]
-    if head_is_generic or len(words) > 1:  # then properties ("the grpc one") before descriptions
+    if head_is_generic:  # "the recs one": a name's start
+        tiers.append(lambda s, w: any(n.startswith(w) for n in s.name_words) if len(w) >= 3 else w in s.name_words)
+    if head_is_generic or len(words) > 1:  # then type and lifecycle ("the grpc one"), tags, descriptions
         tiers.append(lambda s, w: w in s.name_words or _describes(w, s.property_words))
-        tiers.append(lambda s, w: w in s.name_words or _describes(w, s.property_words | s.described_words))
-    for matches in tiers:
+        tiers.append(lambda s, w: w in s.name_words or _describes(w, s.property_words | s.tag_words))
+        tiers.append(
+            lambda s, w: w in s.name_words or _describes(w, s.property_words | s.tag_words | s.described_words)
+        )
+    for number, matches in enumerate(tiers):
+        # Without "one", a phrase's last word names the thing: it must be in a name or a property
+        # ("the postgres db"), not only in a description ("that team own" is no phrase).
+        if number == len(tiers) - 1 and number > 0 and not head_is_generic:
+            last = words[-1]
+            if last not in set().union(*(s.name_words | s.property_words | s.tag_words for s in shown)):
+                return None
         fits = [s for s in shown if all(matches(s, w) for w in words)]
         if len(fits) > 1:  # the answer's subject comes first; "the X one" picks from what it listed
             fits = [s for s in fits if s is not shown[0]]

@@ -49,6 +49,9 @@ def test_shown_refs_in_order_without_repeats():
         ("what would break if the kafka event one went down", "what would break if api:default/order-events went down"),
         ("who consumes teh async one?", "who consumes api:default/order-events?"),  # a common typo
         ("is the legacy thing still used?", "is legacy-ledger still used?"),
+        ("what else does that team own?", "what else does team-payments team own?"),  # a verb may follow a kind
+        ("who owns the leg one", "who owns legacy-ledger"),  # before "one", the start of a name
+        ("is the ledger service still used", "is legacy-ledger still used"),  # name word + its type
     ],
 )
 def test_a_phrase_that_fits_one_shown_entity_becomes_its_name(question, resolved):
@@ -76,7 +79,7 @@ def test_a_property_outranks_a_word_in_a_description():
     listed = [
         shown("component:default/checkout"),
         Shown("api:default/payments-api", "payments-api", {"payment", "api"}, {"grpc", "production"}),
-        Shown("component:default/payments", "payments", {"payment"}, {"service"}, {"serves", "grpc", "clients"}),
+        Shown("component:default/payments", "payments", {"payment"}, {"service"}, {"grpc"}, {"serves", "clients"}),
     ]
     assert resolve_partial_names("the grpc one - who consumes it?", listed) == "payments-api - who consumes it?"
 

@@ -738,7 +738,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
                 "show me everything team-platform owns",
             ],
             patterns=[
-                r"\bwhat (else )?(do|does) .+ own\b",
+                r"\bwhat (else )?(do|does) .+ (own|look after|take care of|handle|maintain)\b",
                 r"^(?!\s*(production|experimental|deprecated)\b).*\bowned by\b",
                 r"\bwhat do (i|we) own\b",
                 r"\b(services|components|apis|things) (belong|belonging) to\b",
