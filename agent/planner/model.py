@@ -28,7 +28,7 @@ from pydantic import ConfigDict
 
 from agent.identity import Principal
 from agent.planner.intents import Answer, CallTools, Intent, PlanState, StepResult
-from agent.planner.references import describe_shown, resolve_partial_names, shown_refs
+from agent.planner.references import resolve_partial_names, shown_in
 from agent.planner.router import Router
 
 MAX_STEPS_PER_TURN = 8
@@ -58,7 +58,7 @@ class OfflinePlanner(BaseChatModel):
         if turn_start < 0:
             return AIMessage(content="Ask me about services, teams, docs, clusters, costs or templates.")
         earlier = messages[:turn_start]
-        shown = describe_shown(shown_refs(_previous_answer(earlier)), self.runtime.catalog) if earlier else []
+        shown = shown_in(_previous_answer(earlier), self.runtime.catalog) if earlier else ()
         utterance = resolve_partial_names(_text(messages[turn_start].content), shown)
         turn = messages[turn_start + 1 :]
         state = PlanState(

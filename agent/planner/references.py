@@ -12,7 +12,9 @@ ordinary mention. No fit, or several, leaves the question as it was.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Entity refs as answers print them: kind:namespace/name.
 SHOWN_REF = re.compile(r"\b([a-z][a-z0-9]*):([a-z0-9][a-z0-9-]*)/([a-z0-9][a-z0-9_.-]*[a-z0-9])", re.IGNORECASE)
@@ -122,6 +124,12 @@ def shown_refs(answer: str) -> list[str]:
     return list(dict.fromkeys(match.group(0) for match in SHOWN_REF.finditer(answer or "")))
 
 
+@lru_cache(maxsize=64)
+def shown_in(answer: str, catalog) -> tuple[Shown, ...]:
+    """The entities an answer showed. Cached: every step of a turn plans again from the same answer."""
+    return tuple(describe_shown(shown_refs(answer), catalog))
+
+
 def describe_shown(refs: list[str], catalog) -> list[Shown]:
     """:class:`Shown` for each ref the catalog knows."""
     out = []
@@ -144,7 +152,7 @@ def describe_shown(refs: list[str], catalog) -> list[Shown]:
     return out
 
 
-def resolve_partial_names(utterance: str, shown: list[Shown]) -> str:
+def resolve_partial_names(utterance: str, shown: Sequence[Shown]) -> str:
     """``utterance`` with each phrase that fits exactly one shown entity replaced by its name."""
     if not shown:
         return utterance
@@ -164,7 +172,7 @@ def resolve_partial_names(utterance: str, shown: list[Shown]) -> str:
     return utterance
 
 
-def _at(tokens: list[re.Match[str]], i: int, shown: list[Shown], text: str) -> tuple[int, int, int, str] | None:
+def _at(tokens: list[re.Match[str]], i: int, shown: Sequence[Shown], text: str) -> tuple[int, int, int, str] | None:
     """(next token index, start, end, replacement) for a phrase starting at token ``i``, or None."""
     word = tokens[i].group(0).lower()
     if word in DETERMINERS:
@@ -190,7 +198,7 @@ def _at(tokens: list[re.Match[str]], i: int, shown: list[Shown], text: str) -> t
     return None
 
 
-def _fit(span: list[str], shown: list[Shown], ends: bool, refers_elsewhere: bool) -> Shown | None:
+def _fit(span: list[str], shown: Sequence[Shown], ends: bool, refers_elsewhere: bool) -> Shown | None:
     """The one shown entity these words point at, or None.
 
     ``ends``: the phrase ends the noun phrase (punctuation or a verb follows), so its words are all
@@ -234,7 +242,7 @@ def _fit(span: list[str], shown: list[Shown], ends: bool, refers_elsewhere: bool
     return None
 
 
-def _person(word: str, shown: list[Shown]) -> Shown | None:
+def _person(word: str, shown: Sequence[Shown]) -> Shown | None:
     """ "nora's team": the one shown user whose name starts with this first name."""
     people = [s for s in shown if s.kind == "user" and s.ref.rsplit("/", 1)[-1].split(".")[0].lower() == word]
     return people[0] if len(people) == 1 else None

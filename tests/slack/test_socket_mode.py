@@ -13,6 +13,18 @@ from connectors.slack.socket import socket_mode_handler
 from tests.slack.support import event_body, make_service, mention
 
 
+async def serve_socket(link, slack_api) -> web.AppRunner:
+    """A local WebSocket endpoint running ``link``, announced by the mock's apps.connections.open."""
+    server = web.Application()
+    server.router.add_get("/link", link)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    slack_api.socket_url = f"ws://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/link"
+    return runner
+
+
 async def test_socket_mode_envelopes_are_acknowledged_and_answered_once(tmp_path, slack_api):
     acks: list[dict] = []
     body = json.loads(event_body(mention("who owns widget-api?"), event_id="Ev0SOCKET"))
@@ -48,14 +60,7 @@ async def test_socket_mode_envelopes_are_acknowledged_and_answered_once(tmp_path
                 acks.append(json.loads(msg.data))
         return ws
 
-    server = web.Application()
-    server.router.add_get("/link", link)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    slack_api.socket_url = f"ws://127.0.0.1:{port}/link"
+    runner = await serve_socket(link, slack_api)
 
     service = make_service(tmp_path, slack_api, [AIMessage(content="over the socket"), AIMessage(content="again?!")])
     handler = socket_mode_handler(service)
@@ -111,13 +116,7 @@ async def test_socket_mode_closes_requests_that_expired_while_it_was_down(make_a
             pass
         return ws
 
-    server = web.Application()
-    server.router.add_get("/link", link)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    slack_api.socket_url = f"ws://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/link"
+    runner = await serve_socket(link, slack_api)
 
     service = make_service(tmp_path, slack_api, [AIMessage(content="closed by the sweep")], approval_ttl_minutes=0)
     running = asyncio.create_task(run_socket_mode(service))

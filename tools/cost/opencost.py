@@ -138,6 +138,22 @@ class OpenCostClient:
         self._http.close()
 
 
+# Over several steps, costs and hours add up; usage averages are weighted by minutes.
+SUMMED_FIELDS = (
+    "cpuCost",
+    "gpuCost",
+    "ramCost",
+    "pvCost",
+    "networkCost",
+    "loadBalancerCost",
+    "sharedCost",
+    "externalCost",
+    "totalCost",
+    "minutes",
+)
+AVERAGED_FIELDS = ("cpuCoreRequestAverage", "cpuCoreUsageAverage", "ramByteRequestAverage", "ramByteUsageAverage")
+
+
 def accumulate_sets(sets: list[dict[str, Allocation]]) -> dict[str, Allocation]:
     """Sum several steps into one set (costs and hours add; averages are weighted by minutes)."""
     if len(sets) == 1:
@@ -149,38 +165,15 @@ def accumulate_sets(sets: list[dict[str, Allocation]]) -> dict[str, Allocation]:
             acc = out.setdefault(name, {})
             props.setdefault(name, a.properties)
             m = a.minutes or 0.0
-            for f in (
-                "cpuCost",
-                "gpuCost",
-                "ramCost",
-                "pvCost",
-                "networkCost",
-                "loadBalancerCost",
-                "sharedCost",
-                "externalCost",
-                "totalCost",
-                "minutes",
-            ):
+            for f in SUMMED_FIELDS:
                 acc[f] = acc.get(f, 0.0) + float(getattr(a, f) or 0.0)
-            for f in ("cpuCoreRequestAverage", "cpuCoreUsageAverage", "ramByteRequestAverage", "ramByteUsageAverage"):
+            for f in AVERAGED_FIELDS:
                 acc[f + "_w"] = acc.get(f + "_w", 0.0) + float(getattr(a, f) or 0.0) * m
     result = {}
     for name, acc in out.items():
         m = acc.get("minutes") or 1.0
-        summed = (
-            "cpuCost",
-            "gpuCost",
-            "ramCost",
-            "pvCost",
-            "networkCost",
-            "loadBalancerCost",
-            "sharedCost",
-            "externalCost",
-            "totalCost",
-            "minutes",
-        )
-        fields = {f: acc.get(f, 0.0) for f in summed}
-        for f in ("cpuCoreRequestAverage", "cpuCoreUsageAverage", "ramByteRequestAverage", "ramByteUsageAverage"):
+        fields = {f: acc.get(f, 0.0) for f in SUMMED_FIELDS}
+        for f in AVERAGED_FIELDS:
             fields[f] = acc.get(f + "_w", 0.0) / m
         fields["cpuEfficiency"] = (
             fields["cpuCoreUsageAverage"] / fields["cpuCoreRequestAverage"] if fields["cpuCoreRequestAverage"] else 0.0

@@ -194,6 +194,20 @@ def techdocs_link_base(entity_ref: str) -> str:
     return f"/docs/{namespace}/{kind}/{name}"
 
 
+def _techdocs_site(site_dir: Path, ref: str, owner: str, system: str, title: str | None) -> DocSite:
+    """An entity's TechDocs site, with its links and filters keyed to the entity."""
+    return mkdocs_site(
+        site_dir,
+        key=ref,
+        link_base=techdocs_link_base(ref),
+        origin="techdocs",
+        entity=ref,
+        owner=owner,
+        system=system,
+        title=title,
+    )
+
+
 def _entity_fields(entity: Any, catalog: Any = None) -> tuple[str, str, str]:
     from tools.catalog.model import InvalidRefError, parse_ref
 
@@ -222,16 +236,7 @@ def site_for_entity(entity: Any, catalog: Any, settings: Any = None) -> DocSite:
         if not entity.source_path:
             raise ValueError(f"{ref}: techdocs-ref {annotation!r} needs the entity's catalog file on disk")
         site_dir = (Path(entity.source_path).parent / annotation[4:].strip()).resolve()
-        return mkdocs_site(
-            site_dir,
-            key=ref,
-            link_base=techdocs_link_base(ref),
-            origin="techdocs",
-            entity=ref,
-            owner=owner,
-            system=system,
-            title=entity.display_name,
-        )
+        return _techdocs_site(site_dir, ref, owner, system, entity.display_name)
     if annotation.startswith("url:"):
         from tools.docs.github import github_site
 
@@ -279,16 +284,7 @@ def site_for_path(raw: str, catalog: Any = None) -> DocSite:
             known = catalog.get(entity.ref) if catalog is not None else None
             ref, owner, system = _entity_fields(known or entity, catalog if known else None)
             site_dir = (path / entity.annotations[ANNOTATION][4:].strip()).resolve()
-            return mkdocs_site(
-                site_dir,
-                key=ref,
-                link_base=techdocs_link_base(ref),
-                origin="techdocs",
-                entity=ref,
-                owner=owner,
-                system=system,
-                title=entity.display_name,
-            )
+            return _techdocs_site(site_dir, ref, owner, system, entity.display_name)
         resolved = path.resolve()
         return mkdocs_site(resolved, key=f"mkdocs:{resolved}", link_base=resolved.as_uri(), origin="mkdocs")
     return folder_site(path)

@@ -109,6 +109,10 @@ class Analyzer:
     def analyze(self, snapshot: Snapshot) -> list[Finding]:
         raise NotImplementedError
 
+    def finding(self, **fields: Any) -> Finding:
+        """A finding of this analyzer's failure mode."""
+        return Finding(mode=self.mode, analyzer=self.name, **fields)
+
 
 # --- helpers shared by analyzers -------------------------------------------------------------
 def ref(obj: dict[str, Any], kind: str | None = None) -> str:

@@ -101,9 +101,7 @@ class CrashLoopAnalyzer(Analyzer):
                 ),
             )
         return [
-            Finding(
-                mode=self.mode,
-                analyzer=self.name,
+            self.finding(
                 severity="critical",
                 summary=summary,
                 evidence=evidence,

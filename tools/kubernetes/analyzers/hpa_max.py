@@ -74,9 +74,7 @@ class HPAMaxAnalyzer(Analyzer):
                 Remediation(text="check downstream saturation (databases, search cluster) before adding replicas"),
             ]
             findings.append(
-                Finding(
-                    mode=self.mode,
-                    analyzer=self.name,
+                self.finding(
                     severity="warning",
                     summary=summary,
                     evidence=evidence,

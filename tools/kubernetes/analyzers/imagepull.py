@@ -87,9 +87,7 @@ class ImagePullAnalyzer(Analyzer):
                 )
             )
         return [
-            Finding(
-                mode=self.mode,
-                analyzer=self.name,
+            self.finding(
                 severity="critical",
                 summary=summary,
                 evidence=evidence,

@@ -105,9 +105,7 @@ class OOMKilledAnalyzer(Analyzer):
                 remediations.append(Remediation(text=f"lower {key} (now {value}) to reduce peak memory"))
         remediations.append(Remediation(text="check for a memory leak or an unbounded cache if usage grows steadily"))
         return [
-            Finding(
-                mode=self.mode,
-                analyzer=self.name,
+            self.finding(
                 severity="critical" if pods > 1 or not cs.get("ready") else "warning",
                 summary=summary,
                 evidence=evidence,

@@ -111,9 +111,7 @@ class PendingAnalyzer(Analyzer):
         short = message.split(" preemption:")[0].strip()
         summary = f"{len(hits)} pod(s) cannot be scheduled (Pending/Unschedulable): {short or 'no reason given'}"
         return [
-            Finding(
-                mode=self.mode,
-                analyzer=self.name,
+            self.finding(
                 severity="critical",
                 summary=summary,
                 evidence=evidence,

@@ -93,9 +93,7 @@ class ProbesAnalyzer(Analyzer):
             ),
         ]
         return [
-            Finding(
-                mode=self.mode,
-                analyzer=self.name,
+            self.finding(
                 severity="critical" if pods == total else "warning",
                 summary=summary,
                 evidence=evidence,

@@ -94,9 +94,7 @@ class ProgressDeadlineAnalyzer(Analyzer):
                 )
             )
             findings.append(
-                Finding(
-                    mode=self.mode,
-                    analyzer=self.name,
+                self.finding(
                     severity="critical",
                     summary=summary,
                     evidence=evidence,

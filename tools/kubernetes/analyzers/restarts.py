@@ -88,9 +88,7 @@ class RestartsAnalyzer(Analyzer):
         remediations.append(Remediation(text="read the previous container's logs around the restarts"))
         summary = f"container {container} restarted {cs.get('restartCount')} times ({counts}); {cause}"
         return [
-            Finding(
-                mode=self.mode,
-                analyzer=self.name,
+            self.finding(
                 severity="warning",
                 summary=summary,
                 evidence=evidence,
