@@ -145,6 +145,29 @@ class ApprovalPolicy:
             expires_at=created + self.ttl,
         )
 
+    def edited(
+        self, request: ApprovalRequest, *, args: dict[str, Any], target: str, preview: Preview, risk: Risk
+    ) -> ApprovalRequest:
+        """The request an edit decision creates: the same request id and requester, everything else
+        (target, approvers, lifecycle, risk, four eyes, argument hash) computed afresh from the
+        edited arguments, exactly as for a new request. Nothing is carried over from the original,
+        so an edit cannot move a change onto an entity under rules that were never checked for it.
+        """
+        fresh = self.new_request(
+            tool=request.tool,
+            action=request.action,
+            args=args,
+            target=target,
+            requested_by=request.requested_by,
+            preview=preview,
+            risk=risk,
+            tool_call_id=request.tool_call_id,
+            thread_id=request.thread_id,
+        )
+        return fresh.model_copy(
+            update={"id": request.id, "created_at": request.created_at, "expires_at": request.expires_at}
+        )
+
     # --- checking decisions --------------------------------------------------------------------
     def may_approve(self, approver: Principal, request: ApprovalRequest) -> Verdict:
         if approver.read_only or approver.is_anonymous:
@@ -185,6 +208,23 @@ class ApprovalPolicy:
                 reason="the arguments changed after the request was shown; approve the current request",
             )
         return self.may_approve(approver, request)
+
+    def check_edit(
+        self, request: ApprovalRequest, edited: ApprovalRequest, decision: ApprovalDecision, approver: Principal
+    ) -> Verdict:
+        """Whether an edit decision may approve ``edited`` (built by :meth:`edited`) in place of ``request``.
+
+        An edit is a new request decided on the spot, so the approver must pass the full policy for
+        the edited request (its target's approvers, four eyes when it is in production) and for
+        the original one: the edit must not let anyone decide what they could not have approved.
+        """
+        verdict = self.check(request, decision, approver)
+        if not verdict.ok:
+            return verdict
+        edited_verdict = self.may_approve(approver, edited)
+        if not edited_verdict.ok:
+            return Verdict(ok=False, reason=f"the edit moves the change to {edited.target}: {edited_verdict.reason}")
+        return edited_verdict
 
 
 def _group_ref(name: str) -> str:

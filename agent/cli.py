@@ -30,7 +30,7 @@ DemoOpt = Annotated[bool, typer.Option("--demo", help="Use the embedded demo org
 
 
 def _service(catalog: list[str] | None = None, demo: bool = False):
-    from agent.config import load_settings
+    from agent.config import ConfigError, load_settings
     from agent.runtime import Runtime
     from agent.service import AgentService
 
@@ -39,7 +39,34 @@ def _service(catalog: list[str] | None = None, demo: bool = False):
         overrides["catalog"] = catalog
     if demo:
         overrides["demo"] = True
-    return AgentService(Runtime(load_settings(**overrides)))
+    try:
+        settings = load_settings(**overrides)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    return AgentService(Runtime(settings))
+
+
+def _not_slack(thread_id: str) -> bool:
+    """Conversations the Slack connector does not own (it recovers its own, and posts their outcome)."""
+    return not thread_id.startswith("slack:")
+
+
+def _recover(service) -> None:
+    """Finish what a killed process left half-done (an approved change not yet run, or cut short)."""
+    for result in service.recover_interrupted(_not_slack):
+        typer.echo(f"finished a change a restart interrupted (conversation {result.thread_id}): {result.answer}")
+
+
+def _principal(service, user: str):
+    """The catalog User named by ``--user``; a group or other non-User is refused (exit 2)."""
+    from agent.identity import NotAUser
+
+    try:
+        return service.principal(user, via="cli")
+    except NotAUser as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -52,9 +79,15 @@ def ask(
     demo: DemoOpt = False,
 ) -> None:
     """Answer one question (one turn)."""
+    from agent.service import AwaitingApproval
+
     service = _service(catalog, demo)
-    principal = service.principal(user or service.runtime.settings.default_user, via="cli")
-    result = service.ask(question, principal, thread_id=thread)
+    principal = _principal(service, user or service.runtime.settings.default_user)
+    try:
+        result = service.ask(question, principal, thread_id=thread)
+    except AwaitingApproval as exc:
+        typer.echo(f"not asked: {exc}", err=True)
+        raise typer.Exit(4) from exc
     if json_output:
         sys.stdout.write(result.model_dump_json() + "\n")
         return
@@ -73,7 +106,7 @@ def _decide(request_id: str, user: str, kind: str, comment: str | None, json_out
     from agent.service import DecisionRefused
 
     service = _service()
-    approver = service.principal(user, via="cli")
+    approver = _principal(service, user)
     found = service.gate.store.get(request_id)
     if found is None:
         typer.echo(f"no approval request {request_id}", err=True)
@@ -117,18 +150,22 @@ def chat(user: UserOpt = None, catalog: CatalogOpt = None, demo: DemoOpt = False
     from agent.terminal import run_chat
 
     service = _service(catalog, demo)
-    principal = service.principal(user or service.runtime.settings.default_user, via="cli")
+    _recover(service)
+    principal = _principal(service, user or service.runtime.settings.default_user)
     run_chat(service, principal)
 
 
 @app.command()
 def config(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Print the effective configuration, secrets masked."""
+    """Print the effective configuration, secrets masked, and which tool families have data."""
     from agent.config import load_settings
+    from agent.runtime import Runtime
 
-    masked = load_settings().masked()
+    settings = load_settings()
+    masked = settings.masked()
+    families = Runtime(settings).family_status()
     if json_output:
-        typer.echo(json.dumps(masked, indent=2, default=str))
+        typer.echo(json.dumps({**masked, "families": families}, indent=2, default=str))
         return
     from rich.console import Console
     from rich.table import Table
@@ -136,7 +173,10 @@ def config(json_output: Annotated[bool, typer.Option("--json")] = False) -> None
     table = Table("setting", "value", title="portal-agent configuration")
     for key, value in masked.items():
         table.add_row(key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
-    Console().print(table)
+    live = Table("family", "status", title="tool families")
+    for name, status in families.items():
+        live.add_row(name, "live" if status["live"] else f"off: {status['configure']}")
+    Console().print(table, live)
 
 
 @app.command("eval")
@@ -172,16 +212,19 @@ def catalog_validate(path: Annotated[Path, typer.Argument(help="A catalog file o
 def audit_verify(
     path: Annotated[Path | None, typer.Argument(help="Audit log (default: the data dir's)")] = None,
 ) -> None:
-    """Check the audit log's hash chain; exit 1 if it was tampered with."""
+    """Check the audit log's hash chain, MACs and head checkpoint; exit 1 if it was tampered with."""
     from agent.audit import AuditLog
     from agent.config import load_settings
 
     log = AuditLog(path or Path(load_settings().data_dir) / "audit.jsonl")
     report = log.verify()
     if report.ok:
-        typer.echo(f"ok: {report.records} records, chain intact")
+        anchor = f"; head {report.head} (keep a copy elsewhere to compare)" if report.anchored else ""
+        note = f"; {report.reason}" if report.reason else ""
+        typer.echo(f"ok: {report.records} records, chain intact{anchor}{note}")
         return
-    typer.echo(f"TAMPERED at line {report.first_bad_line}: {report.reason}", err=True)
+    where = f" at line {report.first_bad_line}" if report.first_bad_line else ""
+    typer.echo(f"TAMPERED{where}: {report.reason}", err=True)
     raise typer.Exit(1)
 
 
@@ -209,12 +252,31 @@ def serve(
     """Serve the web chat (and Slack HTTP events when configured)."""
     import uvicorn
 
+    from connectors.slack import http_configured
     from connectors.web.app import create_app
 
     service = _service(demo=demo)
-    # Keep idle connections longer than common client pools do, so a reused connection is not
-    # closed by the server at the moment a client sends on it.
-    uvicorn.run(create_app(service), host=host, port=port, log_level="info", timeout_keep_alive=75)
+    _recover(service)
+    if http_configured(service.runtime.settings):
+        import asyncio
+
+        from connectors.slack.app import recover_slack_threads
+
+        asyncio.run(recover_slack_threads(service))
+    # X-Forwarded-For/-Proto are believed only from the configured proxies: uvicorn's default
+    # trusts them from loopback, where anyone on the host could pick the client address the
+    # anonymous rate limit is keyed by. Idle connections are kept longer than common client
+    # pools keep theirs, so a reused connection is not closed at the moment a client sends on it.
+    proxies = service.runtime.settings.web_forwarded_allow_ips
+    uvicorn.run(
+        create_app(service),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_keep_alive=75,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )
 
 
 @app.command()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 CONFIG_FILE_ENV = "PORTAL_AGENT_CONFIG"
@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     github_url: str | None = Field(None, description="GitHub Enterprise API URL (else api.github.com)")
     github_token: SecretStr | None = Field(None, description="GitHub token for discovery and publishing")
     github_discovery: list[str] = Field(default_factory=list, description="owner or owner/repo to scan")
+    github_catalog_path: str = Field(
+        "/catalog-info.yaml", description="Catalog files discovery reads per repository (glob: /**/catalog-info.yaml)"
+    )
 
     # --- connectors ----------------------------------------------------------------------------
     slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-…)")
@@ -99,17 +102,32 @@ class Settings(BaseSettings):
     web_allowed_origins: list[str] = Field(default_factory=list, description="CORS origins for the widget")
     # Added for the web connector (issue 8): only behind an authenticating proxy may these be trusted.
     web_trust_proxy_headers: bool = Field(
-        False, description="Trust X-Forwarded-Email / X-Forwarded-User from an OIDC reverse proxy"
+        False, description="Trust the identity header set by an authenticating reverse proxy (OIDC)"
     )
-    web_rate_limit_per_minute: int = Field(30, description="Runs and decisions per user per minute (0: off)")
-    web_max_request_bytes: int = Field(65536, description="Largest accepted request body")
+    web_trusted_identity_header: str = Field(
+        "X-Forwarded-Email",
+        pattern=r"^[A-Za-z0-9-]+$",
+        description="The one header that proxy sets: the signed-in person's email (or catalog User name)",
+    )
+    web_forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses whose X-Forwarded-For/-Proto uvicorn believes (empty: none)",
+    )
+    web_rate_limit_per_minute: int = Field(30, ge=0, description="Runs and decisions per user per minute (0: off)")
+    web_read_rate_limit_per_minute: int = Field(
+        300, ge=0, description="Thread creation, lists, state and history reads per user per minute (0: off)"
+    )
+    web_max_request_bytes: int = Field(65536, gt=0, description="Largest accepted request body")
 
     # --- behaviour -----------------------------------------------------------------------------
     demo: bool = Field(False, description="Force the embedded demo organisation")
     read_only: bool = Field(False, description="Disable every mutating tool")
     admin_groups: list[str] = Field(default_factory=list, description="Groups that may approve anything")
     four_eyes_production: bool = Field(True, description="Requester may not approve in production")
-    approval_ttl_minutes: int = Field(30, description="How long an approval request stays valid")
+    approval_ttl_minutes: int = Field(30, ge=0, description="How long an approval request stays valid")
+    approval_claim_lease_seconds: int = Field(
+        60, ge=1, description="How long a decision being applied holds its request before another may take it over"
+    )
     tool_output_tokens: int = Field(2000, description="Cap on one tool output sent to the model")
     history_tokens: int = Field(6000, description="Cap on conversation history sent to the model")
     default_user: str = Field("user:default/guest", description="Principal for the CLI when --user is absent")
@@ -125,7 +143,9 @@ class Settings(BaseSettings):
     cost_env_tags: list[str] = Field(
         default_factory=lambda: ["env", "environment"], description="Tag/label keys naming the environment"
     )
-    demo_today: date | None = Field(None, description="Pin the demo's 'today' (cost data ends on it)")
+    demo_today: date | None = Field(
+        None, description="Pin 'today' for cost periods and the demo data (which ends on it); evals pin it"
+    )
 
     @field_validator(
         "catalog",
@@ -138,6 +158,7 @@ class Settings(BaseSettings):
         "admin_groups",
         "web_api_tokens",
         "web_allowed_origins",
+        "web_forwarded_allow_ips",
         "cost_entity_tags",
         "cost_team_tags",
         "cost_env_tags",
@@ -202,6 +223,28 @@ class _NoDecodeEnv(PydanticBaseSettingsSource):
         return out
 
 
+class ConfigError(ValueError):
+    """Settings that cannot be used, each named with its environment variable and what is wrong."""
+
+
+def describe_errors(error: ValidationError) -> str:
+    """One line per bad setting: ``name (PORTAL_AGENT_NAME): why, got value``."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item.get("loc", ())) or "settings"
+        env = f"{prefix}{name}".upper()
+        lines.append(f"{name} ({env}): {item.get('msg', 'invalid')}, got {item.get('input')!r}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment and config file, with explicit overrides on top."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment and config file, with explicit overrides on top.
+
+    Raises :class:`ConfigError` naming every setting that is out of range or malformed (a
+    negative rate limit, a body limit of 0), rather than starting with a limit silently off.
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from exc

@@ -7,7 +7,7 @@
 The approval node handles one undecided mutating call per run, so a resumed node never replays
 an earlier decision. The tools node checks again, structurally, that each mutating call has an
 approved record bound to the exact arguments it is about to run, and that it has not already run
-(a process killed mid-execution never executes twice).
+(a process killed mid-execution never executes twice: its outcome is recorded as unknown).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
-from agent.approvals import ApprovalDecision, ApprovalPolicy, ApprovalRequest, args_hash, request_id_for
-from agent.approvals_store import ApprovalStore
+from agent.approvals import ApprovalDecision, ApprovalPolicy, ApprovalRequest, Verdict, args_hash, request_id_for
+from agent.approvals_store import DECIDED, ApprovalStore, StoredApproval
 from agent.audit import AuditLog
 from agent.budget import count_tokens, trim_history, truncate_to_tokens
 from agent.identity import Principal
@@ -41,6 +41,15 @@ log = logging.getLogger(__name__)
 
 # The demo organisation's SRE team approves anything, unless admin groups are configured.
 DEMO_ADMIN_GROUPS = ["team-platform"]
+OUTCOME_UNKNOWN = "outcome unknown — check the target"
+
+
+def approval_store(runtime: Runtime) -> ApprovalStore:
+    """The process's one store of approval requests (the gate and the approval-status tool share it)."""
+    from datetime import timedelta
+
+    lease = timedelta(seconds=runtime.settings.approval_claim_lease_seconds)
+    return runtime.service("approvals.store", lambda: ApprovalStore(runtime.data_dir / "portal-agent.db", lease=lease))
 
 
 class Gate:
@@ -69,11 +78,43 @@ class Gate:
             four_eyes_production=settings.four_eyes_production,
             ttl=timedelta(minutes=settings.approval_ttl_minutes),
         )
-        return cls(
-            runtime,
-            policy,
-            ApprovalStore(runtime.data_dir / "portal-agent.db"),
-            AuditLog(runtime.data_dir / "audit.jsonl"),
+        return cls(runtime, policy, approval_store(runtime), AuditLog(runtime.data_dir / "audit.jsonl"))
+
+    def judge(
+        self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal, ctx: ToolContext
+    ) -> tuple[ApprovalRequest, Verdict]:
+        """The request ``decision`` would run (the edited one for an edit) and the policy's verdict on it.
+
+        The service (before resuming) and the graph (when the decision arrives) both ask this, so
+        an edit is checked the same way wherever the decision came from.
+        """
+        if decision.decision != "edit":
+            return request, self.policy.check(request, decision, approver)
+        edited = self.edited_request(request, decision, ctx)
+        if isinstance(edited, str):
+            return request, Verdict(ok=False, reason=edited)
+        return edited, self.policy.check_edit(request, edited, decision, approver)
+
+    def edited_request(
+        self, request: ApprovalRequest, decision: ApprovalDecision, ctx: ToolContext
+    ) -> ApprovalRequest | str:
+        """The request for the edit's arguments, built like a new one; a string says why there is none."""
+        tool = self.runtime.tools.get(request.tool)
+        if tool is None:
+            return f"{request.tool} is not available here"
+        if not decision.edited_args:
+            return "an edit decision must carry the edited arguments"
+        try:
+            parsed = tool.parse(decision.edited_args)
+            target = tool.target(parsed, ctx)
+            preview = tool.preview(parsed, ctx)
+            risk = tool.risk_of(parsed, ctx)
+        except Exception as exc:
+            return f"the edited arguments are not valid for {tool.name}: {exc}"
+        if not preview.ok:
+            return f"the dry run of the edited {tool.name} failed: {preview.error}"
+        return self.policy.edited(
+            request, args=parsed.model_dump(mode="json"), target=target, preview=preview, risk=risk
         )
 
 
@@ -181,7 +222,7 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
             "review_configs": [{"action_name": tool.name, "allowed_decisions": ["approve", "edit", "reject"]}],
         }
         resume = interrupt(payload)
-        return _apply_decision(tool, request, resume, ctx)
+        return _apply_decision(request, resume, ctx)
 
     def _refuse_request(tool: PortalTool, call: dict, principal: Principal, thread_id: str | None, reason: str) -> str:
         """A request that cannot even be put to an approver: audited, and the reason returned."""
@@ -237,82 +278,61 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
         )
         return request
 
-    def _apply_decision(tool: PortalTool, request: ApprovalRequest, resume: Any, ctx: ToolContext) -> dict:
+    def _apply_decision(request: ApprovalRequest, resume: Any, ctx: ToolContext) -> dict:
+        stored = gate.store.row(request.id)
+        if stored is not None and stored.status in DECIDED:
+            # A replay after a crash cut this node short: the decision was applied and audited once.
+            return _recorded_outcome(stored)
         try:
             decision = ApprovalDecision.model_validate(resume["decision"])
             approver = Principal.model_validate(resume["approver"])
         except Exception as exc:
-            reason = f"malformed decision: {exc}"
-            gate.audit.append("approval.refused", request_id=request.id, reason=reason)
-            gate.store.finish(request.id, "refused")
-            return {"status": "refused", "reason": reason, "request": request.model_dump(mode="json")}
-        effective = request
-        if decision.decision == "edit":
-            edited = _edited_request(tool, request, decision, ctx)
-            if isinstance(edited, str):
-                gate.audit.append("approval.refused", request_id=request.id, approver=approver.ref, reason=edited)
-                gate.store.finish(request.id, "refused")
-                return {"status": "refused", "reason": edited, "request": request.model_dump(mode="json")}
-            effective = edited
-        verdict = gate.policy.check(
-            request if decision.decision != "edit" else effective.model_copy(update={"id": request.id}),
-            decision,
-            approver,
-        )
-        base = {"request": request.model_dump(mode="json"), "decided_by": approver.ref}
+            return _refused(request, f"malformed decision: {exc}")
+        effective, verdict = gate.judge(request, decision, approver, ctx)
         if not verdict.ok:
-            gate.audit.append(
-                "approval.refused",
-                request_id=request.id,
-                approver=approver.ref,
-                decision=decision.decision,
-                reason=verdict.reason,
-            )
-            gate.store.finish(request.id, "refused")
-            return {**base, "status": "refused", "reason": verdict.reason}
+            return _refused(request, verdict.reason, approver=approver.ref, decision=decision.decision)
         if decision.decision == "reject":
             gate.audit.append(
                 "approval.rejected", request_id=request.id, approver=approver.ref, comment=decision.comment
             )
-            gate.store.finish(request.id, "rejected")
-            return {**base, "status": "rejected", "reason": decision.comment or f"rejected by {approver.ref}"}
+            reason = decision.comment or f"rejected by {approver.ref}"
+            gate.store.finish(request.id, "rejected", {"reason": reason})
+            return {**_outcome(request, approver.ref), "status": "rejected", "reason": reason}
         gate.audit.append(
             "approval.approved",
             request_id=request.id,
             approver=approver.ref,
             decision=decision.decision,
+            target=effective.target,
             args=effective.args,
             args_hash=effective.args_hash,
         )
-        gate.store.finish(request.id, "approved")
+        gate.store.finish(request.id, "approved", request=effective)
+        return _approved(effective, approver.ref)
+
+    def _refused(request: ApprovalRequest, reason: str, **fields: Any) -> dict:
+        gate.audit.append("approval.refused", request_id=request.id, reason=reason, **fields)
+        gate.store.finish(request.id, "refused", {"reason": reason})
+        return {**_outcome(request, fields.get("approver")), "status": "refused", "reason": reason}
+
+    def _outcome(request: ApprovalRequest, decided_by: str | None) -> dict:
+        return {"request": request.model_dump(mode="json"), "decided_by": decided_by}
+
+    def _approved(request: ApprovalRequest, decided_by: str) -> dict:
         return {
-            **base,
+            **_outcome(request, decided_by),
             "status": "approved",
-            "run_args": effective.args,
-            "approved_hash": effective.args_hash,
-            "reason": f"approved by {approver.ref}",
+            "run_args": request.args,
+            "approved_hash": request.args_hash,
+            "reason": f"approved by {decided_by}",
         }
 
-    def _edited_request(tool, request, decision, ctx) -> ApprovalRequest | str:
-        if not decision.edited_args:
-            return "an edit decision must carry the edited arguments"
-        try:
-            parsed = tool.parse(decision.edited_args)
-            target = tool.target(parsed, ctx)
-            preview = tool.preview(parsed, ctx)
-        except Exception as exc:
-            return f"the edited arguments are not valid for {tool.name}: {exc}"
-        args = parsed.model_dump(mode="json")
-        return request.model_copy(
-            update={
-                "args": args,
-                "args_hash": args_hash(tool.name, args),
-                "target": target,
-                "preview": preview,
-                "approvers": gate.policy.approvers_for(target),
-                "lifecycle": gate.policy.lifecycle_of(target),
-            }
-        )
+    def _recorded_outcome(stored: StoredApproval) -> dict:
+        decided_by = stored.decision.approver if stored.decision else None
+        if stored.status == "approved":
+            return _approved(stored.request, decided_by or "")
+        reason = (stored.result or {}).get("reason") or f"{stored.status} by {decided_by}"
+        return {**_outcome(stored.request, decided_by), "status": stored.status, "reason": reason}
 
     # --- tools ---------------------------------------------------------------------------------
     def tools_node(state: AgentState, config) -> dict[str, Any]:
@@ -360,25 +380,8 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
         if args_hash(tool.name, run_args) != approval.get("approved_hash"):
             return ToolResult.failure("not executed: arguments differ from the approved ones", query)
         request_id = approval["request"]["id"]
-        status = gate.store.status(request_id)
-        if status in ("executed", "failed"):
-            done = gate.audit.find(event="mutation.result", request_id=request_id)
-            data = done[-1].get("result") if done else None
-            return ToolResult(
-                ok=status == "executed",
-                query=query,
-                data=data,
-                note="already executed for this approval; not run again",
-            )
-        if status == "executing":
-            return ToolResult.failure(
-                "not executed again: a previous run of this approved action was interrupted and its outcome "
-                "is unknown; check the target's state before requesting it again",
-                query,
-            )
-        if status != "approved":
-            return ToolResult.failure(f"not executed: the approval is {status or 'unknown'}", query)
-        gate.store.finish(request_id, "executing")
+        if not gate.store.start_execution(request_id):
+            return _not_started(request_id, query)
         gate.audit.append(
             "mutation.executing",
             request_id=request_id,
@@ -392,6 +395,36 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
         gate.store.finish(request_id, "executed" if result.ok else "failed", summary)
         gate.audit.append("mutation.result", request_id=request_id, tool=tool.name, ok=result.ok, result=summary)
         return result
+
+    def _not_started(request_id: str, query: dict[str, Any]) -> ToolResult:
+        """Why an approved call is not run now: it already ran, is running, or a crash hid its outcome."""
+        found = gate.store.row(request_id)
+        status = found.status if found else None
+        if status in ("executed", "failed"):
+            done = gate.audit.find(event="mutation.result", request_id=request_id)
+            data = done[-1].get("result") if done else None
+            return ToolResult(
+                ok=status == "executed",
+                query=query,
+                data=data,
+                note="already executed for this approval; not run again",
+            )
+        if status == "executing":
+            if not gate.store.mark_unknown(request_id):
+                return ToolResult.failure("not executed again: another process is running this approved action", query)
+            gate.audit.append("mutation.outcome_unknown", request_id=request_id, tool=found.request.tool)
+            status = "unknown"
+        if status == "unknown" and found is not None:
+            request = found.request
+            return ToolResult.failure(
+                f"{OUTCOME_UNKNOWN}: {request.action} on {request.target} (request {request_id}) was started, but "
+                "the process running it stopped before recording the result. It was not run again; check "
+                f"{request.target} before requesting it again.",
+                query,
+                data={"request_id": request_id, "status": "unknown"},
+                refs=[request.target],
+            )
+        return ToolResult.failure(f"not executed: the approval is {status or 'unknown'}", query)
 
     # --- wiring --------------------------------------------------------------------------------
     def after_agent(state: AgentState) -> str:

@@ -6,6 +6,7 @@ the first time a tool needs them, so that a catalog question from the CLI starts
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from functools import cached_property
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent.config import Settings
+from agent.private_files import private_data_dir
+from agent.redact import install_log_redaction
 
 if TYPE_CHECKING:
     from agent.planner.intents import Intent
@@ -22,11 +25,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
 
 class Runtime:
     def __init__(self, settings: Settings, *, extra_families: list[Any] | None = None, builtin_families: bool = True):
+        install_log_redaction()  # every process that runs the agent builds a runtime first
         self.settings = settings
         self._extra_families = list(extra_families or [])
         self._builtin_families = builtin_families
@@ -36,9 +42,8 @@ class Runtime:
     # --- storage -------------------------------------------------------------------------------
     @cached_property
     def data_dir(self) -> Path:
-        path = Path(self.settings.data_dir).expanduser()
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        """The data directory, private to this user (conversations, approvals and the audit log)."""
+        return private_data_dir(Path(self.settings.data_dir).expanduser())
 
     @property
     def demo_dir(self) -> Path:
@@ -87,7 +92,7 @@ class Runtime:
         """Routes utterances to intents; the offline planner and LLM tool selection share it."""
         from agent.planner.router import Router
 
-        return Router(self.intents, self)
+        return Router(self.intents, self, dormant=self.dormant_intents)
 
     @cached_property
     def intents(self) -> list[Intent]:
@@ -97,4 +102,46 @@ class Runtime:
             for intent in family.intents(self):
                 if all(name in available for name in intent.requires):
                     out.append(intent)
+        return out
+
+    # --- which families have data --------------------------------------------------------------
+    @cached_property
+    def all_families(self) -> list[Any]:
+        """Every family of this build and the extra ones, enabled or not."""
+        from tools.registry import builtin_families
+
+        builtin = builtin_families() if self._builtin_families else []
+        return builtin + list(self._extra_families)
+
+    @cached_property
+    def dormant_intents(self) -> list[Intent]:
+        """Intents of the families the configuration leaves off: never planned, only recognised, so
+        that asking for them gets the family's line on how to configure it."""
+        enabled = {family.name for family in self.families}
+        return [intent for f in self.all_families if f.name not in enabled for intent in f.intents(self)]
+
+    def family(self, name: str) -> Any | None:
+        return next((f for f in self.all_families if f.name == name), None)
+
+    def family_live(self, name: str) -> bool:
+        """Whether a family has data to answer from: it is enabled and its ``live`` check passes.
+
+        Not cached: a family can come alive while the process runs (the first generated template);
+        the checks themselves are cheap, over configuration and already-loaded sources.
+        """
+        family = self.family(name)
+        if family is None or family not in self.families:
+            return False
+        try:
+            return family.live is None or bool(family.live(self))
+        except Exception as exc:  # a source that cannot even be checked has nothing to answer from
+            log.warning("cannot tell whether the %s family has data: %s: %s", name, type(exc).__name__, exc)
+            return False
+
+    def family_status(self) -> dict[str, dict[str, Any]]:
+        """Per family, whether it is live and, when it is not, the setting that would make it so."""
+        out: dict[str, dict[str, Any]] = {}
+        for family in self.all_families:
+            live = self.family_live(family.name)
+            out[family.name] = {"live": live} | ({} if live else {"configure": family.unconfigured})
         return out

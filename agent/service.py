@@ -3,15 +3,18 @@
 It owns the compiled graph and its SQLite checkpointer (one LangGraph thread per conversation),
 resolves principals against the catalog, and checks approval decisions before resuming a graph,
 so that an unauthorized click leaves the request pending for someone else and two simultaneous
-clicks decide it once.
+clicks decide it once. It is also where "this conversation waits for a decision" is answered
+for every connector (:meth:`AgentService.pending_approval`), and where a run a crash cut short is
+finished at start-up (:meth:`AgentService.recover_interrupted`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -20,12 +23,16 @@ from langgraph.types import Command
 from pydantic import BaseModel, Field
 
 from agent.approvals import ApprovalDecision, ApprovalRequest
+from agent.approvals_store import DECIDED, StoredApproval
 from agent.checkpoints import SqliteCheckpointer
 from agent.expiry import EXPIRY_PRINCIPAL
 from agent.graph import Gate, build_graph, tool_calls_of
-from agent.identity import Principal
+from agent.identity import Principal, resolve_principal
 from agent.redact import redact_text
 from agent.runtime import Runtime
+from agent.tooling import ToolContext
+
+log = logging.getLogger(__name__)
 
 RECURSION_LIMIT = 40
 
@@ -40,6 +47,21 @@ class TurnResult(BaseModel):
 
 class DecisionRefused(Exception):
     """A decision the policy does not accept; the request stays as it was."""
+
+
+class AwaitingApproval(DecisionRefused):
+    """New input on a conversation stopped at an approval: the request must be decided first.
+
+    Running the input would carry the graph past its interrupt and strand the request, so the
+    service refuses it for every connector. ``request`` is the request the thread waits on.
+    """
+
+    def __init__(self, request: ApprovalRequest):
+        self.request = request
+        super().__init__(
+            f"this conversation is waiting for a decision on request {request.id} ({request.action} on "
+            f"{request.target}); decide it first, or start a new conversation"
+        )
 
 
 class AgentService:
@@ -88,26 +110,11 @@ class AgentService:
 
     # --- identity ------------------------------------------------------------------------------
     def principal(self, ref: str | None = None, *, email: str | None = None, via: str = "cli") -> Principal:
-        """A principal resolved against the catalog; people the catalog does not know are read-only."""
-        catalog = self.runtime.catalog
-        entity = None
-        if email:
-            entity = catalog.user_by_email(email)
-        elif ref:
-            entity = catalog.get(ref, default_kind="user")
-        if entity is None:
-            fallback = ref if ref and ":" in ref else (f"user:default/{ref}" if ref else None)
-            if fallback is None:
-                return Principal.anonymous(via=via)
-            return Principal(ref=fallback, email=email, read_only=True, via=via)
-        profile = (entity.spec or {}).get("profile") or {}
-        return Principal(
-            ref=entity.ref,
-            display_name=profile.get("displayName") or entity.metadata.title,
-            email=profile.get("email"),
-            groups=catalog.groups_of(entity.ref),
-            via=via,
-        )
+        """A principal resolved against the catalog; people it does not know are read-only.
+
+        Raises :class:`agent.identity.NotAUser` when ``ref`` names a group or any other non-User.
+        """
+        return resolve_principal(self.runtime.catalog, ref, email=email, via=via)
 
     # --- turns ---------------------------------------------------------------------------------
     @staticmethod
@@ -119,25 +126,28 @@ class AgentService:
         return {"messages": [HumanMessage(content=text)], "principal": principal.model_dump()}
 
     def ask(self, text: str, principal: Principal, thread_id: str | None = None) -> TurnResult:
+        """One turn; raises :class:`AwaitingApproval` while the conversation waits for a decision."""
         thread_id = thread_id or new_thread_id()
-        snapshot = self.graph.get_state(self._config(thread_id))
-        if pending_interrupt(snapshot) is not None:
-            return _waiting(snapshot, thread_id)
-        before = len(snapshot.values.get("messages", []))
+        _refuse_while(self.pending_approval(thread_id))
+        before = self._message_count(thread_id)
         self.graph.invoke(self._input(text, principal), self._config(thread_id))
         return self.turn_result(thread_id, before)
 
     def stream(self, text: str, principal: Principal, thread_id: str | None = None) -> Iterator[tuple[str, Any]]:
         """(mode, payload) pairs: ``messages`` token chunks, ``custom`` tool events, ``updates``."""
         thread_id = thread_id or new_thread_id()
+        _refuse_while(self.pending_approval(thread_id))
         yield from self.graph.stream(
             self._input(text, principal), self._config(thread_id), stream_mode=["messages", "custom", "updates"]
         )
 
     async def astream(
-        self, payload: dict[str, Any] | Command, thread_id: str, stream_mode: list[str] | None = None
+        self, payload: dict[str, Any] | Command | None, thread_id: str, stream_mode: list[str] | None = None
     ) -> AsyncIterator[tuple[str, Any]]:
+        """Stream a run: new input (refused while an approval is pending), a checked resume, or None."""
         graph = await self.agraph()
+        if payload is not None and not (isinstance(payload, Command) and payload.resume is not None):
+            _refuse_while(await self.apending_approval(thread_id))
         async for item in graph.astream(
             payload, self._config(thread_id), stream_mode=stream_mode or ["messages", "custom", "updates"]
         ):
@@ -146,67 +156,123 @@ class AgentService:
     async def aask(self, text: str, principal: Principal, thread_id: str | None = None) -> TurnResult:
         thread_id = thread_id or new_thread_id()
         graph = await self.agraph()
-        snapshot = await graph.aget_state(self._config(thread_id))
-        if pending_interrupt(snapshot) is not None:
-            return _waiting(snapshot, thread_id)
-        before = len(snapshot.values.get("messages", []))
+        _refuse_while(await self.apending_approval(thread_id))
+        before = len((await graph.aget_state(self._config(thread_id))).values.get("messages", []))
         await graph.ainvoke(self._input(text, principal), self._config(thread_id))
         return await self.aturn_result(thread_id, before)
 
+    # --- is a conversation waiting? ------------------------------------------------------------
+    def pending_approval(self, thread_id: str) -> ApprovalRequest | None:
+        """The request this conversation waits on before it may take new input, or None.
+
+        The one answer to "is this thread waiting for an approval?" for every connector: the
+        graph's checkpoint says where it stopped, the store what became of that request. A
+        request that no longer needs anyone does not hold the thread: one past its expiry is
+        closed here (recorded as expired, nothing runs), and a run a crash cut short after its
+        decision is finished first (:meth:`recover`) once the process that ran it is gone.
+        """
+        config = self._config(thread_id)
+        snapshot = self.graph.get_state(config)
+        waiting = self._waiting_on(snapshot)
+        if waiting is not None and waiting.request.expired and self.gate.store.decidable(waiting):
+            self.expire(waiting.request)
+        elif self._cut_short(snapshot, waiting):
+            self.recover(thread_id)
+        else:
+            return _request_of(waiting)
+        return _request_of(self._waiting_on(self.graph.get_state(config)))
+
+    async def apending_approval(self, thread_id: str) -> ApprovalRequest | None:
+        graph = await self.agraph()
+        config = self._config(thread_id)
+        snapshot = await graph.aget_state(config)
+        waiting = self._waiting_on(snapshot)
+        if waiting is not None and waiting.request.expired and self.gate.store.decidable(waiting):
+            await self.aexpire(waiting.request)
+        elif self._cut_short(snapshot, waiting):
+            await asyncio.to_thread(self.recover, thread_id)
+        else:
+            return _request_of(waiting)
+        return _request_of(self._waiting_on(await graph.aget_state(config)))
+
+    def _cut_short(self, snapshot, waiting: StoredApproval | None) -> bool:
+        """Whether a process died in this thread's run after a decision was recorded."""
+        if waiting is not None:
+            return waiting.status in DECIDED and waiting.holder_gone()
+        if not snapshot.next:
+            return False
+        rows = self.gate.store.for_thread(snapshot.config["configurable"]["thread_id"])
+        return any(row.status in ("approved", "executing") and row.holder_gone() for row in rows)
+
+    def _waiting_on(self, snapshot) -> StoredApproval | None:
+        """The stored request the graph's pending interrupt is for (it holds the thread), or None."""
+        interrupt = pending_interrupt(snapshot)
+        if interrupt is None or not interrupt.get("request"):
+            return None
+        request = ApprovalRequest.model_validate(interrupt["request"])
+        return self.gate.store.row(request.id) or StoredApproval(
+            request=request, status="pending", updated_at=request.created_at
+        )
+
     # --- approvals -----------------------------------------------------------------------------
     def check_decision(self, decision: ApprovalDecision, approver: Principal) -> ApprovalRequest:
-        """Raise :class:`DecisionRefused` unless ``decision`` may resume its graph now."""
-        found = self.gate.store.get(decision.request_id)
+        """Raise :class:`DecisionRefused` unless ``decision`` may resume its graph now; claims it if so."""
+        found = self.gate.store.row(decision.request_id)
         if found is None:
             raise DecisionRefused(f"no approval request {decision.request_id}")
-        request, status = found
-        if status != "pending":
-            raise DecisionRefused(f"approval request {request.id} was already decided ({status})")
+        request = found.request
+        if found.status == "deciding" and not self.gate.store.lapsed(found):
+            raise DecisionRefused(f"approval request {request.id} is already being decided")
+        if not self.gate.store.decidable(found):
+            raise DecisionRefused(f"approval request {request.id} was already decided ({found.status})")
         if decision.approver != approver.ref:
             raise DecisionRefused("the decision's approver is not the authenticated user")
-        if request.expired:
-            return request  # the graph records the expiry and tells the requester
-        if decision.decision == "edit":
-            verdict = self.gate.policy.may_approve(approver, request)
-        else:
-            verdict = self.gate.policy.check(request, decision, approver)
-        if not verdict.ok:
-            self.gate.audit.append(
-                "approval.refused",
-                request_id=request.id,
-                approver=approver.ref,
-                decision=decision.decision,
-                reason=verdict.reason,
-                kept_pending=True,
-            )
-            raise DecisionRefused(verdict.reason)
+        if not self._awaited(request):
+            self._close_stale(request, decision)
+            raise DecisionRefused(f"approval request {request.id} is stale: its conversation no longer waits for it")
+        if not request.expired:  # an expired one is resumed all the same: the graph records the expiry
+            _effective, verdict = self.gate.judge(request, decision, approver, self._context(request))
+            if not verdict.ok:
+                self.gate.audit.append(
+                    "approval.refused",
+                    request_id=request.id,
+                    approver=approver.ref,
+                    decision=decision.decision,
+                    reason=verdict.reason,
+                    kept_pending=True,
+                )
+                raise DecisionRefused(verdict.reason)
         if not self.gate.store.claim(request.id, "deciding", decision):
             raise DecisionRefused(f"approval request {request.id} is already being decided")
         return request
 
     def decide(self, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         request = self.check_decision(decision, approver)
-        before = self._message_count(request.thread_id)
-        try:
-            self.graph.invoke(Command(resume=resume_payload(decision, approver)), self._config(request.thread_id))
-        except Exception:
-            self._release(request.id)
-            raise
-        return self.turn_result(request.thread_id, before)
+        return self._resume(request, decision, approver)
 
     async def adecide(self, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         request = self.check_decision(decision, approver)
         return await self._aresume(request, decision, approver)
 
     def overdue(self) -> list[ApprovalRequest]:
-        """Pending requests past their expiry that nobody decided (see :mod:`agent.expiry`)."""
+        """Requests past their expiry that nobody decided (see :mod:`agent.expiry`)."""
         return [r for r in self.gate.store.pending() if r.expired]
 
-    async def aexpire(self, request: ApprovalRequest) -> TurnResult | None:
+    def expire(self, request: ApprovalRequest) -> TurnResult | None:
         """Close an overdue request: recorded as expired, nothing runs, the conversation is answered.
 
         None when the request is not overdue or was claimed by a decision meanwhile.
         """
+        decision = self._claim_expiry(request)
+        return self._resume(request, decision, EXPIRY_PRINCIPAL) if decision else None
+
+    async def aexpire(self, request: ApprovalRequest) -> TurnResult | None:
+        decision = self._claim_expiry(request)
+        return await self._aresume(request, decision, EXPIRY_PRINCIPAL) if decision else None
+
+    def _claim_expiry(self, request: ApprovalRequest) -> ApprovalDecision | None:
+        if not request.expired:
+            return None
         decision = ApprovalDecision(
             request_id=request.id,
             decision="reject",
@@ -214,9 +280,39 @@ class AgentService:
             args_hash=request.args_hash,
             comment="nobody decided before the request expired",
         )
-        if not request.expired or not self.gate.store.claim(request.id, "deciding", decision):
+        if not self._awaited(request):
+            self._close_stale(request, decision)
             return None
-        return await self._aresume(request, decision, EXPIRY_PRINCIPAL)
+        return decision if self.gate.store.claim(request.id, "deciding", decision) else None
+
+    def _awaited(self, request: ApprovalRequest) -> bool:
+        """Whether the request's conversation is stopped at this very request."""
+        if request.thread_id is None:
+            return False
+        waiting = self._waiting_on(self.graph.get_state(self._config(request.thread_id)))
+        return waiting is not None and waiting.request.id == request.id
+
+    def _close_stale(self, request: ApprovalRequest, decision: ApprovalDecision) -> None:
+        """Close a pending request its conversation no longer waits for (input ran past it before the
+        service refused that), so that deciding it can never resume, and decide, another request."""
+        if self.gate.store.claim(request.id, "deciding", decision):
+            reason = "the conversation is no longer waiting for this request"
+            self.gate.audit.append("approval.refused", request_id=request.id, approver=decision.approver, reason=reason)
+            self.gate.store.finish(request.id, "refused", {"reason": reason})
+
+    def _context(self, request: ApprovalRequest) -> ToolContext:
+        """What the request's tool sees while an edit is prepared: the requester's context."""
+        return ToolContext(
+            runtime=self.runtime, principal=self.principal(request.requested_by), thread_id=request.thread_id
+        )
+
+    def _resume(self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal) -> TurnResult:
+        before = self._message_count(request.thread_id)
+        try:
+            self.graph.invoke(Command(resume=resume_payload(decision, approver)), self._config(request.thread_id))
+        finally:  # a run that failed before the gate recorded the decision leaves it decidable again
+            self.gate.store.release(request.id)
+        return self.turn_result(request.thread_id, before)
 
     async def _aresume(self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         graph = await self.agraph()
@@ -224,25 +320,52 @@ class AgentService:
         before = len((await graph.aget_state(config)).values.get("messages", []))
         try:
             await graph.ainvoke(Command(resume=resume_payload(decision, approver)), config)
-        except Exception:
-            self._release(request.id)
-            raise
+        finally:
+            self.gate.store.release(request.id)
         return await self.aturn_result(request.thread_id, before)
 
-    def _release(self, request_id: str) -> None:
-        """A resumed run that failed before the gate recorded the decision leaves it decidable again."""
-        if self.gate.store.status(request_id) == "deciding":
-            self.gate.store.finish(request_id, "pending")
-
+    # --- recovery after a crash ----------------------------------------------------------------
     def recover(self, thread_id: str) -> TurnResult | None:
-        """Finish a run that a crash cut short (not one waiting for approval); None if none is."""
+        """Finish a run that a crash cut short; None if there is none (or it waits for a decision).
+
+        A decision the gate recorded before the crash is applied again from the store (and not
+        audited twice); an approved action runs once; one whose run was cut short is recorded as
+        outcome unknown, and the conversation is told to check the target.
+        """
         config = self._config(thread_id)
         snapshot = self.graph.get_state(config)
-        if not snapshot.next or pending_interrupt(snapshot) is not None:
+        if not snapshot.next:
+            return None
+        waiting = self._waiting_on(snapshot)
+        if waiting is not None and waiting.status not in DECIDED:
             return None
         before = len(snapshot.values.get("messages", []))
-        self.graph.invoke(None, config)
+        # The gate reads a recorded decision from the store; the resume value only wakes it up.
+        self.graph.invoke(None if waiting is None else Command(resume={"recorded": waiting.status}), config)
         return self.turn_result(thread_id, before)
+
+    def recover_interrupted(self, owns: Callable[[str], bool] = lambda thread_id: True) -> list[TurnResult]:
+        """At start-up: finish the approved actions a killed process left behind, in the conversations
+        ``owns`` accepts (each connector recovers its own, so it can tell them).
+
+        Only requests whose claiming process is gone are touched: a process started next to a live
+        one leaves that one's work alone.
+        """
+        threads = dict.fromkeys(
+            row.request.thread_id
+            for row in self.gate.store.with_status("approved", "executing")
+            if row.request.thread_id and owns(row.request.thread_id) and row.holder_gone()
+        )
+        results = []
+        for thread_id in threads:
+            try:
+                result = self.recover(thread_id)
+            except Exception:
+                log.exception("recovering conversation %s failed", thread_id)
+                continue
+            if result is not None:
+                results.append(result)
+        return results
 
     def pending_for(self, approver: Principal) -> list[ApprovalRequest]:
         """Pending requests this person may decide (the web's /approvals page)."""
@@ -261,16 +384,14 @@ class AgentService:
         return _turn_result(await graph.aget_state(self._config(thread_id)), thread_id, before)
 
 
-def _waiting(snapshot, thread_id: str) -> TurnResult:
-    """New input in a conversation stopped at an approval is not run: the request comes first."""
-    interrupt = pending_interrupt(snapshot)
-    request = interrupt.get("request", {})
-    answer = (
-        f"This conversation is waiting for a decision on {request.get('action')} on {request.get('target')} "
-        f"(request {request.get('id')}). An approver ({', '.join(request.get('approvers', []))}) can approve "
-        "or reject it, and you can reject it yourself; or start a new conversation."
-    )
-    return TurnResult(answer=answer, thread_id=thread_id, interrupt=interrupt)
+def _refuse_while(request: ApprovalRequest | None) -> None:
+    """New input on a conversation stopped at an approval is not run: the request comes first."""
+    if request is not None:
+        raise AwaitingApproval(request)
+
+
+def _request_of(waiting: StoredApproval | None) -> ApprovalRequest | None:
+    return waiting.request if waiting is not None else None
 
 
 def resume_payload(decision: ApprovalDecision, approver: Principal) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from rich.prompt import Prompt
 
 from agent.approvals import ApprovalDecision
 from agent.identity import Principal
-from agent.service import AgentService, DecisionRefused, new_thread_id
+from agent.service import AgentService, AwaitingApproval, DecisionRefused, new_thread_id
 
 
 def run_chat(service: AgentService, principal: Principal, console: Console | None = None) -> None:
@@ -27,7 +27,10 @@ def run_chat(service: AgentService, principal: Principal, console: Console | Non
             continue
         if not text:
             continue
-        _stream_turn(service, principal, text, thread_id, console)
+        try:
+            _stream_turn(service, principal, text, thread_id, console)
+        except AwaitingApproval as exc:  # left pending with "later": it comes first
+            console.print(f"[yellow]not asked:[/] {exc}")
         _handle_pending(service, principal, thread_id, console)
 
 
@@ -46,20 +49,16 @@ def _stream_turn(service: AgentService, principal: Principal, text: str, thread_
 
 
 def _handle_pending(service: AgentService, principal: Principal, thread_id: str, console: Console) -> None:
-    from agent.service import pending_interrupt
-
     while True:
-        interrupt = pending_interrupt(service.graph.get_state(service._config(thread_id)))
-        if interrupt is None:
+        request = service.pending_approval(thread_id)
+        if request is None:
             return
-        request = interrupt["request"]
-        console.print(f"\n[bold yellow]Approval needed[/]: {request['action']} on {request['target']}")
-        console.print(Markdown(f"**Preview:** {request['preview']['summary']}"))
-        if request["preview"].get("details"):
-            console.print(request["preview"]["details"], markup=False)
-        console.print(
-            f"risk: {request['risk']} · approvers: {', '.join(request['approvers'])} · expires {request['expires_at']}"
-        )
+        console.print(f"\n[bold yellow]Approval needed[/]: {request.action} on {request.target}")
+        console.print(Markdown(f"**Preview:** {request.preview.summary}"))
+        if request.preview.details:
+            console.print(request.preview.details, markup=False)
+        approvers = ", ".join(request.approvers)
+        console.print(f"risk: {request.risk} · approvers: {approvers} · expires {request.expires_at.isoformat()}")
         answer = Prompt.ask(
             "approve as you, reject, or leave pending",
             choices=["approve", "reject", "later"],
@@ -67,10 +66,10 @@ def _handle_pending(service: AgentService, principal: Principal, thread_id: str,
             console=console,
         )
         if answer == "later":
-            console.print(f"[dim]pending as {request['id']}: portal-agent approve {request['id']} --user …[/]")
+            console.print(f"[dim]pending as {request.id}: portal-agent approve {request.id} --user …[/]")
             return
         decision = ApprovalDecision(
-            request_id=request["id"], decision=answer, approver=principal.ref, args_hash=request["args_hash"]
+            request_id=request.id, decision=answer, approver=principal.ref, args_hash=request.args_hash
         )
         try:
             result = service.decide(decision, principal)

@@ -68,7 +68,8 @@ def main() -> None:
     from tools.docs.indexer import index_runtime
     from tools.docs.store import DocsStore
 
-    cases = yaml.safe_load(DATASET.read_text())
+    raw = yaml.safe_load(DATASET.read_text())
+    cases = raw["cases"] if isinstance(raw, dict) else raw  # a plain list, or a mapping with its threshold
     positives = [c for c in cases if c.get("page")]
     negatives = [c for c in cases if not c.get("page")]
     tmp = Path(tempfile.mkdtemp(prefix="docs-bench-"))

@@ -2,22 +2,41 @@
 
 Each case runs in its own conversation; ``history`` turns are asked first in the same thread, so
 follow-ups are evaluated as people ask them. The model is whatever the configuration selects
-(the offline planner by default), over the demo organisation unless sources are configured.
+(the offline planner by default).
+
+A dataset is either a plain list of cases (run over the demo organisation, or whatever sources
+are configured) or a mapping::
+
+    settings:            # exactly the sources this set is about; paths relative to the repo root
+      focus: ../shared/fixtures/focus/focus_sample.csv
+    today: 2026-11-24    # optional; evals always pin "today" (default: the demo's DEMO_TODAY)
+    min_score: 0.9       # the recorded threshold: tests/evals fails when the score drops below it
+    first_run: "31/40 on 2026-12-02, before any fix it prompted"
+    cases: [...]
+
+A set with ``settings`` runs on a service built from those sources only (no demo, nothing from
+the environment's sources) and is skipped, with the reason, when a path it names is absent —
+real fixtures live outside the repository. "Today" is pinned for every set, so a score never
+depends on the day it is measured.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from evals.scorers import Expectation, Score, score
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
+REPO_ROOT = DATASETS_DIR.parents[1]
+# Settings whose values are files or folders (a value with "://" is a URL and is not checked).
+PATH_SETTINGS = ("catalog", "docs", "focus", "templates", "runbooks", "kubeconfig")
 
 
 class Case(BaseModel):
@@ -27,6 +46,28 @@ class Case(BaseModel):
     history: list[str] = Field(default_factory=list)
     expect: Expectation = Field(default_factory=Expectation)
     tags: list[str] = Field(default_factory=list)
+
+
+class Dataset(BaseModel):
+    """One dataset file: its cases and, for real-data sets, the sources and the recorded scores."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    settings: dict[str, Any] = Field(default_factory=dict)
+    today: date | None = None
+    min_score: float | None = Field(None, ge=0.0, le=1.0)
+    first_run: str | None = None
+    cases: list[Case] = Field(default_factory=list)
+
+    @field_validator("settings")
+    @classmethod
+    def _known_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from agent.config import Settings
+
+        unknown = sorted(set(value) - set(Settings.model_fields))
+        if unknown:
+            raise ValueError(f"unknown setting(s) {', '.join(unknown)}")
+        return value
 
 
 class CaseResult(BaseModel):
@@ -47,10 +88,16 @@ class DatasetReport(BaseModel):
     facts_ok: int
     seconds: float
     results: list[CaseResult]
+    min_score: float | None = None
+    skipped: str | None = None  # why the set did not run (a source it needs is absent)
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.cases if self.cases else 0.0
+
+    @property
+    def below_threshold(self) -> bool:
+        return self.skipped is None and self.min_score is not None and self.accuracy < self.min_score
 
 
 def dataset_path(name: str) -> Path:
@@ -63,26 +110,125 @@ def dataset_path(name: str) -> Path:
     return candidate
 
 
-def load_cases(path: Path) -> list[Case]:
+def load_dataset(path: Path) -> Dataset:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    if isinstance(raw, dict):
-        raw = raw.get("cases", [])
+    if isinstance(raw, list):
+        raw = {"cases": raw}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a dataset is a list of cases or a mapping with 'cases'")
+    items = raw.get("cases") or []
     cases = []
-    for index, item in enumerate(raw):
+    for index, item in enumerate(items):
         try:
             cases.append(Case.model_validate(item))
         except Exception as exc:
-            raise ValueError(f"{path}: case #{index + 1} ({item.get('id', '?')}): {exc}") from exc
-    return cases
+            name = item.get("id", "?") if isinstance(item, dict) else "?"
+            raise ValueError(f"{path}: case #{index + 1} ({name}): {exc}") from exc
+    try:
+        return Dataset.model_validate({**raw, "cases": cases})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"{path}: {problems}") from exc
+
+
+def load_cases(path: Path) -> list[Case]:
+    return load_dataset(path).cases
+
+
+def _is_url(value: str) -> bool:
+    return "://" in value
+
+
+def source_settings(dataset: Dataset) -> dict[str, Any]:
+    """The dataset's settings with file and folder paths resolved against the repo root."""
+    out: dict[str, Any] = {}
+    for name, value in dataset.settings.items():
+        if name in PATH_SETTINGS:
+            values = value if isinstance(value, list) else [v.strip() for v in str(value).split(",") if v.strip()]
+            out[name] = [v if _is_url(v) else str((REPO_ROOT / v).resolve()) for v in map(str, values)]
+        else:
+            out[name] = value
+    return out
+
+
+def missing_sources(dataset: Dataset) -> list[str]:
+    """The paths the dataset names that do not exist, as written in the dataset."""
+    missing = []
+    for name in PATH_SETTINGS:
+        value = dataset.settings.get(name)
+        values = value if isinstance(value, list) else [v.strip() for v in str(value or "").split(",") if v.strip()]
+        missing += [str(v) for v in values if not _is_url(str(v)) and not (REPO_ROOT / str(v)).exists()]
+    return missing
+
+
+def pinned_today(dataset: Dataset | None = None) -> date:
+    from tools.cost.demo_data import DEMO_TODAY
+
+    return (dataset.today if dataset is not None else None) or DEMO_TODAY
+
+
+def service_for(dataset: Dataset, data_dir: Path | None = None):
+    """A service over exactly the dataset's sources: no demo, no source from the environment."""
+    from agent.config import SOURCE_FIELDS, Settings
+    from agent.runtime import Runtime
+    from agent.service import AgentService
+
+    blank = {name: None if name == "opencost_url" else [] for name in (*SOURCE_FIELDS, "github_discovery")}
+    settings = Settings(
+        **{**blank, **source_settings(dataset)},
+        demo=False,
+        demo_today=pinned_today(dataset),
+        data_dir=data_dir or Path(tempfile.mkdtemp(prefix="portal-agent-eval-")),
+    )
+    return AgentService(Runtime(settings))
+
+
+def default_service(data_dir: Path | None = None):
+    """The configured service (the demo when nothing is configured), with "today" pinned unless
+    the configuration pins it, and a data dir of its own: evals never write into the user's."""
+    from agent.config import load_settings
+    from agent.runtime import Runtime
+    from agent.service import AgentService
+
+    settings = load_settings()
+    settings = settings.model_copy(
+        update={
+            "data_dir": data_dir or Path(tempfile.mkdtemp(prefix="portal-agent-eval-")),
+            "demo_today": settings.demo_today or pinned_today(),
+        }
+    )
+    return AgentService(Runtime(settings))
+
+
+def _skipped(path: Path, dataset: Dataset, reason: str) -> DatasetReport:
+    return DatasetReport(
+        dataset=path.stem,
+        cases=len(dataset.cases),
+        correct=0,
+        tools_ok=0,
+        facts_ok=0,
+        seconds=0.0,
+        results=[],
+        min_score=dataset.min_score,
+        skipped=reason,
+    )
 
 
 def run_dataset(path: Path, service=None) -> DatasetReport:
+    """Score one dataset. ``service`` is used for plain sets; a set with ``settings`` builds its own."""
     from agent.service import new_thread_id
 
-    service = service or _default_service()
+    dataset = load_dataset(path)
+    if dataset.settings:
+        if service is not None:
+            raise ValueError(f"{path.name} names its own sources (settings:); it builds its own service")
+        if missing := missing_sources(dataset):
+            return _skipped(path, dataset, f"source(s) absent: {', '.join(missing)}")
+        service = service_for(dataset)
+    service = service or default_service()
     started = time.perf_counter()
     results: list[CaseResult] = []
-    for case in load_cases(path):
+    for case in dataset.cases:
         t0 = time.perf_counter()
         principal = service.principal(case.user or service.runtime.settings.default_user, via="api")
         thread_id = new_thread_id()
@@ -109,24 +255,21 @@ def run_dataset(path: Path, service=None) -> DatasetReport:
         facts_ok=sum(r.score.facts_ok for r in results),
         seconds=time.perf_counter() - started,
         results=results,
+        min_score=dataset.min_score,
     )
-
-
-def _default_service():
-    from agent.config import load_settings
-    from agent.runtime import Runtime
-    from agent.service import AgentService
-
-    settings = load_settings()
-    # Evals never write into the user's data dir.
-    settings = settings.model_copy(update={"data_dir": Path(tempfile.mkdtemp(prefix="portal-agent-eval-"))})
-    return AgentService(Runtime(settings))
 
 
 def run_datasets(names: list[str] | None = None) -> list[DatasetReport]:
     paths = [dataset_path(n) for n in names] if names else sorted(DATASETS_DIR.glob("*.yaml"))
-    service = _default_service()
-    return [run_dataset(path, service) for path in paths]
+    shared = None  # one service for every plain set: the demo's indexes are built once
+    reports = []
+    for path in paths:
+        if load_dataset(path).settings:
+            reports.append(run_dataset(path))
+        else:
+            shared = shared or default_service()
+            reports.append(run_dataset(path, shared))
+    return reports
 
 
 def print_report(reports: list[DatasetReport], show_failures: bool = False) -> None:
@@ -135,19 +278,35 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
 
     console = Console()
     table = Table(
-        "dataset", "cases", "correct", "accuracy", "tools ok", "facts ok", "seconds", title="portal-agent evals"
+        "dataset",
+        "cases",
+        "correct",
+        "accuracy",
+        "min",
+        "tools ok",
+        "facts ok",
+        "seconds",
+        title="portal-agent evals",
     )
     for r in reports:
+        if r.skipped:
+            table.add_row(r.dataset, str(r.cases), "-", "skipped", _min(r), "-", "-", "-")
+            continue
+        accuracy = f"[red]{r.accuracy:.1%}[/]" if r.below_threshold else f"{r.accuracy:.1%}"
         table.add_row(
             r.dataset,
             str(r.cases),
             str(r.correct),
-            f"{r.accuracy:.1%}",
+            accuracy,
+            _min(r),
             str(r.tools_ok),
             str(r.facts_ok),
             f"{r.seconds:.1f}",
         )
     console.print(table)
+    for r in reports:
+        if r.skipped:
+            console.print(f"skipped {r.dataset}: {r.skipped}", style="yellow", markup=False)
     if show_failures:
         for r in reports:
             for case in r.results:
@@ -159,3 +318,7 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
                         f"forbidden {case.score.forbidden_facts}"
                     )
                     console.print(f"   answer: {case.answer[:300]!r}", markup=False)
+
+
+def _min(report: DatasetReport) -> str:
+    return f"{report.min_score:.1%}" if report.min_score is not None else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agent.planner.intents import Intent
@@ -19,6 +19,7 @@ FAMILY_MODULES = (
     "tools.cost",
     "tools.scaffolder",
     "tools.runbooks",
+    "agent.approval_status",  # the agent's own record of this conversation's change requests
 )
 
 
@@ -27,25 +28,31 @@ class ToolFamily:
     """A tool family: its tools, its planner intents, and whether the configuration enables it.
 
     ``tools`` and ``intents`` must be cheap: they describe tools; clients are created lazily.
+    ``live`` says whether the family has data to answer from (None: whenever it is enabled); a
+    family that is not live is never planned to, and asking for it gets ``unconfigured``, one line
+    naming the setting to configure.
     """
 
     name: str
     tools: Callable[[Runtime], list[PortalTool]]
     intents: Callable[[Runtime], list[Intent]]
     enabled: Callable[[Runtime], bool] = lambda runtime: True
+    live: Callable[[Runtime], bool] | None = None
+    unconfigured: str = ""
 
 
-def lazy(target: str) -> Callable[[Runtime], list]:
+def lazy(target: str) -> Callable[[Runtime], Any]:
     """``"package.module:function"`` imported on first call, so registering a family stays cheap."""
     module_name, _, function_name = target.partition(":")
 
-    def build(runtime: Runtime) -> list:
+    def build(runtime: Runtime) -> Any:
         return getattr(importlib.import_module(module_name), function_name)(runtime)
 
     return build
 
 
-def enabled_families(runtime: Runtime) -> list[ToolFamily]:
+def builtin_families() -> list[ToolFamily]:
+    """Every family of this build, enabled or not (the planner recognises asks for disabled ones)."""
     families: list[ToolFamily] = []
     for module_name in FAMILY_MODULES:
         try:
@@ -54,7 +61,9 @@ def enabled_families(runtime: Runtime) -> list[ToolFamily]:
             if exc.name == module_name:  # the family is not part of this build
                 continue
             raise
-        family: ToolFamily = module.family
-        if family.enabled(runtime):
-            families.append(family)
+        families.append(module.family)
     return families
+
+
+def enabled_families(runtime: Runtime) -> list[ToolFamily]:
+    return [family for family in builtin_families() if family.enabled(runtime)]

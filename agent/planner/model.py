@@ -27,9 +27,12 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict
 
 from agent.identity import Principal
+from agent.planner.about_change import question_about_change
+from agent.planner.compound import split_question
 from agent.planner.intents import Answer, CallTools, Intent, PlanState, StepResult
+from agent.planner.progress import Progress
 from agent.planner.references import resolve_partial_names, shown_in
-from agent.planner.router import Router
+from agent.planner.router import OPENER, Router
 
 MAX_STEPS_PER_TURN = 8
 
@@ -53,63 +56,150 @@ class OfflinePlanner(BaseChatModel):
 
     # --- the plan ------------------------------------------------------------------------------
     def plan_message(self, messages: list[BaseMessage], tool_names: list[str] | None = None) -> AIMessage:
+        """The next message of the turn: tool calls, or the answer.
+
+        A compound question is answered part by part; when a part's intent finds nothing, the next
+        plausible family is tried before saying so. Both advance :class:`Progress`, which the
+        messages carry from one call to the next.
+        """
         principal = _principal_from(messages)
         turn_start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
         if turn_start < 0:
             return AIMessage(content="Ask me about services, teams, docs, clusters, costs or templates.")
         earlier = messages[:turn_start]
-        shown = shown_in(_previous_answer(earlier), self.runtime.catalog) if earlier else ()
-        utterance = resolve_partial_names(_text(messages[turn_start].content), shown)
+        question = _text(messages[turn_start].content)
         turn = messages[turn_start + 1 :]
-        state = PlanState(
-            utterance=utterance,
+        available = set(tool_names if tool_names is not None else self.runtime.tools)
+        meta = _planner_meta(turn)
+        progress = Progress.of(meta, question)
+        intent: Intent | None = None
+        slots: dict[str, Any] = {}
+        if progress is None:
+            progress = Progress(parts=self._parts(question, earlier, principal, available))
+        else:
+            intent = self._intent(meta.get("intent"))
+            slots = meta.get("slots", {})
+            if intent is None:
+                return AIMessage(content=self.cannot_help(question))
+        while True:
+            state = self._state(progress, earlier, principal, turn, available)
+            if intent is None:  # a part starts
+                routed = self.router.route(state)
+                if routed is None or not routed.live:
+                    text = (
+                        self.cannot_help(state.utterance)
+                        if routed is None
+                        else self.unconfigured(self.runtime.family(routed.intent.family))
+                    )
+                    progress.finish_part(Answer(text=text), None)
+                    if progress.part < len(progress.parts):
+                        continue
+                    return self._final(progress, earlier)
+                intent, slots = routed.intent, routed.slots
+                progress.instead_of = routed.instead_of
+            state.slots = slots
+            steps = sum(1 for m in turn if isinstance(m, AIMessage) and _stage_of(m) == progress.stage)
+            step = (
+                intent.plan(state)
+                if steps < MAX_STEPS_PER_TURN
+                else Answer(text="I stopped after too many steps without an answer; please rephrase the question.")
+            )
+            info = {"intent": intent.name, "slots": _jsonable(state.slots), "progress": progress.model_dump()}
+            if isinstance(step, CallTools):
+                missing = [c.name for c in step.calls if c.name not in state.available_tools]
+                # Only an imperative ask requests a change: a question about one is answered instead.
+                about = None if missing else question_about_change(state, step)
+                if missing:
+                    step = Answer(
+                        text=f"I would need the tool(s) {', '.join(missing)} for that, but they are not enabled "
+                        "here (read-only mode or that source is not configured)."
+                    )
+                elif about is not None:
+                    step = about
+                else:
+                    calls = [
+                        {"name": c.name, "args": c.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+                        for c in step.calls
+                    ]
+                    return AIMessage(content=step.note or "", tool_calls=calls, additional_kwargs={"planner": info})
+            fallback = None if step.found else self.router.fallback(state, intent, [*progress.tried, intent.family])
+            if fallback is not None:
+                progress.missed_nothing(intent.family, step, intent.name)
+                intent, slots = fallback.intent, fallback.slots
+                continue
+            if not step.found and progress.instead_of:  # say what would have answered it
+                family = self.runtime.family(progress.instead_of)
+                step = step.model_copy(update={"text": f"{step.text}\n\n{self.unconfigured(family)}"})
+            progress.finish_part(step, intent.name)
+            if progress.part < len(progress.parts):
+                intent, slots = None, {}
+                continue
+            return self._final(progress, earlier, state.slots)
+
+    def _parts(self, question: str, earlier: list[BaseMessage], principal: Principal, available: set[str]) -> list[str]:
+        """The parts of a compound question to answer one by one, or the whole question.
+
+        A later part is answered on its own only when it is plainly a question of another kind (an
+        intent's pattern matches it, and not the intent of the part before); otherwise one intent
+        takes the whole question, as "who owns it and what's their email" needs.
+        """
+        parts = split_question(question, OPENER)
+        if len(parts) == 1:
+            return parts
+        first = self._state(Progress(parts=parts), earlier, principal, [], available)
+        if self.router.elliptical(first.utterance):  # "what about the kafka topic, who owns it"
+            return [question]
+        route = self.router.route(first)
+        previous = route.intent if route is not None else None
+        for part in parts[1:]:
+            plain = self.router.plain_intent(part, previous.name if previous else None)
+            if previous is None or plain is None or plain.name == previous.name:
+                return [question]
+            previous = plain
+        return parts
+
+    def _state(
+        self,
+        progress: Progress,
+        earlier: list[BaseMessage],
+        principal: Principal,
+        turn: list[BaseMessage],
+        available: set[str],
+    ) -> PlanState:
+        """The state a part is planned in: after the first part, the part before it is the context
+        ("… and who owns that system?" points into its answer)."""
+        if progress.done:
+            before = progress.done[-1]
+            shown_text, focus = before.text, before.refs or _focus(earlier)
+            previous_intent, previous_question = before.intent, progress.parts[progress.part - 1]
+        else:
+            shown_text, focus = _previous_answer(earlier), _focus(earlier)
+            previous_intent, previous_question = _previous_intent(earlier), _previous_question(earlier)
+        shown = shown_in(shown_text, self.runtime.catalog) if shown_text else ()
+        return PlanState(
+            utterance=resolve_partial_names(progress.question, shown),
             principal=principal,
             runtime=self.runtime,
-            results=_results(turn),
-            focus=_focus(earlier),
-            previous_intent=_previous_intent(earlier),
-            previous_question=_previous_question(earlier),
-            available_tools=set(tool_names if tool_names is not None else self.runtime.tools),
+            results=_results(turn, progress.stage),
+            focus=focus,
+            previous_intent=previous_intent,
+            previous_question=previous_question,
+            available_tools=available,
         )
-        meta = _planner_meta(turn)
-        intent: Intent | None
-        if meta is None:
-            routed = self.router.route(state)
-            if routed is None:
-                return AIMessage(
-                    content=self.cannot_help(utterance),
-                    additional_kwargs={"planner": {"intent": None, "focus": state.focus}},
-                )
-            intent, state.slots = routed
-        else:
-            intent = self._intent(meta["intent"])
-            state.slots = meta.get("slots", {})
-        if intent is None:
-            return AIMessage(content=self.cannot_help(utterance))
-        steps = sum(1 for m in turn if isinstance(m, AIMessage))
-        step = (
-            intent.plan(state)
-            if steps < MAX_STEPS_PER_TURN
-            else Answer(text="I stopped after too many steps without an answer; please rephrase the question.")
-        )
-        info = {"intent": intent.name, "slots": _jsonable(state.slots)}
-        if isinstance(step, CallTools):
-            missing = [c.name for c in step.calls if c.name not in state.available_tools]
-            if missing:
-                return AIMessage(
-                    content=(
-                        f"I would need the tool(s) {', '.join(missing)} for that, but they are not enabled here "
-                        "(read-only mode or that source is not configured)."
-                    ),
-                    additional_kwargs={"planner": info},
-                )
-            calls = [
-                {"name": c.name, "args": c.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
-                for c in step.calls
-            ]
-            return AIMessage(content=step.note or "", tool_calls=calls, additional_kwargs={"planner": info})
-        focus = step.refs or state.focus
-        return AIMessage(content=step.text, additional_kwargs={"planner": {**info, "focus": focus, "final": True}})
+
+    def _final(self, progress: Progress, earlier: list[BaseMessage], slots: dict[str, Any] | None = None) -> AIMessage:
+        answer = progress.answer()
+        intent = next((p.intent for p in reversed(progress.done) if p.intent), None)
+        meta: dict[str, Any] = {"intent": intent, "focus": answer.refs or _focus(earlier)}
+        if intent is not None:  # an answer follow-ups may point into
+            meta.update(slots=_jsonable(slots or {}), final=True)
+        return AIMessage(content=answer.text, additional_kwargs={"planner": meta})
+
+    @staticmethod
+    def unconfigured(family: Any) -> str:
+        """The one line for an ask whose family (a :class:`ToolFamily`) has no configured source."""
+        line = family.unconfigured or f"no {family.name} source is configured"
+        return f"{line[:1].upper()}{line[1:]}."
 
     def _intent(self, name: str | None) -> Intent | None:
         return next((i for i in self.runtime.intents if i.name == name), None)
@@ -117,7 +207,8 @@ class OfflinePlanner(BaseChatModel):
     def cannot_help(self, utterance: str) -> str:
         by_family: dict[str, list[str]] = {}
         for intent in self.runtime.intents:
-            by_family.setdefault(intent.family, []).append(intent.summary)
+            if not intent.needs_source or self.runtime.family_live(intent.family):
+                by_family.setdefault(intent.family, []).append(intent.summary)
         lines = [
             "I can't answer that in offline mode: it needs a configured LLM, and I won't guess.",
             "",
@@ -125,6 +216,9 @@ class OfflinePlanner(BaseChatModel):
         ]
         for family, summaries in by_family.items():
             lines.append(f"- **{family}**: " + "; ".join(dict.fromkeys(summaries)))
+        unconfigured = [f.unconfigured for f in self.runtime.all_families if f.unconfigured and f.name not in by_family]
+        if unconfigured:
+            lines += ["", "Not available here: " + "; ".join(unconfigured) + "."]
         lines += [
             "",
             "To handle open-ended questions, configure an LLM, e.g. `PORTAL_AGENT_MODEL=openai:gpt-4o-mini` "
@@ -231,21 +325,29 @@ def _principal_from(messages: Sequence[BaseMessage]) -> Principal:
 
 
 def _planner_meta(turn: Sequence[BaseMessage]) -> dict | None:
-    for m in turn:
+    """The planner's record on the turn's latest message: the intent now at work and the progress."""
+    for m in reversed(turn):
         if isinstance(m, AIMessage) and "planner" in m.additional_kwargs:
             return m.additional_kwargs["planner"]
     return None
 
 
-def _results(turn: Sequence[BaseMessage]) -> list[StepResult]:
-    calls: dict[str, dict] = {}
+def _stage_of(message: AIMessage) -> int:
+    return ((message.additional_kwargs.get("planner") or {}).get("progress") or {}).get("stage", 0)
+
+
+def _results(turn: Sequence[BaseMessage], stage: int = 0) -> list[StepResult]:
+    """The tool results of this turn's ``stage`` (a result whose call is unknown counts as this stage's)."""
+    calls: dict[str, tuple[dict, int]] = {}
     out: list[StepResult] = []
     for m in turn:
         if isinstance(m, AIMessage):
             for c in m.tool_calls:
-                calls[c["id"]] = c
+                calls[c["id"]] = (c, _stage_of(m))
         elif isinstance(m, ToolMessage):
-            call = calls.get(m.tool_call_id, {"name": m.name or "", "args": {}})
+            call, of_stage = calls.get(m.tool_call_id, ({"name": m.name or "", "args": {}}, stage))
+            if of_stage != stage:
+                continue
             result = m.artifact if isinstance(m.artifact, dict) else _parse_json(_text(m.content))
             out.append(StepResult(name=call["name"], args=call["args"], result=result))
     return out

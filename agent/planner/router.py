@@ -12,8 +12,9 @@ import itertools
 import math
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -73,6 +74,13 @@ CONFIDENT_ROUTE = 0.60
 # A follow-up tends to stay on the previous turn's intent ("including transitive ones?").
 CONTINUITY_BONUS = 0.20
 FAMILY_CONTINUITY_BONUS = 0.05
+# An ask for a family with no source beats a live intent only when it is this much stronger, or
+# when only it matched a pattern: with only docs configured, a docs question that also looks a
+# little like a catalog one is a docs question.
+DORMANT_MARGIN = 0.30
+# How much an ask must read like the examples of an intent with no source to count as asking for it
+# when its extractor cannot tell (broad patterns such as "what …?" alone do not).
+DORMANT_MIN_LEXICAL = 0.35
 OUT_OF_SCOPE = "out-of-scope"
 # Openers that carry no intent ("and what uses it?", "ok, thanks. who's behind it?"): rules
 # anchored at the start of a question would miss the question behind them.
@@ -97,6 +105,19 @@ class Candidate:
     lexical: float
     semantic: float | None = None
     pattern: bool = False
+
+
+class Route(NamedTuple):
+    """The intent an utterance goes to, with its slots. ``live`` is False when the intent's family has
+    no configured source: the intent is not planned, and the answer is the family's setup line."""
+
+    intent: Intent
+    slots: dict[str, Any]
+    live: bool = True
+    pattern: bool = False  # one of the intent's patterns matched: the ask is plainly of this kind
+    # The family with no source the ask was for, when its fallback family answers instead: if that
+    # finds nothing too, the answer says how to configure the family asked for.
+    instead_of: str | None = None
 
 
 def _mask_entities(text: str, runtime: Runtime | None) -> str:
@@ -141,9 +162,14 @@ def _out_of_scope_intent() -> Intent:
 
 
 class Router:
-    def __init__(self, intents: list[Intent], runtime: Runtime | None = None):
-        self.intents = [*intents, _out_of_scope_intent()]
+    """Ranks every intent, also those of families with no configured source (``dormant``): those are
+    never planned, but recognising them lets an ask for such a family get an honest line."""
+
+    def __init__(self, intents: list[Intent], runtime: Runtime | None = None, dormant: Collection[Intent] = ()):
+        self.intents = [*intents, *dormant, _out_of_scope_intent()]
         self.runtime = runtime
+        self._dormant = frozenset(intent.name for intent in dormant)
+        self._by_name = {intent.name: intent for intent in self.intents}
         self._examples: list[tuple[Intent, str, Counter[str]]] = []
         for intent in self.intents:
             for example in intent.examples:
@@ -217,11 +243,12 @@ class Router:
                 semantic = self._semantic(masked)
             except Exception:  # the model package is missing: rules and lexical only
                 semantic = {}
+        hits = {intent.name: intent.pattern_hit(utterance) for intent in self.intents}
         out = []
         for intent in self.intents:
             lex = lexical.get(intent.name, 0.0)
             sem = semantic.get(intent.name)
-            hit = intent.pattern_hit(utterance)
+            hit = hits[intent.name] and not any(hits.get(other) for other in intent.defers_to)
             score = lex if sem is None else 0.35 * lex + 0.65 * sem
             if hit:
                 score += 0.35
@@ -234,11 +261,12 @@ class Router:
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 
-    def route(self, state: PlanState) -> tuple[Intent, dict] | None:
+    def route(self, state: PlanState) -> Route | None:
         """The best intent whose slots can be filled from this utterance, with those slots.
 
         Two passes: rules and lexical similarity first, accepting only a confident match; the
         embedding model is consulted only when that finds nothing, so most asks never load it.
+        An intent of a family with no source is returned with ``live=False`` when it wins.
         """
         previous = state.previous_intent
         utterance = OPENER.sub("", state.utterance) or state.utterance
@@ -249,17 +277,75 @@ class Router:
                 return repeated
         lexical = self._lexical(masked)
         ranked = self._rank(utterance, masked, lexical, False, previous)
-        decided, found = self._first_extracting(ranked, state, CONFIDENT_ROUTE)
-        if decided:
-            return found
-        ranked = self._rank(utterance, masked, lexical, True, previous)
-        return self._first_extracting(ranked, state, MIN_SCORE)[1]
+        decided, found, dormant = self._first_extracting(ranked, state, CONFIDENT_ROUTE)
+        if not decided:
+            ranked = self._rank(utterance, masked, lexical, True, previous)
+            _, found, dormant_now = self._first_extracting(ranked, state, MIN_SCORE)
+            dormant = dormant_now or dormant
+        return self._prefer(found, dormant, state)
 
-    def _repeat_previous(self, state: PlanState, previous: str, utterance: str) -> tuple[Intent, dict] | None:
+    def _prefer(
+        self, found: tuple[Candidate, Route] | None, dormant: Candidate | None, state: PlanState
+    ) -> Route | None:
+        """The live route, unless the ask is clearly for a family with no source. Then the family
+        that one falls back to answers if it has data ("what is plantuml?" with only docs
+        configured), else the answer is the missing family's setup line."""
+        if dormant is None:
+            return found[1] if found else None
+        if found is not None:
+            live, route = found
+            clearly = (dormant.pattern and not live.pattern) or dormant.score - live.score >= DORMANT_MARGIN
+            if not clearly:
+                return route
+        instead = self.fallback(state, dormant.intent, ())
+        if instead is not None:
+            return instead._replace(instead_of=dormant.intent.family)
+        return Route(dormant.intent, {}, live=False, pattern=dormant.pattern)
+
+    def plain_intent(self, utterance: str, previous: str | None = None) -> Intent | None:
+        """The intent an ask plainly is, by its words alone: the best-ranked one, if one of its
+        patterns matches (no entity needs resolving: "who owns that system?" before "that system"
+        is known)."""
+        utterance = OPENER.sub("", utterance) or utterance
+        best = next(iter(self.rank(utterance, allow_semantic=False, previous=previous)), None)
+        if best is None or not best.pattern or best.intent.name == OUT_OF_SCOPE:
+            return None
+        return best.intent
+
+    def elliptical(self, utterance: str) -> bool:
+        """Whether the ask only names entities ("what about payments-gateway?"): it repeats the
+        previous question, and is no question of its own."""
+        utterance = OPENER.sub("", utterance) or utterance
+        return bool(ELLIPTICAL.match(_mask_entities(utterance, self.runtime)))
+
+    def fallback(self, state: PlanState, intent: Intent, tried: Collection[str]) -> Route | None:
+        """Where to go when ``intent`` found nothing: the best-ranked intent of a family it falls back
+        to ("nothing in the catalog matched" → a docs search) that has data and takes this ask."""
+        families = [f for f in intent.falls_back_to if f not in tried]
+        if not families:
+            return None
+        utterance = OPENER.sub("", state.utterance) or state.utterance
+        for candidate in self.rank(utterance, previous=state.previous_intent):
+            other = candidate.intent
+            if other.family not in families or not self._usable(other):
+                continue
+            state.pattern_hit = candidate.pattern
+            slots = other.extract(state)
+            if slots is not None:
+                return Route(other, slots, pattern=candidate.pattern)
+        return None
+
+    def _usable(self, intent: Intent) -> bool:
+        """Whether the intent may be planned: its family has a source (or it needs none)."""
+        if intent.name in self._dormant:
+            return False
+        return self.runtime is None or not intent.needs_source or self.runtime.family_live(intent.family)
+
+    def _repeat_previous(self, state: PlanState, previous: str, utterance: str) -> Route | None:
         """ "what about X?": the previous question asked again about X (its old names swapped for X)."""
         intent = next((i for i in self.intents if i.name == previous), None)
         mentioned = [m.text for m in self.runtime.catalog.find_mentions(utterance)] if self.runtime else []
-        if intent is None or not mentioned:
+        if intent is None or not mentioned or not self._usable(intent):
             return None
         question = state.previous_question or ""
         for old in sorted(self.runtime.catalog.find_mentions(question), key=lambda m: m.start, reverse=True):
@@ -271,23 +357,44 @@ class Router:
         if slots is None:
             state.utterance = original
             return None
-        return intent, slots
+        return Route(intent, slots, pattern=state.pattern_hit)
 
-    @staticmethod
     def _first_extracting(
-        ranked: list[Candidate], state: PlanState, min_score: float
-    ) -> tuple[bool, tuple[Intent, dict] | None]:
-        """(decided, result): the first candidate above ``min_score`` that extracts its slots.
+        self, ranked: list[Candidate], state: PlanState, min_score: float
+    ) -> tuple[bool, tuple[Candidate, Route] | None, Candidate | None]:
+        """(decided, result, dormant): the first usable candidate above ``min_score`` that extracts
+        its slots, and the best candidate ranked before it whose family has no source.
 
         Reaching the out-of-scope class decides too, with no result: the ask needs an LLM.
+        A dormant candidate counts only when its intent would take the ask (see :func:`_would_take`).
         """
+        dormant: Candidate | None = None
         for candidate in ranked:
             if candidate.score < min_score:
                 break
             if candidate.intent.name == OUT_OF_SCOPE:
-                return True, None
+                return True, None, dormant
+            if not self._usable(candidate.intent):
+                if dormant is None and _would_take(candidate, state):
+                    dormant = candidate
+                continue
             state.pattern_hit = candidate.pattern
             slots = candidate.intent.extract(state)
             if slots is not None:
-                return True, (candidate.intent, slots)
-        return False, None
+                return True, (candidate, Route(candidate.intent, slots, pattern=candidate.pattern)), dormant
+        return False, None, dormant
+
+
+def _would_take(candidate: Candidate, state: PlanState) -> bool:
+    """Whether an intent of a family with no source would take this ask: one of its patterns
+    matches, and its extractor accepts the utterance or, since an extractor often needs the very
+    source that is missing (a catalog name to restart), the ask reads like its examples."""
+    if not candidate.pattern:
+        return False
+    if candidate.lexical >= DORMANT_MIN_LEXICAL:
+        return True
+    state.pattern_hit = True
+    try:
+        return candidate.intent.extract(state) is not None
+    except Exception:  # its extractor needs the missing source
+        return False

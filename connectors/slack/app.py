@@ -14,6 +14,7 @@ Slack's rules shape it:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -22,11 +23,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.service import AwaitingApproval
 from connectors.slack import render
 from connectors.slack.decisions import Decisions
 from connectors.slack.identity import SlackIdentities
 from connectors.slack.store import SlackStore
-from connectors.slack.turns import Conversations, Place
+from connectors.slack.turns import Conversations, Place, waiting_text
 
 if TYPE_CHECKING:
     from agent.config import Settings
@@ -114,6 +116,23 @@ class SlackConnector:
             log.exception("question in %s failed", place.thread_id)
             await self.conversations.apologise(client, place, f"I could not answer that ({type(exc).__name__}).")
 
+    async def recover(self, client: AsyncWebClient) -> int:
+        """At start-up: finish the approved changes a killed process left in Slack threads, and post
+        each outcome (executed, failed, or unknown — check the target) in its thread."""
+        results = await asyncio.to_thread(
+            self.service.recover_interrupted, lambda thread_id: render.parse_thread_id(thread_id) is not None
+        )
+        for result in results:
+            team, channel, thread_ts = render.parse_thread_id(result.thread_id)
+            place = Place(team=team, channel=channel, thread_ts=thread_ts)
+            self.store.join_thread(place.thread_id)
+            try:
+                messages = await self.conversations.messages(place.thread_id)
+                await self.conversations.publish(client, place, result, len(messages))
+            except Exception:
+                log.exception("could not post the recovered outcome in %s", place.thread_id)
+        return len(results)
+
     async def pending(self, client: AsyncWebClient, channel: str, user: str, team: str | None) -> None:
         principal = await self.identities.resolve(client, user, team)
         requests = self.service.pending_for(principal)
@@ -134,6 +153,12 @@ def default_max_turns(settings: Settings) -> int:
     if configured:
         return int(configured)
     return OFFLINE_MAX_TURNS if (settings.model or "offline") == "offline" else REMOTE_MAX_TURNS
+
+
+async def recover_slack_threads(service: AgentService) -> int:
+    """:meth:`SlackConnector.recover` for a process that serves Slack through another app (``serve``)."""
+    bolt = build_slack_app(service)
+    return await bolt._portal_connector.recover(bolt.client)
 
 
 def build_slack_app(
@@ -299,7 +324,11 @@ async def _answer_privately(
         thread_id = render.thread_id_for(
             command.get("team_id"), command.get("channel_id"), f"cmd-{command.get('trigger_id')}"
         )
-        result = await connector.service.aask(text, principal, thread_id=thread_id)
+        try:
+            result = await connector.service.aask(text, principal, thread_id=thread_id)
+        except AwaitingApproval as exc:
+            await respond(response_type="ephemeral", text=render.escape(waiting_text(exc.request)))
+            return
         if result.interrupt:
             fallback, blocks = render.approval_message(
                 result.interrupt["request"], requested_by_slack=command.get("user_id")

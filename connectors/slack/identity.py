@@ -1,8 +1,11 @@
 """Slack user → email (``users.info``) → catalog User → :class:`Principal`.
 
-People the catalog does not know, bots, and users whose email Slack does not share (the app lacks
-``users:read.email``) get a read-only principal: they may ask, but may neither request nor approve
-changes. Lookups are cached for a few minutes so a busy thread costs one ``users.info`` call.
+Only a catalog User whose own profile email is exactly the Slack email (case-insensitive) acts as
+that person (:func:`agent.identity.catalog_user`): a group's mailing address names nobody. People
+the catalog does not know, bots, and users whose email Slack does not share (the app lacks
+``users:read.email``) get a read-only principal under a ``slack-`` ref: they may ask, but may
+neither request nor approve changes. Lookups are cached for a few minutes so a busy thread costs
+one ``users.info`` call.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from agent.identity import Principal
+from agent.identity import Principal, catalog_user, user_principal
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -54,9 +57,10 @@ class SlackIdentities:
             return Principal(
                 ref=f"user:default/slack-{user_id.lower()}", display_name=name, read_only=True, via="slack"
             )
-        principal = self.service.principal(email=email, via="slack")
-        if principal.is_anonymous:  # the catalog has no User with this email
+        catalog = self.service.runtime.catalog
+        entity = catalog_user(catalog, email=email)
+        if entity is None:  # the catalog has no User with this email
             return Principal(
                 ref=f"user:default/slack-{user_id.lower()}", display_name=name, email=email, read_only=True, via="slack"
             )
-        return principal
+        return user_principal(catalog, entity, via="slack")

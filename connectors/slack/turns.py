@@ -27,12 +27,14 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
 from agent.redact import redact_text
+from agent.service import AwaitingApproval
 from connectors.slack import render
 from connectors.slack.store import SlackStore
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from agent.approvals import ApprovalRequest
     from agent.identity import Principal
     from agent.service import AgentService, TurnResult
 
@@ -115,7 +117,9 @@ class Conversations:
         self.store.join_thread(place.thread_id)
         placeholder: str | None = None
         async with self.locks.hold(place.thread_id):
-            if await self._waiting_for_approval(client, place):
+            waiting = await self.service.apending_approval(place.thread_id)
+            if waiting is not None:
+                await self.tell_waiting(client, place, waiting)
                 return
             try:
                 await self._status(client, place, "is thinking…")
@@ -129,6 +133,8 @@ class Conversations:
                 await self._stream(client, place, placeholder, payload)
                 result = await self.service.aturn_result(place.thread_id, before)
                 await self.publish(client, place, result, before, message_ts=placeholder)
+            except AwaitingApproval as exc:  # another replica's turn stopped at an approval meanwhile
+                await self.tell_waiting(client, place, exc.request, message_ts=placeholder)
             except Exception as exc:  # never silence: say so in the thread
                 log.exception("Slack turn failed in %s", place.thread_id)
                 await self.apologise(
@@ -177,23 +183,15 @@ class Conversations:
                     await self._status(client, place, f"is {status}")
                 shown, last_update = (partial, status), now
 
-    async def _waiting_for_approval(self, client: AsyncWebClient, place: Place) -> bool:
-        """A thread stopped at an approval takes no new question until it is decided.
-
-        New input on an interrupted LangGraph thread would run past the interrupt and strand the
-        request (a later click would resume nothing), so the connector says so instead.
-        """
-        waiting = [r for r in self.service.gate.store.pending(place.thread_id) if not r.expired]
-        if not waiting:
-            return False
-        request = waiting[0]
-        text = (
-            f":raised_hand: This thread is waiting for a decision on request `{request.id}` "
-            f"({request.action} on {request.target}). Approve or reject it with the buttons above first, "
-            "or ask me in a new thread meanwhile."
-        )
-        await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=render.escape(text))
-        return True
+    async def tell_waiting(
+        self, client: AsyncWebClient, place: Place, request: ApprovalRequest, *, message_ts: str | None = None
+    ) -> None:
+        """A thread stopped at an approval takes no new question (the service refuses it): say why."""
+        text = render.escape(waiting_text(request))
+        if message_ts:
+            await client.chat_update(channel=place.channel, ts=message_ts, text=text, blocks=[])
+        else:
+            await client.chat_postMessage(channel=place.channel, thread_ts=place.thread_ts, text=text)
 
     # --- publishing a result -------------------------------------------------------------------
     async def publish(
@@ -280,6 +278,14 @@ class Conversations:
             await client.assistant_threads_setStatus(channel_id=place.channel, thread_ts=place.thread_ts, status=status)
         except Exception as exc:
             log.debug("assistant.threads.setStatus failed: %s", exc)
+
+
+def waiting_text(request: ApprovalRequest) -> str:
+    return (
+        f":raised_hand: This thread is waiting for a decision on request `{request.id}` "
+        f"({request.action} on {request.target}): decide it first, with the buttons above (approvers: "
+        f"{', '.join(request.approvers) or 'none'}; you may reject your own request), or ask me in a new thread."
+    )
 
 
 def _artifacts(messages: list[Any]) -> Iterator[dict[str, Any]]:

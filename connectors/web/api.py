@@ -1,7 +1,10 @@
 """The subset of the LangGraph Agent Protocol that ``langgraph-sdk`` and agent-chat-ui use.
 
-Threads belong to the caller who created them: another caller gets 404 for them, as if they did
-not exist. One run at a time per thread (a second one gets 409, like ``multitask_strategy=reject``).
+Threads belong to the caller who created them on the web: to anyone else they answer 404, as
+if they did not exist, and so does every conversation that began elsewhere (the CLI, Slack),
+which has checkpoints but no web owner: it can be neither read nor adopted here. A caller may
+choose a new thread's id only as a UUID, and anonymous visitors may not choose one at all. One
+run at a time per thread (a second one gets 409, like ``multitask_strategy=reject``).
 """
 
 from __future__ import annotations
@@ -13,28 +16,32 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator
 
 from connectors.web import protocol
+from connectors.web.bodies import WebBody, check_metadata_filter, check_thread_id
 from connectors.web.context import WebContext
-from connectors.web.runs import ASSISTANT_ID, ASSISTANT_UUID, RunError, RunRequest, error_stream, prepare, stream
+from connectors.web.runs import ASSISTANT_ID, ASSISTANT_UUID, RunError, RunRequest, prepare, start_graph, stream
+from connectors.web.threads import ThreadRecord
 
 log = logging.getLogger(__name__)
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+ANONYMOUS_IDS = "anonymous visitors get server-issued thread ids: create one with POST /threads and no thread_id"
 
 
-class ThreadCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ThreadCreate(WebBody):
     thread_id: str | None = None
     metadata: dict[str, Any] | None = None
     if_exists: Literal["raise", "do_nothing"] | None = None
 
+    @field_validator("thread_id")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        return value if value is None else check_thread_id(value)
 
-class ThreadSearch(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
+class ThreadSearch(WebBody):
     metadata: dict[str, Any] | None = None
     status: str | None = None
     limit: int = Field(10, ge=1, le=1000)
@@ -43,13 +50,23 @@ class ThreadSearch(BaseModel):
     sort_order: str = "desc"
 
 
-class HistoryRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class CheckpointRef(BaseModel):
+    """``before`` as the SDK sends it: a checkpoint of this thread (other fields are ignored)."""
 
+    checkpoint_id: str | None = None
+    checkpoint_ns: str | None = None
+
+
+class HistoryRequest(WebBody):
     limit: int = Field(10, ge=1, le=1000)
-    before: dict[str, Any] | str | None = None
+    before: CheckpointRef | str | None = None
     metadata: dict[str, Any] | None = None
     checkpoint: dict[str, Any] | None = None
+
+    @field_validator("metadata")
+    @classmethod
+    def _filter(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_metadata_filter(value)
 
 
 def _assistant() -> dict[str, Any]:
@@ -72,6 +89,10 @@ def _check_assistant(assistant_id: str) -> None:
         raise HTTPException(status_code=404, detail=f"assistant {assistant_id} not found; use {ASSISTANT_ID!r}")
 
 
+def _not_found(thread_id: str) -> HTTPException:
+    return HTTPException(status_code=404, detail=f"thread {thread_id} not found")
+
+
 def build_router(ctx: WebContext) -> APIRouter:
     router = APIRouter(tags=["agent protocol"])
     service = ctx.service
@@ -79,6 +100,16 @@ def build_router(ctx: WebContext) -> APIRouter:
     async def snapshot(thread_id: str):
         graph = await ctx.graph()
         return await graph.aget_state(service._config(thread_id))
+
+    async def new_thread(thread_id: str, owner: str, metadata: dict[str, Any]) -> ThreadRecord:
+        """A new web thread of ``owner``; 404 if the id is a conversation already, here or elsewhere."""
+        graph = await ctx.graph()
+        if await graph.checkpointer.aget_tuple(service._config(thread_id)) is not None:
+            raise _not_found(thread_id)  # a CLI or Slack conversation: nobody's to adopt on the web
+        record = ctx.threads.create(thread_id, owner, metadata)
+        if record is None:  # created by someone else a moment ago
+            raise _not_found(thread_id)
+        return record
 
     @router.get("/info")
     async def info() -> dict[str, Any]:
@@ -100,40 +131,43 @@ def build_router(ctx: WebContext) -> APIRouter:
     # --- threads -------------------------------------------------------------------------------
     @router.post("/threads")
     async def thread_create(request: Request, body: ThreadCreate = Body(default_factory=ThreadCreate)):
-        principal = ctx.principal(request)
-        thread_id = body.thread_id or str(uuid.uuid4())
-        existing = ctx.threads.get(thread_id)
-        if existing is not None:
-            if existing.owner == principal.ref and body.if_exists == "do_nothing":
-                return protocol.thread_json(existing, await snapshot(thread_id), busy=thread_id in ctx.busy)
-            raise HTTPException(status_code=409, detail=f"thread {thread_id} already exists")
+        principal = ctx.limit_reads(request)
+        owner = ctx.owner(request)
         metadata = {k: v for k, v in (body.metadata or {}).items() if k != "owner"}
-        record = ctx.threads.create(thread_id, principal.ref, metadata)
-        return protocol.thread_json(record)
+        if body.thread_id is None:
+            return protocol.thread_json(await new_thread(str(uuid.uuid4()), owner, metadata))
+        if principal.is_anonymous:
+            raise HTTPException(status_code=403, detail=ANONYMOUS_IDS)
+        existing = ctx.threads.get(body.thread_id)
+        if existing is None:
+            return protocol.thread_json(await new_thread(body.thread_id, owner, metadata))
+        if existing.owner != owner:
+            raise _not_found(body.thread_id)
+        if body.if_exists != "do_nothing":
+            raise HTTPException(status_code=409, detail=f"thread {body.thread_id} already exists")
+        thread_id = existing.thread_id
+        return protocol.thread_json(existing, await snapshot(thread_id), busy=thread_id in ctx.busy)
 
     @router.get("/threads/{thread_id}")
     async def thread_get(thread_id: str, request: Request):
-        record = ctx.owned_thread(thread_id, ctx.principal(request))
+        ctx.limit_reads(request)
+        record = ctx.owned_thread(thread_id, request)
         return protocol.thread_json(record, await snapshot(thread_id), busy=thread_id in ctx.busy)
 
     @router.delete("/threads/{thread_id}", status_code=204)
     async def thread_delete(thread_id: str, request: Request):
-        ctx.owned_thread(thread_id, ctx.principal(request))
-        if thread_id in ctx.busy:
-            raise HTTPException(status_code=409, detail="a run is in progress on this thread")
-        graph = await ctx.graph()
-        await graph.checkpointer.adelete_thread(thread_id)
-        ctx.threads.delete(thread_id)
+        ctx.limit_reads(request)
+        ctx.owned_thread(thread_id, request)
+        with ctx.lease(thread_id):
+            graph = await ctx.graph()
+            await graph.checkpointer.adelete_thread(thread_id)
+            ctx.threads.delete(thread_id)
 
     @router.post("/threads/search")
     async def thread_search(request: Request, body: ThreadSearch = Body(default_factory=ThreadSearch)):
-        principal = ctx.principal(request)
-        if principal.is_anonymous:
-            # Anonymous callers share one identity: no list, or one would see the others' threads.
-            # They continue their own conversation by its id (an unguessable UUID the widget keeps).
-            return []
+        ctx.limit_reads(request)
         records = ctx.threads.search(
-            principal.ref,
+            ctx.owner(request),
             metadata=body.metadata,
             status=body.status,
             limit=body.limit,
@@ -150,24 +184,21 @@ def build_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/threads/{thread_id}/state")
     async def thread_state(thread_id: str, request: Request):
-        ctx.owned_thread(thread_id, ctx.principal(request))
+        ctx.limit_reads(request)
+        ctx.owned_thread(thread_id, request)
         return protocol.thread_state(await snapshot(thread_id))
 
     @router.post("/threads/{thread_id}/history")
     async def thread_history(
         thread_id: str, request: Request, body: HistoryRequest = Body(default_factory=HistoryRequest)
     ):
-        ctx.owned_thread(thread_id, ctx.principal(request))
+        ctx.limit_reads(request)
+        ctx.owned_thread(thread_id, request)
         graph = await ctx.graph()
         config = service._config(thread_id)
         before = None
-        if isinstance(body.before, dict):
-            before = {
-                "configurable": {
-                    "thread_id": thread_id,
-                    **{k: v for k, v in body.before.items() if k in ("checkpoint_id", "checkpoint_ns")},
-                }
-            }
+        if isinstance(body.before, CheckpointRef):
+            before = {"configurable": {"thread_id": thread_id, **body.before.model_dump(exclude_none=True)}}
         elif isinstance(body.before, str):
             before = {"configurable": {"thread_id": thread_id, "checkpoint_id": body.before}}
         states = []
@@ -178,35 +209,46 @@ def build_router(ctx: WebContext) -> APIRouter:
         return states
 
     # --- runs ----------------------------------------------------------------------------------
-    async def start_run(thread_id: str, request: Request, body: RunRequest) -> tuple[str, Any, set[str]]:
+    async def run_thread(thread_id: str, request: Request, body: RunRequest) -> ThreadRecord:
+        """The caller's thread to run on, created if asked and free; 404 for anyone else's."""
         principal = ctx.principal(request)
-        _check_assistant(body.assistant_id)
+        owner = ctx.owner(request)
         record = ctx.threads.get(thread_id)
-        if record is None and body.if_not_exists == "create":
-            record = ctx.threads.create(thread_id, principal.ref, {})
-        if record is None or record.owner != principal.ref:
-            raise HTTPException(status_code=404, detail=f"thread {thread_id} not found")
-        ctx.rate_limit(request, principal)
-        if thread_id in ctx.busy:
-            raise HTTPException(status_code=409, detail="a run is already in progress on this thread")
-        ctx.busy.add(thread_id)
+        if record is not None and record.owner == owner:
+            return record
+        if body.if_not_exists != "create":
+            raise _not_found(thread_id)
+        if principal.is_anonymous:  # whether the id exists or not: no oracle
+            raise HTTPException(status_code=403, detail=ANONYMOUS_IDS)
+        if record is not None:
+            raise _not_found(thread_id)
         try:
+            check_thread_id(thread_id)
+        except ValueError as exc:
+            raise RunError(422, str(exc)) from exc
+        return await new_thread(thread_id, owner, {})
+
+    async def start_run(thread_id: str, request: Request, body: RunRequest) -> tuple[str, asyncio.Queue, set[str]]:
+        """Check, prepare and start the run; every refusal is raised here, before any response."""
+        principal = ctx.limit_runs(request)
+        _check_assistant(body.assistant_id)
+        record = await run_thread(thread_id, request, body)
+        modes = body.modes()
+        with ctx.lease(thread_id) as lease:
             payload, title = await prepare(ctx, thread_id, body, principal)
-        except BaseException:
-            ctx.busy.discard(thread_id)
-            raise
-        ctx.threads.update(
-            thread_id,
-            status="busy",
-            title=title,
-            metadata={
-                "graph_id": ASSISTANT_ID,
-                "assistant_id": ASSISTANT_UUID,
-                **({"title": title} if title and not record.title else {}),
-            },
-            record=record,  # read above; the run's preparation does not change it
-        )
-        return str(uuid.uuid4()), payload, body.modes()
+            ctx.threads.update(
+                thread_id,
+                status="busy",
+                title=title,
+                metadata={
+                    "graph_id": ASSISTANT_ID,
+                    "assistant_id": ASSISTANT_UUID,
+                    **({"title": title} if title and not record.title else {}),
+                },
+                record=record,  # read above; the run's preparation does not change it
+            )
+            queue = start_graph(ctx, thread_id, payload, modes, lease)
+        return str(uuid.uuid4()), queue, modes
 
     @router.post(
         "/threads/{thread_id}/runs/stream",
@@ -215,26 +257,18 @@ def build_router(ctx: WebContext) -> APIRouter:
     )
     async def run_stream(thread_id: str, request: Request, body: RunRequest):
         """Start a run and stream it (SSE). Resume an approval with ``command.resume``."""
-        try:
-            run_id, payload, modes = await start_run(thread_id, request, body)
-        except RunError as exc:
-            return StreamingResponse(
-                error_stream(str(uuid.uuid4()), exc), media_type="text/event-stream", headers=SSE_HEADERS
-            )
+        run_id, queue, modes = await start_run(thread_id, request, body)
         headers = {**SSE_HEADERS, "Content-Location": f"/threads/{thread_id}/runs/{run_id}"}
         return StreamingResponse(
-            stream(ctx, thread_id, payload, modes, run_id), media_type="text/event-stream", headers=headers
+            stream(queue, modes, run_id, thread_id), media_type="text/event-stream", headers=headers
         )
 
     @router.post("/threads/{thread_id}/runs/wait")
     async def run_wait(thread_id: str, request: Request, body: RunRequest):
         """Run to the end (or to an approval) and return the final values."""
-        try:
-            run_id, payload, _ = await start_run(thread_id, request, body)
-        except RunError as exc:
-            return JSONResponse({"error": exc.kind, "message": str(exc)}, status_code=exc.status)
+        run_id, queue, _ = await start_run(thread_id, request, body)
         error = None
-        async for part in stream(ctx, thread_id, payload, {"values"}, run_id):
+        async for part in stream(queue, {"values"}, run_id, thread_id):
             if part.startswith("event: error"):
                 error = part
         if error:

@@ -14,7 +14,9 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi_offline import FastAPIOffline
@@ -22,6 +24,8 @@ from fastapi_offline import FastAPIOffline
 from agent.redact import redact_text
 from agent.service import AgentService
 from connectors.web import api, approvals
+from connectors.web.auth import VisitorCookie
+from connectors.web.bodies import json_only
 from connectors.web.context import WebContext
 from connectors.web.pages import CSP, page
 
@@ -40,14 +44,18 @@ CHART_TYPES = {
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, whether or not Content-Length is sent."""
+    """Refuse request bodies over ``limit`` bytes with 413, whether or not Content-Length is sent.
+
+    ``limit`` is always positive: the setting is validated (:mod:`agent.config`), so a 0 can no
+    longer turn the limit off.
+    """
 
     def __init__(self, app, limit: int):
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or self.limit <= 0:
+        if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
@@ -199,6 +207,7 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
             expose_headers=["Content-Location", "Retry-After"],
         )
     app.add_middleware(BodyLimit, limit=settings.web_max_request_bytes)
+    app.add_middleware(VisitorCookie)
 
     # --- health --------------------------------------------------------------------------------
     @app.get("/healthz", tags=["health"])
@@ -207,10 +216,14 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
 
     @app.get("/readyz", tags=["health"])
     async def readyz() -> Response:
-        """Ready once the graph and models are loaded; ``docs_index`` says if the docs index is still building."""
+        """Ready once the graph and models are loaded; ``docs_index`` says if the docs index is still building,
+        ``families`` which tool families have data to answer from (the others are not configured)."""
         if ctx.ready:
             docs = _docs_index_status(service)
-            return JSONResponse({"status": "ready", **({"docs_index": docs} if docs is not None else {})})
+            status = await asyncio.to_thread(service.runtime.family_status)
+            families = {name: family["live"] for name, family in status.items()}
+            body = {"status": "ready", "families": families, **({"docs_index": docs} if docs is not None else {})}
+            return JSONResponse(body)
         body: dict[str, Any] = {"status": "starting" if ctx.startup_error is None else "failed"}
         if ctx.startup_error:
             body["error"] = ctx.startup_error
@@ -260,12 +273,23 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
             },
         )
 
-    app.include_router(approvals.build_router(ctx))
-    app.include_router(api.build_router(ctx))
+    app.include_router(approvals.build_router(ctx), dependencies=[Depends(json_only)])
+    app.include_router(api.build_router(ctx), dependencies=[Depends(json_only)])
     _optional_hooks(app, service)
 
     @app.exception_handler(json.JSONDecodeError)
     async def bad_json(request: Request, exc: json.JSONDecodeError) -> JSONResponse:
         return JSONResponse({"detail": f"invalid JSON: {exc}"}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(request: Request, exc: RequestValidationError) -> Response:
+        """422 naming each bad field, without echoing the input back.
+
+        The input may be what made it invalid (a lone surrogate cannot even be written as UTF-8
+        JSON), or a secret someone pasted in the wrong field.
+        """
+        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
+        body = json.dumps({"detail": jsonable_encoder(errors)}, ensure_ascii=True)
+        return Response(body, status_code=422, media_type="application/json")
 
     return app

@@ -11,17 +11,15 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict
 
 from agent.approvals import ApprovalDecision
 from agent.service import DecisionRefused
+from connectors.web.bodies import WebBody
 from connectors.web.context import WebContext
 from connectors.web.pages import CSP, page
 
 
-class DecideBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class DecideBody(WebBody):
     decision: Literal["approve", "reject"]
     args_hash: str | None = None
     comment: str | None = None
@@ -38,7 +36,7 @@ def build_router(ctx: WebContext) -> APIRouter:
             return HTMLResponse(
                 page("approvals"), headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
             )
-        principal = ctx.principal(request)
+        principal = ctx.limit_reads(request)
         pending = await asyncio.to_thread(service.pending_for, principal)
         return {
             "user": principal.ref,
@@ -48,15 +46,12 @@ def build_router(ctx: WebContext) -> APIRouter:
 
     @router.post("/approvals/{request_id}")
     async def decide(request_id: str, body: DecideBody, request: Request) -> dict[str, Any]:
-        principal = ctx.principal(request)
-        ctx.rate_limit(request, principal)
+        principal = ctx.limit_runs(request)
         found = await asyncio.to_thread(service.gate.store.get, request_id)
         if found is None:
             raise HTTPException(status_code=404, detail=f"no approval request {request_id}")
         stored, _status = found
         thread_id = stored.thread_id or ""
-        if thread_id in ctx.busy:
-            raise HTTPException(status_code=409, detail="the conversation is busy; try again in a moment")
         decision = ApprovalDecision(
             request_id=request_id,
             decision=body.decision,
@@ -64,14 +59,12 @@ def build_router(ctx: WebContext) -> APIRouter:
             args_hash=body.args_hash or stored.args_hash,
             comment=body.comment,
         )
-        ctx.busy.add(thread_id)
-        try:
-            await ctx.graph()
-            result = await service.adecide(decision, principal)
-        except DecisionRefused as exc:
-            raise HTTPException(status_code=403, detail=str(exc)) from exc
-        finally:
-            ctx.busy.discard(thread_id)
+        with ctx.lease(thread_id):
+            try:
+                await ctx.graph()
+                result = await service.adecide(decision, principal)
+            except DecisionRefused as exc:
+                raise HTTPException(status_code=403, detail=str(exc)) from exc
         status = await asyncio.to_thread(service.gate.store.status, request_id)
         if ctx.threads.get(thread_id) is not None:
             ctx.threads.update(thread_id, status="interrupted" if result.interrupt else "idle")
@@ -91,11 +84,8 @@ async def expire_overdue(ctx: WebContext) -> int:
         thread_id = request.thread_id
         if not thread_id or thread_id in ctx.busy or ctx.threads.get(thread_id) is None:
             continue
-        ctx.busy.add(thread_id)
-        try:
+        with ctx.lease(thread_id):
             result = await ctx.service.aexpire(request)
-        finally:
-            ctx.busy.discard(thread_id)
         if result is not None:
             closed += 1
             ctx.threads.set_status(thread_id, "interrupted" if result.interrupt else "idle")

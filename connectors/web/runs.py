@@ -3,8 +3,12 @@
 A resume (``command.resume``) carries a human-in-the-loop response in the shape LangChain's
 agent-chat-ui sends (``{"decisions": [{"type": "approve" | "reject" | "edit", ...}]}``). It is
 translated into an :class:`ApprovalDecision` whose approver is the authenticated caller, and
-checked by the service before the graph resumes: a refused decision becomes a 403 ``error``
-event and the request stays pending.
+checked by the service before the graph resumes: a refused decision is an HTTP 403 and the
+request stays pending.
+
+Everything that can refuse a run (auth, ownership, limits, a bad body, a policy refusal, a
+thread waiting for a decision) is decided before the response starts, so it comes back with its
+real status code; only a failure of the graph itself, once running, is an ``error`` event.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
+from fastapi import HTTPException
 from langchain_core.messages import BaseMessage, BaseMessageChunk, convert_to_messages
 from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,9 +27,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent.approvals import ApprovalDecision, ApprovalRequest
 from agent.identity import Principal
 from agent.redact import redact_text
-from agent.service import DecisionRefused, resume_payload
+from agent.service import AwaitingApproval, DecisionRefused, resume_payload
 from connectors.web import protocol
-from connectors.web.context import MAX_QUESTION_CHARS, WebContext
+from connectors.web.bodies import WebBody
+from connectors.web.context import MAX_QUESTION_CHARS, Lease, WebContext
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +39,8 @@ ASSISTANT_UUID = str(uuid.uuid5(uuid.NAMESPACE_URL, "portal-agent/agent"))
 KNOWN_MODES = {"values", "updates", "messages", "messages-tuple", "custom"}
 
 
-class RunRequest(BaseModel):
+class RunRequest(WebBody):
     """The body of ``POST /threads/{id}/runs/stream`` (fields we do not use are accepted and ignored)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     assistant_id: str = ASSISTANT_ID
     input: dict[str, Any] | None = None
@@ -54,11 +58,14 @@ class RunRequest(BaseModel):
         return (modes & KNOWN_MODES) or {"values"}
 
 
-class RunError(Exception):
-    def __init__(self, status: int, message: str, kind: str = "BadRequest"):
-        super().__init__(message)
-        self.status = status
-        self.kind = kind
+class RunError(HTTPException):
+    """A run refused before it starts: answered with ``status`` and ``{"detail": message}``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(status_code=status, detail=message)
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
 class Decision(BaseModel):
@@ -103,7 +110,7 @@ def question_from(run_input: dict[str, Any]) -> str:
     if not text:
         raise RunError(422, "the message is empty")
     if len(text) > MAX_QUESTION_CHARS:
-        raise RunError(413, f"the message is longer than {MAX_QUESTION_CHARS} characters", "PayloadTooLarge")
+        raise RunError(413, f"the message is longer than {MAX_QUESTION_CHARS} characters")
     return text
 
 
@@ -125,7 +132,7 @@ def decision_from(resume: Any, request: ApprovalRequest, approver: Principal) ->
     except Exception as exc:
         raise RunError(422, f"command.resume: {exc}") from exc
     if parsed.request_id and parsed.request_id != request.id:
-        raise RunError(409, f"the pending request on this thread is {request.id}, not {parsed.request_id}", "Conflict")
+        raise RunError(409, f"the pending request on this thread is {request.id}, not {parsed.request_id}")
     kind = {"approve": "approve", "accept": "approve", "reject": "reject", "ignore": "reject", "edit": "edit"}.get(
         parsed.type
     )
@@ -159,18 +166,21 @@ async def prepare(
             raise RunError(422, "only command.resume is supported")
         if body.input is not None:
             raise RunError(422, "a run takes either input or command, not both")
-        pending = await asyncio.to_thread(ctx.service.gate.store.pending, thread_id)
-        if not pending:
-            raise RunError(409, "nothing on this thread is waiting for a decision", "Conflict")
-        decision = decision_from(body.command["resume"], pending[0], principal)
+        pending = await ctx.service.apending_approval(thread_id)
+        if pending is None:
+            raise RunError(409, "nothing on this thread is waiting for a decision")
+        decision = decision_from(body.command["resume"], pending, principal)
         try:
             await asyncio.to_thread(ctx.service.check_decision, decision, principal)
         except DecisionRefused as exc:
-            raise RunError(403, str(exc), "Forbidden") from exc
+            raise RunError(403, str(exc)) from exc
         return Command(resume=resume_payload(decision, principal)), None
     if body.input is None:
         raise RunError(422, "a run needs input (a human message) or command.resume")
     text = question_from(body.input)
+    pending = await ctx.service.apending_approval(thread_id)
+    if pending is not None:  # the graph would run past its interrupt and strand the request
+        raise RunError(409, str(AwaitingApproval(pending)))
     return ctx.service._input(text, principal), text[:80]
 
 
@@ -178,16 +188,31 @@ async def prepare(
 _DONE = object()
 
 
+def graph_modes(modes: set[str]) -> list[str]:
+    """The graph's stream modes for the client's: ``updates`` always (interrupts come in it)."""
+    out = ["updates"]
+    if modes & {"messages", "messages-tuple"}:
+        out.append("messages")
+    if "values" in modes:
+        out.append("values")
+    if "custom" in modes:
+        out.append("custom")
+    return out
+
+
 def start_graph(
-    ctx: WebContext, thread_id: str, payload: dict[str, Any] | Command, graph_modes: list[str]
+    ctx: WebContext, thread_id: str, payload: dict[str, Any] | Command, modes: set[str], lease: Lease
 ) -> asyncio.Queue:
     """Run the graph in its own task, feeding a queue; it finishes even if the client goes away.
 
     A run is never cut half-way because a browser tab closed: an approved change completes and
     is checkpointed. At most ``ctx.run_slots`` graphs run at once; the rest wait their turn in
     order, which keeps a burst of conversations from thrashing the CPU and the checkpointer.
+    The task owns the thread's ``lease`` and releases it when it ends, however it ends (a task
+    cancelled before it ever ran included: its done-callback releases it too).
     """
     queue: asyncio.Queue = asyncio.Queue()
+    stream_modes = graph_modes(modes)
 
     async def produce() -> None:
         interrupted = False
@@ -195,7 +220,7 @@ def start_graph(
         try:
             async with ctx.run_slots:
                 await ctx.graph()
-                async for item in ctx.service.astream(payload, thread_id, stream_mode=graph_modes):
+                async for item in ctx.service.astream(payload, thread_id, stream_mode=stream_modes):
                     if item[0] == "updates" and "__interrupt__" in item[1]:
                         interrupted = True
                     queue.put_nowait(item)
@@ -203,32 +228,26 @@ def start_graph(
             failed = True
             queue.put_nowait(("__error__", exc))
         finally:
-            ctx.busy.discard(thread_id)
-            ctx.threads.set_status(thread_id, "interrupted" if interrupted else ("error" if failed else "idle"))
-            queue.put_nowait(_DONE)
+            lease.release()
+            try:
+                ctx.threads.set_status(thread_id, "interrupted" if interrupted else ("error" if failed else "idle"))
+            finally:
+                queue.put_nowait(_DONE)
 
     task = asyncio.create_task(produce())
     ctx.background.add(task)
     task.add_done_callback(ctx.background.discard)
+    task.add_done_callback(lambda _: lease.release())
+    lease.hand_off()
     return queue
 
 
-async def stream(
-    ctx: WebContext, thread_id: str, payload: dict[str, Any] | Command, modes: set[str], run_id: str
-) -> AsyncIterator[str]:
-    """Run the graph and yield SSE text. The caller has marked the thread busy; the run unmarks it."""
-    graph_modes = ["updates"]
-    if modes & {"messages", "messages-tuple"}:
-        graph_modes.append("messages")
-    if "values" in modes:
-        graph_modes.append("values")
-    if "custom" in modes:
-        graph_modes.append("custom")
+async def stream(queue: asyncio.Queue, modes: set[str], run_id: str, thread_id: str) -> AsyncIterator[str]:
+    """SSE text for the run feeding ``queue`` (see :func:`start_graph`), in the client's modes."""
     status = "success"
     last_values: dict[str, Any] | None = None
     interrupts: list[dict[str, Any]] = []
     writer = EventWriter(modes, run_id, thread_id)
-    queue = start_graph(ctx, thread_id, payload, graph_modes)
     yield protocol.sse("metadata", {"run_id": run_id, "attempt": 1})
     finished = False
     while not finished:
@@ -315,15 +334,6 @@ class EventWriter:
         else:
             out.append(protocol.sse("messages/partial", [partial[key]]))
         return out
-
-
-def error_stream(run_id: str, error: RunError) -> AsyncIterator[str]:
-    async def gen():
-        yield protocol.sse("metadata", {"run_id": run_id, "attempt": 1})
-        yield protocol.sse("error", {"error": error.kind, "message": str(error), "status_code": error.status})
-        yield protocol.sse("end", {"run_id": run_id, "status": "error"})
-
-    return gen()
 
 
 class RunCreated(BaseModel):

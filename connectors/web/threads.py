@@ -70,14 +70,18 @@ class ThreadStore:
             updated_at=row[6],
         )
 
-    def create(self, thread_id: str, owner: str, metadata: dict[str, Any] | None = None) -> ThreadRecord:
+    def create(self, thread_id: str, owner: str, metadata: dict[str, Any] | None = None) -> ThreadRecord | None:
+        """The new thread's record, or None if the id is already in the table (whoever owns it)."""
         now = now_iso()
         meta = {**(metadata or {}), "owner": owner}
         with self._lock:
-            self._db.execute(
-                "INSERT INTO web_threads(thread_id, owner, metadata, created_at, updated_at) VALUES (?,?,?,?,?)",
+            inserted = self._db.execute(
+                "INSERT OR IGNORE INTO web_threads(thread_id, owner, metadata, created_at, updated_at)"
+                " VALUES (?,?,?,?,?)",
                 (thread_id, owner, json.dumps(meta), now, now),
-            )
+            ).rowcount
+        if not inserted:
+            return None
         return ThreadRecord(thread_id=thread_id, owner=owner, metadata=meta, created_at=now, updated_at=now)
 
     def get(self, thread_id: str) -> ThreadRecord | None:

@@ -76,11 +76,13 @@ def widget_family(with_intents: bool = False) -> ToolFamily:
     )
 
 
-def make_runtime(data_dir: Path, with_intents: bool = False, **settings: Any) -> Runtime:
+def make_runtime(data_dir: Path, with_intents: bool = False, with_status: bool = False, **settings: Any) -> Runtime:
+    """The test catalog and widget tools; ``with_status`` adds the agent's approval-status tool."""
+    from agent.approval_status import family as approval_status
+
     base = {"data_dir": data_dir, "catalog": [str(DATA / "catalog.yaml")], "admin_groups": ["team-admins"]}
-    return Runtime(
-        Settings(**{**base, **settings}), extra_families=[widget_family(with_intents)], builtin_families=False
-    )
+    families = [widget_family(with_intents), *([approval_status] if with_status else [])]
+    return Runtime(Settings(**{**base, **settings}), extra_families=families, builtin_families=False)
 
 
 class ScriptedModel(BaseChatModel):

@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 
 from agent.approvals import ApprovalDecision, args_hash
 from agent.audit import AuditLog
-from agent.service import AgentService, DecisionRefused
+from agent.service import AgentService, AwaitingApproval, DecisionRefused
 from tests.agent.support import ScriptedModel, call, executions, make_runtime, restart_then_answer
 
 
@@ -150,8 +150,10 @@ def test_edit_to_a_target_the_approver_may_not_approve_is_refused(runtime):
     service = service_with(runtime, restart_then_answer())
     _, request = ask_restart(service)
     # olga is on call for team-widgets, which owns widget-api but not an unknown component.
-    decide(service, request, "olga.oncall", kind="edit", edited_args={"name": "someone-elses", "replicas": 1})
+    with pytest.raises(DecisionRefused, match="the edit moves the change to component:default/someone-elses"):
+        decide(service, request, "olga.oncall", kind="edit", edited_args={"name": "someone-elses", "replicas": 1})
     assert executions(runtime) == []
+    assert service.gate.store.status(request["id"]) == "pending"  # still decidable by someone allowed
 
 
 def test_read_only_principal_cannot_request_changes(runtime):
@@ -224,9 +226,12 @@ def test_expiry_is_measured_from_the_request(runtime):
 def test_new_input_while_waiting_for_approval_is_not_run(runtime):
     service = service_with(runtime, [*restart_then_answer(), AIMessage(content="should not be reached")])
     result, request = ask_restart(service)
-    again = service.ask("restart it again!", service.principal("wendy.owner"), thread_id=result.thread_id)
-    assert again.interrupt["request"]["id"] == request["id"]
-    assert "waiting for a decision" in again.answer
+    assert service.pending_approval(result.thread_id).id == request["id"]
+    with pytest.raises(AwaitingApproval, match=f"request {request['id']}.*decide it first") as refused:
+        service.ask("restart it again!", service.principal("wendy.owner"), thread_id=result.thread_id)
+    assert refused.value.request.id == request["id"]
+    with pytest.raises(AwaitingApproval):
+        list(service.stream("and now?", service.principal("wendy.owner"), thread_id=result.thread_id))
     assert service.gate.store.status(request["id"]) == "pending"
     done = decide(service, request, "olga.oncall")  # the request is still decidable
     assert done.answer == "done" and len(executions(runtime)) == 1

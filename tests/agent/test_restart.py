@@ -1,4 +1,6 @@
-"""A pending approval survives a process kill and restart, and executes exactly once."""
+"""A pending approval survives a process kill and restart, and executes exactly once; a process
+killed at any point of a decision leaves nothing in limbo (each step runs in its own process,
+killed with SIGKILL at a chosen point by ``tests/agent/process_main.py``)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,18 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from agent.approvals_store import ApprovalStore
 from agent.audit import AuditLog
+from agent.graph import OUTCOME_UNKNOWN
 from tests.agent.support import executions, make_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_step(data_dir: Path, *args: str, env: dict | None = None) -> dict | None:
-    out = subprocess.run(
+def run_process(data_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "tests.agent.process_main", str(data_dir), *args],
         cwd=ROOT,
         capture_output=True,
@@ -25,8 +31,22 @@ def run_step(data_dir: Path, *args: str, env: dict | None = None) -> dict | None
         timeout=120,
         env={**os.environ, **(env or {})},
     )
+
+
+def run_step(data_dir: Path, *args: str, env: dict | None = None) -> dict | list | None:
+    out = run_process(data_dir, *args, env=env)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def crash(data_dir: Path, point: str, request_id: str, approver: str = "olga.oncall", env: dict | None = None) -> None:
+    """An approval whose process is killed (SIGKILL) at ``point``."""
+    out = run_process(data_dir, "approve", request_id, approver, env={**(env or {}), "CRASH_AT": point})
+    assert out.returncode == -signal.SIGKILL, (out.returncode, out.stderr)
+
+
+def store(data_dir: Path) -> ApprovalStore:
+    return ApprovalStore(data_dir / "portal-agent.db")
 
 
 def test_pending_approval_survives_process_restart(tmp_path):
@@ -60,14 +80,65 @@ def test_kill_during_execution_never_executes_twice(tmp_path):
     )
     audit = AuditLog(tmp_path / "audit.jsonl")
     deadline = time.monotonic() + 60
-    while not audit.find(event="mutation.executing") and time.monotonic() < deadline:
+    # The tool records its run, then hangs: killed mid-execution, after the action took effect.
+    while not executions(make_runtime(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.1)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert len(executions(make_runtime(tmp_path))) == 1
 
-    recovered = run_step(tmp_path, "recover", asked["thread_id"])
-    assert recovered["answer"] == "recovered"
+    recovered = run_step(tmp_path, "recover-all")  # what `serve`, `slack` and `chat` run at start-up
+    assert [r["thread_id"] for r in recovered] == [asked["thread_id"]] and recovered[0]["answer"] == "recovered"
     assert len(executions(make_runtime(tmp_path))) == 1  # not run again
     assert audit.find(event="mutation.result") == []  # the outcome is recorded as unknown, not invented
+    assert [r["request_id"] for r in audit.find(event="mutation.outcome_unknown")] == [request["id"]]
+    assert store(tmp_path).status(request["id"]) == "unknown"
     assert audit.verify().ok
+    assert run_step(tmp_path, "recover-all") == []  # settled once
+
+    # The conversation was told, and a follow-up is answered from the approval record, not the docs.
+    from agent.service import AgentService
+
+    service = AgentService(make_runtime(tmp_path))
+    tool_messages = [m for m in service.graph.get_state(service._config(asked["thread_id"])).values["messages"]]
+    assert OUTCOME_UNKNOWN in tool_messages[-2].content and request["id"] in tool_messages[-2].content
+    for question in ("did the restart happen?", "what happened to my request?"):
+        follow = run_step(tmp_path, "follow-up", asked["thread_id"], question, "wendy.owner")
+        assert [c["name"] for c in follow["tool_calls"]] == ["approval_status"], follow
+        assert OUTCOME_UNKNOWN in follow["answer"] and request["id"] in follow["answer"]
+        assert "approved by user:default/olga.oncall" in follow["answer"]
+    assert len(executions(make_runtime(tmp_path))) == 1
+
+
+def test_a_decision_killed_after_its_claim_is_decidable_again(tmp_path):
+    request = run_step(tmp_path, "ask")["interrupt"]["request"]
+    crash(tmp_path, "claimed", request["id"])
+    assert store(tmp_path).status(request["id"]) == "deciding" and executions(make_runtime(tmp_path)) == []
+    # Its holder is gone, so the claim has lapsed at once: listed as pending, decidable, once.
+    assert [r.id for r in store(tmp_path).pending()] == [request["id"]]
+    done = run_step(tmp_path, "approve", request["id"], "olga.oncall")
+    assert done["answer"] == "restarted" and len(executions(make_runtime(tmp_path))) == 1
+    assert store(tmp_path).status(request["id"]) == "executed"
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "approved",  # the gate recorded the approval; the graph never checkpointed it
+        "tools",  # the approval is checkpointed; the tools node never claimed the execution
+    ],
+)
+def test_an_approval_killed_before_execution_runs_once_at_start_up(tmp_path, point):
+    asked = run_step(tmp_path, "ask")
+    request = asked["interrupt"]["request"]
+    crash(tmp_path, point, request["id"])
+    assert store(tmp_path).status(request["id"]) == "approved" and executions(make_runtime(tmp_path)) == []
+
+    recovered = run_step(tmp_path, "recover-all")
+    assert [r["thread_id"] for r in recovered] == [asked["thread_id"]] and recovered[0]["answer"] == "recovered"
+    assert len(executions(make_runtime(tmp_path))) == 1 and store(tmp_path).status(request["id"]) == "executed"
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    events = [r["event"] for r in audit.records()]
+    assert events == ["approval.requested", "approval.approved", "mutation.executing", "mutation.result"]
+    assert audit.verify().ok
+    assert run_step(tmp_path, "recover-all") == [] and len(executions(make_runtime(tmp_path))) == 1

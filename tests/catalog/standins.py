@@ -93,11 +93,13 @@ def github_handler(
     prefix: str = "/api/v3",
     token: str | None = None,
     per_page: int = 2,
+    web_host: str = "ghe.example.test",
 ) -> Route:
-    """The GitHub REST endpoints PyGithub calls for discovery, under a GHE-style ``/api/v3`` prefix.
+    """The GitHub REST endpoints PyGithub calls for discovery, under a GHE-style ``/api/v3`` prefix:
+    owners and their repositories, a file's contents, and a branch's recursive git tree.
 
     ``repos`` maps ``owner/name`` to ``{"archived": bool, "files": {path: text}}``; owners not in
-    ``users`` are organisations.
+    ``users`` are organisations. ``web_host`` is the host of the repositories' web URLs.
     """
 
     def base(request: Request) -> str:
@@ -118,7 +120,7 @@ def github_handler(
             "private": False,
             "archived": repos[full_name].get("archived", False),
             "default_branch": "main",
-            "html_url": f"https://ghe.example.test/{full_name}",
+            "html_url": f"https://{web_host}/{full_name}",
             "url": f"{api}/repos/{full_name}",
         }
 
@@ -164,6 +166,16 @@ def github_handler(
             if full not in repos:
                 return 404, {"message": "Not Found"}, {}
             return 200, repo_json(request, full), {}
+        if len(parts) >= 6 and parts[0] == "repos" and parts[3:5] == ["git", "trees"]:
+            full = f"{parts[1]}/{parts[2]}"
+            if full not in repos or "/".join(parts[5:]) != "main":
+                return 404, {"message": "Not Found"}, {}
+            paths = sorted(repos[full].get("files", {}))
+            folders = sorted({"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)})
+            tree = [{"path": f, "mode": "040000", "type": "tree", "sha": "1" * 40} for f in folders]
+            tree += [{"path": p, "mode": "100644", "type": "blob", "sha": "0" * 40, "size": 1} for p in paths]
+            url = f"{api}/repos/{full}/git/trees/main"
+            return 200, {"sha": "2" * 40, "url": url, "tree": tree, "truncated": False}, {}
         if len(parts) >= 5 and parts[0] == "repos" and parts[3] == "contents":
             full = f"{parts[1]}/{parts[2]}"
             file_path = "/".join(parts[4:])
@@ -182,8 +194,8 @@ def github_handler(
                     "content": base64.b64encode(raw).decode(),
                     "sha": "0" * 40,
                     "url": f"{api}/repos/{full}/contents/{file_path}",
-                    "html_url": f"https://ghe.example.test/{full}/blob/main/{file_path}",
-                    "download_url": f"https://raw.ghe.example.test/{full}/main/{file_path}",
+                    "html_url": f"https://{web_host}/{full}/blob/main/{file_path}",
+                    "download_url": f"https://raw.{web_host}/{full}/main/{file_path}",
                 },
                 {},
             )

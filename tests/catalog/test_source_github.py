@@ -62,7 +62,7 @@ def test_discovery_of_an_org_a_user_and_a_single_repo(github):
     assert shop.annotations["github.com/project-slug"] == "acme/shop"
     assert shop.annotations["backstage.io/managed-by-location"] == f"url:{shop.source_path}"
     reasons = [e.reason for e in result.errors]
-    assert any("Location target not found" in r for r in reasons)
+    assert any("catalog/missing.yaml' does not exist" in r for r in reasons)
     assert any("invalid YAML" in r for r in reasons)
     # The requests PyGithub made: org lookup, paginated repo listing (Link header), contents.
     paths = [r.path for r in github.requests]

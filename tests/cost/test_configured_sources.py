@@ -1,60 +1,168 @@
-"""Configured (non-demo) FOCUS sources: the sample maps to no catalog entity, so it is all unallocated."""
+"""Configured (non-demo) FOCUS sources: the FinOps Foundation sample, whose tags name no catalog entity.
+
+Expected figures are computed here with the csv module and Decimal, never with the engine.
+"""
 
 from __future__ import annotations
 
+import csv
+import json
+from collections import defaultdict
+from decimal import Decimal
+
 import pytest
 
-from tests.cost.conftest import fixture_dir
+from tests.cost.conftest import fixture_dir, focus_runtime
+
+SEPTEMBER = "2024-09-01 to 2024-09-30"
 
 
-def test_focus_sample_through_the_tool_reports_unallocated(tmp_path):
-    import tools.cost
-    from agent.config import Settings
-    from agent.identity import Principal
-    from agent.runtime import Runtime
-    from agent.tooling import ToolContext
+def _sample():
+    return fixture_dir("focus") / "focus_sample.csv"
 
-    sample = fixture_dir("focus") / "focus_sample.csv"
-    runtime = Runtime(
-        Settings(data_dir=tmp_path, focus=[str(sample)]), builtin_families=False, extra_families=[tools.cost.family]
-    )
-    ctx = ToolContext(runtime, Principal(ref="user:default/guest"))
-    result = runtime.tools["cost_breakdown"].run(
-        {"period": "2024-09-01 to 2024-09-30", "by": "entity", "chart": False}, ctx
-    )
+
+def _rows():
+    with _sample().open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _sum(rows) -> Decimal:
+    return sum((Decimal(r["BilledCost"]) for r in rows), Decimal(0))
+
+
+def _tag(row, key):
+    return json.loads(row["Tags"]).get(key) if row["Tags"] != "NULL" else None
+
+
+def test_a_breakdown_by_service_is_by_service_name_when_no_tag_maps_to_the_catalog(tmp_path):
+    runtime, ctx = focus_runtime(tmp_path, _sample())
+    result = runtime.tools["cost_breakdown"].run({"period": SEPTEMBER, "by": "entity", "top": 50, "chart": False}, ctx)
     assert result.ok, result.error
     data = result.data
-    assert data["currency"] == "USD" and data["period"]["label"] == "2024-09-01 to 2024-09-30"
-    assert str(sample) in data["source"]
-    # the sample's tags (application, environment, business_unit…) name nothing in the catalog
-    assert [r["key"] for r in data["rows"]] == ["(unallocated)"]
-    assert data["unallocated"]["cost"] == pytest.approx(data["total"], abs=0.01)
-    assert set(data["unallocated"]["reasons"]) == {"service tag missing"}
-    by_env = runtime.tools["cost_breakdown"].run(
-        {"period": "2024-09-01 to 2024-09-30", "by": "environment", "chart": False}, ctx
-    )
-    assert {"dev", "prod"} <= {r["key"] for r in by_env.data["rows"]}  # the sample's `environment` tag
-    outside = runtime.tools["cost_breakdown"].run({"period": "last month", "chart": False}, ctx)
-    assert outside.ok and outside.data["total"] == 0
-    assert "no billing data for" in outside.note and "2024-09-01 to 2024-09-30" in outside.note
+    assert data["currency"] == "USD" and data["period"]["label"] == SEPTEMBER
+    assert str(_sample()) in data["source"]
+    assert data["by"] == "service_name" and data["fallback"]["from"] == "entity"
+    assert "service tag missing" in data["fallback"]["reason"]
+    expected: dict[str, Decimal] = defaultdict(Decimal)
+    for row in _rows():
+        expected[row["ServiceName"]] += Decimal(row["BilledCost"])
+    assert {r["key"] for r in data["rows"]} == set(expected)  # 33 services, all shown (top 50)
+    assert [r["cost"] for r in data["rows"]] == sorted((r["cost"] for r in data["rows"]), reverse=True)
+    for row in data["rows"]:
+        assert row["cost"] == pytest.approx(float(expected[row["key"]]), abs=0.005)
+    assert "(unallocated)" not in {r["key"] for r in data["rows"]}
+    assert data["unallocated"]["cost"] == pytest.approx(data["total"], abs=0.01)  # still said: nothing maps
+    assert {"application", "environment", "business_unit"} <= set(data["tag_keys"])
 
 
 def test_custom_tag_keys_map_the_sample_application_tag(tmp_path):
-    import tools.cost
-    from agent.config import Settings
-    from agent.identity import Principal
-    from agent.runtime import Runtime
-    from agent.tooling import ToolContext
-
-    sample = fixture_dir("focus") / "focus_sample.csv"
-    runtime = Runtime(
-        Settings(data_dir=tmp_path, focus=[str(sample)], cost_entity_tags="application"),
-        builtin_families=False,
-        extra_families=[tools.cost.family],
-    )
-    ctx = ToolContext(runtime, Principal(ref="user:default/guest"))
-    result = runtime.tools["cost_breakdown"].run({"period": "2024-09-01 to 2024-09-30", "chart": False}, ctx)
+    runtime, ctx = focus_runtime(tmp_path, _sample(), cost_entity_tags="application")
+    result = runtime.tools["cost_breakdown"].run({"period": SEPTEMBER, "by": "entity", "chart": False}, ctx)
     unallocated = result.data["unallocated"]
     assert set(unallocated["reasons"]) == {"application tag value is not in the catalog", "application tag missing"}
     assert "BrightPathMatrix" in unallocated["unknown_tag_values"]  # the sample's most common application
     assert unallocated["cost"] == pytest.approx(result.data["total"], abs=0.01)
+
+
+def test_a_period_outside_the_data_says_what_the_data_covers(tmp_path):
+    runtime, ctx = focus_runtime(tmp_path, _sample())
+    outside = runtime.tools["cost_breakdown"].run({"period": "last month", "chart": False}, ctx)
+    assert outside.ok and outside.data["total"] == 0
+    assert "no billing data for" in outside.note and "2024-09-01 to 2024-09-30" in outside.note
+    default = runtime.tools["cost_breakdown"].run({"chart": False}, ctx)  # no period: the data's latest month
+    assert default.data["period"]["label"] == "September 2024"
+    assert default.data["total"] == pytest.approx(float(_sum(_rows())), abs=0.005)
+
+
+def test_a_tag_filter_reads_that_tag_key_only_and_says_what_another_key_holds(tmp_path):
+    rows = _rows()
+    environment_prod = [r for r in rows if _tag(r, "environment") == "prod"]
+    env_prod = [r for r in rows if _tag(r, "env") == "prod"]
+    assert len(environment_prod) == 234  # as SOURCES.md and the issue count them
+    runtime, ctx = focus_runtime(tmp_path, _sample())
+    tool = runtime.tools["cost_breakdown"]
+    by_tag = tool.run({"period": SEPTEMBER, "where": {"tag:environment": "prod"}, "chart": False}, ctx).data
+    assert by_tag["total"] == pytest.approx(float(_sum(environment_prod)), abs=0.005)  # 2.04
+    assert by_tag["same_value_under_other_tags"] == {"env=prod": pytest.approx(float(_sum(env_prod)), abs=0.005)}
+    # the mapped environment reads every configured environment key (env, environment), and says so
+    mapped = tool.run({"period": SEPTEMBER, "environment": "prod", "chart": False}, ctx).data
+    assert mapped["total"] == pytest.approx(float(_sum(environment_prod + env_prod)), abs=0.005)
+    assert mapped["environment_from_tags"] == {
+        "env": pytest.approx(float(_sum(env_prod)), abs=0.005),
+        "environment": pytest.approx(float(_sum(environment_prod)), abs=0.005),
+    }
+
+
+@pytest.fixture(scope="module")
+def sample_service(tmp_path_factory):
+    from agent.config import Settings
+    from agent.runtime import Runtime
+    from agent.service import AgentService
+    from tools.cost.demo_data import DEMO_TODAY
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), focus=[str(_sample())], demo_today=DEMO_TODAY)
+    return AgentService(Runtime(settings))
+
+
+def _ask(service, question: str):
+    turn = service.ask(question, service.principal("user:default/guest", via="test"))
+    return turn, turn.answer
+
+
+def _usd(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01')):,} USD"
+
+
+def test_the_prod_environment_is_the_environment_tag_the_question_names(sample_service):
+    rows = _rows()
+    expected = _usd(_sum([r for r in rows if _tag(r, "environment") == "prod"]))
+    other = _usd(_sum([r for r in rows if _tag(r, "env") == "prod"]))
+    turn, answer = _ask(sample_service, "what did the prod environment cost in September 2024?")
+    assert [c["name"] for c in turn.tool_calls] == ["cost_breakdown"]
+    assert f"cost **{expected}**" in answer, answer  # 2.04 USD, not 4.17
+    assert f"{other} tagged env=prod" in answer  # the other environment key is named, not added
+
+
+def test_a_question_naming_a_service_gets_its_figure(sample_service):
+    rds = _usd(_sum([r for r in _rows() if r["ServiceName"] == "Amazon Relational Database Service"]))
+    for question in (
+        "what did Amazon Relational Database Service cost us in September 2024?",
+        "how much did RDS cost in September 2024?",
+    ):
+        turn, answer = _ask(sample_service, question)
+        assert turn.tool_calls[0]["args"]["service_name"] == "Amazon Relational Database Service"
+        assert f"**Amazon Relational Database Service** cost **{rds}** in September 2024" in answer, answer
+
+
+def test_questions_by_a_tag_key_and_by_a_tag_value(sample_service):
+    rows = _rows()
+    turn, answer = _ask(sample_service, "which application cost the most in September 2024?")
+    assert turn.tool_calls[0]["args"]["by"] == "tag:application"
+    per_app: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        per_app[_tag(r, "application") or "(not set)"] += Decimal(r["BilledCost"])
+    top, cost = max(per_app.items(), key=lambda kv: kv[1])
+    assert f"- {top}: {_usd(cost)}" in answer
+    turn, answer = _ask(sample_service, f"what did {top} cost in September 2024?")
+    assert turn.tool_calls[0]["args"]["where"] == {"tag:application": top}
+    assert f"cost **{_usd(cost)}**" in answer
+
+
+def test_period_over_period_movers_are_by_service_name_when_nothing_maps(tmp_path):
+    runtime, ctx = focus_runtime(tmp_path, _sample())
+    halves = {"period": "2024-09-16 to 2024-09-30", "compare_to": "2024-09-01 to 2024-09-15"}
+    d = runtime.tools["cost_change"].run({**halves, "by": "entity", "top": 3}, ctx).data
+    assert d["by"] == "service_name" and d["fallback"]["from"] == "entity"
+    late: dict[str, Decimal] = defaultdict(Decimal)
+    for row in _rows():
+        if row["ChargePeriodStart"] >= "2024-09-16":
+            late[row["ServiceName"]] += Decimal(row["BilledCost"])
+    top = d["top_movers"][0]
+    assert top["current"] == pytest.approx(float(late[top["key"]]), abs=0.005)
+
+
+def test_no_forecast_from_an_export_that_ended_long_ago(tmp_path):
+    runtime, ctx = focus_runtime(tmp_path, _sample())
+    result = runtime.tools["cost_forecast"].run({"horizon": "month", "chart": False}, ctx)
+    assert not result.ok
+    assert "the billing data ends on 2024-09-30, before November 2026 began" in result.error

@@ -66,3 +66,26 @@ def test_charts_are_written_as_png_and_svg(ctx):
 def test_bad_period_is_a_clear_error(ctx):
     result = ctx.runtime.tools["cost_breakdown"].run({"period": "whenever"}, ctx)
     assert not result.ok and "cannot understand the period 'whenever'" in result.error
+
+
+@pytest.mark.parametrize(
+    "question,args",
+    [
+        # values of the billing data's own columns become filters
+        ("how much did we spend on databases last month", {"service_category": "Databases"}),
+        ("what did Amazon RDS cost last month", {"service_name": "Amazon Relational Database Service"}),
+        ("what did the tessera-staging account cost last month", {"where": {"account": "tessera-staging"}}),
+        # words for a FOCUS column make it the breakdown
+        ("cost by service name last month", {"by": "service_name"}),
+        ("break down last month's cost by charge category", {"by": "charge_category"}),
+        # the demo's team and env tags are read through the catalog mapping, not as raw tags
+        ("which team spends the most", {"by": "team"}),
+        ("cost by environment in Q3", {"by": "environment"}),
+    ],
+)
+def test_billing_values_and_dimensions_in_questions(service, question, args):
+    p = service.principal("user:default/aisha.khan", via="test")
+    turn = service.ask(question, p)
+    assert turn.tool_calls[0]["name"] == "cost_breakdown", turn.answer
+    called = turn.tool_calls[0]["args"]
+    assert {k: called.get(k) for k in args} == args, called

@@ -60,3 +60,19 @@ def test_previous_period():
 )
 def test_days(text, day):
     assert parse_day(text, TODAY) == day
+
+
+def test_a_month_with_its_year_wins_over_a_relative_phrase():
+    p = parse_period("how much did Orion Zenith spend last month (Sept 2024)?", TODAY)
+    assert (p.start, p.label) == (date(2024, 9, 1), "September 2024")
+    p = parse_period("the September review: what did VPC cost in September 2024?", TODAY)
+    assert p.label == "September 2024"
+
+
+def test_names_without_a_year_are_the_latest_the_data_covers():
+    latest = date(2024, 9, 30)  # an export that ends long before today
+    assert parse_period("credits we got in September", TODAY, latest).label == "September 2024"
+    assert parse_period("credits we got in September", TODAY).label == "September 2026"
+    assert parse_period("spend in Q3", TODAY, latest).label == "Q3 2024"
+    assert parse_period("what happened on Sept 18", TODAY, latest).start == date(2024, 9, 18)
+    assert parse_period("last month", TODAY, latest).label == "October 2026"  # relative stays relative

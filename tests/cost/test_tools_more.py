@@ -79,3 +79,48 @@ def test_effective_cost_metric_differs_from_billed_on_the_sample(tmp_path):
     aws_b = next(r["cost"] for r in billed["rows"] if r["key"] == "AWS")
     aws_e = next(r["cost"] for r in effective["rows"] if r["key"] == "AWS")
     assert aws_b != aws_e
+
+
+def test_focus_columns_and_tag_keys_work_as_breakdowns_and_filters(ctx):
+    tool = ctx.runtime.tools["cost_breakdown"]
+    base = {"period": "last month", "top": 50, "chart": False}
+    by_service = tool.run({**base, "by": "service_name"}, ctx).data
+    by_tag = tool.run({**base, "by": "tag:env"}, ctx).data
+    by_env = tool.run({**base, "by": "environment"}, ctx).data
+    assert by_service["total"] == pytest.approx(by_tag["total"], abs=0.01)
+    assert "Amazon Elastic Compute Cloud" in {r["key"] for r in by_service["rows"]}
+    # a filter gives the figure the breakdown row shows, whichever way the dimension is named
+    staging_env = {r["key"]: r["cost"] for r in by_env["rows"]}["staging"]
+    staging_tag = tool.run({**base, "where": {"tag:env": "staging"}}, ctx).data["total"]
+    assert staging_env == pytest.approx(staging_tag, abs=0.01)
+    by_account = {r["key"]: r["cost"] for r in tool.run({**base, "by": "account"}, ctx).data["rows"]}
+    staging_account = tool.run({**base, "where": {"account": "TESSERA-STAGING"}}, ctx).data["total"]
+    assert staging_account == pytest.approx(by_account["tessera-staging"], abs=0.01)
+    assert staging_account > staging_tag  # the staging account also pays for untagged lines
+    assert by_env["environment_from_tags"].keys() == {"env", "(not set)"}
+
+
+def test_bad_dimensions_and_unknown_values_say_what_is_wrong(ctx):
+    tool = ctx.runtime.tools["cost_breakdown"]
+    bad_tag = tool.run({"by": "tag:", "chart": False}, ctx)
+    assert not bad_tag.ok and "by" in bad_tag.error
+    bad_where = tool.run({"where": {"colour": "blue"}, "chart": False}, ctx)
+    assert not bad_where.ok and "unknown dimension 'colour'" in bad_where.error and "tag:<key>" in bad_where.error
+    typo = tool.run({"period": "last month", "service_name": "Amazon RDS", "chart": False}, ctx)
+    assert typo.ok and typo.data["total"] == 0
+    assert "ServiceName has no value 'Amazon RDS' in the billing data" in typo.note
+    assert "Amazon Relational Database Service" in typo.note or "closest" in typo.note
+
+
+def test_several_values_and_exclusions_through_the_tool(ctx):
+    tool = ctx.runtime.tools["cost_breakdown"]
+    base = {"period": "last month", "by": "service_name", "top": 50, "chart": False}
+    rows = {r["key"]: r["cost"] for r in tool.run(base, ctx).data["rows"]}
+    two = ["Amazon Relational Database Service", "Amazon ElastiCache"]
+    both = tool.run({**base, "where": {"service_name": two}}, ctx).data
+    assert {r["key"] for r in both["rows"]} == set(two)
+    assert both["total"] == pytest.approx(sum(rows[k] for k in two), abs=0.02)
+    without = tool.run({**base, "exclude": {"service_name": two}}, ctx).data
+    assert not {r["key"] for r in without["rows"]} & set(two)
+    assert without["total"] == pytest.approx(sum(rows.values()) - both["total"], abs=0.05)
+    assert both["filters"] == {"service_name": two} and without["filters"] == {"not service_name": two}

@@ -29,6 +29,7 @@ class GitHubStandIn(BaseHTTPRequestHandler):
     """The three REST calls the docs source makes: repo, recursive tree, blob."""
 
     requests: list[str] = []
+    files: dict[str, str] = FILES
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -69,13 +70,13 @@ class GitHubStandIn(BaseHTTPRequestHandler):
                     "size": len(t),
                     "url": f"{repo_url}/git/blobs/{_sha(t)}",
                 }
-                for p, t in FILES.items()
+                for p, t in self.files.items()
             ]
             tree.append({"path": "site/docs", "mode": "040000", "type": "tree", "sha": "d" * 40})
             self._json(200, {"sha": "t" * 40, "url": f"{repo_url}/git/trees/main", "tree": tree, "truncated": False})
         elif path.startswith("/repos/acme/widgets/git/blobs/"):
             sha = path.rsplit("/", 1)[1]
-            text = next((t for t in FILES.values() if _sha(t) == sha), None)
+            text = next((t for t in self.files.values() if _sha(t) == sha), None)
             if text is None:
                 self._json(404, {"message": "Not Found"})
                 return
@@ -99,6 +100,7 @@ def github_api():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     GitHubStandIn.requests = []
+    GitHubStandIn.files = FILES
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -139,3 +141,28 @@ def test_unreachable_github_is_reported(tmp_path):
     report = index_runtime(runtime)
     assert report.pages == 0
     assert any("component:default/widgets" in s.reason for s in report.skipped)
+
+
+def test_github_site_with_docs_dir_outside_its_config_and_snippets(tmp_path, github_api):
+    GitHubStandIn.files = {
+        "hack/site/mkdocs.yml": (
+            "site_name: Far\ndocs_dir: ../../docs\nexclude_docs: /internal.md\n"
+            "markdown_extensions:\n  - pymdownx.snippets:\n      base_path: [examples]\n"
+        ),
+        "docs/README.md": '# Far\n\nDeploy with:\n\n```sh\n--8<-- "deploy.sh:2"\n```\n',
+        "docs/internal.md": "# Internal\n\nnot published\n",
+        "examples/deploy.sh": "#!/bin/sh\nfarctl deploy --wait --timeout 300s\n",
+    }
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: far\n  annotations:\n"
+        "    backstage.io/techdocs-ref: url:https://github.com/acme/widgets/tree/main/hack/site\n"
+        "spec:\n  type: service\n  lifecycle: production\n  owner: team-w\n"
+    )
+    runtime = docs_runtime(tmp_path / "data", catalog=[catalog])
+    runtime.settings.github_url = github_api
+    report = index_runtime(runtime)
+    assert report.pages == 1 and not report.skipped, report.summary()
+    top = runtime.tools["search_docs"].run({"query": "farctl deploy timeout"}, ctx(runtime)).data["results"][0]
+    assert top["url"] == "/docs/default/component/far/#far"  # README.md is the home page
+    assert "farctl deploy --wait --timeout 300s" in top["snippet"] and "#!/bin/sh" not in top["snippet"]

@@ -63,3 +63,18 @@ def test_malformed_markdown_still_parses():
     parsed = parse_markdown("# Title\n\n```\nunterminated fence\n\n## not a heading inside the fence\n")
     assert [s.heading_path for s in parsed.sections] == [["Title"]]
     assert "unterminated fence" in parsed.sections[0].text
+
+
+def test_admonitions_are_prose_not_code():
+    parsed = parse_markdown(
+        '# Server\n\n!!! Warning "HTTP vs HTTPS"\n    By default, the server listens for HTTPS.\n    Use `--secure=false`.\n\n'
+        "??? note\n    - one item\n\nAfter.\n\n```md\n!!! note\n    literal in a sample\n```\n"
+    )
+    blocks = [(b.kind, b.text) for b in parsed.sections[0].blocks]
+    assert blocks[0] == (
+        "paragraph",
+        "**HTTP vs HTTPS:** By default, the server listens for HTTPS.\nUse `--secure=false`.",
+    )
+    assert blocks[1] == ("paragraph", "**Note**") and blocks[2] == ("list", "- one item")
+    assert blocks[3] == ("paragraph", "After.")
+    assert blocks[4][0] == "code" and "    literal in a sample" in blocks[4][1]

@@ -40,14 +40,13 @@ def start_server(state: ClusterState | None = None, **kw: Any) -> Server:
     return Server(state or demo_state(), **kw).start()
 
 
-def write_kubeconfig(
-    path: Path, server: Server, context: str = "tessera-prod", token: str = "demo-admin-token"
-) -> Path:
+def write_kubeconfig(path: Path, server: Server, context: str = "tessera-prod", token: str | None = None) -> Path:
+    """A kubeconfig for ``server``: its admin token unless another ``token`` is given."""
     path.write_text(yaml.safe_dump(server.kubeconfig(context, token=token)))
     return path
 
 
-def runtime_for(tmp_path: Path, server: Server, *, token: str = "demo-admin-token", **settings: Any) -> Runtime:
+def runtime_for(tmp_path: Path, server: Server, *, token: str | None = None, **settings: Any) -> Runtime:
     """A demo-catalog runtime whose only cluster is ``server``, reached through a kubeconfig file."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     config = write_kubeconfig(tmp_path / "kubeconfig.yaml", server, token=token)

@@ -161,7 +161,9 @@ async def test_a_thread_waiting_for_approval_takes_no_new_question_until_decided
         "chat.postMessage", where=lambda p: "waiting for a decision" in (p.get("text") or "")
     )
     assert told[0]["thread_ts"] == event["ts"] and request.id in told[0]["text"]
+    assert "decide it first" in told[0]["text"]
     assert len(service.model.seen) == 1  # the model was not run past the interrupt
+    assert service.pending_approval(request.thread_id).id == request.id
     await click(app, slack_api, render.APPROVE_ACTION, request, "U0OLGA", update["ts"])
     await slack_api.wait_for("chat.update", where=lambda p: "executed" in blocks_text(p["blocks"]))
     assert len(executions(service.runtime)) == 1
@@ -223,3 +225,31 @@ async def test_the_web_app_with_slack_mounted_closes_overdue_slack_requests_at_s
         await restarted.aclose()
     assert expired and restarted.gate.store.status(request.id) == "refused"
     assert executions(restarted.runtime) == []
+
+
+async def test_a_thread_whose_request_expired_takes_questions_again(make_app, slack_api):
+    app, service = make_app([*restart_then_answer(), AIMessage(content="a fresh answer")], approval_ttl_minutes=0)
+    request, _update, event, _ = await ask_restart(app, slack_api)
+    body = event_body(message("anything else?", user="U0WENDY", thread_ts=event["ts"]))
+    await dispatch(app, body, signed_headers(body))
+    await slack_api.wait_for("chat.update", where=lambda p: "a fresh answer" in blocks_text(p.get("blocks") or []))
+    assert service.gate.store.status(request.id) == "refused" and executions(service.runtime) == []
+    assert service.pending_approval(request.thread_id) is None
+
+
+async def test_a_slash_command_answered_privately_is_refused_while_its_request_waits(make_app, slack_api):
+    from connectors.slack.app import _answer_privately
+    from tests.slack.mock_slack import TEAM
+
+    app, service = make_app([*restart_then_answer(), AIMessage(content="never reached")])
+    said: list[dict] = []
+
+    async def respond(**kw):
+        said.append(kw)
+
+    command = {"user_id": "U0WENDY", "team_id": TEAM, "channel_id": CHANNEL, "trigger_id": "trig-private"}
+    await _answer_privately(app._portal_connector, app.client, respond, command, "restart widget-api")
+    await _answer_privately(app._portal_connector, app.client, respond, command, "and now?")
+    request = service.gate.store.pending()[0]
+    assert len(said) == 2 and request.id in said[1]["text"] and "decide it first" in said[1]["text"]
+    assert len(service.model.seen) == 1

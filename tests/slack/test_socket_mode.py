@@ -131,3 +131,46 @@ async def test_socket_mode_closes_requests_that_expired_while_it_was_down(make_a
         with contextlib.suppress(asyncio.CancelledError):
             await running
         await runner.cleanup()
+
+
+async def test_socket_mode_finishes_an_approved_change_a_killed_process_left_behind(tmp_path, slack_api):
+    """Killed (SIGKILL) after recording the approval: at start-up it runs once and the thread is told."""
+    from tests.agent.support import executions
+    from tests.agent.test_restart import crash, run_step, store
+    from tests.slack.mock_slack import TEAM, blocks_text
+    from tests.slack.support import CHANNEL
+
+    thread_id = f"slack:{TEAM}:{CHANNEL}:1700000000.000100"
+    asked = await asyncio.to_thread(run_step, tmp_path, "ask", "restart widget-api", "wendy.owner", thread_id)
+    request_id = asked["interrupt"]["request"]["id"]
+    await asyncio.to_thread(crash, tmp_path, "approved", request_id)
+    assert store(tmp_path).status(request_id) == "approved"
+
+    async def link(request):
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}))
+        async for _ in ws:
+            pass
+        return ws
+
+    runner = await serve_socket(link, slack_api)
+    service = make_service(tmp_path, slack_api, [AIMessage(content="restarted after the crash")])
+    from connectors.slack.socket import run_socket_mode
+
+    running = asyncio.create_task(run_socket_mode(service))
+    try:
+        told = await slack_api.wait_for(
+            "chat.postMessage",
+            where=lambda p: (
+                p.get("thread_ts") == "1700000000.000100"
+                and "restarted after the crash" in blocks_text(p.get("blocks") or [])
+            ),
+        )
+        assert told[0]["channel"] == CHANNEL
+        assert len(executions(service.runtime)) == 1 and service.gate.store.status(request_id) == "executed"
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await runner.cleanup()

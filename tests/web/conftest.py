@@ -75,6 +75,20 @@ async def run(
     return parse_sse(response.text)
 
 
+async def refused(
+    client: httpx.AsyncClient, thread_id: str, body: dict[str, Any], who: str | None = "wendy", **headers: str
+) -> httpx.Response:
+    """A run refused before it started: its real status code and a JSON ``detail``, never a stream."""
+    hdrs = {**(auth(who) if who else {}), **headers}
+    response = await client.post(
+        f"/threads/{thread_id}/runs/stream", json={"assistant_id": "agent", **body}, headers=hdrs
+    )
+    assert response.status_code >= 400, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers["content-type"]
+    assert "detail" in response.json()
+    return response
+
+
 def ask_body(text: str, modes: list[str] | str = "values") -> dict[str, Any]:
     return {"input": {"messages": [{"role": "user", "content": text}]}, "stream_mode": modes}
 
@@ -94,7 +108,9 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = app
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False
+            )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -160,6 +160,77 @@ def test_full_page_chat_answer_citation_approval_chart_history(live_server, brow
     context.close()
 
 
+# Links an answer may carry that a browser would follow to another site although they look
+# relative: backslashes read as slashes, scheme-relative forms, control characters dropped.
+OFF_SITE_TRICKS = [
+    "[a](/\\evil.example)",
+    "[b](\\\\evil.example)",
+    "[c](//evil.example)",
+    "[d](/\\/evil.example)",
+    "[e](/./\\evil.example/x)",
+    "[f](https:/\\evil.example)",
+    "[g](/\u0000/evil.example)",
+    "[h](javascript:alert(1))",
+    "[i](JaVaScRiPt:alert(1))",
+    "[j](data:text/html,x)",
+    "[k](vbscript:x)",
+]
+KEPT = {
+    "[on-site](/docs/page)": "/docs/page",
+    "[encoded](/%5Cevil.example)": "/%5Cevil.example",
+    "[anchor](#part)": "#part",
+    "[docs](https://ok.test/a?b=1)": "https://ok.test/a?b=1",
+}
+
+
+def test_link_filter_never_links_off_site(live_server, browser):
+    """Every link the renderer keeps, as the browser itself resolves it, stays here or is an explicit https link."""
+    server = live_server()
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    resolve = """(sources) => sources.map((src) => {
+        const box = document.createElement('div');
+        box.innerHTML = window.PortalAgent.markdown(src);
+        return Array.from(box.querySelectorAll('a')).map((a) => a.href);
+    })"""
+    tricks = page.evaluate(resolve, OFF_SITE_TRICKS)
+    for source, hrefs in zip(OFF_SITE_TRICKS, tricks, strict=True):
+        assert all(href.startswith(server.url + "/") for href in hrefs), (source, hrefs)
+        assert "evil.example" not in "".join(hrefs), (source, hrefs)
+    kept = page.evaluate(resolve, list(KEPT))
+    for (source, target), hrefs in zip(KEPT.items(), kept, strict=True):
+        expected = target if target.startswith("https:") else server.url + "/" + target.lstrip("/")
+        assert hrefs == [expected], (source, hrefs)
+    page.close()
+
+
+def test_anonymous_visitors_keep_their_own_conversations(live_server, browser):
+    """The visitor key is an HttpOnly cookie the browser keeps: a reload continues, another visitor sees nothing."""
+    server = live_server()
+    first = browser.new_context()
+    page = first.new_page()
+    page.goto(server.url + "/")
+    playwright_api.expect(page.locator(".who")).to_have_text("anonymous (read-only)")
+    ask(page, "how do I deploy widgets?")
+    answer = page.locator(".msg.assistant").last
+    playwright_api.expect(answer.locator(".sources a")).to_have_attribute("href", DOC_URL)
+    assert page.evaluate("() => document.cookie") == "", "scripts cannot read the visitor key"
+    page.reload()
+    playwright_api.expect(page.locator(".msg.user")).to_have_count(1)
+    history = page.get_by_role("navigation", name="Conversations").get_by_role("button")
+    playwright_api.expect(history).to_have_count(1)
+    other = browser.new_context().new_page()
+    other.goto(server.url + "/")
+    playwright_api.expect(other.locator(".who")).to_have_text("anonymous (read-only)")
+    thread_id = page.evaluate("() => localStorage.getItem('portal-agent:thread')")
+    status = other.evaluate(
+        "(id) => fetch('/threads/' + id + '/state', {credentials: 'include'}).then((r) => r.status)", thread_id
+    )
+    assert status == 404
+    playwright_api.expect(other.get_by_role("navigation", name="Conversations").get_by_role("button")).to_have_count(0)
+    first.close()
+
+
 def test_embedded_bubble_on_another_site_with_keyboard(live_server, browser, host_site):
     server = live_server(web_allowed_origins=[host_site.origin])
     context = browser.new_context(viewport={"width": 1000, "height": 760})

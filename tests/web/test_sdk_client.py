@@ -73,7 +73,7 @@ async def test_sdk_thread_stream_interrupt_resume_history(live_server):
     assert (await client.assistants.get("agent"))["graph_id"] == "agent"
 
 
-async def test_sdk_unauthorized_resume_gets_an_error_part(live_server):
+async def test_sdk_unauthorized_resume_is_a_403(live_server):
     server = live_server()
     wendy = langgraph_sdk.get_client(url=server.url, api_key="tok-wendy")
     thread_id = (await wendy.threads.create())["thread_id"]
@@ -85,16 +85,14 @@ async def test_sdk_unauthorized_resume_gets_an_error_part(live_server):
             stream_mode="updates",
         )
     )
-    parts = await collect(
-        wendy.runs.stream(thread_id, "agent", command={"resume": {"decisions": [{"type": "approve"}]}})
-    )
-    errors = [data for event, data in parts if event == "error"]
-    assert errors[0]["status_code"] == 403 and "requester may not approve" in errors[0]["message"]
+    from langgraph_sdk.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+
+    with pytest.raises(PermissionDeniedError, match="requester may not approve"):
+        await collect(wendy.runs.stream(thread_id, "agent", command={"resume": {"decisions": [{"type": "approve"}]}}))
     state = await wendy.threads.get_state(thread_id)
     assert state["interrupts"], "the request is still pending"
     # An unknown token is a 401 from the client's point of view.
     stranger = langgraph_sdk.get_client(url=server.url, api_key="nope")
-    from langgraph_sdk.errors import AuthenticationError, NotFoundError
 
     with pytest.raises(AuthenticationError, match="invalid API token"):
         await stranger.threads.create()

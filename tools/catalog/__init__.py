@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tools.registry import ToolFamily, lazy
 
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+
+
+def _live(runtime: Runtime) -> bool:
+    """A configured source (even one that failed to load: its errors are the answer), or entities
+    registered at run time."""
+    settings = runtime.settings
+    return bool(settings.uses_demo or settings.catalog or settings.github_discovery) or bool(runtime.catalog.all())
+
+
 family = ToolFamily(
-    name="catalog", tools=lazy("tools.catalog.tools:make_tools"), intents=lazy("tools.catalog.intents:make_intents")
+    name="catalog",
+    tools=lazy("tools.catalog.tools:make_tools"),
+    intents=lazy("tools.catalog.intents:make_intents"),
+    live=_live,
+    unconfigured="no catalog is configured — set PORTAL_AGENT_CATALOG to catalog YAML files or folders or a "
+    "Backstage URL, or PORTAL_AGENT_GITHUB_DISCOVERY to an owner or repository",
 )

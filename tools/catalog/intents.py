@@ -36,6 +36,8 @@ from tools.catalog.mentions import STOPWORDS, wordset
 FAMILY = "catalog"
 MAX_REFS = 3
 SEARCH_MIN_SCORE = 60.0
+# Where to look when the catalog has no entity by the name asked about: it may be a documented topic.
+NOT_IN_CATALOG = ("docs",)
 PLAUSIBLE_NAME_SCORE = 50.0
 
 OWNABLE = ["component", "api", "resource", "system", "domain", "template"]
@@ -146,7 +148,7 @@ def refs_or_search(state: PlanState, kinds: list[str] | None) -> tuple[list[str]
         close = ", ".join(r["ref"] for r in results[:3])
         hint = f" The closest names are: {close}." if close else ""
         return None, Answer(
-            text=f"Nothing in the catalog matched '{query}'.{hint}", refs=[r["ref"] for r in results[:3]]
+            text=f"Nothing in the catalog matched '{query}'.{hint}", refs=[r["ref"] for r in results[:3]], found=False
         )
     return [results[0]["ref"]], None
 
@@ -570,7 +572,9 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             ],
             extract=extract_owner,
             plan=plan_owner,
+            defers_to=("scaffolder.create",),  # "create X owned by team-y" asks for X
             requires=("catalog_owner", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
         Intent(
             name="catalog.oncall",
@@ -593,6 +597,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             plan=plan_oncall,
             priority=0.03,
             requires=("catalog_owner", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
         Intent(
             name="catalog.dependencies",
@@ -622,6 +627,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             extract=extract_graph,
             plan=plan_dependencies,
             requires=("catalog_dependencies", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
         Intent(
             name="catalog.dependents",
@@ -659,6 +665,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             plan=plan_dependents,
             priority=0.04,
             requires=("catalog_dependencies", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
         Intent(
             name="catalog.apis",
@@ -692,6 +699,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             plan=plan_apis,
             priority=0.01,
             requires=("catalog_apis", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
         Intent(
             name="catalog.system_contents",
@@ -719,7 +727,9 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             ],
             extract=extract_contents,
             plan=plan_contents,
+            defers_to=("catalog.describe",),  # "which domain is the X system part of?" asks about X
             requires=("catalog_system_contents", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
         Intent(
             name="catalog.owned_by",
@@ -749,8 +759,10 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             ],
             extract=extract_owned,
             plan=plan_owned,
+            defers_to=("scaffolder.create",),  # "create X owned by team-y" asks for X
             priority=0.01,
             requires=("catalog_owned_by", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
         Intent(
             name="catalog.describe",
@@ -787,6 +799,7 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             plan=plan_describe,
             priority=-0.02,
             requires=("catalog_get_entity", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
         Intent(
             name="catalog.find",
@@ -858,5 +871,6 @@ def make_intents(runtime: Any = None) -> list[Intent]:
             extract=extract_group,
             plan=plan_group,
             requires=("catalog_group_hierarchy", "catalog_search"),
+            falls_back_to=NOT_IN_CATALOG,
         ),
     ]

@@ -2,9 +2,13 @@
 
 A file may hold several documents. Documents that are not entities (OpenAPI definitions,
 ``mkdocs.yml``, anything without ``apiVersion`` and ``kind``) are skipped silently but counted.
-``Location`` entities are kept and their targets followed (relative to the Location's file,
-globs allowed). Each file is read once even when a directory walk and a Location both reach it.
-A broken document or file becomes a :class:`LoadError` naming the file and line; the rest loads.
+``Location`` entities are kept and their targets followed as Backstage follows them: a relative
+target (of a ``file`` or a ``url`` Location alike) is resolved against the Location's own file,
+globs (``./utils/**/catalog-info.yaml``) included, and ``$text``/``$json``/``$yaml`` placeholders
+against the entity's file. Absolute URL targets are read through ``url_reader`` when one is given
+(the GitHub integration), else reported as not fetched. Each file is read once even when a
+directory walk and a Location both reach it. A broken document or file becomes a
+:class:`LoadError` naming the file and line; the rest loads.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from __future__ import annotations
 import glob
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urljoin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -30,6 +35,8 @@ except AttributeError:  # pragma: no cover
 
 YAML_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = {".git", "node_modules", ".venv", "__pycache__", ".portal-agent"}
+# Hidden folders are skipped on a directory walk, except the one repositories keep catalog files in.
+CATALOG_DIRS = {".backstage"}
 
 
 class LoadError(BaseModel):
@@ -94,15 +101,64 @@ def is_entity_document(doc: Any) -> bool:
     return isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc
 
 
+# Reads what a ``$text``/``$json``/``$yaml`` placeholder points at, relative to the entity's file
+# or URL; raises OSError when it cannot, Unreadable for a URL nothing here can fetch.
+PlaceholderReader = Callable[[str], str]
+
+
+class Unreadable(Exception):
+    """A URL that no reader configured here serves (no integration for its host)."""
+
+
+class UrlReader(Protocol):
+    """Reads catalog files by URL, as Backstage's URL readers do (the GitHub integration)."""
+
+    def read(self, url: str) -> str:
+        """The file's text; Unreadable when this reader does not serve the URL, OSError when it
+        serves it but the file cannot be read (FileNotFoundError: there is none)."""
+        ...
+
+    def search(self, url: str) -> list[str]:
+        """The file URLs a glob URL (``…/blob/main/**/catalog-info.yaml``) matches."""
+        ...
+
+
+def is_url(target: str) -> bool:
+    return "://" in target
+
+
+def file_reader(base_dir: Path, url_reader: UrlReader | None = None) -> PlaceholderReader:
+    """Placeholders of an entity read from a local file: relative to its folder; absolute URLs
+    through ``url_reader`` when there is one."""
+
+    def read(target: str) -> str:
+        if is_url(target):
+            if url_reader is None:
+                raise Unreadable(target)
+            return url_reader.read(target)
+        return (base_dir / target).resolve().read_text(encoding="utf-8")
+
+    return read
+
+
+def url_relative_reader(base_url: str, url_reader: UrlReader) -> PlaceholderReader:
+    """Placeholders of an entity read from a URL: relative to that URL."""
+    return lambda target: url_reader.read(urljoin(base_url, target))
+
+
 def entities_from_text(
     text: str,
     path: str,
     location: str | None = None,
     base_dir: Path | None = None,
     origin: str | None = None,
+    read: PlaceholderReader | None = None,
 ) -> LoadResult:
     """Entities of one YAML text. ``location`` becomes the managed-by-location annotation and
-    ``origin`` (the source the user registered) the managed-by-origin-location one."""
+    ``origin`` (the source the user registered) the managed-by-origin-location one. Placeholders
+    are read with ``read``, or relative to ``base_dir``; with neither they are left as they are."""
+    if read is None and base_dir is not None:
+        read = file_reader(base_dir)
     result = LoadResult(files=1)
     docs, error = parse_documents(text, path)
     if error:
@@ -113,7 +169,7 @@ def entities_from_text(
         if not is_entity_document(doc):
             result.skipped += 1
             continue
-        entity, problems = build_entity(doc, path, line, location, base_dir, origin)
+        entity, problems = build_entity(doc, path, line, location, origin=origin, read=read)
         if entity is None:
             label = _label(doc)
             for problem in problems:
@@ -133,12 +189,12 @@ def build_entity(
     path: str,
     line: int | None,
     location: str | None = None,
-    base_dir: Path | None = None,
     origin: str | None = None,
+    read: PlaceholderReader | None = None,
 ) -> tuple[Entity | None, list[str]]:
     """Validate one document like Backstage and turn it into an :class:`Entity`."""
-    if base_dir is not None and isinstance(doc.get("spec"), dict):
-        placeholder_problems = _resolve_placeholders(doc["spec"], base_dir)
+    if read is not None and isinstance(doc.get("spec"), dict):
+        placeholder_problems = _resolve_placeholders(doc["spec"], read)
         if placeholder_problems:
             return None, placeholder_problems
     problems = check_entity(doc)
@@ -157,8 +213,8 @@ def build_entity(
         return None, [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
 
 
-def _resolve_placeholders(node: Any, base_dir: Path, depth: int = 0) -> list[str]:
-    """Resolve ``$text``/``$json``/``$yaml`` placeholders that point to local files, in place."""
+def _resolve_placeholders(node: Any, read: PlaceholderReader, depth: int = 0) -> list[str]:
+    """Resolve ``$text``/``$json``/``$yaml`` placeholders in place, each read with ``read``."""
     problems: list[str] = []
     if depth > 20:
         return problems
@@ -167,11 +223,8 @@ def _resolve_placeholders(node: Any, base_dir: Path, depth: int = 0) -> list[str
         if isinstance(value, dict) and len(value) == 1:
             ((marker, target),) = value.items()
             if marker in ("$text", "$json", "$yaml") and isinstance(target, str):
-                if "://" in target:
-                    continue  # remote placeholders are left for Backstage to resolve
-                file = (base_dir / target).resolve()
                 try:
-                    raw = file.read_text(encoding="utf-8")
+                    raw = read(target)
                     node[key] = (
                         raw
                         if marker == "$text"
@@ -179,21 +232,30 @@ def _resolve_placeholders(node: Any, base_dir: Path, depth: int = 0) -> list[str
                         if marker == "$json"
                         else yaml.load(raw, Loader=_BaseLoader)
                     )
+                except Unreadable:
+                    pass  # a URL no reader here can fetch: left as it is, for Backstage to resolve
                 except (OSError, ValueError, yaml.YAMLError) as exc:
                     problems.append(f"{marker} placeholder {target!r} could not be read: {exc}")
                 continue
         if isinstance(value, dict | list):
-            problems.extend(_resolve_placeholders(value, base_dir, depth + 1))
+            problems.extend(_resolve_placeholders(value, read, depth + 1))
     return problems
 
 
 class FileLoader:
-    """Walks paths, following Location targets; each file is read at most once."""
+    """Walks paths and URLs, following Location targets; each file is read at most once.
 
-    def __init__(self) -> None:
-        self.seen: set[Path] = set()
+    ``url_reader`` serves absolute URL targets and whatever is relative to them; without one, a
+    URL target is reported as not fetched.
+    """
+
+    MAX_URLS = 2000  # a Location loop or a glob over a monorepo stops here, with an error
+
+    def __init__(self, url_reader: UrlReader | None = None) -> None:
+        self.seen: set[Path | str] = set()
         self.result = LoadResult()
         self.origin: str | None = None
+        self.url_reader = url_reader
 
     def load(self, paths: Iterable[str | Path]) -> LoadResult:
         for raw in paths:
@@ -221,60 +283,98 @@ class FileLoader:
         except (OSError, UnicodeDecodeError) as exc:
             self.result.errors.append(LoadError(path=str(file), reason=f"cannot read file: {exc}"))
             return
-        loaded = entities_from_text(
-            text, str(file), location=f"file:{resolved}", base_dir=resolved.parent, origin=self.origin
-        )
+        read = file_reader(resolved.parent, self.url_reader)
+        loaded = entities_from_text(text, str(file), location=f"file:{resolved}", origin=self.origin, read=read)
+        self._add(loaded, resolved.parent)
+
+    def load_url(self, url: str, *, origin: str | None = None, missing_ok: bool = False) -> bool:
+        """Load the entities of a catalog file at ``url``; False when there is no such file."""
+        if self.url_reader is None:
+            raise Unreadable(url)
+        if url in self.seen:
+            return True
+        self.seen.add(url)
+        if sum(isinstance(s, str) for s in self.seen) > self.MAX_URLS:
+            self.result.errors.append(LoadError(path=url, reason=f"not read: more than {self.MAX_URLS} catalog URLs"))
+            return True
+        try:
+            text = self.url_reader.read(url)
+        except FileNotFoundError:
+            if not missing_ok:
+                self.result.errors.append(LoadError(path=url, reason="no such file at this URL"))
+            return False
+        except OSError as exc:
+            self.result.errors.append(LoadError(path=url, reason=f"cannot read URL: {exc}"))
+            return True
+        if origin is not None:
+            self.origin = origin
+        read = url_relative_reader(url, self.url_reader)
+        origin = self.origin or f"url:{url}"
+        self._add(entities_from_text(text, url, location=f"url:{url}", origin=origin, read=read), url)
+        return True
+
+    def _add(self, loaded: LoadResult, base: Path | str) -> None:
         self.result.extend(loaded)
         for entity in loaded.entities:
             if entity.kind_lower == "location":
-                self._follow(entity, resolved.parent)
+                self._follow(entity, base)
 
-    def _follow(self, location: Entity, base_dir: Path) -> None:
+    def _follow(self, location: Entity, base: Path | str) -> None:
+        """Load a Location's targets: relative ones against ``base`` (its folder or its URL),
+        whatever the Location's ``type``, as Backstage resolves them."""
         spec = location.spec
         targets = [spec["target"]] if isinstance(spec.get("target"), str) else []
         targets += [t for t in spec.get("targets") or [] if isinstance(t, str)]
-        kind = str(spec.get("type") or "file")
+        optional = spec.get("presence") == "optional"  # Backstage ignores missing optional targets
         for target in targets:
-            if kind == "url" or "://" in target:
-                self.result.errors.append(
-                    LoadError(
-                        path=location.source_path or "",
-                        line=location.source_line,
-                        severity="warning",
-                        ref=location.ref,
-                        reason=f"Location target {target!r} is a URL and was not fetched",
-                    )
-                )
+            if is_url(target) or isinstance(base, str):
+                self._follow_url(location, urljoin(base, target) if isinstance(base, str) else target, optional)
                 continue
-            pattern = target if os.path.isabs(target) else str(base_dir / target)
+            pattern = target if os.path.isabs(target) else str(base / target)
             matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
             if not matches or not any(Path(m).exists() for m in matches):
-                if spec.get("presence") == "optional":
-                    continue  # Backstage ignores missing optional targets
-                self.result.errors.append(
-                    LoadError(
-                        path=location.source_path or "",
-                        line=location.source_line,
-                        ref=location.ref,
-                        reason=f"Location target {target!r} does not exist ({pattern})",
-                    )
-                )
+                if not optional:
+                    self._problem(location, f"Location target {target!r} does not exist ({pattern})")
                 continue
             for match in matches:
                 self.load_path(Path(match))
+
+    def _follow_url(self, location: Entity, url: str, optional: bool) -> None:
+        try:
+            urls = self.url_reader.search(url) if self.url_reader and glob.has_magic(url) else [url]
+            if not urls and not optional:
+                self._problem(location, f"Location target {url!r} matches no file")
+            for each in urls:
+                if not self.load_url(each, missing_ok=True) and not optional:
+                    self._problem(location, f"Location target {each!r} does not exist")
+        except Unreadable:
+            self._problem(location, f"Location target {url!r} is a URL and was not fetched", severity="warning")
+        except OSError as exc:
+            self._problem(location, f"Location target {url!r} could not be read: {exc}")
+
+    def _problem(self, location: Entity, reason: str, severity: str = "error") -> None:
+        self.result.errors.append(
+            LoadError(
+                path=location.source_path or "",
+                line=location.source_line,
+                severity=severity,
+                ref=location.ref,
+                reason=reason,
+            )
+        )
 
 
 def _yaml_files(root: Path) -> list[Path]:
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and (not d.startswith(".") or d in CATALOG_DIRS))
         out.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(YAML_SUFFIXES))
     return out
 
 
-def load_paths(paths: Iterable[str | Path]) -> LoadResult:
+def load_paths(paths: Iterable[str | Path], url_reader: UrlReader | None = None) -> LoadResult:
     """Load every entity reachable from these files and directories."""
-    return FileLoader().load(paths)
+    return FileLoader(url_reader).load(paths)
 
 
 def duplicate_errors(entities: list[Entity]) -> tuple[list[Entity], list[LoadError]]:

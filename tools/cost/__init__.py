@@ -25,4 +25,6 @@ family = ToolFamily(
     tools=lazy("tools.cost.tools:cost_tools"),
     intents=lazy("tools.cost.intents:cost_intents"),
     enabled=_enabled,
+    unconfigured="no cost data is configured — set PORTAL_AGENT_FOCUS to FOCUS billing exports (CSV or Parquet) "
+    "or PORTAL_AGENT_OPENCOST_URL to an OpenCost API",
 )

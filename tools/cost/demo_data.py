@@ -59,6 +59,9 @@ ANOMALY_SERVICE = "search-indexer"
 ANOMALY_FACTOR = 5.0
 ANOMALY_DAYS = 3
 GPU_SERVICE = "recommendations-model"
+# The day the demo organisation's story is written for (the dates above). Tests and evals pin
+# "today" to it, so "last month" or "compared to last month" mean the same whenever they run.
+DEMO_TODAY = date(2026, 11, 24)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ def demo_dates(today: date) -> DemoDates:
 
 
 def demo_today(settings: Any) -> date:
+    """The one injectable "today" of cost periods and the demo data: ``settings.demo_today`` when
+    pinned (tests and evals pin ``DEMO_TODAY``), else the current UTC date."""
     pinned = getattr(settings, "demo_today", None)
     return pinned or datetime.now(UTC).date()
 

@@ -3,11 +3,13 @@
 Each configured path becomes a DuckDB view that normalises the FOCUS 1.0–1.2 columns we use
 (cost, currency, charge day, provider, service, category, region, account, tags) without copying
 the data: queries run over the files themselves. Real exports are not always compliant, so the
-view tolerates the quirks seen in the FinOps Foundation's own sample: ``NULL`` written as a string,
-timestamps with a space instead of ``T`` and no ``Z``, extra non-FOCUS columns, tag keys with
-stray spaces, and a rounded ``EffectiveCost``. Rows whose cost or charge date cannot be parsed are
+view tolerates the quirks seen in the FinOps Foundation's own samples: ``NULL``/``null`` written as
+a string, timestamps with a space instead of ``T`` and no ``Z`` (or no seconds), US short dates
+(``4/1/25``, read month first unless a day above 12 comes first), amounts written as ``"$10,000.00 "``,
+a UTF-8 BOM, CRLF line endings and blank lines, extra non-FOCUS columns, tag keys with stray
+spaces, and a rounded ``EffectiveCost``. Rows whose cost or charge date cannot be parsed are
 excluded from sums but counted, with the file and line of the first few, so that every answer can
-say what it left out.
+say what it left out. A missing dimension value is shown as ``(not set)``, never guessed.
 """
 
 from __future__ import annotations
@@ -21,23 +23,37 @@ from typing import Any
 # Columns we need from every export, with the alternatives used by other FOCUS versions.
 REQUIRED = {
     "BilledCost": ("BilledCost",),
-    "BillingCurrency": ("BillingCurrency",),
+    "BillingCurrency": ("BillingCurrency", "BilledCurrency"),
     "ChargePeriodStart": ("ChargePeriodStart",),
 }
+# FOCUS 0.5 names (ChargeType, Provider, Region) and 1.3's ServiceProviderName are accepted too.
 OPTIONAL = {
     "EffectiveCost": ("EffectiveCost",),
     "ListCost": ("ListCost",),
     "ChargeCategory": ("ChargeCategory", "ChargeType"),
-    "ProviderName": ("ProviderName", "ServiceProviderName", "PublisherName"),
+    "PricingCategory": ("PricingCategory",),
+    "ProviderName": ("ProviderName", "ServiceProviderName", "Provider", "PublisherName"),
     "ServiceCategory": ("ServiceCategory",),
     "ServiceName": ("ServiceName",),
-    "RegionId": ("RegionId", "Region", "RegionName"),
-    "SubAccountName": ("SubAccountName", "SubAccountId"),
+    "RegionId": ("RegionId", "Region"),
+    "RegionName": ("RegionName",),
+    "SubAccountName": ("SubAccountName",),
+    "SubAccountId": ("SubAccountId",),
+    "ResourceName": ("ResourceName",),
     "ResourceId": ("ResourceId",),
+    "ResourceType": ("ResourceType",),
+    "AvailabilityZone": ("AvailabilityZone",),
+    "BillingAccountName": ("BillingAccountName",),
+    "BillingAccountId": ("BillingAccountId",),
+    "InvoiceIssuerName": ("InvoiceIssuerName", "InvoiceIssuer"),
+    "PublisherName": ("PublisherName", "Publisher"),
     "Tags": ("Tags",),
 }
 NULL_STRINGS = ["NULL", "null", "Null", ""]
 DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+MISSING = "(not set)"
+# Bumped whenever the normalised schema changes, so stale Parquet caches are not reused.
+CACHE_VERSION = "3"
 
 
 class FocusFormatError(ValueError):
@@ -73,6 +89,7 @@ class FocusFile:
     columns: dict[str, str]  # canonical name -> actual column name (or "" when absent)
     types: dict[str, str]
     scan: Path | None = None  # a Parquet copy of a large CSV, scanned instead of the CSV
+    day_first: bool = False  # slash dates are D/M/Y (a first part above 12 was seen), else M/D/Y
 
 
 def _scan(ff: FocusFile) -> str:
@@ -129,11 +146,31 @@ def inspect_file(con: Any, f: Path) -> FocusFile:
         if canonical in REQUIRED and not found:
             missing.append(canonical)
     if missing:
-        raise FocusFormatError(
-            f"{f} is not a FOCUS billing export: missing column(s) {', '.join(missing)} "
-            f"(found {len(actual)} columns: {', '.join(list(actual)[:12])}{'…' if len(actual) > 12 else ''})"
-        )
-    return FocusFile(f, kind, columns, {c: actual[a] for c, a in columns.items() if a})
+        from tools.cost.native import identify
+
+        found = f"found {len(actual)} columns: {', '.join(list(actual)[:12])}{'…' if len(actual) > 12 else ''}"
+        native = identify(list(actual))
+        if native is not None:
+            raise FocusFormatError(
+                f"{f} is {native.name}, not a FOCUS cost and usage export: it has no FOCUS column(s) "
+                f"{', '.join(missing)} ({found}). To use it, {native.how}."
+            )
+        raise FocusFormatError(f"{f} is not a FOCUS billing export: missing column(s) {', '.join(missing)} ({found})")
+    ff = FocusFile(f, kind, columns, {c: actual[a] for c, a in columns.items() if a})
+    ff.day_first = _day_first(con, ff, reader)
+    return ff
+
+
+def _day_first(con: Any, ff: FocusFile, reader: str) -> bool:
+    """Whether the file's slash dates put the day first: only when some first part exceeds 12."""
+    if ff.types.get("ChargePeriodStart", "").upper() != "VARCHAR":
+        return False
+    col = _q(ff.columns["ChargePeriodStart"])
+    first = con.execute(
+        f"SELECT max(TRY_CAST(split_part(trim({col}), '/', 1) AS INTEGER)) FROM {reader} "
+        f"WHERE regexp_matches(trim({col}), '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}')"
+    ).fetchone()[0]
+    return bool(first and first > 12)
 
 
 def _text(ff: FocusFile, canonical: str, default: str = "NULL") -> str:
@@ -151,7 +188,10 @@ def _number(ff: FocusFile, canonical: str) -> str:
         canonical, ""
     ).upper().startswith("DECIMAL"):
         return f"CAST({_q(col)} AS DOUBLE)"
-    return f"TRY_CAST(replace(trim({_q(col)}), ',', '') AS DOUBLE)"
+    # '"$10,000.00 "' and '(1.50)' as spreadsheets write them: currency symbols, thousands
+    # separators and spaces go, parentheses mean a negative amount.
+    text = f"regexp_replace(trim({_q(col)}), '^\\((.*)\\)$', '-\\1')"
+    return f"TRY_CAST(regexp_replace({text}, '[$€£¥,\\s]', '', 'g') AS DOUBLE)"
 
 
 def _timestamp(ff: FocusFile, canonical: str) -> str:
@@ -159,8 +199,16 @@ def _timestamp(ff: FocusFile, canonical: str) -> str:
     t = ff.types.get(canonical, "").upper()
     if t.startswith("TIMESTAMP") or t == "DATE":
         return f"CAST({_q(col)} AS TIMESTAMP)"
-    # ISO 8601 with T and Z, or the sample's 'YYYY-MM-DD HH:MM:SS'; offsets other than Z are rare.
-    return f"TRY_CAST(rtrim(replace(trim({_q(col)}), 'T', ' '), 'Z') AS TIMESTAMP)"
+    # ISO 8601 with T and Z, the sample's 'YYYY-MM-DD HH:MM:SS', or slash dates ('4/1/25',
+    # '9/2/2023'): DuckDB would read '4/1/25' as the year 4, so slash dates are parsed explicitly,
+    # two-digit years first. Only the day is used, so a time after a slash date is ignored.
+    v = f"trim({_q(col)})"
+    order = "%d/%m" if ff.day_first else "%m/%d"
+    return (
+        f"CASE WHEN regexp_matches({v}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2,4}}') "
+        f"THEN try_strptime(split_part({v}, ' ', 1), ['{order}/%y', '{order}/%Y']) "
+        f"ELSE TRY_CAST(rtrim(replace({v}, 'T', ' '), 'Z') AS TIMESTAMP) END"
+    )
 
 
 def _tags(ff: FocusFile) -> str:
@@ -173,37 +221,50 @@ def _tags(ff: FocusFile) -> str:
     return f"CAST({_q(col)} AS VARCHAR)"
 
 
+# Normalised dimension column -> the FOCUS columns it is read from, first non-empty value wins.
+DIMENSION_COLUMNS = {
+    "provider": ("ProviderName",),
+    "service_name": ("ServiceName",),
+    "service_category": ("ServiceCategory",),
+    "region": ("RegionId",),
+    "region_name": ("RegionName",),
+    "account": ("SubAccountName", "SubAccountId"),
+    "resource": ("ResourceName", "ResourceId"),
+    "resource_type": ("ResourceType",),
+    "charge_category": ("ChargeCategory",),
+    "pricing_category": ("PricingCategory",),
+    "availability_zone": ("AvailabilityZone",),
+    "billing_account": ("BillingAccountName", "BillingAccountId"),
+    "invoice_issuer": ("InvoiceIssuerName",),
+    "publisher": ("PublisherName",),
+}
 NORMALISED = (
     "day",
     "billed_cost",
     "effective_cost",
+    "list_cost",
     "currency",
-    "provider",
-    "service_category",
-    "service_name",
-    "region",
-    "account",
-    "charge_category",
+    *DIMENSION_COLUMNS,
     "tags",
     "bad_cost",
     "bad_date",
 )
 
 
+def _dimension(ff: FocusFile, canonicals: tuple[str, ...]) -> str:
+    return f"coalesce({', '.join(_text(ff, c) for c in canonicals)}, {_lit(MISSING)})"
+
+
 def _select_list(ff: FocusFile) -> str:
     billed = _number(ff, "BilledCost")
     ts = _timestamp(ff, "ChargePeriodStart")
+    dims = "".join(f"\n  {_dimension(ff, cols)} AS {name}," for name, cols in DIMENSION_COLUMNS.items())
     return f"""
   CAST({ts} AS DATE) AS day,
   {billed} AS billed_cost,
   {_number(ff, "EffectiveCost")} AS effective_cost,
-  coalesce({_text(ff, "BillingCurrency")}, 'unknown') AS currency,
-  coalesce({_text(ff, "ProviderName")}, 'unknown') AS provider,
-  coalesce({_text(ff, "ServiceCategory")}, 'Other') AS service_category,
-  coalesce({_text(ff, "ServiceName")}, 'unknown') AS service_name,
-  coalesce({_text(ff, "RegionId")}, 'global') AS region,
-  coalesce({_text(ff, "SubAccountName")}, 'unknown') AS account,
-  coalesce({_text(ff, "ChargeCategory")}, 'Usage') AS charge_category,
+  {_number(ff, "ListCost")} AS list_cost,
+  coalesce({_text(ff, "BillingCurrency")}, {_lit(MISSING)}) AS currency,{dims}
   {_tags(ff)} AS tags,
   ({billed} IS NULL AND {_text(ff, "BilledCost")} IS NOT NULL) AS bad_cost,
   ({ts} IS NULL) AS bad_date"""
@@ -256,7 +317,9 @@ def _cache_csv(con: Any, ff: FocusFile, cache_dir: Path) -> Path:
     import os
 
     stat = ff.path.stat()
-    key = hashlib.sha256(f"{ff.path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{CACHE_VERSION}|{ff.path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[
+        :16
+    ]
     target = cache_dir / f"{ff.path.stem}-{key}.parquet"
     if not target.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)

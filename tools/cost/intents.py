@@ -19,12 +19,21 @@ if TYPE_CHECKING:
 FAMILY = "cost"
 MENTION_KINDS = ["component", "resource", "system", "group"]
 DIMENSION_WORDS = [
+    (r"\bpublishers?\b|\bmarketplace\b|\bthird[- ]part(y|ies)\b", "publisher"),
     (r"\bproviders?\b|\bclouds?\b|\bvendors?\b", "provider"),
+    (r"\bregion names?\b", "region_name"),
     (r"\bregions?\b", "region"),
+    (r"\bcharge (categor(y|ies)|types?)\b", "charge_category"),
+    (r"\bpricing (categor(y|ies)|models?)\b", "pricing_category"),
+    (r"\bresource types?\b", "resource_type"),
+    (r"\bavailability zones?\b|\bazs?\b", "availability_zone"),
+    (r"\bbilling accounts?\b", "billing_account"),
+    (r"\binvoice issuers?\b|\binvoic(ed|ing) (by|entit(y|ies))\b", "invoice_issuer"),
+    (r"\bresources?\b", "resource"),
     (r"\b(service )?categor(y|ies)\b", "service_category"),
     (r"\benvironments?\b|\benvs?\b|\bprod vs staging\b", "environment"),
-    (r"\baccounts?\b|\bsubscriptions?\b", "account"),
-    (r"\b(aws|cloud) services?\b|\bproducts?\b", "cloud_service"),
+    (r"\b(sub-?)?accounts?\b|\bsubscriptions?\b", "account"),
+    (r"\b(aws|azure|gcp|oracle|cloud) services?\b|\bservice names?\b|\bproducts?\b", "service_name"),
     (r"\bsystems?\b", "system"),
     (r"\bteams?\b|\bsquads?\b", "team"),
     (r"\bservices?\b|\bcomponents?\b|\bworkloads?\b|\bapps?\b|\bentit(y|ies)\b", "entity"),
@@ -34,6 +43,8 @@ DIMENSION_WORDS = [
 def money(value: float | None, currency: str) -> str:
     if value is None:
         return "n/a"
+    if value and abs(value) < 0.005:  # a real but tiny amount is not "0.00"
+        return f"{value:.2g} {currency}"
     return f"{value:,.2f} {currency}"
 
 
@@ -45,18 +56,62 @@ def _mentions(state: PlanState) -> list[Any]:
         return []
 
 
-def _filters(state: PlanState, *, allow_focus: bool = True) -> dict[str, str]:
-    """Entity/team/system filters from the mentions, "my team", or the conversation's focus."""
-    out: dict[str, str] = {}
+def _billing(state: PlanState) -> tuple[Any, Any] | None:
+    """The cost engine and the data's vocabulary, or None when no billing data can be read."""
+    from tools.cost.engine import engine_for
+
+    try:
+        engine = engine_for(state.runtime)
+        return engine, engine.vocabulary
+    except Exception:
+        return None
+
+
+def _tag_keys(state: PlanState) -> tuple[list[str], list[str]]:
+    """The tag keys a question may name directly, and the environment tag keys."""
+    from tools.cost.mentions import eligible_tag_keys
+
+    billing = _billing(state)
+    if billing is None:
+        return [], []
+    engine, vocabulary = billing
+    mapper = engine.mapper
+    mapping_keys = {*mapper.entity_keys, *mapper.team_keys, "system"}
+    return eligible_tag_keys(vocabulary, mapping_keys, mapper.env_keys), mapper.env_keys
+
+
+FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|just|only|same|now)\b")
+# A service determines its provider and category: mentions of those next to it qualify it
+# ("Azure Kubernetes Service", "networking ... VPC") and would only empty the result.
+IMPLIED_BY_SERVICE = ("provider", "service_category")
+
+
+def _previous(state: PlanState) -> PlanState | None:
+    """The previous question, when this one continues a cost question ("and just the AWS part?")."""
+    if not (state.previous_question and (state.previous_intent or "").startswith("cost.")):
+        return None
+    if not FOLLOW_UP.search(state.text):
+        return None
+    return PlanState(utterance=state.previous_question, principal=state.principal, runtime=state.runtime)
+
+
+def _filters(state: PlanState, *, allow_focus: bool = True) -> dict[str, Any]:
+    """Filters (dimension → value, several values as a list, ``not <dimension>`` for values to
+    leave out) from the catalog mentions, "my team", the conversation's focus, the billing data's
+    own values (services, regions, accounts, tag keys and values), and — for a follow-up — the
+    previous question's filters under this one's."""
+    from tools.cost.mentions import focus_mentions, tag_mentions
+
+    previous = _previous(state)
+    out: dict[str, Any] = {}
+    taken: list[tuple[int, int]] = []
     for m in _mentions(state):
         kind, _, name = m.ref.partition(":")
         name = name.split("/")[-1]
-        if kind == "group" and "team" not in out:
-            out["team"] = name
-        elif kind == "system" and "system" not in out:
-            out["system"] = name
-        elif kind in ("component", "resource") and "entity" not in out:
-            out["entity"] = name
+        dim = {"group": "team", "system": "system", "component": "entity", "resource": "entity"}.get(kind)
+        if dim and dim not in out:
+            out[dim] = name
+            taken.append((m.start, m.end))
     text = state.text
     if "team" not in out and re.search(r"\b(my|our) (team|squad)\b", text) and state.principal.groups:
         out["team"] = state.principal.groups[0].split("/")[-1]
@@ -69,11 +124,22 @@ def _filters(state: PlanState, *, allow_focus: bool = True) -> dict[str, str]:
             out["system"] = name
         elif kind in ("component", "resource"):
             out["entity"] = name
+    billing = _billing(state)
+    if billing is not None:
+        keys, env_keys = _tag_keys(state)
+        found = focus_mentions(text, billing[1], taken) + tag_mentions(text, billing[1], keys, env_keys, taken)
+        if any(m.dim == "service_name" and not m.negated for m in found):
+            found = [m for m in found if m.dim not in IMPLIED_BY_SERVICE]
+        grouped: dict[str, list[str]] = {}
+        for m in found:
+            grouped.setdefault(f"not {m.dim}" if m.negated else m.dim, []).append(m.value)
+        out.update({k: v[0] if len(v) == 1 else v for k, v in grouped.items()})
     env = re.search(r"\b(prod|production|staging)\b", text)
-    if env:
+    env_tagged = billing is not None and any(k.removeprefix("tag:") in billing[0].mapper.env_keys for k in out)
+    if env and not env_tagged:
         out["environment"] = "prod" if env.group(1).startswith("prod") else "staging"
     provider = re.search(r"\b(aws|clickhouse|azure|gcp|google cloud|oracle|microsoft)\b", text)
-    if provider and not re.search(r"\bby (provider|cloud)\b", text):
+    if provider and not {"provider", "service_name"} & set(out) and not re.search(r"\bby (provider|cloud)\b", text):
         out["provider"] = {
             "gcp": "Google Cloud",
             "google cloud": "Google Cloud",
@@ -83,7 +149,50 @@ def _filters(state: PlanState, *, allow_focus: bool = True) -> dict[str, str]:
             "microsoft": "Microsoft",
             "oracle": "Oracle",
         }[provider.group(1)]
+    if previous is not None:
+        out = _follow_up(_filters(previous, allow_focus=False), out, billing[1] if billing else None)
     return out
+
+
+def _follow_up(before: dict[str, Any], now: dict[str, Any], vocabulary: Any) -> dict[str, Any]:
+    """The previous question's filters with this one's on top. A value of a dimension the previous
+    question filtered on replaces that filter, however this question names it ("… in dev?" then
+    "what about prod?" keeps the tag key the first one used)."""
+    merged = dict(before)
+    for key, value in now.items():
+        home = _home(value, before, vocabulary) if isinstance(value, str) else None
+        merged[home or key] = value
+    return merged
+
+
+def _home(value: str, before: dict[str, Any], vocabulary: Any) -> str | None:
+    """The dimension, among those the previous question filtered on, whose values include ``value``."""
+    if vocabulary is None:
+        return None
+    return next((k for k in before if any(v.lower() == value.lower() for v in vocabulary.values(k))), None)
+
+
+TOOL_FILTERS = ("entity", "team", "system", "environment", "provider", "service_name", "service_category", "region")
+
+
+def _filter_args(filters: dict[str, Any]) -> dict[str, Any]:
+    """Filters as tool arguments: single values of the common ones by name, the rest under
+    ``where``, values to leave out under ``exclude``."""
+    args: dict[str, Any] = {}
+    where: dict[str, Any] = {}
+    exclude: dict[str, Any] = {}
+    for key, value in filters.items():
+        if key.startswith("not "):
+            exclude[key[4:]] = value
+        elif key in TOOL_FILTERS and isinstance(value, str):
+            args[key] = value
+        else:
+            where[key] = value
+    if where:
+        args["where"] = where
+    if exclude:
+        args["exclude"] = exclude
+    return args
 
 
 def _has_period(state: PlanState) -> bool:
@@ -97,15 +206,26 @@ def _has_period(state: PlanState) -> bool:
     return parse_period(state.utterance, today) is not None
 
 
-def _period_arg(state: PlanState, default: str) -> str:
-    """The utterance itself when it names a period (the tool's parser finds it), else the default."""
-    return state.utterance if _has_period(state) else default
+def _period_args(state: PlanState) -> dict[str, str]:
+    """The utterance as the period when it names one (the tool's parser finds it), or the previous
+    question's for a follow-up; else nothing, so the tool's default applies (last month, or the
+    data's latest month for an old export)."""
+    if _has_period(state):
+        return {"period": state.utterance}
+    previous = _previous(state)
+    return _period_args(previous) if previous is not None else {}
 
 
 def _dimension(state: PlanState, filters: dict[str, str], default: str = "entity") -> str:
+    """The dimension a breakdown is by: a tag key the question names, else the words for one."""
+    from tools.cost.mentions import tag_key_named
+
     text = state.text
     m = re.search(r"\b(?:by|per|each|which|what|across|top|most expensive|biggest)\b(.{0,40})", text)
     scope = m.group(1) if m else text
+    named = tag_key_named(scope, _tag_keys(state)[0])
+    if named and f"tag:{named[0]}" not in filters:
+        return f"tag:{named[0]}"
     for pattern, dim in DIMENSION_WORDS:
         if re.search(pattern, scope):
             if dim == "team" and "team" in filters and not re.search(r"\b(by|per|each|which) teams?\b", text):
@@ -135,12 +255,46 @@ def _source_line(data: dict[str, Any], note: str | None) -> str:
     return line
 
 
+METRIC_NAMES = {"billed": "BilledCost", "effective": "EffectiveCost", "list": "ListCost"}
+# Filters that name what is being costed; the others qualify it ("environment=prod").
+SUBJECT_DIMS = ("entity", "team", "system", "service_name", "account", "resource")
+
+
+def _words(dim: str) -> str:
+    return dim.replace("tag:", "tag ").replace("_", " ")
+
+
+def _named(value: Any) -> str:
+    return " + ".join(value) if isinstance(value, list) else str(value)
+
+
 def _subject(filters: dict[str, Any]) -> str:
-    parts = [filters[k] for k in ("entity", "team", "system") if filters.get(k)]
-    extra = [f"{k}={filters[k]}" for k in ("environment", "provider", "service_category", "region") if filters.get(k)]
+    parts = [_named(filters[k]) for k in SUBJECT_DIMS if filters.get(k)]
+    extra = [
+        f"excluding {_words(k[4:])}={_named(v)}" if k.startswith("not ") else f"{_words(k)}={_named(v)}"
+        for k, v in filters.items()
+        if k not in SUBJECT_DIMS and v
+    ]
     if not parts:
         return f"all spend with {', '.join(extra)}" if extra else "the whole bill"
     return " / ".join(parts) + (f" ({', '.join(extra)})" if extra else "")
+
+
+def _scope_lines(d: dict[str, Any], cur: str) -> list[str]:
+    """Which tags a figure was read from, when that could matter: several environment tag keys,
+    or a tag filter that left out spend whose other tag keys hold the same value."""
+    lines = []
+    env_keys = {k: v for k, v in (d.get("environment_from_tags") or {}).items() if k != "(not set)"}
+    if len(env_keys) > 1:
+        split = ", ".join(f"tag {k}: {money(v, cur)}" for k, v in env_keys.items())
+        lines.append(f"The environment is read from more than one tag key here ({split}).")
+    if elsewhere := d.get("same_value_under_other_tags"):
+        also = ", ".join(f"{money(v, cur)} tagged {k}" for k, v in elsewhere.items())
+        lines.append(f"Not included (another tag key): {also}.")
+    if unset := d.get("not_set_but_tagged"):
+        also = ", ".join(f"{money(v, cur)} tagged {k}" for k, v in unset.items())
+        lines.append(f"In (not set) (another tag key): {also}.")
+    return lines
 
 
 # --- plans --------------------------------------------------------------------------------------
@@ -154,16 +308,24 @@ def _plan_breakdown(state: PlanState) -> Step:
     cur = d["currency"]
     label = d["period"]["label"]
     subject = _subject(d.get("filters", {}))
+    metric = f" ({METRIC_NAMES[d['metric']]})" if d.get("metric", "billed") != "billed" else ""
+    by = f"by {_words(d['by'])} ({d['values']} values)" if d.get("values", 0) > 1 else f"by {_words(d['by'])}"
     lines = [
-        f"**{subject}** cost **{money(d['total'], cur)}** in {label} "
-        f"({d['period']['start']} to {d['period']['end']}), by {d['by'].replace('_', ' ')}:"
+        f"**{subject}** cost **{money(d['total'], cur)}**{metric} in {label} "
+        f"({d['period']['start']} to {d['period']['end']}), {by}:"
     ]
+    if d.get("fallback"):
+        count = f" ({d['values']} values)" if d.get("values", 0) > 1 else ""
+        lines[0] = lines[0].removesuffix(f", {by}:") + f". {d['fallback']['reason']}{count}:"
     for r in d["rows"]:
         lines.append(f"- {r['key']}: {money(r['cost'], cur)} ({r['share_pct']}%)")
     if d.get("other"):
         lines.append(f"- {d['other']['count']} others: {money(d['other']['cost'], cur)}")
+    lines += _scope_lines(d, cur)
     un = d.get("unallocated") or {}
-    if un.get("cost"):
+    if d.get("fallback"):
+        lines.append(f"\nTag keys in the data (ask for cost by any of them): {', '.join(d['tag_keys'])}.")
+    elif un.get("cost"):
         reasons = "; ".join(f"{k}: {money(v, cur)}" for k, v in (un.get("reasons") or {}).items())
         unknown = ", ".join(f"{k} ({money(v, cur)})" for k, v in (un.get("unknown_tag_values") or {}).items())
         lines.append(
@@ -172,19 +334,35 @@ def _plan_breakdown(state: PlanState) -> Step:
             + "."
             + (f" Tag values the catalog does not know: {unknown}." if unknown else "")
         )
-    if d["total"] == 0:
+    if not d["rows"]:
         lines = [f"No spend found for {subject} in {label}."]
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
 
 
+def _metric_args(state: PlanState) -> dict[str, str]:
+    """EffectiveCost or ListCost when the question asks for it; BilledCost (the tool's default) else."""
+    if re.search(r"\beffective ?cost|\bamorti[sz]", state.text):
+        return {"metric": "effective"}
+    if re.search(r"\blist ?(cost|price)|\bat list\b", state.text):
+        return {"metric": "list"}
+    return {}
+
+
+def _breakdown_args(state: PlanState, filters: dict[str, Any], by: str) -> dict[str, Any]:
+    """Values named for the dimension the answer is broken down by list its rows ("by charge
+    category: usage vs credit"), so they are not filters."""
+    kept = {k: v for k, v in filters.items() if k not in (by, f"not {by}")}
+    return {**_period_args(state), "by": by, **_filter_args(kept), **_metric_args(state)}
+
+
 def _extract_entity_cost(state: PlanState) -> dict[str, Any] | None:
     filters = _filters(state)
-    if not any(k in filters for k in ("entity", "team", "system", "provider", "environment")):
+    if not filters:
         return None
     by = "service_category" if "entity" in filters else "entity"
     if re.search(r"\bby\b|\bper\b", state.text):
         by = _dimension(state, filters, by)
-    return {"args": {"period": _period_arg(state, "last month"), "by": by, **filters}}
+    return {"args": _breakdown_args(state, filters, by)}
 
 
 def _extract_breakdown(state: PlanState) -> dict[str, Any] | None:
@@ -192,9 +370,8 @@ def _extract_breakdown(state: PlanState) -> dict[str, Any] | None:
     by = _dimension(state, filters)
     if by == "entity" and "entity" in filters:
         by = "service_category"
-    top = re.search(r"\btop (\d+)\b", state.text)
-    args: dict[str, Any] = {"period": _period_arg(state, "last month"), "by": by, **filters}
-    if top:
+    args = _breakdown_args(state, filters, by)
+    if top := re.search(r"\btop (\d+)\b", state.text):
         args["top"] = min(50, int(top.group(1)))
     return {"args": args}
 
@@ -203,15 +380,17 @@ def _extract_day(state: PlanState) -> dict[str, Any] | None:
     from tools.cost.engine import engine_for
     from tools.cost.periods import parse_day, parse_period
 
-    today = engine_for(state.runtime).today()
-    day = parse_day(state.utterance, today)
+    engine = engine_for(state.runtime)
+    today, last = engine.today(), engine.dataset.date_range()[1]
+    day = parse_day(state.utterance, min(today, last) if last else today)
     if day is None:
-        p = parse_period(state.utterance, today)
+        p = parse_period(state.utterance, today, last)
         if p is None or p.days != 1:
             return None
         day = p.start
     filters = _filters(state, allow_focus=False)
-    return {"args": {"day": day.isoformat(), **{k: v for k, v in filters.items() if k != "environment"}}}
+    filters.pop("environment", None)
+    return {"args": {"day": day.isoformat(), **_filter_args(filters)}}
 
 
 def _plan_explain_day(state: PlanState) -> Step:
@@ -245,13 +424,8 @@ def _plan_explain_day(state: PlanState) -> Step:
 def _extract_anomalies(state: PlanState) -> dict[str, Any] | None:
     filters = _filters(state, allow_focus=False)
     by = _dimension(state, filters) if re.search(r"\bby\b|\bper\b", state.text) else "entity"
-    return {
-        "args": {
-            "period": _period_arg(state, "the last 30 days"),
-            "by": by,
-            **{k: v for k, v in filters.items() if k != "environment"},
-        }
-    }
+    filters.pop("environment", None)
+    return {"args": {**_period_args(state), "by": by, **_filter_args(filters)}}
 
 
 def _plan_anomalies(state: PlanState) -> Step:
@@ -338,7 +512,7 @@ def _plan_savings(state: PlanState) -> Step:
 def _extract_forecast(state: PlanState) -> dict[str, Any] | None:
     filters = _filters(state)
     horizon = "quarter" if re.search(r"\bquarter\b|\bq[1-4]\b", state.text) else "month"
-    return {"args": {"horizon": horizon, **filters}}
+    return {"args": {"horizon": horizon, **_filter_args(filters)}}
 
 
 def _plan_forecast(state: PlanState) -> Step:
@@ -366,7 +540,7 @@ def _plan_forecast(state: PlanState) -> Step:
 
 def _extract_trend(state: PlanState) -> dict[str, Any] | None:
     filters = _filters(state)
-    return {"args": {"period": _period_arg(state, "the last 30 days"), **filters}}
+    return {"args": {**_period_args(state), **_filter_args(filters)}}
 
 
 def _plan_trend(state: PlanState) -> Step:
@@ -392,10 +566,18 @@ def _plan_trend(state: PlanState) -> Step:
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
 
 
+CHANGE_WORDS = re.compile(
+    r"\b(chang|grew|grow|mover|increas|decreas|rise|rose|risen|drop|fell|jump|delta|differen|"
+    r"month[- ]over[- ]month|compared|went (up|down)|gone (up|down))"
+)
+
+
 def _extract_change(state: PlanState) -> dict[str, Any] | None:
     filters = _filters(state)
     text = state.text
-    args: dict[str, Any] = {**filters, "by": _dimension(state, filters)}
+    if not CHANGE_WORDS.search(text) and re.search(r"\bbreak ?(it )?down\b|\b(by|per) \w+", text):
+        return None  # "by charge category (usage vs credit)": "vs" between groups, not periods
+    args: dict[str, Any] = {**_filter_args(filters), "by": _dimension(state, filters)}
     if re.search(r"\b(compared (to|with)|vs\.?|versus|than|over|since) last month\b", text) and not re.search(
         r"\b(last month|previous month)\b.*\b(compared|vs|versus|than|over)\b", text
     ):
@@ -413,7 +595,7 @@ def _extract_change(state: PlanState) -> dict[str, Any] | None:
             }
         )
     else:
-        args["period"] = _period_arg(state, "last month")
+        args.update(_period_args(state))
     return {"args": args}
 
 
@@ -432,10 +614,13 @@ def _plan_change(state: PlanState) -> Step:
         f"{d['period']['label']} vs {money(d['previous_total'], cur)} in {d['compared_with']['label']}: "
         f"{direction} {money(abs(d['change']), cur)}{pct}."
     ]
+    lines += _scope_lines(d, cur)
     if d.get("length_note"):
         lines.append(f"(Periods differ in length: {d['length_note']}.)")
+    if d.get("fallback"):
+        lines.append(f"{d['fallback']['reason']}.")
     if d["top_movers"]:
-        lines.append(f"Top movers by {d['by'].replace('_', ' ')}:")
+        lines.append(f"Top movers by {_words(d['by'])}:")
         for m in d["top_movers"]:
             p = f" ({m['change_pct']:+.1f}%)" if m.get("change_pct") is not None else " (new)"
             lines.append(
@@ -446,7 +631,7 @@ def _plan_change(state: PlanState) -> Step:
 
 
 def _extract_showback(state: PlanState) -> dict[str, Any] | None:
-    return {"args": {"period": _period_arg(state, "last month")}}
+    return {"args": _period_args(state)}
 
 
 def _plan_showback(state: PlanState) -> Step:
@@ -474,6 +659,13 @@ def _plan_showback(state: PlanState) -> Step:
     return Answer(text="\n".join(lines) + _source_line(d, result.get("note")), refs=result.get("refs", []))
 
 
+def _extract_sources(state: PlanState) -> dict[str, Any] | None:
+    """About the billing data itself — not an amount asked "across the whole export"."""
+    asks_amount = re.search(r"\b(total|how much|cost|costs|spend|spent|billed ?cost|amount)\b", state.text)
+    about_data = re.search(r"\b(sources?|loaded|configured|rows?|files?|currenc|how far|range|rejected)", state.text)
+    return None if asks_amount and not about_data else {}
+
+
 def _plan_sources(state: PlanState) -> Step:
     result = _first(state, "cost_sources")
     if result is None:
@@ -491,6 +683,11 @@ def _plan_sources(state: PlanState) -> Step:
         f"- OpenCost: {d['opencost'] or 'not configured'}",
         f"- tag keys: entity {', '.join(d['tag_keys']['entity'])}; team {', '.join(d['tag_keys']['team'])}",
     ]
+    for key, label in (("providers", "providers"), ("billing_accounts", "billing accounts")):
+        if d.get(key):
+            lines.append(f"- {label}: {', '.join(d[key])}")
+    if d.get("tags_in_data"):
+        lines.append(f"- tag keys in the data (cost by any of them): {', '.join(d['tags_in_data'])}")
     if f["rejected_files"]:
         lines.append("- rejected files: " + "; ".join(f["rejected_files"]))
     return Answer(text="\n".join(lines))
@@ -536,13 +733,15 @@ def cost_intents(runtime: Runtime) -> list[Intent]:
                 "what's our AWS spend this quarter",
                 "how much is staging costing us",
                 "how much money did the cart service burn in September",
+                "how much is tagged with project apollo",
             ],
             _extract_entity_cost,
             _plan_breakdown,
             [
-                r"\b(what|how much)\b.*\b(cost|costs|costing|spend|spent|spending|bill|burn|burned|burnt|pay|paid|"
-                r"charged)\b",
+                r"\b(what|wat|wht|how much)\b.*\b(cost|costs|costing|spend|spent|spending|bill|burn|burned|burnt|"
+                r"pay|paid|charged)\b",
                 r"\bcost of\b",
+                r"\bhow much\b.*\b(tagged|labell?ed)\b",
             ],
             ("cost_breakdown",),
         ),
@@ -568,6 +767,7 @@ def cost_intents(runtime: Runtime) -> list[Intent]:
                 r"\b(cost|costs|spend|spending|bill)\b.*\bthe most\b",
                 r"\bmost expensive\b",
                 r"\bbreak ?down\b",
+                r"\bbreak (it|this|that|them) down\b",
                 r"\b(cost|spend|spending|bill)s? (by|per)\b",
                 r"\btop \d+\b",
                 r"\b(biggest|top) (spenders|costs)\b",
@@ -681,10 +881,22 @@ def cost_intents(runtime: Runtime) -> list[Intent]:
                 "graph of cloud spend over the last 60 days",
                 "cost per day last week",
                 "show me the cost trend",
+                "which day had the highest spend in October",
+                "what was our most expensive day last month",
             ],
             _extract_trend,
             _plan_trend,
-            [r"\btrend", r"\bdaily\b", r"\bper day\b", r"\bchart\b", r"\bgraph\b", r"\bplot\b", r"\bover time\b"],
+            [
+                r"\btrend",
+                r"\bdaily\b",
+                r"\bper day\b",
+                r"\bchart\b",
+                r"\bgraph\b",
+                r"\bplot\b",
+                r"\bover time\b",
+                r"\b(which|what) (day|date)\b.*\b(most|highest|lowest|least|peak|cost|spend|bill)",
+                r"\b(most expensive|cheapest|peak|busiest) day\b",
+            ],
             ("cost_daily",),
         ),
         intent(
@@ -748,7 +960,7 @@ def cost_intents(runtime: Runtime) -> list[Intent]:
                 "what currency is the billing data in",
                 "show the cost data sources",
             ],
-            lambda s: {},
+            _extract_sources,
             _plan_sources,
             [r"\b(billing|cost) (data|sources?|exports?)\b", r"\bfocus (export|file)s?\b", r"\bopencost\b"],
             ("cost_sources",),

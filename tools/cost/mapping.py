@@ -26,10 +26,31 @@ class Attribution:
     env: str
     reason: str | None = None  # why it is unallocated
     unknown_value: str | None = None  # the tag value the catalog does not know
+    env_key: str | None = None  # the tag key the environment was read from
+
+
+ENV_ALIASES = {"production": "prod", "prd": "prod", "stage": "staging", "stg": "staging"}
+
+
+def normal_env(value: str) -> str:
+    """An environment name as the environment dimension shows it: lower-case, common aliases folded."""
+    low = value.strip().lower()
+    return ENV_ALIASES.get(low, low)
+
+
+@lru_cache(maxsize=100_000)
+def parse_tag_text(raw: str | None) -> dict[str, str]:
+    """``parse_tags`` for the raw tag strings of a billing export, cached: exports repeat few tag sets."""
+    return parse_tags(raw)
 
 
 def parse_tags(raw: Any) -> dict[str, str]:
-    """Tags as a dict with trimmed, lower-cased keys: JSON objects, or ``k=v;k2=v2`` text."""
+    """Tags as a dict with trimmed, lower-cased keys: JSON objects, or ``k=v;k2=v2`` text.
+
+    Keys that differ only in case or stray spaces (the FOCUS sample has both ``org`` and `` org``)
+    collapse into one; the first one written wins. Empty and JSON ``null`` values are no tag;
+    other JSON values keep their JSON spelling (``true``, ``1234``).
+    """
     if raw is None:
         return {}
     if isinstance(raw, dict):
@@ -53,7 +74,9 @@ def parse_tags(raw: Any) -> dict[str, str]:
     for k, v in items:
         if k is None or v is None:
             continue
-        out[str(k).strip().lower()] = str(v).strip()
+        value = (v if isinstance(v, str) else json.dumps(v)).strip()
+        if value:
+            out.setdefault(str(k).strip().lower(), value)
     return out
 
 
@@ -86,9 +109,9 @@ class TagMapper:
         return None
 
     def _attribute(self, raw: str | None) -> Attribution:
-        tags = parse_tags(raw)
-        env = next((tags[k] for k in self.env_keys if tags.get(k)), "")
-        env = {"production": "prod", "prd": "prod", "stage": "staging", "stg": "staging"}.get(env.lower(), env.lower())
+        tags = parse_tag_text(raw)
+        env_key = next((k for k in self.env_keys if tags.get(k)), None)
+        env = normal_env(tags[env_key]) if env_key else ""
         value = next((tags[k] for k in self.entity_keys if tags.get(k)), None)
         entity = self._lookup(value, ("component", "resource", "system")) if value else None
         team_value = next((tags[k] for k in self.team_keys if tags.get(k)), None)
@@ -117,4 +140,5 @@ class TagMapper:
             env=env or "unknown",
             reason=reason,
             unknown_value=value if entity is None and value else None,
+            env_key=env_key,
         )

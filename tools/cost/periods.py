@@ -3,7 +3,10 @@
 Every cost figure is stated for an explicit period, so the parser returns the half-open range
 ``[start, end)`` plus a human label ("October 2026"). Periods never reach past ``today``: "this
 month" ends tomorrow (today included), and a quarter asked for by name without a year is the most
-recent one that has started.
+recent one that has started. A month named with its year wins over a relative phrase in the same
+question ("last month (Sept 2024)"). A month, quarter or day named without a year is the most
+recent one up to ``latest`` — the last day the data covers, when it ends before today — so
+"September" about an export of 2024 means September 2024.
 """
 
 from __future__ import annotations
@@ -120,14 +123,19 @@ _NUM = r"(\d+|" + "|".join(WORD_NUMBERS) + r")"
 _MONTH = r"(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 
-def parse_period(text: str, today: date) -> Period | None:
-    """The period named in ``text``, or None when it names none."""
+def parse_period(text: str, today: date, latest: date | None = None) -> Period | None:
+    """The period named in ``text``, or None when it names none (see the module docstring)."""
     t = " " + text.lower().replace("’", "'") + " "
+    ref = min(today, latest) if latest else today  # for names without a year
 
     m = re.search(_ISO + r"\s*(?:to|until|through|-|–|\.\.)\s*" + _ISO, t)
     if m:
         a, b = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
         return Period(a, b + timedelta(days=1), f"{a.isoformat()} to {b.isoformat()}")
+
+    dated = next((m for m in re.finditer(r"\b" + _MONTH + r"\s+(\d{4})\b", t) if m.group(1) in MONTHS), None)
+    if dated:
+        return _named_month(MONTHS[dated.group(1)], int(dated.group(2)), today)
 
     m = re.search(r"\b(?:last|past|previous|trailing)\s+" + _NUM + r"\s+(day|week|month)s?\b", t)
     if m and _number(m.group(1)):
@@ -180,8 +188,8 @@ def parse_period(text: str, today: date) -> Period | None:
         q = int(raw) if raw.isdigit() else ["first", "second", "third", "fourth"].index(raw) + 1
         if m.group(2):
             return quarter(int(m.group(2)), q)
-        current = (today.month - 1) // 3 + 1
-        year = today.year if q <= current else today.year - 1
+        current = (ref.month - 1) // 3 + 1
+        year = ref.year if q <= current else ref.year - 1
         p = quarter(year, q)
         return p if p.end <= today else Period(p.start, today + timedelta(days=1), f"{p.label} to date")
 
@@ -204,19 +212,22 @@ def parse_period(text: str, today: date) -> Period | None:
     if re.search(r"\btoday\b", t):
         return Period(today, today + timedelta(days=1), f"today ({today.isoformat()})")
 
-    day = parse_day(text, today)
+    day = parse_day(text, ref)
     if day is not None:
         return Period(day, day + timedelta(days=1), day.isoformat())
 
-    m = re.search(r"\b(?:in|for|during|of)?\s*" + _MONTH + r"(?:\s+(\d{4}))?\b", t)
-    if m and (m.group(2) or re.search(r"\b(in|for|during|of)\s+" + re.escape(m.group(1)), t) or len(m.group(1)) > 3):
+    m = re.search(r"\b(?:in|for|during|of)?\s*" + _MONTH + r"\b", t)
+    if m and (re.search(r"\b(in|for|during|of)\s+" + re.escape(m.group(1)), t) or len(m.group(1)) > 3):
         mon = MONTHS[m.group(1)]
-        if m.group(1) == "may" and not m.group(2) and not re.search(r"\b(in|for|during|of)\s+may\b", t):
+        if m.group(1) == "may" and not re.search(r"\b(in|for|during|of)\s+may\b", t):
             return None  # "may" the verb
-        year = int(m.group(2)) if m.group(2) else (today.year if mon <= today.month else today.year - 1)
-        p = month(year, mon)
-        return p if p.end <= today else Period(p.start, today + timedelta(days=1), f"{p.label} to date")
+        return _named_month(mon, ref.year if mon <= ref.month else ref.year - 1, today)
     return None
+
+
+def _named_month(mon: int, year: int, today: date) -> Period:
+    p = month(year, mon)
+    return p if p.end <= today else Period(p.start, today + timedelta(days=1), f"{p.label} to date")
 
 
 def parse_day(text: str, today: date) -> date | None:

@@ -9,17 +9,18 @@ Charts (PNG for Slack, SVG for the web) are returned as ``data.chart`` with file
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from agent.tooling import PortalTool, ToolContext, ToolResult
+from tools.cost.engine import MAPPED_DIMS, dimension, label
 from tools.cost.mapping import UNALLOCATED
 from tools.cost.periods import Period, month_of, parse_day, parse_period, quarter_of
 
 if TYPE_CHECKING:
     from agent.runtime import Runtime
-    from tools.cost.engine import CostEngine, Filters
+    from tools.cost.engine import Aggregate, CostEngine, Filters
 
 FAMILY = "cost"
 Dimension = Literal[
@@ -28,20 +29,38 @@ Dimension = Literal[
     "system",
     "environment",
     "provider",
+    "service_name",
     "service_category",
-    "cloud_service",
     "region",
+    "region_name",
     "account",
+    "resource",
+    "resource_type",
     "charge_category",
+    "pricing_category",
+    "availability_zone",
+    "billing_account",
+    "invoice_issuer",
+    "publisher",
 ]
+TagDimension = Annotated[str, StringConstraints(pattern=r"^tag:.+")]
+BY_HELP = (
+    "entity/team/system/environment: the catalog mapping of tags; the rest: FOCUS columns (account = "
+    "SubAccountName, region = RegionId); tag:<key> for any tag"
+)
 PERIOD_HELP = (
     'Period in words or dates: "last month", "this month", "Q3", "last quarter", "the last 30 days", '
     '"since Monday", "October 2026", "2026-10-01 to 2026-10-15"'
 )
+DEFAULT_PERIOD_HELP = PERIOD_HELP + "; default: last month, or the data's latest month if it ends earlier"
+# When a breakdown by catalog entity maps nothing (tags that name no catalog entity), the next
+# most specific FOCUS dimension that is not already filtered on is shown instead.
+ENTITY_FALLBACK = ("service_name", "region", "account")
 
 
-def money(value: float, currency: str) -> str:
-    return f"{value:,.2f} {currency}"
+def _amount(value: float) -> float:
+    """Cents, except for amounts below a cent, which keep two significant digits (not 0.00)."""
+    return round(value, 2) if abs(value) >= 0.005 or value == 0 else float(f"{value:.2g}")
 
 
 # --- argument schemas ---------------------------------------------------------------------------
@@ -49,24 +68,36 @@ class FilterArgs(BaseModel):
     entity: str | None = Field(None, description="Catalog component/resource name, e.g. checkout")
     team: str | None = Field(None, description="Owning team (group name), e.g. team-payments")
     system: str | None = Field(None, description="Catalog system name")
-    environment: str | None = Field(None, description="prod or staging")
-    provider: str | None = Field(None, description="Cloud provider as in ProviderName, e.g. AWS")
+    environment: str | None = Field(None, description="prod or staging (from the environment tag keys)")
+    provider: str | None = Field(None, description="FOCUS ProviderName, e.g. AWS")
+    service_name: str | None = Field(None, description="FOCUS ServiceName, e.g. Amazon Relational Database Service")
     service_category: str | None = Field(None, description="FOCUS ServiceCategory, e.g. Compute")
-    region: str | None = Field(None, description="Region id, e.g. eu-west-1")
+    region: str | None = Field(None, description="FOCUS RegionId, e.g. eu-west-1")
+    where: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description="More filters, {dimension: value or [values]} (any `by` dimension or tag:<key>), "
+        'e.g. {"tag:environment": "prod", "service_name": ["Amazon Elastic Compute Cloud", "Amazon Simple '
+        'Storage Service"]}',
+    )
+    exclude: dict[str, str | list[str]] = Field(
+        default_factory=dict, description='Leave these out, same form, e.g. {"charge_category": "Credit"}'
+    )
 
 
 class BreakdownArgs(FilterArgs):
-    period: str = Field("last month", description=PERIOD_HELP)
-    by: Dimension = Field("entity", description="Group by this dimension (entity = catalog component/resource)")
+    period: str | None = Field(None, description=DEFAULT_PERIOD_HELP)
+    by: Dimension | TagDimension = Field("entity", description=BY_HELP)
     top: int = Field(10, ge=1, le=50, description="How many rows to list; the rest is summed as 'other'")
-    metric: Literal["billed", "effective"] = Field("billed", description="BilledCost or EffectiveCost")
+    metric: Literal["billed", "effective", "list"] = Field(
+        "billed", description="BilledCost, EffectiveCost (amortised) or ListCost"
+    )
     chart: bool = Field(True, description="Also render a bar chart (PNG + SVG)")
 
 
 class ChangeArgs(FilterArgs):
-    period: str = Field("last month", description=PERIOD_HELP)
+    period: str | None = Field(None, description=DEFAULT_PERIOD_HELP)
     compare_to: str | None = Field(None, description="Period to compare with; default: the one just before")
-    by: Dimension = Field("entity", description="Dimension for the top movers")
+    by: Dimension | TagDimension = Field("entity", description="Dimension for the top movers")
     top: int = Field(5, ge=1, le=20)
 
 
@@ -77,7 +108,7 @@ class DailyArgs(FilterArgs):
 
 class AnomalyArgs(FilterArgs):
     period: str = Field("the last 30 days", description="Period to report anomalies in; " + PERIOD_HELP)
-    by: Dimension | Literal["total"] = Field(
+    by: Dimension | TagDimension | Literal["total"] = Field(
         "entity", description="Look for anomalies per value of this dimension (and in the total)"
     )
     sensitivity: float = Field(5.0, ge=2.0, le=8.0, description="Robust z-score threshold (lower = more alerts)")
@@ -86,7 +117,7 @@ class AnomalyArgs(FilterArgs):
 
 class ExplainDayArgs(FilterArgs):
     day: str = Field(..., description='The day: "2026-11-12", "the 12th", "Nov 12", "yesterday"')
-    by: Dimension = Field("entity", description="Dimension to find the contributors in")
+    by: Dimension | TagDimension = Field("entity", description="Dimension to find the contributors in")
     top: int = Field(5, ge=1, le=20)
 
 
@@ -106,7 +137,7 @@ class RightsizingArgs(BaseModel):
 
 
 class ShowbackArgs(BaseModel):
-    period: str = Field("last month", description=PERIOD_HELP)
+    period: str | None = Field(None, description=DEFAULT_PERIOD_HELP)
     top_per_team: int = Field(3, ge=1, le=10)
 
 
@@ -134,11 +165,14 @@ def _engine(ctx: ToolContext) -> CostEngine:
 def _filters(args: FilterArgs) -> Filters:
     from tools.cost.engine import Filters
 
-    return Filters(**{k: getattr(args, k) for k in FilterArgs.model_fields})
+    named = {k: getattr(args, k) for k in FilterArgs.model_fields if k not in ("where", "exclude")}
+    return Filters.of(args.where, args.exclude, **named)
 
 
-def _period(text: str, engine: CostEngine) -> Period:
-    period = parse_period(text, engine.today())
+def _period(text: str | None, engine: CostEngine) -> Period:
+    if text is None:
+        return engine.default_period()
+    period = parse_period(text, engine.today(), engine.dataset.date_range()[1])
     if period is None:
         raise ValueError(f"cannot understand the period {text!r}; try {PERIOD_HELP}")
     return period
@@ -156,8 +190,35 @@ def _note(engine: CostEngine, period: Period | None, extra: list[str] | None = N
     return " ".join(n for n in notes if n) or None
 
 
+def _filter_notes(engine: CostEngine, filters: Filters) -> list[str]:
+    """Say so when a FOCUS or tag filter names a value the data never has (a typo, another name)."""
+    checked = (engine.vocabulary.unknown_value_note(d, v) for d, v in filters.pairs() if d not in MAPPED_DIMS)
+    return [note for note in checked if note]
+
+
 def _refs(engine: CostEngine, names: list[str], refs: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(refs[n] for n in names if n in refs))
+
+
+def _filter_refs(engine: CostEngine, filters: Filters) -> list[str]:
+    names = [filters.get(k) for k in ("entity", "team", "system")]
+    return [r for n in names if n and (r := engine.entity_ref(n))]
+
+
+def _top_tags(engine: CostEngine, n: int) -> list[tuple[str, dict[str, int]]]:
+    """The tag keys most rows carry, with their values' row counts."""
+    return sorted(engine.vocabulary.tags.items(), key=lambda kv: -sum(kv[1].values()))[:n]
+
+
+def _top_values(engine: CostEngine, dim: str, n: int) -> list[str]:
+    """The values of a dimension that most rows carry."""
+    values = engine.vocabulary.values(dim)
+    return sorted(values, key=lambda v: -values[v])[:n]
+
+
+def _what(filters: Filters) -> str:
+    """What a chart is about: the first filter's value, or the total."""
+    return next((v for _, v in filters.pairs()), "total")
 
 
 def _chart_dir(ctx: ToolContext):
@@ -168,30 +229,69 @@ def _base(engine: CostEngine, period: Period, currency: str, filters: dict[str, 
     return {"period": period.as_dict(), "currency": currency, "source": engine.source(), "filters": filters}
 
 
+def _scope_facts(agg: Aggregate) -> dict[str, Any]:
+    """What a figure was built from when tags were read: the environment's tag keys, and spend a tag
+    filter left out although another tag key holds the same value (``env=prod`` vs ``environment``)."""
+    out: dict[str, Any] = {}
+    if agg.environment_keys:
+        out["environment_from_tags"] = {k: round(v, 2) for k, v in sorted(agg.environment_keys.items())}
+    if agg.same_value_elsewhere:
+        out["same_value_under_other_tags"] = {k: round(v, 2) for k, v in sorted(agg.same_value_elsewhere.items())}
+    if agg.unset_but_tagged:
+        out["not_set_but_tagged"] = {k: round(v, 2) for k, v in sorted(agg.unset_but_tagged.items())}
+    return out
+
+
+def _entity_fallback(by: str, filters: Filters, *aggs: Aggregate) -> dict[str, str] | None:
+    """When a breakdown by catalog entity maps nothing (an export whose tags name no catalog
+    entity), the next FOCUS dimension to show instead, and why; None when the mapping serves."""
+    if by != "entity" or not any(a.values for a in aggs):
+        return None
+    if any(k[0] != UNALLOCATED for a in aggs for k in a.values):
+        return None
+    to = next((d for d in ENTITY_FALLBACK if d not in filters.dims()), None)
+    if to is None:
+        return None
+    reasons = sorted({r for a in aggs for r in a.unallocated_reasons})
+    return {
+        "from": "entity",
+        "to": to,
+        "reason": f"None of it maps to a catalog entity ({'; '.join(reasons)}), so here it is by {label(to)}",
+    }
+
+
 # --- tools --------------------------------------------------------------------------------------
 def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
     engine = _engine(ctx)
     period = _period(args.period, engine)
     filters = _filters(args)
-    agg = engine.aggregate(period, [args.by], filters, metric=args.metric)
+    by = dimension(args.by)
+    agg = engine.aggregate(period, [by], filters, metric=args.metric)
+    fallback = _entity_fallback(by, filters, agg)
+    if fallback:
+        by = fallback["to"]
+        mapped, agg = agg, engine.aggregate(period, [by], filters, metric=args.metric)
+        agg.unallocated_reasons, agg.unknown_values = mapped.unallocated_reasons, mapped.unknown_values
     totals = agg.totals_by_currency()
     currency = _primary(totals)
     rows = sorted(((k[0], v) for k, v in agg.values.items() if k[-1] == currency), key=lambda r: -r[1])
     total = totals.get(currency, 0.0)
     shown = rows[: args.top]
     rest = rows[args.top :]
-    unallocated = sum(v for k, v in rows if k == UNALLOCATED)
+    unallocated = total if fallback else sum(v for k, v in rows if k == UNALLOCATED)
     data = _base(engine, period, currency, filters.active())
     data.update(
         {
-            "by": args.by,
+            "by": by,
+            "by_label": label(by),
             "metric": args.metric,
-            "total": round(total, 2),
+            "total": _amount(total),
+            "values": len(rows),
             "rows": [
-                {"key": k, "cost": round(v, 2), "share_pct": round(100 * v / total, 1) if total else 0.0}
+                {"key": k, "cost": _amount(v), "share_pct": round(100 * v / total, 1) if total else 0.0}
                 for k, v in shown
             ],
-            "other": {"count": len(rest), "cost": round(sum(v for _, v in rest), 2)} if rest else None,
+            "other": {"count": len(rest), "cost": _amount(sum(v for _, v in rest))} if rest else None,
             "unallocated": {
                 "cost": round(unallocated, 2),
                 "reasons": {r: round(v, 2) for r, v in sorted(agg.unallocated_reasons.items(), key=lambda x: -x[1])},
@@ -199,21 +299,27 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
                     r: round(v, 2) for r, v in sorted(agg.unknown_values.items(), key=lambda x: -x[1])[:5]
                 },
             },
+            **_scope_facts(agg),
         }
     )
+    if fallback:
+        data["fallback"] = fallback
+        data["tag_keys"] = [k for k, _ in _top_tags(engine, 8)]
     others = {c: round(v, 2) for c, v in totals.items() if c != currency}
     if others:
         data["other_currencies"] = others
     if args.chart and shown:
         from tools.cost.charts import breakdown_chart
 
-        title = f"Cost by {args.by} — {period.label} ({currency})"
+        title = f"Cost by {label(by)} — {period.label} ({currency})"
         data["chart"] = breakdown_chart(_chart_dir(ctx), title, [(k, v) for k, v in shown], currency)
-    refs = _refs(engine, [k for k, _ in shown], agg.entity_refs)
-    for name in (filters.entity, filters.team):
-        if name and (ref := engine.entity_ref(name)):
-            refs.insert(0, ref)
-    return ToolResult(data=data, source=data["source"], refs=list(dict.fromkeys(refs)), note=_note(engine, period))
+    refs = _filter_refs(engine, filters) + _refs(engine, [k for k, _ in shown], agg.entity_refs)
+    return ToolResult(
+        data=data,
+        source=data["source"],
+        refs=list(dict.fromkeys(refs)),
+        note=_note(engine, period, _filter_notes(engine, filters)),
+    )
 
 
 def cost_change(args: ChangeArgs, ctx: ToolContext) -> ToolResult:
@@ -223,8 +329,13 @@ def cost_change(args: ChangeArgs, ctx: ToolContext) -> ToolResult:
     period = _period(args.period, engine)
     previous = _period(args.compare_to, engine) if args.compare_to else period.previous()
     filters = _filters(args)
-    now = engine.aggregate(period, [args.by], filters)
-    before = engine.aggregate(previous, [args.by], filters)
+    by = dimension(args.by)
+    now = engine.aggregate(period, [by], filters)
+    before = engine.aggregate(previous, [by], filters)
+    fallback = _entity_fallback(by, filters, now, before)
+    if fallback:
+        by = fallback["to"]
+        now, before = engine.aggregate(period, [by], filters), engine.aggregate(previous, [by], filters)
     currency = _primary(now.totals_by_currency() or before.totals_by_currency())
     cur = {k[0]: v for k, v in now.values.items() if k[-1] == currency}
     prev = {k[0]: v for k, v in before.values.items() if k[-1] == currency}
@@ -233,19 +344,25 @@ def cost_change(args: ChangeArgs, ctx: ToolContext) -> ToolResult:
     data.update(
         {
             "compared_with": previous.as_dict(),
-            "by": args.by,
+            "by": by,
             "current_total": round(b, 2),
             "previous_total": round(a, 2),
             "change": round(b - a, 2),
             "change_pct": round(100 * (b - a) / a, 1) if a else None,
             "top_movers": movers(cur, prev, args.top),
+            **_scope_facts(now),
         }
     )
+    if fallback:
+        data["fallback"] = fallback
     if period.days != previous.days:
         data["length_note"] = f"{period.label} has {period.days} days, {previous.label} has {previous.days}"
     refs = _refs(engine, [m["key"] for m in data["top_movers"]], {**before.entity_refs, **now.entity_refs})
     return ToolResult(
-        data=data, source=data["source"], refs=refs, note=_note(engine, period, [engine.coverage_note(previous) or ""])
+        data=data,
+        source=data["source"],
+        refs=refs,
+        note=_note(engine, period, [engine.coverage_note(previous) or "", *_filter_notes(engine, filters)]),
     )
 
 
@@ -279,12 +396,14 @@ def cost_daily(args: DailyArgs, ctx: ToolContext) -> ToolResult:
     if args.chart and series:
         from tools.cost.charts import trend_chart
 
-        what = filters.entity or filters.team or filters.system or "total"
+        what = _what(filters)
         data["chart"] = trend_chart(
             _chart_dir(ctx), f"Daily cost, {what} — {period.label} ({currency})", series, currency
         )
-    refs = [r for n in (filters.entity, filters.team, filters.system) if n and (r := engine.entity_ref(n))]
-    return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, period))
+    refs = _filter_refs(engine, filters)
+    return ToolResult(
+        data=data, source=data["source"], refs=refs, note=_note(engine, period, _filter_notes(engine, filters))
+    )
 
 
 def _history_period(period: Period, engine: CostEngine, weeks: int = 8) -> Period:
@@ -313,7 +432,8 @@ def cost_anomalies(args: AnomalyArgs, ctx: ToolContext) -> ToolResult:
                 found.append({"scope": "total", **ep.as_dict(currency)})
     refs: list[str] = []
     if args.by != "total":
-        agg = engine.aggregate(history, [args.by], filters, by_day=True)
+        by = dimension(args.by)
+        agg = engine.aggregate(history, [by], filters, by_day=True)
         per_key: dict[str, dict[date, float]] = {}
         for (key, day, cur), v in agg.values.items():
             if cur == currency:
@@ -328,7 +448,7 @@ def cost_anomalies(args: AnomalyArgs, ctx: ToolContext) -> ToolResult:
                 if period.start <= ep.end and ep.start < period.end:
                     item = ep.as_dict(currency)
                     item.pop("days", None)
-                    found.append({"scope": f"{args.by}={key}", "key": key, **item})
+                    found.append({"scope": f"{by}={key}", "key": key, **item})
                     if key in agg.entity_refs:
                         refs.append(agg.entity_refs[key])
     found.sort(key=lambda a: (a["scope"] != "total", -abs(a["excess"])))
@@ -351,7 +471,7 @@ def cost_anomalies(args: AnomalyArgs, ctx: ToolContext) -> ToolResult:
         shown = [(d, v) for d, v in series if d >= period.start]
         shown_band = [b for b in band if b["day"] >= period.start.isoformat()]
         hl = [(date.fromisoformat(a["start"]), date.fromisoformat(a["end"])) for a in total_level + keyed[:3]]
-        what = filters.entity or filters.team or filters.system or "total"
+        what = _what(filters)
         data["chart"] = trend_chart(
             _chart_dir(ctx),
             f"Daily cost of {what} and expected range — {period.label} ({currency})",
@@ -360,7 +480,12 @@ def cost_anomalies(args: AnomalyArgs, ctx: ToolContext) -> ToolResult:
             shown_band,
             hl,
         )
-    return ToolResult(data=data, source=data["source"], refs=list(dict.fromkeys(refs)), note=_note(engine, period))
+    return ToolResult(
+        data=data,
+        source=data["source"],
+        refs=list(dict.fromkeys(refs)),
+        note=_note(engine, period, _filter_notes(engine, filters)),
+    )
 
 
 def cost_explain_day(args: ExplainDayArgs, ctx: ToolContext) -> ToolResult:
@@ -368,15 +493,17 @@ def cost_explain_day(args: ExplainDayArgs, ctx: ToolContext) -> ToolResult:
 
     engine = _engine(ctx)
     today = engine.today()
-    day = parse_day(args.day, today)
+    last = engine.dataset.date_range()[1]
+    day = parse_day(args.day, min(today, last) if last else today)
     if day is None:
-        period = parse_period(args.day, today)
+        period = parse_period(args.day, today, last)
         day = period.start if period is not None and period.days == 1 else None
     if day is None:
         raise ValueError(f"cannot understand the day {args.day!r}; use e.g. 2026-11-12 or 'the 12th'")
     filters = _filters(args)
     window = Period(day - timedelta(weeks=8), min(day + timedelta(weeks=2), today) + timedelta(days=1), day.isoformat())
-    agg = engine.aggregate(window, [args.by], filters, by_day=True)
+    by = dimension(args.by)
+    agg = engine.aggregate(window, [by], filters, by_day=True)
     currency = _primary(agg.totals_by_currency())
     days = []
     d = window.start
@@ -420,12 +547,17 @@ def cost_explain_day(args: ExplainDayArgs, ctx: ToolContext) -> ToolResult:
             "change_vs_expected": round(actual - expected[idx], 2),
             "previous_day": round(prev_day, 2) if prev_day is not None else None,
             "unusual": abs(actual - expected[idx]) > half,
-            "by": args.by,
+            "by": by,
             "top_contributors": contributors[: args.top],
         }
     )
     refs = _refs(engine, [c["key"] for c in contributors[: args.top]], agg.entity_refs)
-    return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, data_period(day)))
+    return ToolResult(
+        data=data,
+        source=data["source"],
+        refs=refs,
+        note=_note(engine, data_period(day), _filter_notes(engine, filters)),
+    )
 
 
 def data_period(day: date) -> Period:
@@ -442,6 +574,11 @@ def cost_forecast(args: ForecastArgs, ctx: ToolContext) -> ToolResult:
     _, last = engine.dataset.date_range()
     if last is None:
         raise ValueError("the billing data is empty")
+    if last < target.start - timedelta(days=1):  # an old export: a forecast from it would be a guess
+        raise ValueError(
+            f"the billing data ends on {last}, before {target.label} began, so there is nothing to forecast "
+            f"{target.label} from (the data covers {engine.dataset.date_range()[0]} to {last})"
+        )
     prev = target.previous()
     history = Period(min(prev.start, last - timedelta(days=97)), last + timedelta(days=1), "history")
     per = engine.daily(history, filters)
@@ -461,8 +598,10 @@ def cost_forecast(args: ForecastArgs, ctx: ToolContext) -> ToolResult:
             _chart_dir(ctx), f"Forecast to {target.last_day} ({currency})", shown, fc.daily, currency, args.level
         )
     data["forecast"].pop("daily", None) if len(fc.daily) > 31 else None
-    refs = [r for n in (filters.entity, filters.team, filters.system) if n and (r := engine.entity_ref(n))]
-    return ToolResult(data=data, source=data["source"], refs=refs, note=_note(engine, None))
+    refs = _filter_refs(engine, filters)
+    return ToolResult(
+        data=data, source=data["source"], refs=refs, note=_note(engine, None, _filter_notes(engine, filters))
+    )
 
 
 def _opencost(ctx: ToolContext):
@@ -655,6 +794,9 @@ def cost_sources(args: SourcesArgs, ctx: ToolContext) -> ToolResult:
             "team": engine.mapper.team_keys,
             "environment": engine.mapper.env_keys,
         },
+        "tags_in_data": {k: sum(v.values()) for k, v in _top_tags(engine, 15)},
+        "providers": _top_values(engine, "provider", 10),
+        "billing_accounts": _top_values(engine, "billing_account", 10),
     }
     return ToolResult(data=data, source=engine.source(), note=_note(engine, None))
 

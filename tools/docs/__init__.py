@@ -26,4 +26,7 @@ family = ToolFamily(
     tools=lazy("tools.docs.tools:build_tools"),
     intents=lazy("tools.docs.intents:build_intents"),
     enabled=_enabled,
+    live=lazy("tools.docs.sources:docs_configured"),
+    unconfigured="no docs are configured — set PORTAL_AGENT_DOCS to Markdown folders or mkdocs sites, "
+    "or add backstage.io/techdocs-ref annotations to catalog entities",
 )

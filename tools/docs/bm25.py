@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-WORD = re.compile(r"[a-z0-9]+(?:[_.][a-z0-9]+)*")
+WORD = re.compile(r"[a-z0-9]+(?:[_.][a-z0-9]+)*", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a about above after again all am an and any are as at be because been before being below between
     both but by can could did do does doing down during each few for from further had has have having he
@@ -46,13 +46,23 @@ def stem(word: str) -> str:
     return word
 
 
+CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased terms; identifiers with ``_``/``.`` are kept whole and also split into parts."""
+    """Lower-cased terms; identifiers (``_``, ``.``, camelCase) are kept whole and also split into parts.
+
+    ``terminationGracePeriodSeconds`` must match a question about the "termination grace period".
+    """
     out: list[str] = []
-    for token in WORD.findall(text.lower()):
-        if "_" in token or "." in token:
+    for match in WORD.finditer(text):
+        original = match.group(0)
+        token = original.lower()
+        camel = CAMEL.findall(original) if re.search(r"[a-z][A-Z]", original) else []
+        if "_" in token or "." in token or camel:
             out.append(token)
-            parts = re.split(r"[_.]", token)
+            parts = [p.lower() for p in camel] if camel and "_" not in token and "." not in token else []
+            parts = parts or re.split(r"[_.]", token)
         else:
             parts = [token]
         out.extend(stem(p) for p in parts if p and p not in STOPWORDS)

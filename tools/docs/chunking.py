@@ -18,7 +18,7 @@ import re
 from agent.budget import count_tokens
 from tools.docs.models import Block, Chunk, Page, Section
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 DEFAULT_MAX_TOKENS = 200
 DEFAULT_OVERLAP_TOKENS = 40
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")

@@ -1,8 +1,9 @@
 """The Chroma embedding function: the bundled MiniLM model, loaded from site-packages.
 
 Chroma's default embedding function downloads a model on first use; it must never run, so every
-collection is created and opened with this function, which shares the one process-wide MiniLM
-instance with the planner's router (``agent.planner.embeddings``).
+collection is created and opened with this function. It uses the process-wide MiniLM of
+``agent.planner.embeddings`` in its int8 ONNX variant, the fast one for bulk indexing; documents and
+queries are embedded by the same variant.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ DIMENSIONS = 384  # all-MiniLM-L6-v2
 
 
 def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
-    """The shared model's embeddings (``agent.planner.embeddings.embed``)."""
+    """The shared model's embeddings for the docs index (``agent.planner.embeddings.INDEXING``)."""
     from agent.planner import embeddings
 
-    return embeddings.embed(texts, batch_size=batch_size)
+    return embeddings.embed(texts, batch_size=batch_size, default=embeddings.INDEXING)
 
 
 @register_embedding_function

@@ -113,11 +113,8 @@ def reflow(text: str) -> str:
     return "\n".join(out)
 
 
-def _quote(text: str, max_lines: int = 14) -> str:
-    lines = reflow(text).splitlines()
-    if len(lines) > max_lines:
-        lines = [*lines[:max_lines], "…"]
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in reflow(text).splitlines())
 
 
 def _cite(item: dict[str, Any]) -> str:
@@ -129,42 +126,14 @@ def _cite(item: dict[str, Any]) -> str:
     return f"[{label}]({item['url']})"
 
 
-def _pick(results: list[dict[str, Any]], style: str | None, n: int = 2) -> list[dict[str, Any]]:
-    """The passages to quote, best first.
-
-    Passages with almost no text (an ADR's status line) are used only when nothing else is there;
-    "how do I" prefers a numbered procedure if one ranks high; "where is … documented" quotes the
-    best passage of each of the best pages.
-    """
-    substantive = [r for r in results if len(r.get("snippet", "")) >= MIN_QUOTE] or results
-    chosen: list[dict[str, Any]] = []
-    if style == "how":
-        steps = next((r for r in substantive[:4] if r.get("steps")), None)
-        if steps is not None:
-            chosen.append(steps)
-    for item in substantive:
-        if len(chosen) >= n:
-            break
-        if style == "where":
-            if all(_page_of(c) != _page_of(item) for c in chosen):
-                chosen.append(item)
-        elif all((c["url"], c["snippet"]) != (item["url"], item["snippet"]) for c in chosen):
-            chosen.append(item)  # two chunks of one long section share a link but not their text
-    return sorted(chosen, key=results.index)
-
-
-MIN_QUOTE = 60
-
-
-def _page_of(item: dict[str, Any]) -> str:
-    return item["url"].split("#", 1)[0]
-
-
 def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
     """The answer from one ``search_docs`` result: quotes with numbered citations, or "not documented"."""
     if not result.get("ok", False):
         return Answer(text=f"I couldn't search the docs: {result.get('error')}")
     data = result.get("data") or {}
+    if data.get("unavailable"):  # nothing to search: say why in one line
+        why = data["unavailable"]
+        return Answer(text=f"{why[:1].upper()}{why[1:]}.")
     topic = slots.get("topic") or slots.get("query", "")
     if not data.get("relevant"):
         lines = [f"I couldn't find this documented: nothing in the docs answers “{topic}” closely enough."]
@@ -183,10 +152,12 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
             refs = [ask["entity"]]
         else:
             lines.append("No team's docs come close; the catalog names no owner for this topic.")
-        return Answer(text="\n\n".join(lines), refs=refs)
+        return Answer(text="\n\n".join(lines), refs=refs, found=False)
     results = data.get("results", [])
-    picked = _pick(results, slots.get("style"))
-    refs = list(dict.fromkeys(i["entity"] for i in picked if i.get("entity")))
+    quoted = [
+        (results[a["result"] - 1], a["text"]) for a in data.get("answer", []) if 0 < a.get("result", 0) <= len(results)
+    ]
+    refs = list(dict.fromkeys(item["entity"] for item, _ in quoted if item.get("entity")))
     style = slots.get("style")
     out: list[str] = []
     if style == "where":
@@ -197,17 +168,17 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
                 pages.append(item)
         out.append("It's documented here:")
         out.extend(f"{n}. {_cite(item)}" for n, item in enumerate(pages[:3], 1))
-        for item in picked:
-            out.append(f"\nFrom {_cite(item)}:\n\n{_quote(item['snippet'])}")
+        for item, text in quoted:
+            out.append(f"\nFrom {_cite(item)}:\n\n{_quote(text)}")
         return Answer(text="\n".join(out), refs=refs)
     intro = "Here is what the docs say"
     if style == "page" and slots.get("page"):
         intro += f" (searched the {slots['page']} page)"
     out.append(intro + ":")
-    for n, item in enumerate(picked, 1):
-        out.append(f"\n**[{n}] {item['heading'].split(' › ')[-1] or item['title']}**\n\n{_quote(item['snippet'])}")
+    for n, (item, text) in enumerate(quoted, 1):
+        out.append(f"\n**[{n}] {item['heading'].split(' › ')[-1] or item['title']}**\n\n{_quote(text)}")
     out.append("\nSources:")
-    out.extend(f"{n}. {_cite(item)}" for n, item in enumerate(picked, 1))
+    out.extend(f"{n}. {_cite(item)}" for n, (item, _) in enumerate(quoted, 1))
     return Answer(text="\n".join(out), refs=refs)
 
 

@@ -127,6 +127,55 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, int]:
     return data, text[match.end() :], consumed
 
 
+ADMONITION = re.compile(
+    r'^(?P<indent>[ \t]*)(?:!!!|\?\?\?\+?)[ \t]+(?P<type>[\w-]+)(?:[^"\n]*"(?P<title>[^"]*)")?[ \t]*$'
+)
+FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def unfold_admonitions(text: str) -> str:
+    """``!!! note "Title"`` and ``??? tip`` blocks (Python-Markdown admonitions, pymdownx details) as the
+    page shows them: the title in bold leading the content, the content un-indented.
+
+    CommonMark alone reads the indented content as a code block, which would index prose as code.
+    Code fences are left alone, so an admonition shown inside a code sample stays literal.
+    """
+    lines = text.splitlines()
+    out: list[str] = []
+    fence: str | None = None
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        marker = FENCE.match(line)
+        if marker:
+            fence = None if fence == marker.group(1) else (fence or marker.group(1))
+        match = ADMONITION.match(line) if fence is None else None
+        if match is None:
+            out.append(line)
+            i += 1
+            continue
+        indent = match.group("indent")
+        title = match.group("title")
+        label = title if title is not None else match.group("type").replace("-", " ").capitalize()
+        body: list[str] = []
+        i += 1
+        while i < len(lines) and (not lines[i].strip() or lines[i].startswith(indent + "    ")):
+            body.append(lines[i][len(indent) + 4 :] if lines[i].strip() else "")
+            i += 1
+        while body and not body[-1]:
+            body.pop()
+        first = body[0] if body else ""
+        plain = first and not re.match(r"^(?:[-*+] |\d+[.)] |```|~~~|\||>|#|    )", first)
+        if label and plain:
+            body[0] = f"**{label}:** {first}"
+        elif label:
+            body = [f"**{label}**", "", *body]
+        out.extend(indent + b if b else "" for b in body)
+        if i < len(lines):
+            out.append("")  # what follows starts a block of its own
+    return "\n".join(out)
+
+
 def _inline_text(token: Any) -> str:
     if token is None:
         return ""
@@ -144,6 +193,7 @@ def _inline_text(token: Any) -> str:
 def parse_markdown(text: str) -> ParsedMarkdown:
     """Split a page into sections by heading. Text before the first heading is a section too."""
     front_matter, body, _ = split_front_matter(text)
+    body = unfold_admonitions(body)
     lines = body.splitlines()
     tokens = _parser().parse(body)
     sections: list[Section] = [Section(heading_path=[], anchor="", level=0)]

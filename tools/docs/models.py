@@ -59,6 +59,8 @@ class DocSite:
             url = f"{self.link_base.rstrip('/')}/{path}"
         else:
             stem = path[:-3] if path.endswith(".md") else path
+            if stem == "README" or stem.endswith("/README"):  # mkdocs serves a README as its folder's index
+                stem = stem[: -len("README")] + "index"
             if self.directory_urls:
                 stem = stem[: -len("index")] if stem == "index" or stem.endswith("/index") else stem + "/"
             else:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from tools.docs.mkdocs_config import MkDocsOptions, load_mkdocs_config
 from tools.docs.models import DocSite, PageRef, Skipped
 
 if TYPE_CHECKING:
@@ -29,36 +30,6 @@ log = logging.getLogger(__name__)
 ANNOTATION = "backstage.io/techdocs-ref"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 IGNORED_DIRS = frozenset({".git", "node_modules", "site", "__pycache__", ".venv"})
-
-
-class _LenientLoader(yaml.SafeLoader):
-    """mkdocs.yml files use python tags (``!!python/name:…``) and ``!ENV``; read them as plain values."""
-
-
-def _unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)
-
-
-_LenientLoader.add_multi_constructor("!", _unknown_tag)
-_LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
-
-
-def load_mkdocs_config(text: str, where: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(text, Loader=_LenientLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"{where}:{line} invalid YAML: {getattr(exc, 'problem', exc)}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}: mkdocs.yml must be a mapping")
-    return data
 
 
 def flatten_nav(nav: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str | None, str, tuple[str, ...]]]:
@@ -152,24 +123,55 @@ def mkdocs_site(
     config: dict[str, Any] = {}
     if config_path.is_file():
         config = load_mkdocs_config(config_path.read_text(encoding="utf-8", errors="replace"), str(config_path))
-    docs_dir = site_dir / str(config.get("docs_dir") or "docs")
+    options = MkDocsOptions.from_config(config)
+    docs_dir = (site_dir / options.docs_dir).resolve()  # relative to the config's folder, which it may leave
     if not docs_dir.is_dir():
-        raise ValueError(f"{docs_dir}: docs folder not found")
-    files = local_markdown_files(docs_dir)
-    pages, skipped = pages_in_nav_order(files, config.get("nav"), str(config_path))
+        raise ValueError(f"{docs_dir}: docs folder not found (docs_dir {options.docs_dir!r} in {config_path})")
+    files = options.published(local_markdown_files(docs_dir))
+    pages, skipped = pages_in_nav_order(files, options.nav, str(config_path))
     return DocSite(
         key=key,
-        title=str(config.get("site_name") or title or site_dir.name),
+        title=options.site_name or title or site_dir.name,
         origin=origin,
         link_base=link_base,
         pages=pages,
-        read=_local_reader(docs_dir),
+        read=_include_reader(_local_reader(docs_dir), options, site_dir, docs_dir),
         location=str(docs_dir),
         entity=entity,
         owner=owner,
         system=system,
-        directory_urls=bool(config.get("use_directory_urls", True)),
+        directory_urls=options.use_directory_urls,
         skipped=skipped,
+    )
+
+
+def _include_reader(read: Any, options: MkDocsOptions, config_dir: Path, docs_dir: Path) -> Any:
+    """``read`` with the site's snippet and macro includes expanded.
+
+    Relative ``base_path`` and ``include_dir`` are relative to the folder mkdocs runs in: the config's
+    folder, or the project root above a ``docs_dir`` that leaves it (``-f hack/api-docs/mkdocs.yml``);
+    both are tried, in that order. ``!relative`` bases name the folder they mean.
+    """
+    from tools.docs.includes import directory_finder, expanding_reader
+
+    roots = list(dict.fromkeys([config_dir.resolve(), docs_dir.parent]))
+
+    def bases(value: str) -> list[Path]:
+        named = {"$config_dir": [config_dir.resolve()], "$docs_dir": [docs_dir]}
+        return named.get(value) or [root / value for root in roots]
+
+    snippets = macros = None
+    if options.snippets is not None:
+        found = [b for value in options.snippets.base_paths for b in bases(value)]
+        snippets = directory_finder(found, restrict=options.snippets.restrict_base_path)
+    if options.macros_include_dir is not None:
+        include = bases(options.macros_include_dir) if options.macros_include_dir else []
+        macros = directory_finder([*include, docs_dir])
+    return expanding_reader(
+        read,
+        snippets=snippets,
+        auto_append=options.snippets.auto_append if options.snippets else None,
+        macros=macros,
     )
 
 
@@ -288,6 +290,20 @@ def site_for_path(raw: str, catalog: Any = None) -> DocSite:
         resolved = path.resolve()
         return mkdocs_site(resolved, key=f"mkdocs:{resolved}", link_base=resolved.as_uri(), origin="mkdocs")
     return folder_site(path)
+
+
+def docs_configured(runtime: Runtime) -> bool:
+    """Whether any docs source is configured: ``PORTAL_AGENT_DOCS`` or a catalog entity with a techdocs-ref.
+
+    Cheap (no file is read beyond the catalog the planner loads anyway) and never raises: a catalog
+    that cannot be loaded configures no TechDocs.
+    """
+    if runtime.settings.docs:
+        return True
+    try:
+        return any(ANNOTATION in entity.annotations for entity in runtime.catalog.all())
+    except Exception:
+        return False
 
 
 def discover_sites(runtime: Runtime) -> tuple[list[DocSite], list[Skipped], set[str]]:

@@ -6,8 +6,9 @@ the collection whenever the index changes, so both rankings always see the same 
 fused with reciprocal rank fusion. An optional third ranking restricted to the entities a query
 names (``boost_entities``) exists but is off by default (weight 0): on the eval set it lowered
 recall, because names overlap (a "search" question is often about search-indexer). Whether
-anything is relevant at all is decided on the best cosine similarity and the share of query terms BM25 matched, so
-that a question the docs do not cover gets "not documented" instead of the least bad page.
+anything is relevant at all is decided on the best cosine similarity, how far it stands out, and the
+share of query terms BM25 matched (see EVIDENCE), so that a question the docs do not cover gets "not
+documented" instead of the least bad page.
 """
 
 from __future__ import annotations
@@ -32,12 +33,18 @@ COLLECTION = "portal-agent-docs"
 CANDIDATES = 40  # per ranking, before fusion
 RRF_K = 60
 WEIGHTS = {"vector": 1.0, "bm25": 1.0, "entity": 0.0}
-# Relevance: a best cosine similarity at or above SIM_STRONG is relevant on its own; above SIM_WEAK
-# it is relevant when BM25 also matched most of the query's weight.
-SIM_STRONG = 0.50
-SIM_WEAK = 0.30
-COVERAGE = 0.6
-SIM_PAGE = 0.15
+# Relevance ("documented" or not), calibrated on five corpora by benchmarks/docs_gate.py:
+#   evidence = best cosine similarity + share of the query's term weight BM25 matched
+#              + LEAD_WEIGHT × the best similarity's lead over the 6th-20th candidates
+# is relevant at EVIDENCE or more, when the similarity is at least SIM_FLOOR. The lead makes the rule
+# relative to the corpus: in a large site every question finds some chunk at 0.5 similarity, and what
+# an answerable question adds is a chunk that stands out and words the docs actually use.
+SIM_FLOOR = 0.25
+EVIDENCE = 1.05
+LEAD_WEIGHT = 0.5
+LEAD_FROM, LEAD_TO = 5, 20
+SIM_WEAK = 0.30  # below this a chunk is not even "the closest page" (and the vectors-only gate)
+SIM_PAGE, PAGE_COVERAGE = 0.15, 0.3  # the asker named the page: a weak match on it is worth quoting
 FILTER_FIELDS = ("entity", "owner", "system")
 
 
@@ -72,6 +79,7 @@ class SearchResult:
     filters: dict[str, Any]
     seconds: float
     chunks: int
+    features: dict[str, float] = field(default_factory=dict)  # what the relevance gate looked at
 
 
 def _client(data_dir: Path, chroma_url: str | None) -> Any:
@@ -113,6 +121,7 @@ class DocsStore:
         self._documents: list[str] = []
         self._metadatas: list[dict[str, Any]] = []
         self._vectors: np.ndarray | None = None
+        self._rows: dict[str, int] = {}
 
     @classmethod
     def for_runtime(cls, runtime: Any) -> DocsStore:
@@ -180,10 +189,13 @@ class DocsStore:
                 records = self.all_records(("documents", "metadatas", "embeddings"))
                 self._documents = records["documents"]
                 self._metadatas = records["metadatas"]
-                self._vectors = np.asarray(records["embeddings"], dtype=np.float32).reshape(len(records["ids"]), -1)
+                vectors = np.asarray(records["embeddings"], dtype=np.float32)
+                # an empty collection has no vector width to infer: keep an empty matrix, not a reshape error
+                self._vectors = vectors.reshape(len(records["ids"]), -1) if vectors.size else None
                 self._bm25 = BM25Index(
                     records["ids"], self._documents, self._metadatas, filter_fields=(*FILTER_FIELDS, "page_key")
                 )
+                self._rows = {cid: row for row, cid in enumerate(records["ids"])}
                 self._bm25_generation = generation
             return self._bm25
 
@@ -269,15 +281,28 @@ class DocsStore:
                 found[cid].score += weight / (RRF_K + rank + 1)
                 found[cid].sources.append(name)
         ordered = sorted(found.values(), key=lambda h: h.score, reverse=True)[:k]
-        best_sim = max((h.similarity for h in vector if h.similarity is not None), default=0.0)
-        relevant = (
-            best_sim >= SIM_STRONG
-            or (best_sim >= SIM_WEAK and best_cov >= COVERAGE)
-            or (not lexical and best_sim >= SIM_WEAK)
+        self._fill_similarity(ordered, qvec)
+        sims = sorted((h.similarity for h in vector if h.similarity is not None), reverse=True)
+        best_sim = sims[0] if sims else 0.0
+        rest = sims[LEAD_FROM:LEAD_TO]
+        lead = best_sim - sum(rest) / len(rest) if rest else 0.0
+        evidence = best_sim + best_cov + LEAD_WEIGHT * lead
+        gate = best_sim >= SIM_FLOOR and evidence >= EVIDENCE
+        relevant = gate if lexical else best_sim >= SIM_WEAK
+        if page_keys:
+            relevant = relevant or best_sim >= SIM_PAGE or best_cov >= PAGE_COVERAGE
+        features = {"similarity": best_sim, "coverage": best_cov, "lead": lead, "evidence": evidence}
+        return SearchResult(
+            query, ordered, relevant, best_sim, best_cov, filters, time.perf_counter() - started, total, features
         )
-        if page_keys:  # the asker named the page: any match on it is worth quoting
-            relevant = relevant or best_sim >= SIM_PAGE or best_cov >= COVERAGE / 2
-        return SearchResult(query, ordered, relevant, best_sim, best_cov, filters, time.perf_counter() - started, total)
+
+    def _fill_similarity(self, hits: list[Hit], qvec: Any) -> None:
+        """Cosine similarity for hits only BM25 found, from the in-memory vectors (the gate weighs it)."""
+        vectors = self._vectors
+        for hit in hits:
+            row = self._rows.get(hit.id)
+            if hit.similarity is None and vectors is not None and row is not None and row < len(vectors):
+                hit.similarity = float(vectors[row] @ np.asarray(qvec, dtype=np.float32))
 
     def _vector_subset(self, index: BM25Index, qvec: Any, filters: dict[str, Any], n: int) -> list[Hit]:
         """Exact cosine ranking over the filtered chunks, from the in-memory snapshot.

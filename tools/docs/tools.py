@@ -43,9 +43,10 @@ def build_tools(runtime: Runtime) -> list[PortalTool]:
             name="search_docs",
             description=(
                 "Search the TechDocs/Markdown documentation (hybrid: meaning + exact words). Returns passages "
-                "with title, heading and link to cite, and relevant=false when the docs do not cover the "
-                "question (then say so and point to the suggested owner; never invent an answer). Filter by "
-                "entity, owner, system or page when the question names them."
+                "with title, heading and link to cite, `answer`: the sentences, steps, code and table rows of "
+                "those passages that answer the question (by result number), and relevant=false when the docs "
+                "do not cover the question (then say so and point to the suggested owner; never invent an "
+                "answer). Filter by entity, owner, system or page when the question names them."
             ),
             args_schema=SearchDocsArgs,
             func=search_docs,
@@ -65,10 +66,35 @@ def build_tools(runtime: Runtime) -> list[PortalTool]:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+NO_DOCS = (
+    "no docs are configured — set PORTAL_AGENT_DOCS to Markdown folders or mkdocs sites, "
+    "or add backstage.io/techdocs-ref annotations to catalog entities"
+)
+EMPTY_INDEX = "the docs index is empty: the configured docs hold no page that could be indexed"
+
+
 def _store(ctx: ToolContext) -> DocsStore:
     from tools.docs.indexer import ensure_fresh
 
     return ensure_fresh(ctx.runtime)
+
+
+def unavailable(ctx: ToolContext, store: DocsStore) -> str | None:
+    """Why nothing can be searched (no docs configured, or an empty index), or None when there is an index."""
+    from tools.docs.indexer import index_status
+    from tools.docs.sources import docs_configured
+
+    if store.count():
+        return None
+    if not docs_configured(ctx.runtime):
+        return NO_DOCS
+    status = index_status(ctx.runtime)
+    if status.get("building"):
+        return "the docs index is empty: it is still being built; ask again in a minute"
+    skipped = len(status.get("last", {}).get("skipped", []))
+    if skipped:
+        return f"{EMPTY_INDEX} ({skipped} skipped; `portal-agent index` shows why)"
+    return EMPTY_INDEX
 
 
 def _resolve(ctx: ToolContext, value: str | None, kind: str) -> tuple[str | None, str | None]:
@@ -139,6 +165,28 @@ def hit_payload(hit: Hit, query: str, ctx: ToolContext) -> dict[str, Any]:
     return out
 
 
+ANSWER_PASSAGES = 5
+
+
+def answer_extracts(store: DocsStore, hits: list[Hit], query: str) -> list[dict[str, Any]]:
+    """The lines of the best passages that answer ``query`` (see :mod:`tools.docs.extract`), by result number."""
+    from tools.docs.extract import extract
+
+    passages = [
+        (h.document[: int(h.metadata.get("header_chars", 0))], h.own_text.strip() or h.body.strip())
+        for h in hits[:ANSWER_PASSAGES]
+    ]
+    extracts = extract(passages, query, store.bm25().idf, similarity=lambda texts: _similarity(query, texts))
+    return [{"result": i + 1, "text": text} for i, text in extracts]
+
+
+def _similarity(query: str, texts: list[str]) -> list[float]:
+    from tools.docs.embedding import encode
+
+    vectors = encode([query, *texts])
+    return [float(v) for v in vectors[1:] @ vectors[0]]
+
+
 def where_to_ask(ctx: ToolContext, query: str, hits: list[Hit]) -> dict[str, Any] | None:
     """Who to ask when the docs are silent: the owner of the entity the question names, else of the closest docs."""
     catalog = ctx.runtime.catalog
@@ -185,13 +233,17 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     from tools.docs.indexer import index_status
 
     query = {"tool": "search_docs", **args.model_dump(exclude_none=True)}
+    store = _store(ctx)
+    why = unavailable(ctx, store)
+    if why:
+        data = {"relevant": False, "configured": why != NO_DOCS, "unavailable": why, "results": []}
+        return ToolResult(query=query, data=data, source=f"docs index ({store.where})", note=why)
     entity, err = _resolve(ctx, args.entity, "component")
     owner, err2 = _resolve(ctx, args.owner, "group")
     system, err3 = _resolve(ctx, args.system, "system")
     error = err or err2 or err3
     if error:
         return ToolResult.failure(error, query)
-    store = _store(ctx)
     notes: list[str] = []
     page_keys = None
     if args.page:
@@ -212,6 +264,8 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
         "best_similarity": round(result.best_similarity, 3),
         "chunks_searched": result.chunks,
     }
+    if result.relevant:
+        data["answer"] = answer_extracts(store, result.hits, args.query)
     citations = []
     refs: list[str] = []
     if result.relevant:
@@ -242,10 +296,13 @@ def read_doc_page(args: ReadDocPageArgs, ctx: ToolContext) -> ToolResult:
     from rapidfuzz import fuzz
 
     query = {"tool": "read_doc_page", **args.model_dump(exclude_none=True)}
+    store = _store(ctx)
+    why = unavailable(ctx, store)
+    if why:
+        return ToolResult.failure(why, query)
     entity, error = _resolve(ctx, args.entity, "component")
     if error:
         return ToolResult.failure(error, query)
-    store = _store(ctx)
     keys = match_pages(store, args.page, entity)
     if not keys:
         return ToolResult.failure(

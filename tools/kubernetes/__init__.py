@@ -26,4 +26,6 @@ family = ToolFamily(
     tools=lazy("tools.kubernetes.tools:build_tools"),
     intents=lazy("tools.kubernetes.intents:build_intents"),
     enabled=_enabled,
+    unconfigured="no Kubernetes cluster is configured — set PORTAL_AGENT_KUBECONFIG to kubeconfig files "
+    "(or run portal-agent inside a cluster)",
 )

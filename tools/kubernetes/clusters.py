@@ -163,9 +163,11 @@ def demo_server(runtime: Runtime):
 
 
 def demo_kubeconfig(runtime: Runtime) -> Path:
+    """The kubeconfig of this process's stand-in, with its per-run admin token: readable by the
+    data directory's owner only, from the moment it is created."""
+    from agent.private_files import write_private
+
     server = demo_server(runtime)
     path = runtime.data_dir / "kubernetes" / "demo-kubeconfig.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(server.kubeconfig(DEMO_CLUSTER)), encoding="utf-8")
-    os.chmod(path, 0o600)
+    write_private(path, yaml.safe_dump(server.kubeconfig(DEMO_CLUSTER)))
     return path

@@ -143,7 +143,7 @@ def extract_rollback(state: PlanState) -> dict[str, Any] | None:
     slots = extract_entity(state)
     if slots is None:
         return None
-    m = re.search(r"\brevision\s+(\d+)\b", state.text) or re.search(r"\brev\.?\s*(\d+)\b", state.text)
+    m = re.search(r"\brevision\s*[=:]?\s*(\d+)\b", state.text) or re.search(r"\brev\.?\s*(\d+)\b", state.text)
     if m:
         slots["revision"] = int(m.group(1))
     return slots

@@ -25,4 +25,5 @@ family = ToolFamily(
     tools=lazy("tools.runbooks.tools:build_tools"),
     intents=lazy("tools.runbooks.intents:build_intents"),
     enabled=_enabled,
+    unconfigured="no runbooks are configured — set PORTAL_AGENT_RUNBOOKS to runbook folders",
 )

@@ -4,7 +4,8 @@ Two halves, both pure functions so they are tested without a graph:
 
 - :func:`render_steps` fills a runbook's ``{{ placeholders }}`` from the catalog entity (its ref,
   name, Kubernetes namespace and id, owner, system) and the runbook's ``params`` and says, for each
-  step, which tool call it makes, or why it cannot (tool not enabled, value missing).
+  step, which tool call it makes, or why it cannot (tool not enabled, value missing, or a change
+  to another entity than the one the runbook runs for).
 - :func:`next_batch` and :func:`report` walk those rendered steps against the results the turn
   has so far: consecutive read-only steps go out together, a mutating step goes out alone (the
   graph's approval gate stops it), and after a mutating step that did not run nothing else runs.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,14 +31,28 @@ class RenderError(ValueError):
     pass
 
 
-def variables_for(entity: Any, runbook: Runbook, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The values ``{{ … }}`` placeholders may use. Missing values are absent, not empty."""
+@dataclass
+class Binding:
+    """What binds a runbook's changes to the entity it runs for (``runbook_get`` builds it from the
+    tools and the catalog): which entity a call would change, and which entity a name means."""
+
+    target_of: Callable[[str, dict[str, Any]], str]  # tool name, args -> entity ref (raises if unknown)
+    resolve: Callable[[str], str | None]  # a name or ref -> entity ref
+
+
+def _per_entity(entity: Any, runbook: Runbook) -> dict[str, Any]:
+    """The runbook's ``per_entity`` values for this entity (e.g. the database's main consumer)."""
     specific: dict[str, Any] = {}
     if entity is not None:
         for key, params in runbook.per_entity.items():
             if key.lower() in (entity.name.lower(), entity.ref.lower()):
                 specific = params
-    values: dict[str, Any] = {**runbook.params, **specific, **(overrides or {})}
+    return specific
+
+
+def variables_for(entity: Any, runbook: Runbook, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The values ``{{ … }}`` placeholders may use. Missing values are absent, not empty."""
+    values: dict[str, Any] = {**runbook.params, **_per_entity(entity, runbook), **(overrides or {})}
     values["params"] = dict(values)
     if entity is None:
         return values
@@ -111,11 +127,17 @@ def _missing(path: str, variables: dict[str, Any]) -> str:
 
 # --- rendered steps -----------------------------------------------------------------------------
 def render_steps(
-    runbook: Runbook, entity: Any, tools: dict[str, Any], overrides: dict[str, Any] | None = None
+    runbook: Runbook,
+    entity: Any,
+    tools: dict[str, Any],
+    overrides: dict[str, Any] | None = None,
+    binding: Binding | None = None,
 ) -> list[dict[str, Any]]:
     """Each step as a dict: number, title, text, and for executable steps the call it makes.
 
-    ``tools`` maps the enabled tool names to their PortalTool (for the ``mutating`` flag).
+    ``tools`` maps the enabled tool names to their PortalTool (for the ``mutating`` flag). With an
+    entity and a ``binding``, a change a step would make to any other entity is refused
+    (:func:`unbound_change`).
     """
     variables = variables_for(entity, runbook, overrides)
     out = []
@@ -137,8 +159,38 @@ def render_steps(
                 item["call"] = {"name": step.action.tool, "args": render(step.action.args, variables)}
             except RenderError as exc:
                 item["blocked"] = f"step {step.number} {exc}"
+            if item.get("mutating") and "call" in item and entity is not None and binding is not None:
+                problem = unbound_change(item["call"], entity, runbook, binding)
+                if problem:
+                    del item["call"]
+                    item["blocked"] = f"step {step.number} {problem}"
         out.append(item)
     return out
+
+
+def unbound_change(call: dict[str, Any], entity: Any, runbook: Runbook, binding: Binding) -> str | None:
+    """Why ``call`` may not run for ``entity``, or None when it changes that entity.
+
+    A runbook run "for pricing" changes pricing, or what its ``per_entity`` section names for
+    pricing (a database's consumer): never a service its text names outright, nor a runbook-wide
+    default. Someone asking for pricing must not end up requesting a change to checkout.
+    """
+    allowed = {entity.ref}
+    for value in _per_entity(entity, runbook).values():
+        ref = binding.resolve(value) if isinstance(value, str) else None
+        if ref:
+            allowed.add(ref)
+    try:
+        target = binding.target_of(call["name"], call["args"])
+    except Exception as exc:
+        return f"would change something I cannot tie to {entity.ref} ({exc}), so I did not request it"
+    if target in allowed:
+        return None
+    return (
+        f"would change {target}, but this runbook is being run for {entity.ref}: a runbook's changes must act on "
+        f"the entity it runs for ({{{{ entity }}}}, or a value its per_entity section gives for it), so I did not "
+        "request it"
+    )
 
 
 @dataclass
@@ -167,6 +219,8 @@ def walk(steps: list[dict[str, Any]], results: list[Any]) -> tuple[list[StepOutc
             continue
         if "call" not in step:
             outcomes.append(StepOutcome(step, "blocked", step.get("blocked", "")))
+            if step.get("mutating"):
+                stopped = f"not executed: step {step['number']} ({step['title']}) did not run"
             continue
         if stopped:
             outcomes.append(StepOutcome(step, "not-executed", stopped))

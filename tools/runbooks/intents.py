@@ -192,6 +192,17 @@ FIND_ASK_WORDS = frozenset(
         "match",
         "be",
         "used",
+        "pls",
+        "plz",
+        "hey",
+        "hi",
+        "ages",
+        "has",
+        "been",
+        "one",
+        "any",
+        "anything",
+        "useful",
     ]
 )
 
@@ -200,6 +211,151 @@ def _find_ask_words() -> frozenset[str]:
     from tools.runbooks.library import STOPWORDS
 
     return STOPWORDS | FIND_ASK_WORDS
+
+
+# An alert-like name as written: a CamelCase word ("KubePodCrashLooping", "etcdNoLeader", "CPUThrottlingHigh").
+ALERT_LIKE_TEXT = r"(?<![\w/.-])(?:[A-Za-z]*[a-z][A-Z]|[A-Z]{2,}[a-z])[A-Za-z0-9]*(?![\w/.-])"
+ASPECT_WORDS = (
+    r"\b(?:mean|means|meaning|impact|how\s+bad|urgent|fix|mitigat\w*|diagnos\w*|check|look|investigat\w*|"
+    r"commands?|logs?|query|metric|metrics|threshold|thresholds|cause|causes|workaround|resolve|fires?|fired|"
+    r"warning|critical|how\s+long|difference|section|where|why|grep|inspect|validate|what\s+happens|"
+    r"should\s+i|what\s+do\s+i|how\s+do\s+i|what'?s\s+the)\b"
+)
+# A question about a runbook's content, named by its description rather than its alert.
+RUNBOOK_CONTENT = re.compile(
+    rf"\b(?:according\s+to|in)\s+the\s+(?:[\w-]+\s+){{0,4}}{RUNBOOK_WORD}\b|"
+    rf"\b{RUNBOOK_WORD}\s+(?:say|says|suggest|suggests|recommend|recommends|give|gives|list|lists|mention|mentions)\b",
+    re.I,
+)
+ALERT_CONTEXT = re.compile(rf"\b(?:alerts?|{RUNBOOK_WORD}|fir(?:e|es|ed|ing)|paged|went\s+off)\b", re.I)
+QUESTION_RE = re.compile(
+    r"\?|^\s*(?:and\s+|ok\s+|so\s+)?(?:what|whats|how|why|when|where|which|who|is|are|does|do|can|should|"
+    r"at\s+what|in\s+a|for|if)\b|\b(?:what|how|why|when|where|which)\b",
+    re.I,
+)
+IMPERATIVE_RUN = re.compile(
+    r"^\s*(?:please\s+|can\s+you\s+|could\s+you\s+)?(?:run|execute|follow|start|kick\s+off|launch|trigger)\b", re.I
+)
+
+
+def extract_ask(state: PlanState) -> dict[str, Any] | None:
+    """A question about what runbooks say: the runbooks it names, else the one its words describe,
+    else (a follow-up) the previous turn's runbook.
+
+    An alert-like name that no runbook has is kept (``written``) so the answer can say plainly that
+    no runbook covers it. Imperative asks ("run the crashloop runbook for checkout") are runs, not
+    questions, and are left to ``runbooks.run``.
+    """
+    from tools.runbooks.answers import find_mentions
+    from tools.runbooks.loader import library_for
+
+    if IMPERATIVE_RUN.search(state.utterance) or not QUESTION_RE.search(state.utterance):
+        return None
+    try:
+        library = library_for(state.runtime)
+    except Exception:
+        return None
+    mentions = find_mentions(library, state.utterance)
+    named = [m.runbook.name for m in mentions if m.runbook is not None]
+    if named:
+        return {"runbooks": named, "written": [m.written for m in mentions]}
+    if RUNBOOK_CONTENT.search(state.utterance):  # "which services does the PV filling up runbook list?"
+        described = _described(library, state.utterance)
+        if described:
+            return {"runbooks": [described], "written": []}
+    previous = _previous_runbook(state, library)
+    if previous is not None and not mentions and _about(library.get(previous), state.utterance):
+        return {"runbooks": [previous], "written": [], "follow_up": True}
+    if mentions and ALERT_CONTEXT.search(state.utterance):  # an alert no runbook has: say so
+        return {"runbooks": [], "written": [mentions[0].written]}
+    return None
+
+
+def _described(library: Any, text: str) -> str | None:
+    """The one runbook a description fits clearly better than any other."""
+    words = [w for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9_.'’-]*", text) if w.lower() not in _find_ask_words()]
+    hits = library.search(" ".join(words), limit=2)
+    if hits and hits[0].score >= 55 and (len(hits) == 1 or hits[0].score - hits[1].score >= 5):
+        return hits[0].runbook.name
+    return None
+
+
+def _about(runbook: Any, utterance: str) -> bool:
+    """Whether a follow-up can be about this runbook: it says "it"/"that", or shares a word with it."""
+    if runbook is None:
+        return False
+    if re.search(r"\b(it|its|it's|that|this|there|the\s+alert)\b", utterance, re.I):
+        return True
+    from tools.runbooks.library import stem, words
+
+    text = " ".join(s.text for s in runbook.sections).lower()
+    vocabulary = {stem(w) for w in re.findall(r"[a-z0-9]+", text)}
+    return any(stem(w) in vocabulary for w in words(utterance) if len(w) > 3)
+
+
+def _previous_runbook(state: PlanState, library: Any) -> str | None:
+    """The runbook the previous turn was about ("and how do I fix it?"), from its question."""
+    from tools.runbooks.answers import find_mentions
+
+    if not (state.previous_intent or "").startswith(f"{FAMILY}.") or not state.previous_question:
+        return None
+    named = [m.runbook.name for m in find_mentions(library, state.previous_question) if m.runbook is not None]
+    if named:
+        return named[0]
+    return _described(library, state.previous_question)
+
+
+def plan_ask(state: PlanState) -> Step:
+    slots = state.slots
+    if not slots.get("runbooks"):
+        from tools.runbooks.loader import library_for
+
+        total = len(library_for(state.runtime))
+        written = ", ".join(slots.get("written") or []) or "that"
+        return Answer(
+            text=f"No runbook covers {written}: none of the {total} runbooks is for it, and I won't guess. "
+            'Ask "list all runbooks" to see what there is.',
+            found=False,
+        )
+    got = state.results_of("runbook_answer")
+    if not got:
+        return CallTools(
+            calls=[
+                ToolCallSpec(name="runbook_answer", args={"name": name, "question": state.utterance})
+                for name in slots["runbooks"]
+            ]
+        )
+    texts = [
+        answer_text(result.data or {}) if result.ok else f"I could not read that runbook: {result.error}"
+        for result in got
+    ]
+    return Answer(text="\n\n---\n\n".join(texts), found=any(result.ok for result in got))
+
+
+def answer_text(data: dict[str, Any]) -> str:
+    """The quoted parts, each under the section it came from, cited by runbook, group and file."""
+    lines = []
+    if data.get("via"):
+        lines.append(f"Runbook `{data['via']['name']}` only points elsewhere ({data['via']['text'].strip()}).")
+    title = f" — {data['title']}" if data.get("title") and data["title"] != data["name"] else ""
+    folder = f" (folder {data['group']})" if data.get("group") else ""
+    lines.append(f"From runbook `{data['name']}`{title}{folder}:")
+    for part in data.get("parts", []):
+        lines += ["", f"**{data['name']} › {part['section']}**", part["text"]]
+    if data.get("commands"):
+        lines += ["", "**Commands in the runbook** (placeholders as written):"]
+        lines += [f"- `{command}`" for command in data["commands"]]
+    for empty in data.get("empty_sections", []):
+        says = f" (it says only {empty['says']!r})" if empty["says"] else ""
+        lines += ["", f"The runbook's {empty['section']} section is empty{says}: the runbook does not say."]
+    if data.get("no_section_for"):
+        lines += ["", f"It has no section on {', '.join(data['no_section_for'])}."]
+    if not data.get("parts") and not data.get("commands"):
+        lines += ["", "The runbook has no text that answers this."]
+    if data.get("links"):
+        lines += ["", "See also: " + ", ".join(f"`{link}`" for link in data["links"])]
+    lines += ["", f"Source: {data.get('source', '')}"]
+    return "\n".join(lines)
 
 
 # --- plans --------------------------------------------------------------------------------------
@@ -305,12 +461,14 @@ def _unknown_runbook(state: PlanState, verb: str) -> Step:
 def plan_find(state: PlanState) -> Step:
     search = state.result_of("runbook_search")
     if search is None:
-        args = {k: v for k, v in (("query", state.slots.get("query")), ("entity", state.slots.get("entity"))) if v}
-        return CallTools(calls=[ToolCallSpec(name="runbook_search", args=args)])
+        args: dict[str, Any] = {
+            k: v for k, v in (("query", state.slots.get("query")), ("entity", state.slots.get("entity"))) if v
+        }
+        return CallTools(calls=[ToolCallSpec(name="runbook_search", args={**args, "limit": LIST_LIMIT})])
     if not search.ok:
         return Answer(text=f"The runbook search failed: {search.error}")
     data = search.data or {}
-    hits = data.get("runbooks", [])
+    hits = _shown(data.get("runbooks", []))
     what = " ".join(x for x in (state.slots.get("query"), state.slots.get("entity")) if x) or "your ask"
     refs = search.result.get("refs") or []
     if not hits:
@@ -318,20 +476,43 @@ def plan_find(state: PlanState) -> Step:
             text=f"No runbook matches {what} (searched {data.get('total_runbooks', 0)} runbooks). "
             "The owning team's docs may have the procedure: ask me to search the docs.",
             refs=refs,
+            found=False,
+        )
+    best = hits[0]
+    clear = len(hits) == 1 or best["score"] - hits[1]["score"] >= CLEAR_MARGIN
+    quoted = state.result_of("runbook_answer")
+    if clear and not best.get("executable_steps") and quoted is None:  # the one runbook: also what it says
+        return CallTools(
+            calls=[ToolCallSpec(name="runbook_answer", args={"name": best["name"], "question": state.utterance})]
         )
     lines = [f"Runbooks for {what}:"]
-    hits = [h for h in hits if h["score"] >= hits[0]["score"] - 25]  # drop the much weaker matches
     for hit in hits:
         kind = f"{hit['executable_steps']} executable step(s)" if hit.get("executable_steps") else hit["format"]
         line = f"- `{hit['name']}`: {hit['title']} ({kind}; {hit['why']})"
         if hit.get("description"):
             line += f"\n  {hit['description']}"
         lines.append(line)
-    best = hits[0]
     if best.get("executable_steps"):
         target = state.slots.get("entity") or "<service>"
         lines.append(f'Run it with: "run the {best["name"]} runbook for {target.split("/")[-1]}".')
+    if quoted is not None and quoted.ok:
+        lines += ["", answer_text(quoted.data or {})]
     return Answer(text="\n".join(lines), refs=refs)
+
+
+LIST_LIMIT = 20
+SHOWN = 5
+CLEAR_MARGIN = 10.0
+
+
+def _shown(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The hits worth listing: those near the best; every equally good one when a word names a group
+    ("which runbooks do we have for etcd alerts?" lists all seven etcd runbooks)."""
+    if not hits:
+        return []
+    near = [h for h in hits if h["score"] >= hits[0]["score"] - 25]  # drop the much weaker matches
+    ties = [h for h in near if h["score"] >= hits[0]["score"] - 1]
+    return ties if len(ties) > SHOWN else near[:SHOWN]
 
 
 def plan_show(state: PlanState) -> Step:
@@ -486,6 +667,45 @@ def build_intents(runtime: Any = None) -> list[Intent]:
             extract=extract_find,
             plan=plan_find,
             requires=("runbook_search",),
+        ),
+        Intent(
+            name="runbooks.ask",
+            family=FAMILY,
+            summary="answer a question from a runbook: what an alert means, its impact, how to diagnose and fix it",
+            examples=[
+                "what does KubePodCrashLooping mean?",
+                "what does the HighLatency alert mean and how do I diagnose it?",
+                "how do I fix KubeJobFailed?",
+                "what's the impact of etcdNoLeader?",
+                "how do I mitigate TargetDown?",
+                "which kubectl commands does the runbook suggest for KubeDeploymentReplicasMismatch?",
+                "what command does the runbook give to check the logs?",
+                "how long does a job have to run before the alert fires?",
+                "at what threshold does NodeFilesystemAlmostOutOfSpace fire?",
+                "when is the alert warning vs critical?",
+                "how urgent is KubeAPIErrorBudgetBurn?",
+                "what usually causes PrometheusBadConfig?",
+                "where should I look when AlertmanagerFailedReload fires?",
+                "and how do I fix it?",
+                "what else should I check?",
+                "what's the suggested workaround?",
+                "how do I check the logs for that alert?",
+                "what query shows the failures?",
+                "which metric is the alert based on?",
+                "what does the runbook say about resizing the volume?",
+                "is it always bad when KubeHpaMaxedOut fires?",
+                "KubeAPIDown just paged me, how bad is it and what should I check first?",
+            ],
+            patterns=[
+                rf"(?-i:{ALERT_LIKE_TEXT}).*{ASPECT_WORDS}|{ASPECT_WORDS}.*(?-i:{ALERT_LIKE_TEXT})",
+                RUNBOOK_CONTENT.pattern,
+                # a follow-up question; extract_ask takes it only after a runbooks turn
+                r"^\s*(?:and\s+|ok\s+|so\s+|but\s+)?(?:how|what|why|where|which|when|is|are|should|can|do|does)\b",
+            ],
+            extract=extract_ask,
+            plan=plan_ask,
+            requires=("runbook_answer",),
+            priority=0.04,
         ),
         Intent(
             name="runbooks.show",

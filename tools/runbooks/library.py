@@ -8,7 +8,9 @@ model. The entity an ask is about ranks the runbooks that apply to it first.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,8 @@ _STOPWORDS_TEXT = (
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 MIN_SCORE = 55.0
+RARE_SCALE, RARE_BODY_SHARE = 85.0, 0.7
+RARE_MIN, RARE_LEAD = 50.0, 1.5
 
 
 def compact(text: str) -> str:
@@ -47,6 +51,9 @@ class RunbookLibrary:
     runbooks: dict[str, Runbook] = field(default_factory=dict)  # key: name lower-cased
     problems: list[LoadProblem] = field(default_factory=list)
     _indexes: dict[str, _Index] = field(default_factory=dict, repr=False)
+    # Section-frequency weights for extractive answers (tools/runbooks/answers.py), built on first use.
+    answer_idf: dict[str, float] | None = field(default=None, repr=False)
+    word_df: dict[str, int] | None = field(default=None, repr=False)  # runbooks per word stem
 
     @classmethod
     def build(cls, runbooks: list[Runbook], problems: list[LoadProblem]) -> RunbookLibrary:
@@ -124,8 +131,51 @@ class RunbookLibrary:
                 score, why = 60.0, "listed"
             if score >= MIN_SCORE:
                 hits.append(Hit(runbook, round(min(score, 100.0), 1), why, applies))
+        if not hits and query:  # nothing by name, title or most words: the one runbook its rare words point to
+            hits = self._by_rare_words(query)
         hits.sort(key=lambda h: (-h.score, h.runbook.name))
         return hits[:limit]
+
+    def _by_rare_words(self, query: str) -> list[Hit]:
+        """The runbook whose text holds the query's rarest words, when it clearly beats every other.
+
+        "Conntrack table close to the limit on one node" names no alert, and most of its words are
+        everywhere; "conntrack" is in one runbook. Each word counts by how few runbooks use it (a
+        word no runbook uses counts as the least rare known word, so chatter does not sink a match);
+        a word in the name or title counts in full, one in the text a little less. Unless most words
+        are known and the best runbook scores ``RARE_MIN`` and ``RARE_LEAD`` times the next, there is
+        no match: a guess is worse than "no runbook matches".
+        """
+        terms = words(split_camel(query))
+        df = self._document_frequency()
+        known = [t for t in terms if df.get(stem(t))]
+        if not known or 2 * len(known) < len(terms):
+            return []
+        weight = {t: math.log(1 + len(self.runbooks) / df[stem(t)]) for t in known}
+        total = sum(weight.values()) + (len(terms) - len(known)) * min(weight.values())
+        scored = []
+        for runbook in self.runbooks.values():
+            index = self._index(runbook)
+            got = 0.0
+            for t in known:
+                if _head_hit(t, index.head_words):
+                    got += weight[t]
+                elif stem(t) in index.body_stems:
+                    got += RARE_BODY_SHARE * weight[t]
+            scored.append((RARE_SCALE * got / total, runbook))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].name))
+        (best, runbook), runner_up = scored[0], (scored[1][0] if len(scored) > 1 else 0.0)
+        if best < RARE_MIN or best < RARE_LEAD * runner_up:
+            return []
+        return [Hit(runbook, round(best, 1), "its rarest words are in this runbook")]
+
+    def _document_frequency(self) -> dict[str, int]:
+        if self.word_df is None:
+            df: Counter[str] = Counter()
+            for runbook in self.runbooks.values():
+                df.update(self._index(runbook).body_stems)
+            self.word_df = dict(df)
+        return self.word_df
 
 
 APPLY_RANK = {"ref": 3, "system": 2, "owner": 2, "type": 1, "tag": 1, "kind": 1, "any": 0}

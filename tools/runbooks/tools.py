@@ -16,6 +16,7 @@ from agent.tooling import PortalTool, ToolContext, ToolResult
 
 if TYPE_CHECKING:
     from agent.runtime import Runtime
+    from tools.runbooks.execution import Binding
     from tools.runbooks.model import Runbook
 
 FAMILY = "runbooks"
@@ -31,6 +32,11 @@ class SearchArgs(BaseModel):
     )
     entity: str | None = Field(None, description="Catalog entity the runbook should apply to (name or ref)")
     limit: int = Field(5, ge=1, le=20)
+
+
+class AnswerArgs(BaseModel):
+    name: str = Field(description="Runbook name, title or alert (e.g. KubePodCrashLooping)")
+    question: str = Field(description="The question, as asked: its words pick the sections and sentences quoted")
 
 
 class GetArgs(BaseModel):
@@ -64,6 +70,17 @@ def build_tools(runtime: Runtime) -> list[PortalTool]:
             ),
             args_schema=GetArgs,
             func=get,
+            family=FAMILY,
+        ),
+        PortalTool(
+            name="runbook_answer",
+            description=(
+                "Answer a question from one runbook's text: the sentences, list items and code blocks of the "
+                "sections it asks about (meaning, impact, diagnosis, mitigation), quoted verbatim with their "
+                "section. Read-only; for questions, never for running a runbook."
+            ),
+            args_schema=AnswerArgs,
+            func=answer,
             family=FAMILY,
         ),
     ]
@@ -131,12 +148,46 @@ def get(args: GetArgs, ctx: ToolContext) -> ToolResult:
     entity, error = _resolve_entity(ctx, args.entity)
     if error and args.entity:
         return ToolResult.failure(error)
-    data = describe(runbook, entity, ctx.runtime.tools, args.params)
+    data = describe(runbook, entity, ctx.runtime.tools, args.params, binding=_binding(ctx))
     data["source"] = display_path(runbook.path, ctx.runtime)
     return ToolResult(data=data, refs=[entity.ref] if entity is not None else [], source=data["source"])
 
 
-def describe(runbook: Runbook, entity: Any, tools: dict[str, Any], params: dict[str, Any] | None = None) -> dict:
+def answer(args: AnswerArgs, ctx: ToolContext) -> ToolResult:
+    from tools.runbooks import answers
+    from tools.runbooks.loader import library_for
+
+    library = library_for(ctx.runtime)
+    runbook = library.get(args.name)
+    if runbook is None:
+        return ToolResult.failure(f"no runbook named {args.name!r} among {len(library)} runbooks")
+    data = answers.answer(library, runbook, args.question)
+    data["source"] = display_path(runbook.path, ctx.runtime)
+    return ToolResult(data=data, source=data["source"])
+
+
+def _binding(ctx: ToolContext) -> Binding:
+    """Which entity a step's call changes, by the tool's own ``target`` (what its approval is about)."""
+    from tools.runbooks.execution import Binding
+
+    def target_of(name: str, args: dict[str, Any]) -> str:
+        tool = ctx.runtime.tools[name]
+        return tool.target(tool.parse(args), ctx)
+
+    def resolve(name: str) -> str | None:
+        entity, _ = _resolve_entity(ctx, name)
+        return entity.ref if entity is not None else None
+
+    return Binding(target_of=target_of, resolve=resolve)
+
+
+def describe(
+    runbook: Runbook,
+    entity: Any,
+    tools: dict[str, Any],
+    params: dict[str, Any] | None = None,
+    binding: Binding | None = None,
+) -> dict:
     """A runbook as compact JSON, each section and step text capped (and saying so)."""
     from tools.runbooks.execution import render_steps
     from tools.runbooks.library import applies_to
@@ -181,7 +232,7 @@ def describe(runbook: Runbook, entity: Any, tools: dict[str, Any], params: dict[
     if runbook.placeholders:
         data["placeholders"] = runbook.placeholders
     if runbook.steps:
-        steps = render_steps(runbook, entity, tools, params)
+        steps = render_steps(runbook, entity, tools, params, binding)
         for step in steps:
             if "text" in step:
                 step["text"] = cap(step["text"], STEP_CHARS)

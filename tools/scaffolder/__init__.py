@@ -9,10 +9,26 @@ Importing this package is cheap: tools and intents are described lazily.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tools.registry import ToolFamily, lazy
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+
+
+def _live(runtime: Runtime) -> bool:
+    """Templates to run: from the catalog, the ``templates`` setting, or generated here."""
+    from tools.scaffolder.sources import templates_of
+
+    return bool(templates_of(runtime).templates)
+
 
 family = ToolFamily(
     name="scaffolder",
     tools=lazy("tools.scaffolder.tools:scaffolder_tools"),
     intents=lazy("tools.scaffolder.intents:scaffolder_intents"),
+    live=_live,
+    unconfigured="no software templates are configured — set PORTAL_AGENT_TEMPLATES to template folders or "
+    "files, or add Template entities to the catalog",
 )

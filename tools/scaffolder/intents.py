@@ -10,6 +10,7 @@ Answers are composed only from the tools' results.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
@@ -56,7 +57,31 @@ CREATE_RE = re.compile(
     r"(need|want|like)\s+(a|an)\s+new|new\s+[\w-]+(\s+[\w-]+)?\s+(called|named|for))\b",
     re.I,
 )
+# What a template makes, as people name it after "create a new …".
+MADE_THINGS = (
+    r"(service|site|website|repo|repository|component|app|application|api|docs|microservice|project|library|"
+    r"frontend|backend|worker|plugin)s?\b"
+)
+# Up to three words describing it ("a new spring boot grpc service"); a preposition means the
+# verb is about something else ("make a change to the image-resizer service").
+THING_WORDS = r"((?!(?:to|of|for|in|on|at|with|from|into|about)\b)[\w.-]+\s+){0,3}"
 QUESTION_RE = re.compile(r"\?\s*$|^\s*(who|what|why|when|where|how|which|is|are|does|do|can|show|list)\b", re.I)
+# A question about templates (as opposed to an order to run one): asked, or a read-only imperative.
+ASKED_RE = re.compile(
+    r"\?\s*$|^\s*(who|what|which|how|is|are|does|do|can|any|where|when|tags\s+on|list|show|tell|break|count|"
+    r"compare|give)\b",
+    re.I,
+)
+POLITE_ORDER_RE = re.compile(
+    r"^\s*(?:please\s+)?(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:create|scaffold|make|set\s+up|spin\s+up|"
+    r"bootstrap|dry[\s-]?run|preview|publish|start|write|generate|draft|build)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    """ "is description mandatory in the create react app template?" asks; "create …" orders."""
+    return bool(ASKED_RE.search(text)) and not POLITE_ORDER_RE.search(text) and not GENERATE_RE.search(text)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -282,6 +307,104 @@ def plan_explain(state: PlanState) -> Step:
     return Answer(text="\n".join(lines), refs=[d["ref"]])
 
 
+# --- questions about templates ------------------------------------------------------------------
+def _described(state: PlanState) -> list[dict[str, Any]]:
+    from tools.scaffolder.facts import describe
+
+    return [describe(t) for t in _index(state).templates]
+
+
+def _previous_question(state: PlanState) -> str | None:
+    previous = state.previous_intent or ""
+    return state.previous_question if previous.startswith(FAMILY + ".") else None
+
+
+def extract_question(state: PlanState) -> dict[str, Any] | None:
+    """A question one template or all of them answer; lists, orders and generation are not ours."""
+    from tools.scaffolder import questions
+
+    text = state.utterance
+    if not is_question(text):
+        return None
+    items = _described(state)
+    if not items:
+        return None
+    reading = questions.read(text, items, state.focus, _previous_question(state))
+    if not questions.answerable(reading):
+        return None
+    about_templates = (
+        LIST_RE.search(text)
+        or questions.mentions(text, items)
+        or any(reading.fields.get(ref) for ref in reading.templates)  # "the rails one's database field"
+    )
+    if not about_templates and _previous_question(state) is None:
+        return None  # the focus alone makes it ours only right after a template answer
+    if reading.across and not LIST_RE.search(text):
+        return None
+    return {"templates": reading.templates, "across": reading.across}
+
+
+def plan_question(state: PlanState) -> Step:
+    from tools.scaffolder import questions
+
+    slots = state.slots
+    if slots.get("across"):
+        listed = state.result_of("scaffolder_list_templates")
+        if listed is None:
+            return CallTools(calls=[ToolCallSpec(name="scaffolder_list_templates", args={"detail": True})])
+        if not listed.ok:
+            return Answer(text=f"I could not read the templates: {listed.error}")
+        items = (listed.data or {}).get("templates", [])
+    else:
+        described = state.results_of("scaffolder_describe_template")
+        if not described:
+            return CallTools(
+                calls=[
+                    ToolCallSpec(name="scaffolder_describe_template", args={"template": ref})
+                    for ref in slots["templates"]
+                ]
+            )
+        failed = next((d for d in described if not d.ok), None)
+        if failed is not None:
+            return Answer(text=f"I could not read that template: {failed.error}")
+        items = [d.data for d in described]
+    reading = questions.read(state.utterance, items, state.focus, _previous_question(state))
+    if slots.get("across"):
+        lines, refs = questions.across(reading, items)
+        return Answer(text="\n".join(lines), refs=refs[:5])
+    # Two templates side by side are compared by their form and their steps.
+    aspects = reading.aspects if len(items) < 2 else [*reading.aspects, "params", "steps"]
+    lines: list[str] = []
+    for t in items:
+        if lines:
+            lines.append("")
+        lines += questions.about(t, aspects, reading.fields.get(t["ref"], []))
+    return Answer(text="\n".join(lines), refs=[t["ref"] for t in items])
+
+
+@dataclass
+class TemplateQuestion(Intent):
+    """Also a strong candidate when a question names a template, a form field key or an action that
+    only the configured templates have ("what options are under railsArguments?")."""
+
+    runtime: Any = None
+
+    def pattern_hit(self, text: str) -> bool:
+        if super().pattern_hit(text):
+            return True
+        if self.runtime is None or not is_question(text):
+            return False
+        from tools.scaffolder import questions
+        from tools.scaffolder.facts import describe
+        from tools.scaffolder.sources import templates_of
+
+        try:
+            index = templates_of(self.runtime)
+        except Exception:  # no template source: nothing to recognise
+            return False
+        return questions.mentions(text, [describe(t) for t in index.templates])
+
+
 # --- create -------------------------------------------------------------------------------------
 def extract_create(state: PlanState) -> dict[str, Any] | None:
     text = state.utterance
@@ -289,6 +412,8 @@ def extract_create(state: PlanState) -> dict[str, Any] | None:
         return None  # "write a template for …" is generation; without a creation verb it is not ours
     if re.match(r"\s*(who|which|what|why|when|where|how)\b", text, re.I) and not DRY_RE.search(text):
         return None  # a question about things, not an order to create one
+    if is_question(text) and LIST_RE.search(text) and not DRY_RE.search(text):
+        return None  # "is owner required in the create react app template?" asks about the template
     template, values = _template_in(state), _values_in(state)
     if template is None and not values.get("name") and not re.search(r"\bnew\b", text, re.I):
         return None
@@ -387,6 +512,39 @@ def plan_generate(state: PlanState) -> Step:
 
 def scaffolder_intents(runtime: Any) -> list[Intent]:
     return [
+        TemplateQuestion(
+            name="scaffolder.template_question",
+            family=FAMILY,
+            summary="Questions answered from the templates: which one fits, owners, types, tags, parameters, "
+            "required fields, defaults, allowed values, hosts, secrets, steps and actions, output links",
+            examples=[
+                "who owns the react template?",
+                "which templates use catalog:register?",
+                "how many templates are tagged java?",
+                "which parameters of the rails template are required?",
+                "what are the allowed values for the database field?",
+                "what options are under railsArguments?",
+                "which template should I use for a react website?",
+                "is there a template that publishes to gitlab?",
+                "break the templates down by type",
+                "which hosts does the docs template allow?",
+                "what steps does the springboot template run?",
+                "what output links does the pull-request template show?",
+                "which of those are required?",
+                "how many steps is that?",
+                "and the ssr one?",
+                "what is the default of dryRun?",
+            ],
+            patterns=[
+                r"\btemplates?\b.*\?\s*$",
+                r"^\s*(who|what|which|how many|is there|are there|does|do|any)\b.*\btemplates?\b",
+            ],
+            extract=extract_question,
+            plan=plan_question,
+            priority=0.25,
+            requires=("scaffolder_list_templates", "scaffolder_describe_template"),
+            runtime=runtime,
+        ),
         Intent(
             name="scaffolder.list_templates",
             family=FAMILY,
@@ -457,10 +615,10 @@ def scaffolder_intents(runtime: Any) -> list[Intent]:
             # "make a breaking change to the … api" is not a request for a new component: the verb must
             # be followed closely by the thing to create.
             patterns=[
-                r"\b(create|scaffold|bootstrap|spin up|set up|start|make)\s+(me\s+)?(a|an|the)?\s*(new\s+)?"
-                r"([\w-]+\s+){0,2}(service|site|repo|repository|component|app|api|docs|microservice)\b",
-                r"\bnew\s+([\w-]+\s+){0,2}(service|site|repo|repository|component|app|microservice)\b",
-                r"\bfrom the\b.*\btemplate\b",
+                rf"\b(create|scaffold|bootstrap|spin up|set up|start|make)\s+(me\s+)?(a|an|the)?\s*(new\s+)?"
+                rf"{THING_WORDS}{MADE_THINGS}",
+                rf"\bnew\s+{THING_WORDS}{MADE_THINGS}",
+                r"\b(from|use|using|with|based on) the\b.*\btemplate\b",
                 r"\bdry[\s-]?run\b.*\btemplate\b",
             ],
             extract=extract_create,
@@ -508,5 +666,6 @@ def scaffolder_intents(runtime: Any) -> list[Intent]:
             plan=plan_generate,
             priority=0.2,
             requires=("scaffolder_generate_template",),
+            needs_source=False,  # composed from built-in building blocks
         ),
     ]

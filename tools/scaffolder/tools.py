@@ -23,6 +23,7 @@ TEMPLATE_FIELD = "Template ref or name, e.g. 'template:default/python-fastapi-se
 # --- argument schemas ---------------------------------------------------------------------------
 class ListArgs(BaseModel):
     query: str | None = Field(None, description="Optional words to filter templates (language, type, name)")
+    detail: bool = Field(False, description="Include each template's fields, steps, hosts, secrets and links")
 
 
 class TemplateArgs(BaseModel):
@@ -120,7 +121,12 @@ def list_templates(args: ListArgs, ctx: ToolContext) -> ToolResult:
             if words
             & set(WORD.findall(" ".join([t.name, t.title or "", t.description or "", t.type or "", *t.tags]).lower()))
         ] or items
-    data = [t.summary() for t in items]
+    if args.detail:
+        from tools.scaffolder.facts import describe
+
+        data = [describe(t) for t in items]
+    else:
+        data = [t.summary() for t in items]
     note = "; ".join(index.errors[:5]) if index.errors else None
     return ToolResult(
         data={"templates": data, "count": len(data)},
@@ -131,39 +137,10 @@ def list_templates(args: ListArgs, ctx: ToolContext) -> ToolResult:
 
 
 def describe_template(args: TemplateArgs, ctx: ToolContext) -> ToolResult:
-    from tools.scaffolder import parameters as params
-    from tools.scaffolder.actions import runnable
+    from tools.scaffolder.facts import describe
 
     template = _template(ctx.runtime, args.template)
-    pages = [
-        {
-            "title": p.get("title"),
-            "description": p.get("description"),
-            "fields": [f.describe() for f in params.fields(template) if f.page == i],
-        }
-        for i, p in enumerate(template.parameters)
-    ]
-    steps = [
-        {
-            "id": s.id,
-            "name": s.name,
-            "action": s.action,
-            "runs_here": runnable(s.action),
-            **({"if": s.if_} if s.if_ is not None else {}),
-            **({"each": s.each} if s.each is not None else {}),
-        }
-        for s in template.steps
-    ]
-    return ToolResult(
-        data={
-            **template.summary(),
-            "pages": pages,
-            "steps": steps,
-            "outputs": [link.get("title") for link in template.output.get("links") or [] if isinstance(link, dict)],
-            "source": template.source,
-        },
-        refs=[template.ref],
-    )
+    return ToolResult(data=describe(template), refs=[template.ref])
 
 
 # --- fill ---------------------------------------------------------------------------------------

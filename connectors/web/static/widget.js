@@ -23,10 +23,26 @@
     return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">")
       .replace(/&amp;/g, "&");
   }
+  // A link is kept only if it is http(s)/mailto, an in-page anchor, or a path on this same page's
+  // origin. Browsers read "\" as "/" and drop tabs and newlines inside URLs, so "/\evil.com" or
+  // "/<tab>/evil.com" are scheme-relative links to another site: any such character refuses the
+  // link, and a relative link must still resolve to this origin. The checked URL is what is used.
   function safeUrl(raw) {
     var url = String(raw || "").trim();
-    if (/^(https?:|mailto:)/i.test(url) || /^\/(?!\/)/.test(url) || /^#/.test(url)) return url;
+    if (!url || /[\\\u0000-\u0020\u007f]/.test(url)) return null;
+    if (/^#/.test(url)) return url;
+    var here = new URL(document.baseURI), parsed;
+    try { parsed = new URL(url, here); } catch (e) { return null; }
+    if (/^(https?:|mailto:)/i.test(url)) return /^(https?:|mailto:)$/.test(parsed.protocol) ? parsed.href : null;
+    if (/^\/(?![\/])/.test(url) && parsed.origin === here.origin) return parsed.href;
     return null;
+  }
+
+  // The message of an error response: FastAPI's "detail" (a string, or a list of field errors).
+  function problem(data, status) {
+    var detail = data && (data.detail || data.message);
+    if (Array.isArray(detail)) detail = detail.map(function (d) { return d && d.msg ? d.msg : String(d); }).join("; ");
+    return detail || ("HTTP " + status);
   }
 
   function inline(text) {
@@ -257,7 +273,7 @@
         body: body !== undefined ? JSON.stringify(body) : undefined, credentials: this.token ? "same-origin" : "include" });
       var data = null;
       try { data = await res.json(); } catch (e) { data = null; }
-      if (!res.ok) throw new Error((data && (data.detail || data.message)) || ("HTTP " + res.status));
+      if (!res.ok) throw new Error(problem(data, res.status));
       return data;
     }
 
@@ -584,7 +600,10 @@
           turn.node.remove();
           done(false, outcome.error);
         } else done(true, kind === "approve" ? "Approved." : "Rejected.");
-      } catch (e) { done(false, e.message); }
+      } catch (e) {  // refused before the run started (403, 409…): the card says why
+        turn.node.remove();
+        done(false, e.message);
+      }
     }
 
     async run(threadId, body, turn) {
@@ -599,9 +618,9 @@
         var res = await fetch(this.api + "/threads/" + encodeURIComponent(threadId) + "/runs/stream", {
           method: "POST", headers: this.headers("sse"), body: JSON.stringify(body), credentials: this.token ? "same-origin" : "include" });
         if (!res.ok) {
-          var detail = null;
-          try { detail = (await res.json()).detail; } catch (e) { detail = null; }
-          throw new Error(detail || ("HTTP " + res.status));
+          var data = null;
+          try { data = await res.json(); } catch (e) { data = null; }
+          throw new Error(problem(data, res.status));
         }
         var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
         for (;;) {

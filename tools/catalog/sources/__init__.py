@@ -43,7 +43,7 @@ def load_sources(sources: list[str], settings: Settings | None = None, github: b
     if files:
         from tools.catalog.sources.files import load_files
 
-        total.extend(load_files(files))
+        total.extend(load_files(files, _url_reader(settings)))
     for url in (s for s in sources if _is_url(s)):
         from tools.catalog.sources.backstage_api import BackstageError, fetch_entities
 
@@ -56,13 +56,30 @@ def load_sources(sources: list[str], settings: Settings | None = None, github: b
         from tools.catalog.sources.github import discover
 
         try:
-            total.extend(discover(settings.github_discovery, settings.github_url, _secret(settings.github_token)))
+            total.extend(
+                discover(
+                    settings.github_discovery,
+                    settings.github_url,
+                    _secret(settings.github_token),
+                    catalog_path=settings.github_catalog_path,
+                )
+            )
         except Exception as exc:  # transport errors of PyGithub are not all GithubException
             log.warning("GitHub discovery failed: %s", type(exc).__name__)
             total.errors.append(
                 LoadError(path="github", reason=f"GitHub discovery failed: {type(exc).__name__}: {exc}")
             )
     return total
+
+
+def _url_reader(settings: Settings | None) -> Any:
+    """GitHub URLs in catalog files (Location targets, placeholders) are read through the GitHub
+    integration once it is configured (a token or an Enterprise URL); otherwise not fetched."""
+    if settings is None or not (settings.github_token or settings.github_url):
+        return None
+    from tools.catalog.sources.github import reader_for
+
+    return reader_for(settings.github_url, _secret(settings.github_token))
 
 
 def _store(loaded: LoadResult, sources: list[str]) -> CatalogStore:

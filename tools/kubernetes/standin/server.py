@@ -7,14 +7,21 @@ strategic-merge / merge / JSON patches (also on the ``scale`` subresource), dele
 writes by a ``viewer``), so RBAC failures follow the real path. Tests may inject faults (any
 status, or a delay for timeouts) and read the request log.
 
+The admin token is generated for each server (``secrets.token_urlsafe``): anyone on the host can
+reach a loopback port, so the credential is what keeps them from reading the demo's Secrets or
+writing around the approval gate. It is handed out only through :meth:`Server.kubeconfig`, which
+the demo writes into its private data directory.
+
 It binds to loopback on a free port and runs in a daemon thread.
 """
 
 from __future__ import annotations
 
 import copy
+import hmac
 import json
 import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,7 +56,8 @@ class Fault:
 @dataclass
 class Server:
     state: ClusterState
-    tokens: dict[str, str] = field(default_factory=lambda: {"demo-admin-token": "admin"})
+    tokens: dict[str, str] = field(default_factory=dict)  # bearer token -> role; the admin token is added
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     faults: list[Fault] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     host: str = "127.0.0.1"
@@ -57,6 +65,17 @@ class Server:
     persist: Path | None = None  # save the state here after every real (not dry-run) change
     _httpd: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self.tokens.setdefault(self.admin_token, "admin")
+
+    def role_of(self, token: str) -> str | None:
+        """The role of a bearer token, compared in constant time (no timing oracle on the token)."""
+        found = None
+        for known, role in self.tokens.items():
+            if token and hmac.compare_digest(known.encode(), token.encode()):
+                found = role
+        return found
 
     @property
     def url(self) -> str:
@@ -78,8 +97,10 @@ class Server:
             self._httpd = None
 
     def kubeconfig(
-        self, context: str = "tessera-prod", token: str = "demo-admin-token", namespace: str = "default"
+        self, context: str = "tessera-prod", token: str | None = None, namespace: str = "default"
     ) -> dict[str, Any]:
+        """A kubeconfig for this server, with the admin token unless another ``token`` is given."""
+        token = token or self.admin_token
         return {
             "apiVersion": "v1",
             "kind": "Config",
@@ -146,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._send(fault.status, ApiError(fault.status, reason, fault.message).status())
         auth = self.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else ""
-        role = srv.tokens.get(token)
+        role = srv.role_of(token)
         if role is None:
             return self._send(401, ApiError(401, "Unauthorized", "Unauthorized").status())
         try:

@@ -97,10 +97,11 @@ class ClusterState:
         """Write the current objects, so another process of the same demo sees the changes."""
         import json
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"resourceVersion": self.resource_version, "objects": list(self.objects.values())}))
-        tmp.replace(path)
+        from agent.private_files import write_private
+
+        write_private(
+            path, json.dumps({"resourceVersion": self.resource_version, "objects": list(self.objects.values())})
+        )
 
     @classmethod
     def from_dir(cls, folder: Path, saved: Path | None = None) -> ClusterState:

@@ -1,0 +1,78 @@
+"""No docs tool raises on an empty or missing index: one honest line instead of a stack trace.
+
+A catalog without TechDocs annotations (Backstage's own example catalog) configures no docs at
+all; a configured folder with no Markdown leaves the index empty. Both used to answer
+``ValueError: cannot reshape array of size 0 into shape (0,newaxis)``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.service import AgentService
+from tests.docs.conftest import FIXTURES, ctx, docs_runtime
+from tools.docs.sources import docs_configured
+from tools.docs.store import DocsStore
+
+EXAMPLE_CATALOG = FIXTURES / "backstage__backstage" / "packages" / "catalog-model" / "examples" / "all.yaml"
+NO_DOCS = "no docs are configured — set PORTAL_AGENT_DOCS"
+EMPTY = "the docs index is empty"
+
+
+def _no_docs_catalog(tmp_path):
+    """A small catalog with no techdocs-ref annotation: it configures no docs."""
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: lonely}\n"
+        "spec: {type: service, owner: team-a, lifecycle: production}\n"
+    )
+    return path
+
+
+def test_empty_store_searches_and_lists_pages_without_raising(tmp_path):
+    store = DocsStore(tmp_path)
+    assert store.pages() == {}
+    result = store.search("how do I deploy?")
+    assert result.hits == [] and not result.relevant and result.chunks == 0
+    filtered = store.search("how do I deploy?", entity="component:default/x")
+    assert filtered.hits == [] and not filtered.relevant
+
+
+def test_search_docs_with_no_docs_configured_says_so(tmp_path):
+    runtime = docs_runtime(tmp_path / "data", catalog=[_no_docs_catalog(tmp_path)])
+    assert not docs_configured(runtime)
+    result = runtime.tools["search_docs"].run({"query": "how do I deploy?"}, ctx(runtime))
+    assert result.ok, result.error
+    assert result.data["relevant"] is False and result.data["results"] == []
+    assert result.data["configured"] is False
+    assert NO_DOCS in result.note
+    page = runtime.tools["read_doc_page"].run({"page": "index"}, ctx(runtime))
+    assert not page.ok and NO_DOCS in page.error
+
+
+def test_search_docs_over_an_empty_folder_says_the_index_is_empty(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not markdown\n")
+    runtime = docs_runtime(tmp_path / "data", docs=[folder])
+    assert docs_configured(runtime)
+    result = runtime.tools["search_docs"].run({"query": "how do I deploy?"}, ctx(runtime))
+    assert result.ok and result.data["configured"] is True and result.data["results"] == []
+    assert EMPTY in result.note
+
+
+def test_ask_with_only_a_catalog_answers_one_honest_line(tmp_path):
+    runtime = docs_runtime(tmp_path / "data", catalog=[_no_docs_catalog(tmp_path)])
+    service = AgentService(runtime)
+    turn = service.ask("how do I deploy?", service.principal("user:default/guest", via="test"))
+    assert "ValueError" not in turn.answer and "couldn't search" not in turn.answer
+    assert NO_DOCS.lower() in turn.answer.lower()
+    assert len(turn.answer.splitlines()) == 1
+
+
+@pytest.mark.skipif(not EXAMPLE_CATALOG.is_file(), reason=f"real fixture absent: {EXAMPLE_CATALOG}")
+def test_backstage_example_catalog_alone_configures_no_docs(tmp_path):
+    runtime = docs_runtime(tmp_path / "data", catalog=[EXAMPLE_CATALOG])
+    service = AgentService(runtime)
+    turn = service.ask("how do I deploy?", service.principal("user:default/guest", via="test"))
+    assert NO_DOCS.lower() in turn.answer.lower(), turn.answer

@@ -1,0 +1,95 @@
+"""Extractive answers: the units that answer are picked from the passages, quoted verbatim, under a cap."""
+
+from __future__ import annotations
+
+from agent.budget import count_tokens
+from tools.docs.extract import ANSWER_TOKENS, extract, identifiers, split_units
+
+IDF = {"reindex": 3.0, "batch": 2.5, "size": 1.0, "memory": 2.0, "oom": 3.5, "limit": 1.5, "timeout": 2.0}
+
+PASSAGE = """The indexer reads the catalog in batches. Each batch is sent to OpenSearch, e.g. every 5 s by default.
+
+If the job runs out of memory, set `REINDEX_BATCH_SIZE=1000` or raise the memory limit to **2Gi**.
+
+To apply it, run:
+
+```sh
+kubectl -n search set env deploy/search-indexer REINDEX_BATCH_SIZE=1000
+kubectl -n search rollout status deploy/search-indexer
+```
+
+| setting | default | meaning |
+| --- | --- | --- |
+| `REINDEX_BATCH_SIZE` | 5000 | documents per bulk request |
+| `REINDEX_TIMEOUT` | 30s | per bulk request |
+
+- one item
+  continued on a second line
+  - nested item
+- two items"""
+
+
+def test_units_keep_blocks_whole_and_short_paragraphs_together():
+    units = split_units(PASSAGE, 0)
+    assert [u.kind for u in units] == ["sentence", "sentence", "sentence", "code", "row", "row", "item", "item"]
+    assert units[0].text.endswith("e.g. every 5 s by default.")  # a short paragraph is one unit
+    assert units[1].text == (
+        "If the job runs out of memory, set `REINDEX_BATCH_SIZE=1000` or raise the memory limit to **2Gi**."
+    )
+    assert units[3].text.startswith("```sh") and units[3].text.endswith("```") and units[3].text.count("\n") == 3
+    assert units[4].header.startswith("| setting | default | meaning |")
+    assert units[6].text == "- one item\n  continued on a second line\n  - nested item"
+
+
+def test_long_paragraphs_are_cut_into_sentences_but_not_at_abbreviations_or_code():
+    sentence = "The indexer reads the catalog in batches, e.g. every 5 s, and calls `client.flush(). Then` once. "
+    units = split_units(sentence * 8, 0)
+    assert len(units) == 8 and all(u.text == sentence.strip() for u in units)
+
+
+def test_identifiers_are_the_exact_names_a_question_uses():
+    assert identifiers("what does `spec.ttl` do with --dry-run and REINDEX_BATCH_SIZE in maxRetries?") == [
+        "spec.ttl",
+        "--dry-run",
+        "REINDEX_BATCH_SIZE",
+        "maxRetries",
+    ]
+
+
+def test_the_sentence_naming_the_identifier_and_its_table_row_are_quoted():
+    out = extract([("Search indexer › Memory", PASSAGE)], "what is the default REINDEX_BATCH_SIZE?", IDF)
+    assert len(out) == 1 and out[0][0] == 0
+    text = out[0][1]
+    assert "| `REINDEX_BATCH_SIZE` | 5000 | documents per bulk request |" in text
+    assert "| setting | default | meaning |" in text  # the row keeps its header
+    assert "REINDEX_TIMEOUT" not in text  # the other row does not answer
+
+
+def test_an_introduced_code_block_is_quoted_whole_with_its_introduction():
+    out = extract([("Search indexer › Memory", PASSAGE)], "how do I apply the batch size to the indexer?", IDF)
+    text = out[0][1]
+    assert "To apply it, run:\n\n```sh\nkubectl -n search set env deploy/search-indexer REINDEX_BATCH_SIZE=1000" in text
+    assert "kubectl -n search rollout status deploy/search-indexer\n```" in text
+
+
+def test_a_procedure_is_quoted_whole_and_passages_stay_apart():
+    steps = "Before you start, get access.\n\n1. Generate a key with `x keys new`.\n2. Upload it.\n3. Activate it."
+    out = extract(
+        [("Sprockets › Overview", "Sprockets are made of steel."), ("Rotate the widget key › Steps", steps)],
+        "how do I rotate the widget key?",
+        {"rotate": 2.0, "widget": 1.0, "key": 1.5},
+    )
+    assert [i for i, _ in out] == [1]  # the overview shares no word with the question: not quoted
+    quoted = dict(out)[1]
+    assert "1. Generate a key with `x keys new`.\n2. Upload it.\n3. Activate it." in quoted
+
+
+def test_the_answer_stays_under_the_token_cap():
+    long = " ".join(f"The memory limit rule number {i} matters for the reindex." for i in range(80))
+    out = extract([("Limits", long)], "what is the memory limit for the reindex?", IDF)
+    assert sum(count_tokens(text) for _, text in out) <= ANSWER_TOKENS
+
+
+def test_no_common_word_still_quotes_the_opening_of_the_best_passage():
+    out = extract([("Intro", "Alpha beta gamma. Delta epsilon.")], "zebra?", {})
+    assert out == [(0, "Alpha beta gamma. Delta epsilon.")]

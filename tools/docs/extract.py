@@ -1,0 +1,303 @@
+"""Extractive answers: the sentences, list items, code blocks and table rows of the best passages that answer.
+
+Offline and deterministic (no model). Each passage is cut into units — a sentence, a list item, a
+whole code block, a table row (its header kept for display) — and each unit is scored by the
+share of the question's term weight it holds (BM25 idf from the index, so rare words count most),
+plus a bonus for identifiers quoted verbatim (``REINDEX_BATCH_SIZE``, ``--timeout``, ``spec.ttl``).
+A unit that ends with ":" brings the code block or list it introduces, and a code block brings the
+sentence that introduces it. The best units are kept under a token cap, in page order, grouped by
+the passage they came from so each group is cited with its page title and anchor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.budget import count_tokens
+from tools.docs.bm25 import tokenize
+
+ANSWER_TOKENS = 230  # what one answer quotes, across passages
+CODE_LINES = 30  # a longer code block is quoted up to here, with a note of what was left out
+MAX_UNITS = 6
+PARAGRAPH_TOKENS = 80  # a paragraph up to this long is quoted whole; a longer one sentence by sentence
+PROCEDURE_SHARE = 0.6  # a numbered list whose weight reaches this share of the best unit is quoted whole
+RELATIVE_FLOOR = 0.35  # a unit scoring under this share of the best one is not quoted
+PASSAGE_DECAY = 0.08  # a lower-ranked passage's units count a little less
+SEMANTIC_WEIGHT = 0.4  # share of a unit's score that comes from its embedding similarity to the question
+SIM_FLOOR, SIM_SPAN = 0.15, 0.5  # cosine similarity mapped onto 0..1: 0.15 → 0, 0.65 → 1
+IDENTIFIER = re.compile(
+    r"`([^`]+)`|(--?[a-z][\w-]+)|\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b|\b([a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*)\b"
+    r"|\b([a-z][\w-]*\.[a-z][\w.-]*[a-z])\b"
+)
+ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+")
+NO_SPLIT_BEFORE = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "Fig.")
+NUMBERED = re.compile(r"\d+[.)]\s")
+STEPS = re.compile(r"^\s*(?:how (?:do|can|should|would|to)|what are the steps|steps to)\b", re.IGNORECASE)
+
+
+Similarity = Callable[[list[str]], list[float]]
+
+
+@dataclass
+class Unit:
+    kind: str  # sentence | item | code | row
+    text: str
+    passage: int
+    order: int
+    block: int  # units of one block (a paragraph, a list, a table) share it
+    header: str = ""  # a table row's header and separator lines
+    score: float = 0.0
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """Sentences of a reflowed paragraph; inline code and common abbreviations never end one."""
+    flat = " ".join(paragraph.split())
+    spans: list[str] = []
+
+    def hide(match: re.Match) -> str:
+        spans.append(match.group(0))
+        return f"\0{len(spans) - 1}\0"
+
+    hidden = re.sub(r"`[^`]*`", hide, flat)
+    pieces = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[*_\0])", hidden)
+    out: list[str] = []
+    for piece in pieces:
+        if out and out[-1].endswith(NO_SPLIT_BEFORE):
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return [re.sub(r"\0(\d+)\0", lambda m: spans[int(m.group(1))], s) for s in out if s.strip()]
+
+
+def _items(block: str) -> list[str]:
+    """Top-level items of a Markdown list, each with its continuation and nested lines."""
+    lines = block.splitlines()
+    first = ITEM.match(lines[0]) if lines else None
+    base = len(first.group("indent")) if first else 0
+    items: list[list[str]] = []
+    for line in lines:
+        match = ITEM.match(line)
+        if (match and len(match.group("indent")) <= base) or not items:
+            items.append([line.strip()])
+        else:
+            items[-1].append(line.rstrip())
+    return ["\n".join(item) for item in items]
+
+
+def split_units(text: str, passage: int) -> list[Unit]:
+    """A passage's Markdown cut into quotable units, in order."""
+    from tools.docs.markdown import parse_markdown
+
+    units: list[Unit] = []
+    sections = parse_markdown("\n" + text).sections  # a passage has no front matter, even if it starts with ---
+    blocks = [b for s in sections for b in s.blocks]
+    for b_index, block in enumerate(blocks):
+
+        def add(kind: str, value: str, header: str = "", b: int = b_index) -> None:
+            units.append(Unit(kind, value, passage, len(units), b, header))
+
+        if block.kind == "code":
+            add("code", block.text)
+        elif block.kind == "list":
+            for item in _items(block.text):
+                add("item", item)
+        elif block.kind == "table":
+            lines = block.text.splitlines()
+            header = "\n".join(lines[:2])
+            for row in lines[2:]:
+                add("row", row, header)
+        else:
+            text_ = re.sub(r"^\s*>\s?", "", block.text, flags=re.MULTILINE) if block.kind == "quote" else block.text
+            if count_tokens(text_) <= PARAGRAPH_TOKENS:  # a short paragraph is one thought: keep it whole
+                add("sentence", " ".join(text_.split()))
+            else:
+                for sentence in _sentences(text_):
+                    add("sentence", sentence)
+    return units
+
+
+def identifiers(question: str) -> list[str]:
+    """Things the question names exactly: `code`, --flags, ENV_VARS, camelCase, dotted.keys."""
+    found = [next(g for g in m.groups() if g) for m in IDENTIFIER.finditer(question)]
+    return list(dict.fromkeys(f for f in found if len(f) > 2))
+
+
+class Scorer:
+    """A unit's share of the question's term weight, half on its own and half with its heading's words.
+
+    A step under "Rotate the signing key › Steps" rarely repeats "rotate"; its heading does.
+    """
+
+    def __init__(self, question: str, headings: list[str], idf: dict[str, float]):
+        default_idf = max(idf.values(), default=1.0)  # a word the index never saw is as rare as it gets
+        self.weights = {t: idf.get(t, default_idf) for t in dict.fromkeys(tokenize(question))}
+        self.total = sum(self.weights.values()) or 1.0
+        self.exact = identifiers(question)
+        self.context = [set(tokenize(h)) for h in headings]
+
+    def __call__(self, text: str, passage: int, kind: str) -> float:
+        present = set(tokenize(text))
+        own = sum(w for t, w in self.weights.items() if t in present) / self.total
+        heading = self.context[passage]
+        with_heading = sum(w for t, w in self.weights.items() if t in present or t in heading) / self.total
+        bonus = sum(0.5 for ident in self.exact if ident in text) / max(len(self.exact), 1)
+        brevity = 0.85 if len(text.split()) < 5 and kind == "sentence" else 1.0  # "See below." answers nothing
+        share = 0.5 * own + 0.5 * with_heading if own else 0.25 * with_heading
+        return (share + bonus) * brevity * (1.0 - PASSAGE_DECAY * passage)
+
+
+def procedures_of(units: list[Unit], scorer: Scorer) -> list[tuple[float, list[Unit]]]:
+    """Numbered lists (two steps or more), each scored as a whole: steps share their words."""
+    blocks: dict[tuple[int, int], list[Unit]] = {}
+    for unit in units:
+        if unit.kind == "item" and NUMBERED.match(unit.text):
+            blocks.setdefault((unit.passage, unit.block), []).append(unit)
+    return [
+        (scorer("\n".join(u.text for u in steps), passage, "item"), steps)
+        for (passage, _), steps in blocks.items()
+        if len(steps) >= 2
+    ]
+
+
+def _cost(unit: Unit) -> int:
+    return count_tokens(_render_code(unit.text) if unit.kind == "code" else unit.text)
+
+
+def _render_code(code: str) -> str:
+    lines = code.splitlines()
+    if len(lines) <= CODE_LINES + 2:
+        return code
+    fence = lines[-1] if lines[-1].strip().startswith(("```", "~~~")) else ""
+    kept = lines[: CODE_LINES + 1]
+    kept.append(f"# … {len(lines) - len(kept) - (1 if fence else 0)} more lines in the source")
+    return "\n".join([*kept, fence] if fence else kept)
+
+
+def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
+    """What a unit needs to make sense: a "…:" brings what it introduces; code brings its introduction."""
+    index = units.index(unit)
+    out: list[Unit] = []
+    after = units[index + 1] if index + 1 < len(units) else None
+    before = units[index - 1] if index > 0 else None
+    if unit.text.rstrip().endswith(":") and after is not None and after.passage == unit.passage:
+        if after.kind == "code":
+            out.append(after)
+        elif after.kind == "item":
+            out.extend(u for u in units if u.block == after.block and u.passage == unit.passage)
+    introduces = before is not None and before.kind == "sentence" and before.text.rstrip().endswith(":")
+    if unit.kind == "code" and introduces and before.passage == unit.passage:
+        out.append(before)
+    return out
+
+
+def select(
+    units: list[Unit],
+    *,
+    procedure: bool = False,
+    procedures: list[tuple[float, list[Unit]]] | None = None,
+    budget: int = ANSWER_TOKENS,
+) -> list[Unit]:
+    """The best units under ``budget`` tokens, in (passage, order) order; ``procedures`` are scored step lists."""
+    if not units:
+        return []
+    ranked = sorted(units, key=lambda u: (-u.score, u.passage, u.order))
+    best = ranked[0].score
+    chosen: list[Unit] = []
+    spent = 0
+
+    def take(group: list[Unit], force: bool = False) -> bool:
+        nonlocal spent
+        fresh = [u for u in group if u not in chosen]
+        cost = sum(_cost(u) for u in fresh)
+        if not force and spent + cost > budget:
+            return False
+        chosen.extend(fresh)
+        spent += cost
+        return True
+
+    if procedure and procedures:  # "how do I …": the best numbered procedure is quoted whole, with its intro
+        score, steps = max(procedures, key=lambda p: p[0])
+        if score >= PROCEDURE_SHARE * best:
+            intro = [u for u in units if u.passage == steps[0].passage and u.order == steps[0].order - 1]
+            take([*(u for u in intro if u.kind == "sentence"), *steps], force=True)
+    for unit in ranked:
+        if len(chosen) >= MAX_UNITS or unit.score <= 0 or unit.score < RELATIVE_FLOOR * best:
+            break
+        if unit in chosen:
+            continue
+        group = [unit, *_companions(units, unit)]
+        if not take(group, force=not chosen):
+            take([unit], force=False)
+    return sorted(chosen, key=lambda u: (u.passage, u.order))
+
+
+RELATIVE_LINK = re.compile(r"!?\[([^\]]*)\]\((?!https?://)[^)]*\)")
+
+
+def _prose(text: str) -> str:
+    """Links that only work inside the docs site become their text; images are dropped."""
+    return RELATIVE_LINK.sub(lambda m: "" if m.group(0).startswith("!") else m.group(1), text)
+
+
+def render(units: list[Unit]) -> str:
+    """Selected units of one passage as Markdown: sentences of a paragraph joined, lists and tables kept."""
+    out: list[str] = []
+    last_block: int | None = None
+    last_kind = ""
+    headers: set[str] = set()
+    for unit in units:
+        same_block = unit.block == last_block
+        if unit.kind == "sentence":
+            if same_block and last_kind == "sentence" and out:
+                out[-1] += " " + _prose(unit.text)
+            else:
+                out.append(_prose(unit.text))
+        elif unit.kind == "item":
+            if same_block and out and last_kind == "item":
+                out[-1] += "\n" + _prose(unit.text)
+            else:
+                out.append(_prose(unit.text))
+        elif unit.kind == "row":
+            if unit.header not in headers:
+                headers.add(unit.header)
+                out.append(unit.header + "\n" + unit.text)
+            else:
+                out[-1] += "\n" + unit.text
+        else:
+            out.append(_render_code(unit.text))
+        last_block, last_kind = unit.block, unit.kind
+    return "\n\n".join(out)
+
+
+def extract(
+    passages: list[tuple[str, str]],
+    question: str,
+    idf: dict[str, float],
+    *,
+    similarity: Similarity | None = None,
+    budget: int = ANSWER_TOKENS,
+) -> list[tuple[int, str]]:
+    """(passage index, Markdown) for each (heading, text) passage that holds part of the answer, in passage order.
+
+    ``similarity`` (texts → cosine similarity to the question, from the index's embedding model) lets a
+    unit that says the answer in other words ("the TTL is 30 days" for "how long are baskets kept?") rank.
+    """
+    units = [u for i, (_, text) in enumerate(passages) for u in split_units(text, i)]
+    scorer = Scorer(question, [heading for heading, _ in passages], idf)
+    for unit in units:
+        unit.score = scorer(unit.text, unit.passage, unit.kind)
+    if similarity is not None and units:
+        for unit, sim in zip(units, similarity([u.text for u in units]), strict=True):
+            meaning = min(max((sim - SIM_FLOOR) / SIM_SPAN, 0.0), 1.0) * (1.0 - PASSAGE_DECAY * unit.passage)
+            unit.score = (1.0 - SEMANTIC_WEIGHT) * unit.score + SEMANTIC_WEIGHT * meaning
+    procedure = bool(STEPS.match(question))
+    chosen = select(units, procedure=procedure, procedures=procedures_of(units, scorer), budget=budget)
+    if not chosen:  # no word in common (a pure paraphrase): the opening of the best passage
+        opening = [u for u in units if u.passage == 0][:2]
+        chosen = opening
+    by_passage: dict[int, list[Unit]] = {}
+    for unit in chosen:
+        by_passage.setdefault(unit.passage, []).append(unit)
+    return [(i, render(by_passage[i])) for i in sorted(by_passage)]
