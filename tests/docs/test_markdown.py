@@ -67,7 +67,8 @@ def test_malformed_markdown_still_parses():
 
 def test_admonitions_are_prose_not_code():
     parsed = parse_markdown(
-        '# Server\n\n!!! Warning "HTTP vs HTTPS"\n    By default, the server listens for HTTPS.\n    Use `--secure=false`.\n\n'
+        '# Server\n\n!!! Warning "HTTP vs HTTPS"\n    By default, the server listens for HTTPS.\n'
+        "    Use `--secure=false`.\n\n"
         "??? note\n    - one item\n\nAfter.\n\n```md\n!!! note\n    literal in a sample\n```\n"
     )
     blocks = [(b.kind, b.text) for b in parsed.sections[0].blocks]
