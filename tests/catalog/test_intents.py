@@ -253,11 +253,3 @@ def test_dependency_answers_narrow_to_the_kind_asked_for(basic_runtime):
     assert "(Only databases shown: 1 of 3 listed.)" in answer.text
     services, _ = _ask(basic_runtime, "catalog.dependents", "which services break if orders-db goes down?")
     assert "resource:" not in services.text.split("goes down")[1]
-
-
-def test_contractions_leave_no_stray_letters_in_the_search_words():
-    from tools.catalog.intents import _leftover
-
-    assert _leftover("what's in the parasol-claims system?") == "parasol-claims"
-    assert _leftover("what’s in checkout's system") == "checkout"
-    assert _leftover("who's on call for payments") == "payments"

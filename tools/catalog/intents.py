@@ -71,9 +71,9 @@ def _catalog(state: PlanState) -> Any:
 
 def _leftover(text: str) -> str:
     """The words of the utterance that are not about the ask itself: a search query."""
-    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9_.\-]*(?:['’][A-Za-z]+)?", text)
-    kept = [re.sub(r"['’]s$", "", w) for w in words if w.lower().replace("’", "'") not in ASK_WORDS]
-    return " ".join(w for w in kept[:6] if "'" not in w and "’" not in w)
+    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", text)
+    kept = [w for w in words if w.lower() not in ASK_WORDS]
+    return " ".join(kept[:6])
 
 
 def _focus_refs(state: PlanState, kinds: list[str] | None) -> list[str]:

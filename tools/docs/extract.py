@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from agent.budget import count_tokens
 from tools.docs.bm25 import tokenize
 
-ANSWER_TOKENS = 230  # what one answer quotes, across passages
+ANSWER_TOKENS = 300  # what one answer quotes, across passages (two short paragraphs and a command)
 CODE_LINES = 30  # a longer code block is quoted up to here, with a note of what was left out
 MAX_UNITS = 6
 PARAGRAPH_TOKENS = 80  # a paragraph up to this long is quoted whole; a longer one sentence by sentence
@@ -192,6 +192,14 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
     return out
 
 
+def _next_sentence(units: list[Unit], unit: Unit) -> Unit | None:
+    """The sentence after ``unit`` in the same paragraph, if there is one."""
+    if unit.kind != "sentence":
+        return None
+    following = next((u for u in units if u.passage == unit.passage and u.order == unit.order + 1), None)
+    return following if following is not None and following.block == unit.block else None
+
+
 def select(
     units: list[Unit],
     *,
@@ -207,7 +215,7 @@ def select(
     chosen: list[Unit] = []
     spent = 0
 
-    def take(group: list[Unit], force: bool = False) -> bool:
+    def take(group: list[Unit], *, force: bool = False) -> bool:
         nonlocal spent
         fresh = [u for u in group if u not in chosen]
         cost = sum(_cost(u) for u in fresh)
@@ -228,8 +236,11 @@ def select(
         if unit in chosen:
             continue
         group = [unit, *_companions(units, unit)]
-        if not take(group, force=not chosen):
-            take([unit], force=False)
+        if not take(group, force=not chosen) and not take([unit]):
+            continue
+        following = _next_sentence(units, unit)  # finish the thought before starting another passage
+        if following is not None and following.score >= RELATIVE_FLOOR * best and len(chosen) < MAX_UNITS:
+            take([following])
     return sorted(chosen, key=lambda u: (u.passage, u.order))
 
 
