@@ -25,6 +25,16 @@ async def serve_socket(link, slack_api) -> web.AppRunner:
     return runner
 
 
+async def hello_only_link(request) -> web.WebSocketResponse:
+    """A Socket Mode link that says hello and then only listens: the app runs on its own."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}))
+    async for _ in ws:
+        pass
+    return ws
+
+
 async def test_socket_mode_envelopes_are_acknowledged_and_answered_once(tmp_path, slack_api):
     acks: list[dict] = []
     body = json.loads(event_body(mention("who owns widget-api?"), event_id="Ev0SOCKET"))
@@ -108,15 +118,7 @@ async def test_socket_mode_closes_requests_that_expired_while_it_was_down(make_a
     request, update, _event, _ = await ask_restart(app, slack_api)
     await first.aclose()
 
-    async def link(request):
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}))
-        async for _ in ws:
-            pass
-        return ws
-
-    runner = await serve_socket(link, slack_api)
+    runner = await serve_socket(hello_only_link, slack_api)
 
     service = make_service(tmp_path, slack_api, [AIMessage(content="closed by the sweep")], approval_ttl_minutes=0)
     running = asyncio.create_task(run_socket_mode(service))
@@ -146,15 +148,7 @@ async def test_socket_mode_finishes_an_approved_change_a_killed_process_left_beh
     await asyncio.to_thread(crash, tmp_path, "approved", request_id)
     assert store(tmp_path).status(request_id) == "approved"
 
-    async def link(request):
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}))
-        async for _ in ws:
-            pass
-        return ws
-
-    runner = await serve_socket(link, slack_api)
+    runner = await serve_socket(hello_only_link, slack_api)
     service = make_service(tmp_path, slack_api, [AIMessage(content="restarted after the crash")])
     from connectors.slack.socket import run_socket_mode
 
