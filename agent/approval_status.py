@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from agent.expiry import EXPIRY_PRINCIPAL
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
-from agent.tooling import PortalTool, ToolContext, ToolResult
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from contract.tooling import PortalTool, ToolContext, ToolResult
 from tools.registry import ToolFamily
 
 if TYPE_CHECKING:

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.tooling import Preview, Risk
+from contract.tooling import Preview, Risk
 
 if TYPE_CHECKING:
-    from agent.identity import Principal
-    from tools.catalog.store import CatalogStore
+    from contract.catalog import Catalog
+    from contract.principal import Principal
 
 
 def args_hash(tool: str, args: dict[str, Any]) -> str:
@@ -86,7 +86,7 @@ class ApprovalPolicy:
 
     def __init__(
         self,
-        catalog: CatalogStore | None,
+        catalog: Catalog | None,
         *,
         admin_groups: list[str] | None = None,
         four_eyes_production: bool = True,

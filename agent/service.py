@@ -19,7 +19,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
 from pydantic import BaseModel, Field
 
 from agent.approvals import ApprovalDecision, ApprovalRequest
@@ -27,10 +27,11 @@ from agent.approvals_store import DECIDED, StoredApproval
 from agent.checkpoints import SqliteCheckpointer
 from agent.expiry import EXPIRY_PRINCIPAL
 from agent.graph import Gate, build_graph, tool_calls_of
-from agent.identity import Principal, resolve_principal
+from agent.identity import resolve_principal
 from agent.redact import redact_text
 from agent.runtime import Runtime
-from agent.tooling import ToolContext
+from contract.principal import Principal
+from contract.tooling import ToolContext
 
 log = logging.getLogger(__name__)
 
@@ -334,7 +335,7 @@ class AgentService:
         """
         config = self._config(thread_id)
         snapshot = self.graph.get_state(config)
-        if not snapshot.next:
+        if not snapshot.next and not _step_cut_short(snapshot):
             return None
         waiting = self._waiting_on(snapshot)
         if waiting is not None and waiting.status not in DECIDED:
@@ -382,6 +383,16 @@ class AgentService:
     async def aturn_result(self, thread_id: str, before: int) -> TurnResult:
         graph = await self.agraph()
         return _turn_result(await graph.aget_state(self._config(thread_id)), thread_id, before)
+
+
+def _step_cut_short(snapshot: StateSnapshot) -> bool:
+    """Whether the last step's nodes finished but the process died before the next checkpoint.
+
+    Checkpoints are written in the background while the next step starts, so a crash there leaves
+    a checkpoint whose tasks all have their writes (``next`` is empty) and nothing after it:
+    invoking the thread again applies those writes and runs the step they lead to.
+    """
+    return bool(snapshot.tasks) and all(task.result is not None for task in snapshot.tasks)
 
 
 def _refuse_while(request: ApprovalRequest | None) -> None:

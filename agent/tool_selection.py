@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.budget import count_tokens
 from agent.runtime import Runtime
+from contract.tokens import count_tokens
 
 # Tokens per turn for the system prompt, guidance and tool schemas together (a DESIGN quality bar).
 TURN_BUDGET = 3000
@@ -38,9 +38,9 @@ def _schema_tokens(runtime: Runtime) -> dict[str, tuple[dict[str, Any], int]]:
 
 
 def _guidance_tokens(family: str) -> int:
-    from agent.prompts import load_prompt
+    from tools.registry import family_guidance
 
-    return count_tokens(load_prompt(family))
+    return count_tokens(family_guidance(family))
 
 
 def select_for_turn(

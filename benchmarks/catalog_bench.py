@@ -181,10 +181,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
 
-    from agent.config import Settings
-    from agent.identity import Principal
     from agent.runtime import Runtime
-    from agent.tooling import ToolContext
+    from contract.principal import Principal
+    from contract.settings import Settings
+    from contract.tooling import ToolContext
     from tools.catalog import family
     from tools.catalog.sources import load_catalog_from
 

@@ -23,9 +23,9 @@ def main() -> None:
     args = parser.parse_args()
     import tools.catalog
     import tools.cost
-    from agent.config import load_settings
     from agent.runtime import Runtime
     from agent.service import AgentService
+    from contract.settings import load_settings
     from evals.runner import dataset_path, run_dataset
 
     settings = load_settings().model_copy(update={"data_dir": Path(tempfile.mkdtemp(prefix="cost-eval-"))})

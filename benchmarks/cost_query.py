@@ -108,8 +108,8 @@ def main() -> None:
     args = parser.parse_args()
     import tools.catalog
     import tools.cost
-    from agent.config import Settings
     from agent.runtime import Runtime
+    from contract.settings import Settings
     from tools.cost.engine import CostEngine
     from tools.cost.periods import Period
 

@@ -329,8 +329,8 @@ def baseline_relevant(result) -> bool:
 
 
 def index(corpus: Corpus, data_dir: Path):
-    from agent.config import Settings
     from agent.runtime import Runtime
+    from contract.settings import Settings
     from tools.docs import family
     from tools.docs.indexer import index_runtime
     from tools.docs.store import DocsStore

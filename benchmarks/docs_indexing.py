@@ -41,15 +41,15 @@ def _facts() -> str:
 
 
 def _runtime(data_dir: Path, **settings):
-    from agent.config import Settings
     from agent.runtime import Runtime
+    from contract.settings import Settings
     from tools.docs import family
 
     return Runtime(Settings(data_dir=data_dir, **settings), builtin_families=False, extra_families=[family])
 
 
 def _use(backend: str) -> None:
-    from agent.planner import embeddings
+    from contract import embeddings
 
     os.environ[embeddings.BACKEND_ENV] = backend
 
@@ -97,8 +97,8 @@ def _quality(backend: str, tmp: Path) -> dict[str, float]:
 
 
 def _time_export() -> None:
-    from agent.planner.embeddings import model_path
-    from agent.planner.onnx_export import ensure_built, read_manifest
+    from contract.embeddings import model_path
+    from contract.onnx_export import ensure_built, read_manifest
 
     with tempfile.TemporaryDirectory(prefix="onnx-export-") as cache:
         t0 = time.perf_counter()

@@ -62,8 +62,8 @@ class _LCEmbeddings:
 def main() -> None:
     from langchain_chroma import Chroma
 
-    from agent.config import Settings
     from agent.runtime import Runtime
+    from contract.settings import Settings
     from tools.docs import family
     from tools.docs.indexer import index_runtime
     from tools.docs.store import DocsStore

@@ -32,8 +32,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def build(n: int, workdir: Path):
-    from agent.config import Settings
     from agent.runtime import Runtime
+    from contract.settings import Settings
     from tools.docs import family
     from tools.docs.indexer import index_runtime
     from tools.docs.store import DocsStore

@@ -31,11 +31,11 @@ def main() -> int:
 
     from langchain_core.messages import ToolMessage
 
-    from agent.budget import count_tokens
-    from agent.config import Settings
     from agent.runtime import Runtime
     from agent.service import AgentService
     from benchmarks._common import machine, percentile
+    from contract.settings import Settings
+    from contract.tokens import count_tokens
     from evals.runner import load_cases
     from evals.scorers import score
 

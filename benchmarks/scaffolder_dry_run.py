@@ -16,8 +16,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from agent.config import Settings  # noqa: E402
 from agent.runtime import Runtime  # noqa: E402
+from contract.settings import Settings  # noqa: E402
 from tools.scaffolder import family  # noqa: E402
 from tools.scaffolder import parameters as params  # noqa: E402
 from tools.scaffolder.engine import run_template  # noqa: E402

@@ -63,10 +63,10 @@ def run_app(api_url: str, data_dir: str) -> None:
     import uvicorn
     from fastapi import FastAPI
 
-    from agent.config import Settings
     from agent.runtime import Runtime
     from agent.service import AgentService
     from connectors.slack.http import mount_slack
+    from contract.settings import Settings
     from tests.slack.support import BOT_TOKEN, SECRET
 
     service = AgentService(

@@ -13,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.budget import count_tokens
-from agent.config import Settings
 from agent.prompts import system_prompt
 from agent.runtime import Runtime
 from agent.tool_selection import select_for_turn
+from contract.settings import Settings
+from contract.tokens import count_tokens
 
 QUESTIONS = [
     "who owns checkout?",

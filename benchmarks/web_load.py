@@ -62,10 +62,10 @@ BAR_MS = 300
 # --- servers ----------------------------------------------------------------------------------------
 def serve(port: int, data_dir: str) -> None:
 
-    from agent.config import Settings
     from agent.runtime import Runtime
     from agent.service import AgentService
     from connectors.web.app import create_app
+    from contract.settings import Settings
 
     settings = Settings(data_dir=Path(data_dir), demo=True, web_rate_limit_per_minute=0)
     run_uvicorn(create_app(AgentService(Runtime(settings))), port)

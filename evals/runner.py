@@ -62,7 +62,7 @@ class Dataset(BaseModel):
     @field_validator("settings")
     @classmethod
     def _known_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from agent.config import Settings
+        from contract.settings import Settings
 
         unknown = sorted(set(value) - set(Settings.model_fields))
         if unknown:
@@ -169,9 +169,9 @@ def pinned_today(dataset: Dataset | None = None) -> date:
 
 def service_for(dataset: Dataset, data_dir: Path | None = None):
     """A service over exactly the dataset's sources: no demo, no source from the environment."""
-    from agent.config import SOURCE_FIELDS, Settings
     from agent.runtime import Runtime
     from agent.service import AgentService
+    from contract.settings import SOURCE_FIELDS, Settings
 
     blank = {name: None if name == "opencost_url" else [] for name in (*SOURCE_FIELDS, "github_discovery")}
     settings = Settings(
@@ -186,9 +186,9 @@ def service_for(dataset: Dataset, data_dir: Path | None = None):
 def default_service(data_dir: Path | None = None):
     """The configured service (the demo when nothing is configured), with "today" pinned unless
     the configuration pins it, and a data dir of its own: evals never write into the user's."""
-    from agent.config import load_settings
     from agent.runtime import Runtime
     from agent.service import AgentService
+    from contract.settings import load_settings
 
     settings = load_settings()
     settings = settings.model_copy(

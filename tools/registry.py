@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agent.planner.intents import Intent
-    from agent.runtime import Runtime
-    from agent.tooling import PortalTool
+    from contract.catalog import Catalog
+    from contract.intents import Intent
+    from contract.runtime import FamilyRuntime
+    from contract.tooling import PortalTool
 
 FAMILY_MODULES = (
     "tools.catalog",
@@ -34,18 +36,37 @@ class ToolFamily:
     """
 
     name: str
-    tools: Callable[[Runtime], list[PortalTool]]
-    intents: Callable[[Runtime], list[Intent]]
-    enabled: Callable[[Runtime], bool] = lambda runtime: True
-    live: Callable[[Runtime], bool] | None = None
+    tools: Callable[[FamilyRuntime], list[PortalTool]]
+    intents: Callable[[FamilyRuntime], list[Intent]]
+    enabled: Callable[[FamilyRuntime], bool] = lambda runtime: True
+    live: Callable[[FamilyRuntime], bool] | None = None
     unconfigured: str = ""
+    # The one family that holds the catalog provides it here; the agent reads it only through this.
+    catalog: Callable[[FamilyRuntime], Catalog] | None = None
+    # Work a serving process starts once it is up (the docs index builds in the background) ...
+    start_background: Callable[[FamilyRuntime], Any] | None = None
+    # ... and what the readiness probe reports of it: entries merged into ``/readyz``.
+    readiness: Callable[[FamilyRuntime], dict[str, Any]] | None = None
+    # What the language model is told about this family's tools: ``guidance.md`` next to it.
+    guidance: str = ""
 
 
-def lazy(target: str) -> Callable[[Runtime], Any]:
+def guidance_of(package: str) -> str:
+    """A family package's ``guidance.md``, or "" when it has none."""
+    path = Path(importlib.import_module(package).__file__).parent / "guidance.md"
+    return path.read_text(encoding="utf-8").strip() if path.exists() else ""
+
+
+def family_guidance(name: str) -> str:
+    family = next((f for f in builtin_families() if f.name == name), None)
+    return family.guidance if family is not None else ""
+
+
+def lazy(target: str) -> Callable[[FamilyRuntime], Any]:
     """``"package.module:function"`` imported on first call, so registering a family stays cheap."""
     module_name, _, function_name = target.partition(":")
 
-    def build(runtime: Runtime) -> Any:
+    def build(runtime: FamilyRuntime) -> Any:
         return getattr(importlib.import_module(module_name), function_name)(runtime)
 
     return build
@@ -65,5 +86,16 @@ def builtin_families() -> list[ToolFamily]:
     return families
 
 
-def enabled_families(runtime: Runtime) -> list[ToolFamily]:
+def enabled_families(runtime: FamilyRuntime) -> list[ToolFamily]:
     return [family for family in builtin_families() if family.enabled(runtime)]
+
+
+def load_catalog(runtime: FamilyRuntime, families: list[ToolFamily]) -> Catalog:
+    """The catalog, from the first of ``families`` that provides one, else from this build's catalog family.
+
+    Identity and approvals need the catalog even in a runtime made of other families only.
+    """
+    for family in [*families, *builtin_families()]:
+        if family.catalog is not None:
+            return family.catalog(runtime)
+    raise LookupError("no tool family provides the catalog (tools.catalog is not part of this build)")

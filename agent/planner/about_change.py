@@ -14,13 +14,13 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from agent.planner.intents import Answer, CallTools, PlanState, ToolCallSpec
 from agent.planner.mood import Mood, mood_of
-from agent.tooling import ToolContext
+from contract.intents import Answer, CallTools, PlanState, ToolCallSpec
+from contract.tooling import ToolContext
 
 if TYPE_CHECKING:
     from agent.approvals import ApprovalPolicy
-    from agent.tooling import PortalTool
+    from contract.tooling import PortalTool
 
 OPENING = {
     Mood.QUESTION: "You asked about a change, so I did not make or request it.",

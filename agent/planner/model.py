@@ -26,13 +26,13 @@ from langchain_core.messages import (
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
-from agent.identity import Principal
 from agent.planner.about_change import question_about_change
 from agent.planner.compound import split_question
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, StepResult
 from agent.planner.progress import Progress
 from agent.planner.references import resolve_partial_names, shown_in
 from agent.planner.router import OPENER, Router
+from contract.intents import Answer, CallTools, Intent, PlanState, StepResult
+from contract.principal import Principal
 
 MAX_STEPS_PER_TURN = 8
 

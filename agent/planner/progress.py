@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.planner.intents import Answer
+from contract.intents import Answer
 
 
 class PartAnswer(BaseModel):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from agent.planner.intents import Intent, PlanState
+from contract.intents import Intent, PlanState
 
 if TYPE_CHECKING:
     from agent.runtime import Runtime
@@ -216,7 +216,7 @@ class Router:
         return {name: float(score) for name, score in zip(self._intent_names, best, strict=True) if score > 0.0}
 
     def _semantic(self, masked: str) -> dict[str, float]:
-        from agent.planner.embeddings import embed
+        from contract.embeddings import embed
 
         if self._embedded is None:
             self._embedded = embed([example for _, example, _ in self._examples])

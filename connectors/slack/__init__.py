@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agent.config import Settings
+    from contract.settings import Settings
 
 
 def http_configured(settings: Settings) -> bool:

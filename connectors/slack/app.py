@@ -31,8 +31,8 @@ from connectors.slack.store import SlackStore
 from connectors.slack.turns import Conversations, Place, waiting_text
 
 if TYPE_CHECKING:
-    from agent.config import Settings
     from agent.service import AgentService
+    from contract.settings import Settings
 
 log = logging.getLogger(__name__)
 

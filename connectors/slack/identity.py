@@ -14,7 +14,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from agent.identity import Principal, catalog_user, user_principal
+from agent.identity import catalog_user, user_principal
+from contract.principal import Principal
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient

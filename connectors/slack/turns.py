@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from agent.approvals import ApprovalRequest
-    from agent.identity import Principal
     from agent.service import AgentService, TurnResult
+    from contract.principal import Principal
 
 log = logging.getLogger(__name__)
 

@@ -297,7 +297,7 @@ async def warm_up(ctx: WebContext) -> None:
             # Load the embedding model now, once, under its lock: importing torch from two threads
             # at once (a first semantic routing and the docs indexer) fails inside torch.
             try:
-                from agent.planner import embeddings
+                from contract import embeddings
 
                 embeddings.load_model()
             except Exception:

@@ -46,7 +46,7 @@ CHART_TYPES = {
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413, whether or not Content-Length is sent.
 
-    ``limit`` is always positive: the setting is validated (:mod:`agent.config`), so a 0 can no
+    ``limit`` is always positive: the setting is validated (:mod:`contract.settings`), so a 0 can no
     longer turn the limit off.
     """
 
@@ -121,31 +121,12 @@ def _expiry_sweeps(app: FastAPI, ctx: WebContext) -> list:
     return sweeps
 
 
-def _start_background_indexing(service: AgentService) -> None:
-    try:
-        from tools.docs.indexer import ensure_index_in_background
-    except ImportError:
-        return
-    try:
-        ensure_index_in_background(service.runtime)
-    except Exception:
-        log.exception("could not start the docs indexer")
-
-
-def _docs_index_status(service: AgentService) -> dict[str, Any] | None:
-    """Whether the background docs indexing runs (it takes CPU from turns while it does), or None."""
-    try:
-        from tools.docs.indexer import index_status
-    except ImportError:
-        return None
-    try:
-        status = index_status(service.runtime)
-    except Exception:
-        log.exception("could not read the docs index status")
-        return None
-    out = {k: status[k] for k in ("building", "fresh") if k in status}
-    if status.get("error"):  # /readyz is unauthenticated: no credentials from an exception text
-        out["error"] = redact_text(str(status["error"]))
+def _readiness(service: AgentService) -> dict[str, Any]:
+    """The families' readiness entries; /readyz is unauthenticated: no credentials from an error text."""
+    out = service.runtime.readiness()
+    for entry in out.values():
+        if isinstance(entry, dict) and entry.get("error"):
+            entry["error"] = redact_text(str(entry["error"]))
     return out
 
 
@@ -165,7 +146,7 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
                 ctx.startup_error = f"{type(exc).__name__}: {exc}"
             # After the warm-up, which imported torch once: two threads importing it at once fail.
             if background_indexing:
-                _start_background_indexing(service)
+                service.runtime.start_background_work()
 
         tasks = [asyncio.create_task(warm()), *(asyncio.create_task(sweep) for sweep in _expiry_sweeps(app, ctx))]
         try:
@@ -219,10 +200,9 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
         """Ready once the graph and models are loaded; ``docs_index`` says if the docs index is still building,
         ``families`` which tool families have data to answer from (the others are not configured)."""
         if ctx.ready:
-            docs = _docs_index_status(service)
             status = await asyncio.to_thread(service.runtime.family_status)
             families = {name: family["live"] for name, family in status.items()}
-            body = {"status": "ready", "families": families, **({"docs_index": docs} if docs is not None else {})}
+            body = {"status": "ready", "families": families, **_readiness(service)}
             return JSONResponse(body)
         body: dict[str, Any] = {"status": "starting" if ctx.startup_error is None else "failed"}
         if ctx.startup_error:

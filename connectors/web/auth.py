@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING
 
 from fastapi import HTTPException, Request
 
-from agent.identity import NotAUser, Principal, catalog_user, user_principal
+from agent.identity import NotAUser, catalog_user, user_principal
+from contract.principal import Principal
 
 if TYPE_CHECKING:
-    from tools.catalog.store import CatalogStore
+    from contract.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def parse_tokens(pairs: list[str]) -> dict[str, str]:
 class Authenticator:
     def __init__(
         self,
-        catalog: Callable[[], CatalogStore],
+        catalog: Callable[[], Catalog],
         tokens: list[str],
         trust_proxy: bool,
         identity_header: str = "X-Forwarded-Email",

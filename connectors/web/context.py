@@ -8,10 +8,10 @@ from contextlib import contextmanager
 
 from fastapi import HTTPException, Request
 
-from agent.identity import Principal
 from agent.service import AgentService
 from connectors.web.auth import Authenticator, RateLimiter, caller_key, visitor_owner
 from connectors.web.threads import ThreadRecord, ThreadStore
+from contract.principal import Principal
 
 MAX_QUESTION_CHARS = 8000
 # Graph runs at once per process. The offline planner is CPU-bound Python: more than two at once

@@ -25,12 +25,12 @@ from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.approvals import ApprovalDecision, ApprovalRequest
-from agent.identity import Principal
 from agent.redact import redact_text
 from agent.service import AwaitingApproval, DecisionRefused, resume_payload
 from connectors.web import protocol
 from connectors.web.bodies import WebBody
 from connectors.web.context import MAX_QUESTION_CHARS, Lease, WebContext
+from contract.principal import Principal
 
 log = logging.getLogger(__name__)
 

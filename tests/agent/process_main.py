@@ -13,7 +13,8 @@ the offline planner.
 
 ``CRASH_AT`` kills the process with SIGKILL at one point of a decision, the way a crash would:
 ``claimed`` (the decision claimed the request, nothing recorded yet), ``approved`` (the gate
-recorded the approval, the graph has not checkpointed it), ``tools`` (the approval is
+recorded the approval, the graph has not checkpointed it), ``unsaved`` (the approval node's writes
+are saved, the checkpoint after it is not: checkpoints are written in the background), ``tools`` (the approval is
 checkpointed, the approved action not yet claimed for running), ``executing`` (the action is
 claimed for running, the tool has not run).
 """
@@ -28,9 +29,9 @@ from pathlib import Path
 from langchain_core.messages import AIMessage
 
 from agent.approvals import ApprovalDecision
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
+from contract.settings import Settings
 from tests.agent.support import ScriptedModel, make_runtime, restart_then_answer
 
 
@@ -55,6 +56,16 @@ def crash_at(service: AgentService, point: str | None) -> None:
         store.finish = finish_then_die
     elif point == "tools":
         store.start_execution = lambda request_id: _die()
+    elif point == "unsaved":  # the approval node's writes are saved, the checkpoint after it is not
+        checkpointer = service.graph.checkpointer
+        put_writes = checkpointer.put_writes
+
+        def save_then_die(config, writes, task_id, task_path=""):
+            put_writes(config, writes, task_id, task_path)
+            if any(channel == "branch:to:tools" for channel, _ in writes):
+                _die()
+
+        checkpointer.put_writes = save_then_die
     elif point == "executing":
         start = store.start_execution
         store.start_execution = lambda request_id: start(request_id) and _die()

@@ -17,9 +17,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, Field
 
-from agent.config import Settings
 from agent.runtime import Runtime
-from agent.tooling import PortalTool, Preview, ToolContext, ToolResult
+from contract.settings import Settings
+from contract.tooling import PortalTool, Preview, ToolContext, ToolResult
 from tools.registry import ToolFamily
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -126,7 +126,7 @@ def _component_slot(state):
 
 
 def _status_plan(state):
-    from agent.planner.intents import Answer, CallTools, ToolCallSpec
+    from contract.intents import Answer, CallTools, ToolCallSpec
 
     name = state.slots["ref"].split("/")[-1]
     result = state.result_of("widget_status")
@@ -137,7 +137,7 @@ def _status_plan(state):
 
 
 def _restart_plan(state):
-    from agent.planner.intents import Answer, CallTools, ToolCallSpec
+    from contract.intents import Answer, CallTools, ToolCallSpec
 
     name = state.slots["ref"].split("/")[-1]
     result = state.result_of("restart_widget")
@@ -149,7 +149,7 @@ def _restart_plan(state):
 
 
 def widget_intents():
-    from agent.planner.intents import Intent
+    from contract.intents import Intent
 
     status = Intent(
         name="widget.status",

@@ -15,7 +15,7 @@ from langgraph.types import Command
 
 from agent.approvals import ApprovalDecision, ApprovalPolicy, args_hash
 from agent.service import AgentService, AwaitingApproval, DecisionRefused, resume_payload
-from agent.tooling import Preview
+from contract.tooling import Preview
 from tests.agent.support import DATA, ScriptedModel, call, executions, make_runtime, restart_then_answer
 
 LAB = [call("restart_widget", {"name": "widget-lab"}), AIMessage(content="ok")]

@@ -211,7 +211,7 @@ def test_key_head_and_log_are_private(tmp_path):
 def test_the_cli_reports_truncation(tmp_path):
     from typer.testing import CliRunner
 
-    from agent.cli import app
+    from portal_agent.cli import app
 
     log = _log_of(tmp_path)
     ok = CliRunner().invoke(app, ["audit", "verify", str(log.path)])

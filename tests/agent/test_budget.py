@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from agent.budget import count_tokens, messages_tokens, trim_history, truncate_to_tokens
+from agent.budget import messages_tokens, trim_history
+from contract.tokens import count_tokens, truncate_to_tokens
 
 
 def test_counts_with_the_offline_encoding():

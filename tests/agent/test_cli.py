@@ -17,7 +17,7 @@ TEST_CATALOG = ROOT / "tests" / "agent" / "data" / "catalog.yaml"
 def run_cli(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_AGENT_")}
     return subprocess.run(
-        [sys.executable, "-m", "agent.cli", *args],
+        [sys.executable, "-m", "portal_agent.cli", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -119,7 +119,7 @@ def test_offline_mode_is_honest(tmp_path, question):
 def test_interactive_chat_streams_answers_and_remembers_the_thread(tmp_path):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_AGENT_")}
     out = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "chat", "--catalog", str(TEST_CATALOG), "--user", "wendy.owner"],
+        [sys.executable, "-m", "portal_agent.cli", "chat", "--catalog", str(TEST_CATALOG), "--user", "wendy.owner"],
         input="who owns widget-api?\nand who is on call for it?\nexit\n",
         cwd=tmp_path,
         capture_output=True,

@@ -62,7 +62,7 @@ def test_chat_finishes_an_interrupted_approved_change_at_start_up(tmp_path, clus
     thread_id, request_id = approved_then_killed(tmp_path, kubeconfig)
     assert writes(server) == []
     out = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "chat", "--demo", "--user", "marco.bianchi"],
+        [sys.executable, "-m", "portal_agent.cli", "chat", "--demo", "--user", "marco.bianchi"],
         input="exit\n",
         cwd=tmp_path,
         capture_output=True,
@@ -87,7 +87,7 @@ def test_serve_finishes_an_interrupted_approved_change_before_serving(tmp_path, 
     thread_id, request_id = approved_then_killed(tmp_path, kubeconfig)
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "serve", "--demo", "--port", str(_free_port())],
+        [sys.executable, "-m", "portal_agent.cli", "serve", "--demo", "--port", str(_free_port())],
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -113,7 +113,17 @@ def test_ask_refuses_a_new_question_on_a_conversation_waiting_for_a_decision(tmp
     env = cli_env(tmp_path, kubeconfig)
 
     def ask(*args: str) -> subprocess.CompletedProcess:
-        command = [sys.executable, "-m", "agent.cli", "ask", *args, "--demo", "--user", "marco.bianchi", "--json"]
+        command = [
+            sys.executable,
+            "-m",
+            "portal_agent.cli",
+            "ask",
+            *args,
+            "--demo",
+            "--user",
+            "marco.bianchi",
+            "--json",
+        ]
         return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=180, env=env)
 
     asked = ask("restart checkout")

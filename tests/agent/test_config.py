@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import Settings, load_settings
+from contract.settings import Settings, load_settings
 
 
 @pytest.fixture(autouse=True)

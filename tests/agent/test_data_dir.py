@@ -7,9 +7,9 @@ import os
 import stat
 
 from agent.approvals import ApprovalDecision
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
+from contract.settings import Settings
 
 
 def modes(root):

@@ -132,9 +132,9 @@ def test_empty_input_is_not_a_question():
 
 # --- end to end: the scaffolder's publish, through the service -----------------------------------
 def test_a_question_about_creating_a_service_publishes_nothing(tmp_path):
-    from agent.config import Settings
     from agent.runtime import Runtime
     from agent.service import AgentService
+    from contract.settings import Settings
 
     service = AgentService(Runtime(Settings(data_dir=tmp_path / "data", demo=True)))
     if "scaffolder_publish" not in service.runtime.tools:

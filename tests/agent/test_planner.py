@@ -9,10 +9,10 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from agent.approvals import ApprovalDecision
-from agent.config import Settings
 from agent.planner.model import OfflinePlanner
 from agent.runtime import Runtime
 from agent.service import AgentService
+from contract.settings import Settings
 from tests.agent.support import executions, make_runtime
 from tools.registry import ToolFamily
 
@@ -135,8 +135,8 @@ def test_a_follow_up_naming_only_another_entity_repeats_the_previous_question(se
 
 
 def test_openers_do_not_hide_the_question(tmp_path):
-    from agent.identity import Principal
-    from agent.planner.intents import PlanState
+    from contract.intents import PlanState
+    from contract.principal import Principal
 
     runtime = Runtime(Settings(data_dir=tmp_path, demo=True))
     for text, intent in [
@@ -156,8 +156,8 @@ BASIC_CATALOG = Path(__file__).resolve().parents[1] / "catalog" / "data" / "basi
 
 
 def _route(runtime, text: str):
-    from agent.identity import Principal
-    from agent.planner.intents import PlanState
+    from contract.intents import PlanState
+    from contract.principal import Principal
 
     state = PlanState(
         utterance=text, principal=Principal.anonymous(), runtime=runtime, available_tools=set(runtime.tools)
@@ -229,8 +229,8 @@ class NotesArgs(BaseModel):
 
 def _notes_family(live: bool = True) -> ToolFamily:
     """A stand-in docs family: one search over NOTES, one intent that quotes the match (or says none)."""
-    from agent.planner.intents import Answer, CallTools, Intent, ToolCallSpec
-    from agent.tooling import PortalTool, ToolResult
+    from contract.intents import Answer, CallTools, Intent, ToolCallSpec
+    from contract.tooling import PortalTool, ToolResult
 
     def search(args: NotesArgs, ctx) -> ToolResult:
         hits = [text for topic, text in NOTES.items() if topic in args.query.lower()]

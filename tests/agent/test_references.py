@@ -101,8 +101,8 @@ def test_nothing_shown_means_nothing_resolved():
 
 
 def test_described_from_the_catalog(tmp_path: Path):
-    from agent.config import Settings
     from agent.runtime import Runtime
+    from contract.settings import Settings
 
     catalog = Runtime(Settings(data_dir=tmp_path, demo=True)).catalog
     described = describe_shown(["component:default/inventory", "api:default/order-events", "x:default/none"], catalog)

@@ -126,6 +126,7 @@ def test_a_decision_killed_after_its_claim_is_decidable_again(tmp_path):
     [
         "approved",  # the gate recorded the approval; the graph never checkpointed it
         "tools",  # the approval is checkpointed; the tools node never claimed the execution
+        "unsaved",  # the approval node's writes are saved, the step after it never checkpointed
     ],
 )
 def test_an_approval_killed_before_execution_runs_once_at_start_up(tmp_path, point):

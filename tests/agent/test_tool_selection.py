@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from agent.budget import count_tokens
-from agent.config import Settings
 from agent.prompts import system_prompt
 from agent.runtime import Runtime
 from agent.tool_selection import TURN_BUDGET, select_for_turn
+from contract.settings import Settings
+from contract.tokens import count_tokens
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Settings
-from agent.identity import Principal
 from agent.runtime import Runtime
+from contract.principal import Principal
+from contract.settings import Settings
 from tools.catalog import family
 from tools.catalog.sources import load_catalog_from
 from tools.catalog.store import CatalogStore

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agent.identity import Principal
-from agent.planner.intents import Answer, CallTools, PlanState, StepResult
-from agent.tooling import ToolContext
+from contract.intents import Answer, CallTools, PlanState, StepResult
+from contract.principal import Principal
+from contract.tooling import ToolContext
 
 
 def run_intent(

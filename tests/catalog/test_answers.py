@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.planner.intents import StepResult
+from contract.intents import StepResult
 from tools.catalog.answers import article, count, join, narrowed, ref_label, render_dependencies
 
 

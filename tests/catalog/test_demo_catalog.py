@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.identity import Principal
+from contract.principal import Principal
 from tests.catalog.conftest import catalog_runtime, require_demo_catalog
 from tests.catalog.planloop import run_intent
 from tools.catalog.loader import load_paths

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from agent.identity import Principal
-from agent.planner.intents import PlanState
+from contract.intents import PlanState
+from contract.principal import Principal
 from tests.catalog.planloop import run_intent
 
 INTENTS = [

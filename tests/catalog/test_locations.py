@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from agent.config import Settings
+from contract.settings import Settings
 from tests.catalog.conftest import FIXTURES
 from tests.catalog.standins import StandIn, github_handler
 from tools.catalog.loader import load_paths

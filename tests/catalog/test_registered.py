@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Settings
 from agent.runtime import Runtime
+from contract.settings import Settings
 from tests.catalog.conftest import DATA
 from tools.catalog import family
 from tools.catalog.model import ANNOTATION_MANAGED_BY_LOCATION

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from agent.config import Settings
+from contract.settings import Settings
 from tests.catalog.conftest import DATA
 from tests.catalog.standins import StandIn, backstage_handler
 from tools.catalog.sources import load_catalog_from

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from agent.config import Settings
+from contract.settings import Settings
 from tests.catalog.standins import StandIn, github_handler
 from tools.catalog.sources import load_catalog_from
 from tools.catalog.sources.github import discover

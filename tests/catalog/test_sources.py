@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.config import Settings
 from agent.runtime import Runtime
+from contract.settings import Settings
 from tests.catalog.conftest import DATA, DEMO_CATALOG
 from tools.catalog import family
 from tools.catalog.sources import catalog_sources, load_catalog, load_catalog_from

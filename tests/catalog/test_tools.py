@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from agent.identity import Principal
-from agent.tooling import ToolContext
+from contract.principal import Principal
+from contract.tooling import ToolContext
 
 
 @pytest.fixture()

@@ -31,8 +31,8 @@ def _pinned_today(monkeypatch):
 def demo_runtime(tmp_path_factory):
     import tools.catalog
     import tools.cost
-    from agent.config import Settings
     from agent.runtime import Runtime
+    from contract.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("cost-demo"), demo=True, demo_today=DEMO_TODAY)
     return Runtime(settings, builtin_families=False, extra_families=[tools.catalog.family, tools.cost.family])
@@ -40,8 +40,8 @@ def demo_runtime(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def ctx(demo_runtime):
-    from agent.identity import Principal
-    from agent.tooling import ToolContext
+    from contract.principal import Principal
+    from contract.tooling import ToolContext
 
     return ToolContext(demo_runtime, Principal(ref="user:default/aisha.khan", groups=["group:default/team-payments"]))
 
@@ -49,10 +49,10 @@ def ctx(demo_runtime):
 def focus_runtime(tmp_path: Path, *paths: Path, **settings):
     """A runtime over these FOCUS files only (cost family alone, no catalog), and a guest's context."""
     import tools.cost
-    from agent.config import Settings
-    from agent.identity import Principal
     from agent.runtime import Runtime
-    from agent.tooling import ToolContext
+    from contract.principal import Principal
+    from contract.settings import Settings
+    from contract.tooling import ToolContext
 
     runtime = Runtime(
         Settings(data_dir=tmp_path, focus=[str(p) for p in paths], **settings),

@@ -95,9 +95,9 @@ def test_a_tag_filter_reads_that_tag_key_only_and_says_what_another_key_holds(tm
 
 @pytest.fixture(scope="module")
 def sample_service(tmp_path_factory):
-    from agent.config import Settings
     from agent.runtime import Runtime
     from agent.service import AgentService
+    from contract.settings import Settings
     from tools.cost.demo_data import DEMO_TODAY
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), focus=[str(_sample())], demo_today=DEMO_TODAY)

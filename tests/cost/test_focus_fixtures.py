@@ -180,8 +180,8 @@ class Independent:
 
 # --- the engine ----------------------------------------------------------------------------------
 def _engine(tmp_path: Path, path: Path):
-    from agent.config import Settings
     from agent.runtime import Runtime
+    from contract.settings import Settings
     from tools.cost.engine import CostEngine
 
     return CostEngine(Runtime(Settings(data_dir=tmp_path, focus=[str(path)]), builtin_families=False))

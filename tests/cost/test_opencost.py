@@ -136,10 +136,10 @@ def test_rightsizing_tool_with_opencost_url_served_locally(tmp_path):
     from datetime import date
 
     import tools.cost
-    from agent.config import Settings
-    from agent.identity import Principal
     from agent.runtime import Runtime
-    from agent.tooling import ToolContext
+    from contract.principal import Principal
+    from contract.settings import Settings
+    from contract.tooling import ToolContext
     from tools.cost.demo_opencost import DemoOpenCost
 
     payload = DemoOpenCost(date(2026, 11, 24)).payload(window="7d", aggregate="controller", accumulate=True)

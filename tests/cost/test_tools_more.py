@@ -32,10 +32,10 @@ def test_explain_day_flags_the_anomaly_but_not_a_normal_day(ctx):
 
 def test_currencies_are_never_added_together(tmp_path):
     import tools.cost
-    from agent.config import Settings
-    from agent.identity import Principal
     from agent.runtime import Runtime
-    from agent.tooling import ToolContext
+    from contract.principal import Principal
+    from contract.settings import Settings
+    from contract.tooling import ToolContext
 
     f = tmp_path / "multi.csv"
     f.write_text(
@@ -61,10 +61,10 @@ def test_currencies_are_never_added_together(tmp_path):
 
 def test_effective_cost_metric_differs_from_billed_on_the_sample(tmp_path):
     import tools.cost
-    from agent.config import Settings
-    from agent.identity import Principal
     from agent.runtime import Runtime
-    from agent.tooling import ToolContext
+    from contract.principal import Principal
+    from contract.settings import Settings
+    from contract.tooling import ToolContext
 
     sample = fixture_dir("focus") / "focus_sample.csv"
     runtime = Runtime(

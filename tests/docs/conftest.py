@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Settings
-from agent.identity import Principal
 from agent.runtime import Runtime
-from agent.tooling import ToolContext
+from contract.principal import Principal
+from contract.settings import Settings
+from contract.tooling import ToolContext
 from tools.docs import family
 
 DATA = Path(__file__).resolve().parent / "data"

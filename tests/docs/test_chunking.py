@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.budget import count_tokens
+from contract.tokens import count_tokens
 from tools.docs.chunking import chunk_page, split_section
 from tools.docs.markdown import parse_markdown
 from tools.docs.models import Block, DocSite, Page, PageRef

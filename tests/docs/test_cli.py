@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from agent.cli import app
+from portal_agent.cli import app
 from tests.docs.conftest import DATA
 
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import yaml
 
-from agent.config import Settings
-from agent.planner import embeddings
-from agent.planner.onnx_export import CACHE_ENV, ExportError, ensure_built, model_key
 from agent.planner.router import Router
 from agent.runtime import Runtime
+from contract import embeddings
+from contract.onnx_export import CACHE_ENV, ExportError, ensure_built, model_key
+from contract.settings import Settings
 from tests.docs.conftest import DATA, REPO
 
 EVAL_SETS = ("catalog", "docs", "kubernetes", "cost", "runbooks", "scaffolder")
@@ -97,7 +97,7 @@ def test_unwritable_cache_falls_back_to_sentence_transformers(monkeypatch, tmp_p
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv(CACHE_ENV, str(blocker / "cache"))
-    with caplog.at_level(logging.WARNING, logger="agent.planner.embeddings"):
+    with caplog.at_level(logging.WARNING, logger="contract.embeddings"):
         encoder = embeddings.build_encoder("onnx-int8")
     assert encoder.name == "torch"
     assert "ONNX Runtime path unavailable" in caplog.text and "using sentence-transformers" in caplog.text
@@ -130,7 +130,7 @@ def test_a_cached_export_loads_without_torch():
     embeddings.load_model("onnx-int8")  # the export exists (built now if this is the first use)
     code = (
         "import sys\n"
-        "from agent.planner.embeddings import embed\n"
+        "from contract.embeddings import embed\n"
         "from tools.docs.embedding import encode\n"
         "assert embed(['who owns payments-api']).shape == encode(['rotate the key']).shape == (1, 384)\n"
         "print(sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules))\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.budget import count_tokens
+from contract.tokens import count_tokens
 from tools.docs.extract import ANSWER_TOKENS, extract, identifiers, split_units
 
 IDF = {"reindex": 3.0, "batch": 2.5, "size": 1.0, "memory": 2.0, "oom": 3.5, "limit": 1.5, "timeout": 2.0}

@@ -15,7 +15,7 @@ HEAVY = ("chromadb", "torch", "sentence_transformers", "markdown_it", "tiktoken"
 def test_registering_the_family_imports_nothing_heavy(tmp_path):
     code = (
         "import sys\n"
-        "from agent.config import Settings\n"
+        "from contract.settings import Settings\n"
         "from agent.runtime import Runtime\n"
         "from tools.docs import family\n"
         f"rt = Runtime(Settings(data_dir={str(tmp_path)!r}, docs=['x']), extra_families=[family], "

@@ -51,9 +51,9 @@ def test_every_dataset_is_well_formed(path: Path):
 
 
 def test_running_a_dataset_scores_each_case(tmp_path):
-    from agent.config import Settings
     from agent.runtime import Runtime
     from agent.service import AgentService
+    from contract.settings import Settings
 
     dataset = tmp_path / "mini.yaml"
     dataset.write_text(

@@ -17,9 +17,9 @@ GUARDED = [p for p in sorted(DATASETS_DIR.glob("*.yaml")) if load_dataset(p).min
 
 @pytest.fixture(scope="module")
 def demo_service(tmp_path_factory):
-    from agent.config import Settings
     from agent.runtime import Runtime
     from agent.service import AgentService
+    from contract.settings import Settings
     from tools.cost.demo_data import DEMO_TODAY
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("evals"), demo=True, demo_today=DEMO_TODAY, model="offline")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from agent.config import Settings
 from agent.runtime import Runtime
+from contract.settings import Settings
 from tools.kubernetes.clusters import DEMO_DIR
 from tools.kubernetes.standin.objects import event, pod, replica_set, uid
 from tools.kubernetes.standin.server import Server

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.planner.intents import PlanState
 from agent.service import AgentService
+from contract.intents import PlanState
 from tests.kubernetes.support import runtime_for, start_server
 from tools.kubernetes.intents import _replicas, extract_logs
 

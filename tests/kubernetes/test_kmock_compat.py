@@ -9,10 +9,10 @@ import asyncio
 import pytest
 import yaml
 
-from agent.config import Settings
-from agent.identity import Principal
 from agent.runtime import Runtime
-from agent.tooling import ToolContext
+from contract.principal import Principal
+from contract.settings import Settings
+from contract.tooling import ToolContext
 from tests.kubernetes.support import demo_state
 
 RESOURCES = {

@@ -127,7 +127,7 @@ def test_the_suggested_ask_requests_exactly_the_change_explained(service):
 # --- the hook itself, over every phrasing of the classifier's table ----------------------------------
 def _restart_step(service, utterance: str):
     from agent.planner.about_change import question_about_change
-    from agent.planner.intents import CallTools, PlanState, ToolCallSpec
+    from contract.intents import CallTools, PlanState, ToolCallSpec
 
     state = PlanState(utterance=utterance, principal=service.principal("marco.bianchi"), runtime=service.runtime)
     step = CallTools(calls=[ToolCallSpec(name="k8s_rollout_restart", args={"name": "component:default/checkout"})])
@@ -147,7 +147,7 @@ def test_the_planner_hook_lets_every_imperative_through(service, utterance):
 
 def test_read_only_calls_are_never_held_back(service):
     from agent.planner.about_change import question_about_change
-    from agent.planner.intents import CallTools, PlanState, ToolCallSpec
+    from contract.intents import CallTools, PlanState, ToolCallSpec
 
     state = PlanState(
         utterance="should I look at checkout?", principal=service.principal("marco.bianchi"), runtime=service.runtime

@@ -11,8 +11,8 @@ import urllib.request
 
 import yaml
 
-from agent.config import Settings
 from agent.runtime import Runtime
+from contract.settings import Settings
 from tests.kubernetes.support import demo_state, start_server
 from tools.kubernetes.clusters import demo_kubeconfig, demo_server
 

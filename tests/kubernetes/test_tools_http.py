@@ -9,11 +9,11 @@ import socket
 import pytest
 import yaml
 
-from agent.budget import count_tokens
-from agent.config import Settings
-from agent.identity import Principal
 from agent.runtime import Runtime
-from agent.tooling import ToolContext
+from contract.principal import Principal
+from contract.settings import Settings
+from contract.tokens import count_tokens
+from contract.tooling import ToolContext
 from tests.kubernetes.support import runtime_for, start_server, write_kubeconfig
 from tools.kubernetes.client import Kube
 from tools.kubernetes.clusters import clusters_for

@@ -11,9 +11,9 @@ import textwrap
 import pytest
 
 from agent.approvals import ApprovalDecision
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
+from contract.settings import Settings
 from tests.agent.support import DATA, executions, widget_family
 from tests.runbooks.test_executable_format import GOOD
 from tools.runbooks import family as runbooks_family

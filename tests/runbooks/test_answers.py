@@ -11,9 +11,9 @@ import textwrap
 
 import pytest
 
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
+from contract.settings import Settings
 from tools.runbooks import answers
 from tools.runbooks.loader import load_library
 

@@ -11,9 +11,9 @@ import textwrap
 
 import pytest
 
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
+from contract.settings import Settings
 
 HARD_CODED = textwrap.dedent(
     """\
@@ -95,7 +95,7 @@ def test_the_runbooks_own_entity_and_its_per_entity_values_still_run(tmp_path):
 
 def test_runbook_get_shows_the_refusal_to_a_model(tmp_path):
     service = service_with(tmp_path, HARD_CODED)
-    from agent.tooling import ToolContext
+    from contract.tooling import ToolContext
 
     ctx = ToolContext(runtime=service.runtime, principal=service.principal("marco.bianchi"))
     result = service.runtime.tools["runbook_get"].run({"name": "pool-reset", "entity": "pricing"}, ctx)

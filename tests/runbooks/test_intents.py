@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import Settings
-from agent.identity import Principal
-from agent.planner.intents import PlanState
 from agent.runtime import Runtime
+from contract.intents import PlanState
+from contract.principal import Principal
+from contract.settings import Settings
 from tools.runbooks.intents import extract_find, extract_named
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import Settings
 from agent.runtime import Runtime
+from contract.settings import Settings
 from tests.runbooks.conftest import DEMO_RUNBOOKS
 from tools.runbooks import loader
 from tools.runbooks.library import applies_to

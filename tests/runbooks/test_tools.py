@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import Settings
-from agent.identity import Principal
 from agent.runtime import Runtime
-from agent.tooling import ToolContext
+from contract.principal import Principal
+from contract.settings import Settings
+from contract.tooling import ToolContext
 from tests.runbooks.test_executable_format import GOOD
 
 

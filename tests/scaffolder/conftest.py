@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Settings
 from agent.runtime import Runtime
+from contract.settings import Settings
 from tools.scaffolder import family
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.config import SOURCE_FIELDS, Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
+from contract.settings import SOURCE_FIELDS, Settings
 from tests.scaffolder.conftest import SOFTWARE_TEMPLATES
 
 ALPHA = """\

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 def cli() -> list[str]:
     """The installed ``portal-agent`` console script next to this Python, else the module."""
     script = shutil.which("portal-agent", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "agent.cli"]
+    return [script] if script else [sys.executable, "-m", "portal_agent.cli"]
 
 
 def clean_env(data_dir: Path, **settings: str) -> dict[str, str]:

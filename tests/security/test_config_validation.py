@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from agent.config import ConfigError, Settings, load_settings
+from contract.settings import ConfigError, Settings, load_settings
 from tests.security.servers import Served
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.config import Settings
 from agent.identity import NotAUser, catalog_user, resolve_principal
 from agent.runtime import Runtime
 from connectors.slack.identity import SlackIdentities
+from contract.settings import Settings
 from tests.security.servers import Served
 from tests.slack.mock_slack import TEAM, MockSlack
 

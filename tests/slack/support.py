@@ -19,10 +19,10 @@ from langchain_core.outputs import ChatGenerationChunk
 from pydantic import BaseModel, Field
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
-from agent.tooling import Citation, PortalTool, ToolContext, ToolResult
+from contract.settings import Settings
+from contract.tooling import Citation, PortalTool, ToolContext, ToolResult
 from tests.agent.support import ScriptedModel, widget_family
 from tests.slack.mock_slack import TEAM, MockSlack
 from tools.registry import ToolFamily

@@ -86,8 +86,8 @@ def test_delivery_keys():
 
 
 def test_turn_slots_default_by_model(tmp_path):
-    from agent.config import Settings
     from connectors.slack.app import default_max_turns
+    from contract.settings import Settings
 
     assert default_max_turns(Settings(data_dir=tmp_path)) == 1
     assert default_max_turns(Settings(data_dir=tmp_path, model="openai:gpt-4o-mini")) == 8

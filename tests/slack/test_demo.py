@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
 from connectors.slack.app import build_slack_app
+from contract.settings import Settings
 from tests.slack.mock_slack import blocks_text
 from tests.slack.support import BOT_TOKEN, SECRET, dispatch, event_body, mention, signed_headers
 

@@ -13,10 +13,10 @@ import uvicorn
 from fastapi import FastAPI
 from langchain_core.messages import AIMessage
 
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
 from connectors.slack.http import mount_slack
+from contract.settings import Settings
 from tests.slack.support import event_body, make_service, mention, signed_headers
 
 

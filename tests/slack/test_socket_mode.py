@@ -94,7 +94,7 @@ async def test_socket_mode_envelopes_are_acknowledged_and_answered_once(tmp_path
 def test_cli_refuses_socket_mode_without_tokens(tmp_path):
     from typer.testing import CliRunner
 
-    from agent.cli import app
+    from portal_agent.cli import app
 
     env = {
         "PORTAL_AGENT_DATA_DIR": str(tmp_path),

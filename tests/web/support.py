@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agent.config import Settings
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, ToolCallSpec
 from agent.runtime import Runtime
-from agent.tooling import Citation, PortalTool, Preview, ToolResult
+from contract.intents import Answer, CallTools, Intent, PlanState, ToolCallSpec
+from contract.settings import Settings
+from contract.tooling import Citation, PortalTool, Preview, ToolResult
 from tests.agent.support import DATA, WidgetArgs, _restart, executions
 from tools.registry import ToolFamily
 

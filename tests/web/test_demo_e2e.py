@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from agent.config import Settings
 from agent.runtime import Runtime
 from agent.service import AgentService
 from connectors.web.app import create_app
+from contract.settings import Settings
 from tests.web.conftest import ask_body, parse_sse
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from agent.planner.intents import StepResult
+from contract.intents import StepResult
 
 
 def ref_label(ref: str, name: str | None = None) -> str:

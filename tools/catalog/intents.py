@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
 from tools.catalog import relations as rel
 from tools.catalog.answers import (
     describe_filters,

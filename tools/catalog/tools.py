@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.tooling import PortalTool, ToolContext, ToolResult
+from contract.tooling import PortalTool, ToolContext, ToolResult
 from tools.catalog import relations as rel
 from tools.catalog.definitions import summarize_definition
 from tools.catalog.model import (

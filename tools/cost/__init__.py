@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.registry import ToolFamily, lazy
+from tools.registry import ToolFamily, guidance_of, lazy
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 
-def _enabled(runtime: Runtime) -> bool:
+def _enabled(runtime: FamilyRuntime) -> bool:
     settings = runtime.settings
     return bool(settings.uses_demo or settings.focus or settings.opencost_url)
 
 
 family = ToolFamily(
     name="cost",
+    guidance=guidance_of(__name__),
     tools=lazy("tools.cost.tools:cost_tools"),
     intents=lazy("tools.cost.intents:cost_intents"),
     enabled=_enabled,

@@ -21,7 +21,7 @@ from tools.cost.mapping import Attribution, TagMapper, normal_env, parse_tag_tex
 from tools.cost.periods import Period, month_of
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
     from tools.cost.focus import FocusDataset
 
 # Dimensions read straight from FOCUS columns (the normalised view names them like this).
@@ -185,7 +185,7 @@ class Vocabulary:
 
 
 class CostEngine:
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: FamilyRuntime):
         self.runtime = runtime
         settings = runtime.settings
         self.demo = bool(settings.uses_demo and not settings.focus)
@@ -373,12 +373,12 @@ class CostEngine:
         return entity.ref if entity is not None else None
 
 
-def _safe_catalog(runtime: Runtime) -> Any:
+def _safe_catalog(runtime: FamilyRuntime) -> Any:
     try:
         return runtime.catalog
     except Exception:  # cost answers still work without a catalog: everything is unallocated
         return None
 
 
-def engine_for(runtime: Runtime) -> CostEngine:
+def engine_for(runtime: FamilyRuntime) -> CostEngine:
     return runtime.service("cost.engine", lambda: CostEngine(runtime))

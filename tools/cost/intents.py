@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
 from tools.cost.mapping import UNALLOCATED
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 FAMILY = "cost"
 MENTION_KINDS = ["component", "resource", "system", "group"]
@@ -693,7 +693,7 @@ def _plan_sources(state: PlanState) -> Step:
     return Answer(text="\n".join(lines))
 
 
-def cost_intents(runtime: Runtime) -> list[Intent]:
+def cost_intents(runtime: FamilyRuntime) -> list[Intent]:
     def intent(
         name: str,
         summary: str,

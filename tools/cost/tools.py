@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from agent.tooling import PortalTool, ToolContext, ToolResult
+from contract.tooling import PortalTool, ToolContext, ToolResult
 from tools.cost.engine import MAPPED_DIMS, dimension, label
 from tools.cost.mapping import UNALLOCATED
 from tools.cost.periods import Period, month_of, parse_day, parse_period, quarter_of
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
     from tools.cost.engine import Aggregate, CostEngine, Filters
 
 FAMILY = "cost"
@@ -801,7 +801,7 @@ def cost_sources(args: SourcesArgs, ctx: ToolContext) -> ToolResult:
     return ToolResult(data=data, source=engine.source(), note=_note(engine, None))
 
 
-def cost_tools(runtime: Runtime) -> list[PortalTool]:
+def cost_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     def tool(name: str, description: str, schema: type[BaseModel], func: Any) -> PortalTool:
         return PortalTool(name=name, description=description, args_schema=schema, func=func, family=FAMILY)
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.registry import ToolFamily, lazy
+from tools.registry import ToolFamily, guidance_of, lazy
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 
-def _enabled(runtime: Runtime) -> bool:
+def _enabled(runtime: FamilyRuntime) -> bool:
     """Docs are on for the demo, for configured doc folders, and for catalogs (TechDocs annotations)."""
     settings = runtime.settings
     return bool(settings.uses_demo or settings.docs or settings.catalog or settings.github_discovery)
@@ -23,10 +23,13 @@ def _enabled(runtime: Runtime) -> bool:
 
 family = ToolFamily(
     name="docs",
+    guidance=guidance_of(__name__),
     tools=lazy("tools.docs.tools:build_tools"),
     intents=lazy("tools.docs.intents:build_intents"),
     enabled=_enabled,
     live=lazy("tools.docs.sources:docs_configured"),
+    start_background=lazy("tools.docs.indexer:ensure_index_in_background"),
+    readiness=lazy("tools.docs.indexer:readiness"),
     unconfigured="no docs are configured — set PORTAL_AGENT_DOCS to Markdown folders or mkdocs sites, "
     "or add backstage.io/techdocs-ref annotations to catalog entities",
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from agent.budget import count_tokens
+from contract.tokens import count_tokens
 from tools.docs.models import Block, Chunk, Page, Section
 
 CHUNKER_VERSION = "3"

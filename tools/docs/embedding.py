@@ -2,7 +2,7 @@
 
 Chroma's default embedding function downloads a model on first use; it must never run, so every
 collection is created and opened with this function. It uses the process-wide MiniLM of
-``agent.planner.embeddings`` in its int8 ONNX variant, the fast one for bulk indexing; documents and
+``contract.embeddings`` in its int8 ONNX variant, the fast one for bulk indexing; documents and
 queries are embedded by the same variant.
 """
 
@@ -19,8 +19,8 @@ DIMENSIONS = 384  # all-MiniLM-L6-v2
 
 
 def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
-    """The shared model's embeddings for the docs index (``agent.planner.embeddings.INDEXING``)."""
-    from agent.planner import embeddings
+    """The shared model's embeddings for the docs index (``contract.embeddings.INDEXING``)."""
+    from contract import embeddings
 
     return embeddings.embed(texts, batch_size=batch_size, default=embeddings.INDEXING)
 

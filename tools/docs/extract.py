@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.budget import count_tokens
+from contract.tokens import count_tokens
 from tools.docs.bm25 import tokenize
 
 ANSWER_TOKENS = 300  # what one answer quotes, across passages (two short paragraphs and a command)

@@ -22,7 +22,7 @@ from tools.docs.chunking import CHUNKER_VERSION, chunk_page
 from tools.docs.models import Chunk, DocSite, Page, PageRef, Skipped
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
     from tools.docs.store import DocsStore
 
 log = logging.getLogger(__name__)
@@ -230,14 +230,14 @@ def _embed_and_add(
 
 
 # --- runtime entry points ---------------------------------------------------------------------
-def discover(runtime: Runtime) -> tuple[list[DocSite], list[Skipped], set[str]]:
+def discover(runtime: FamilyRuntime) -> tuple[list[DocSite], list[Skipped], set[str]]:
     from tools.docs.sources import discover_sites
 
     return discover_sites(runtime)
 
 
 def index_runtime(
-    runtime: Runtime, *, rebuild: bool = False, progress: Callable[[str, int, int], None] | None = None
+    runtime: FamilyRuntime, *, rebuild: bool = False, progress: Callable[[str, int, int], None] | None = None
 ) -> IndexReport:
     """Index every configured docs source into the runtime's store (what ``portal-agent index`` runs)."""
     from tools.docs.store import DocsStore
@@ -274,11 +274,11 @@ class IndexState:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def _state(runtime: Runtime) -> IndexState:
+def _state(runtime: FamilyRuntime) -> IndexState:
     return runtime.service("docs.index_state", IndexState)
 
 
-def index_status(runtime: Runtime) -> dict[str, Any]:
+def index_status(runtime: FamilyRuntime) -> dict[str, Any]:
     state = _state(runtime)
     out: dict[str, Any] = {"building": state.building, "fresh": state.fresh}
     if state.error:
@@ -288,7 +288,7 @@ def index_status(runtime: Runtime) -> dict[str, Any]:
     return out
 
 
-def ensure_index_in_background(runtime: Runtime) -> threading.Thread | None:
+def ensure_index_in_background(runtime: FamilyRuntime) -> threading.Thread | None:
     """Bring a stale index up to date in a daemon thread (``serve`` start-up); search answers meanwhile.
 
     Returns the thread (None when one is already running or the index is known fresh). Safe to
@@ -315,7 +315,7 @@ def ensure_index_in_background(runtime: Runtime) -> threading.Thread | None:
     return thread
 
 
-def ensure_fresh(runtime: Runtime, wait_if_empty: float = 120.0) -> DocsStore:
+def ensure_fresh(runtime: FamilyRuntime, wait_if_empty: float = 120.0) -> DocsStore:
     """The store, synced once per process before first use (cheap when nothing changed).
 
     While a background build runs, an empty index waits for it (up to ``wait_if_empty`` s) and a
@@ -334,3 +334,12 @@ def ensure_fresh(runtime: Runtime, wait_if_empty: float = 120.0) -> DocsStore:
         return store
     index_runtime(runtime)
     return store
+
+
+def readiness(runtime: FamilyRuntime) -> dict[str, Any]:
+    """For ``/readyz``: whether the background indexing runs (it takes CPU from turns while it does)."""
+    status = index_status(runtime)
+    out = {k: status[k] for k in ("building", "fresh") if k in status}
+    if status.get("error"):
+        out["error"] = str(status["error"])
+    return {"docs_index": out}

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 FAMILY = "docs"
 PAGE_SAYS = re.compile(
@@ -208,7 +208,7 @@ QUESTION_PATTERNS = [
 ]
 
 
-def build_intents(runtime: Runtime) -> list[Intent]:
+def build_intents(runtime: FamilyRuntime) -> list[Intent]:
     return [
         Intent(
             name="docs.question",

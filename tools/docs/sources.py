@@ -23,7 +23,7 @@ from tools.docs.mkdocs_config import MkDocsOptions, load_mkdocs_config
 from tools.docs.models import DocSite, PageRef, Skipped
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +292,7 @@ def site_for_path(raw: str, catalog: Any = None) -> DocSite:
     return folder_site(path)
 
 
-def docs_configured(runtime: Runtime) -> bool:
+def docs_configured(runtime: FamilyRuntime) -> bool:
     """Whether any docs source is configured: ``PORTAL_AGENT_DOCS`` or a catalog entity with a techdocs-ref.
 
     Cheap (no file is read beyond the catalog the planner loads anyway) and never raises: a catalog
@@ -306,7 +306,7 @@ def docs_configured(runtime: Runtime) -> bool:
         return False
 
 
-def discover_sites(runtime: Runtime) -> tuple[list[DocSite], list[Skipped], set[str]]:
+def discover_sites(runtime: FamilyRuntime) -> tuple[list[DocSite], list[Skipped], set[str]]:
     """Every docs site the configuration points at, deduplicated by location.
 
     Also returns the keys of sites that failed to load, whose indexed pages must be kept.

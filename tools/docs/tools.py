@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from agent.tooling import Citation, PortalTool, ToolContext, ToolResult
+from contract.tooling import Citation, PortalTool, ToolContext, ToolResult
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
     from tools.docs.store import DocsStore, Hit
 
 FAMILY = "docs"
@@ -37,7 +37,7 @@ class ReadDocPageArgs(BaseModel):
     heading: str | None = Field(None, description="Only the sections under this heading")
 
 
-def build_tools(runtime: Runtime) -> list[PortalTool]:
+def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     return [
         PortalTool(
             name="search_docs",

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.registry import ToolFamily, lazy
+from tools.registry import ToolFamily, guidance_of, lazy
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 
-def _enabled(runtime: Runtime) -> bool:
+def _enabled(runtime: FamilyRuntime) -> bool:
     """On with configured kubeconfigs, in a cluster, or with the demo organisation's stand-in."""
     from tools.kubernetes.clusters import cluster_sources_configured
 
@@ -23,6 +23,7 @@ def _enabled(runtime: Runtime) -> bool:
 
 family = ToolFamily(
     name="kubernetes",
+    guidance=guidance_of(__name__),
     tools=lazy("tools.kubernetes.tools:build_tools"),
     intents=lazy("tools.kubernetes.intents:build_intents"),
     enabled=_enabled,

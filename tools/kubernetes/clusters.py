@@ -20,8 +20,8 @@ import yaml
 from tools.kubernetes.errors import KubeError
 
 if TYPE_CHECKING:
-    from agent.config import Settings
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
+    from contract.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ClusterInfo:
 class Clusters:
     """The clusters of one runtime. Obtain it with :func:`clusters_for`."""
 
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: FamilyRuntime):
         self.runtime = runtime
         self._clients: dict[str, Any] = {}
         self._lock = threading.RLock()
@@ -146,11 +146,11 @@ class Clusters:
         return client.ApiClient(cfg)
 
 
-def clusters_for(runtime: Runtime) -> Clusters:
+def clusters_for(runtime: FamilyRuntime) -> Clusters:
     return runtime.service("kubernetes.clusters", lambda: Clusters(runtime))
 
 
-def demo_server(runtime: Runtime):
+def demo_server(runtime: FamilyRuntime):
     """The demo cluster's stand-in API, started on first use (a daemon thread, loopback, free port).
 
     Changes are saved in the data dir, so that the CLI's ``ask`` and ``approve`` (separate
@@ -162,10 +162,10 @@ def demo_server(runtime: Runtime):
     return runtime.service("kubernetes.demo_server", lambda: start_demo_server(DEMO_DIR, saved))
 
 
-def demo_kubeconfig(runtime: Runtime) -> Path:
+def demo_kubeconfig(runtime: FamilyRuntime) -> Path:
     """The kubeconfig of this process's stand-in, with its per-run admin token: readable by the
     data directory's owner only, from the moment it is created."""
-    from agent.private_files import write_private
+    from contract.private_files import write_private
 
     server = demo_server(runtime)
     path = runtime.data_dir / "kubernetes" / "demo-kubeconfig.yaml"

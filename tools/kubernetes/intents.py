@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
 
 FAMILY = "kubernetes"
 KINDS = ["component"]

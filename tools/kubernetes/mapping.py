@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from tools.kubernetes.errors import KubeError
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 K8S_ID = "backstage.io/kubernetes-id"
 K8S_SELECTOR = "backstage.io/kubernetes-label-selector"
@@ -33,7 +33,7 @@ class Target:
         return f"{self.ref} → selector {self.selector} in {where}"
 
 
-def target_for(runtime: Runtime, name_or_ref: str) -> Target:
+def target_for(runtime: FamilyRuntime, name_or_ref: str) -> Target:
     catalog = runtime.catalog
     entity = catalog.get(name_or_ref, default_kind="component")
     if entity is None:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from agent.tooling import PortalTool, Preview, ToolContext, ToolResult
+from contract.tooling import PortalTool, Preview, ToolContext, ToolResult
 from tools.kubernetes.errors import KubeError
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
     from tools.kubernetes.client import Kube
     from tools.kubernetes.mapping import Target
 
@@ -419,7 +419,7 @@ def _cordon_target(args: CordonArgs, ctx: ToolContext) -> str:
     return f"resource:default/{cluster}"
 
 
-def build_tools(runtime: Runtime) -> list[PortalTool]:
+def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     def read(name, description, schema, func):
         return PortalTool(name=name, description=description, args_schema=schema, func=func, family=FAMILY)
 

@@ -171,7 +171,7 @@ def healthy(snap: Snapshot) -> bool:
 # --- logs --------------------------------------------------------------------------------------
 def compress_log(text: str, max_tokens: int) -> tuple[str, dict[str, int]]:
     """Error lines first (up to 60 % of the budget, most recent kept), then the tail, within ``max_tokens``."""
-    from agent.budget import count_tokens
+    from contract.tokens import count_tokens
     from tools.kubernetes.analyzers.base import ERROR_LINE
 
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]

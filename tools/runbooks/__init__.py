@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.registry import ToolFamily, lazy
+from tools.registry import ToolFamily, guidance_of, lazy
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 
-def _enabled(runtime: Runtime) -> bool:
+def _enabled(runtime: FamilyRuntime) -> bool:
     """On when runbook folders are configured or the demo organisation (with its runbooks) is used."""
     return bool(runtime.settings.runbooks) or runtime.settings.uses_demo
 
 
 family = ToolFamily(
     name="runbooks",
+    guidance=guidance_of(__name__),
     tools=lazy("tools.runbooks.tools:build_tools"),
     intents=lazy("tools.runbooks.intents:build_intents"),
     enabled=_enabled,

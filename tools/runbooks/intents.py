@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
 
 # The runbook modules (parsers, pydantic models, rapidfuzz) are imported when an ask is about
 # runbooks, not when the planner starts: the CLI's cold start stays fast.

@@ -19,7 +19,7 @@ from tools.runbooks.model import LoadProblem, Runbook
 from tools.runbooks.parsers import RunbookError, parse_file
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 NOT_RUNBOOKS = ("_index", "index", "readme", "license", "changelog", "contributing", "code_of_conduct", "security")
 
 
-def sources_for(runtime: Runtime) -> list[Path]:
+def sources_for(runtime: FamilyRuntime) -> list[Path]:
     settings = runtime.settings
     paths = [Path(p).expanduser() for p in settings.runbooks]
     if settings.uses_demo:
@@ -36,7 +36,7 @@ def sources_for(runtime: Runtime) -> list[Path]:
     return paths
 
 
-def library_for(runtime: Runtime) -> RunbookLibrary:
+def library_for(runtime: FamilyRuntime) -> RunbookLibrary:
     """The runtime's runbook library: loaded on first use, reloaded when a runbook file changes.
 
     Changes are looked for at most every ``RECHECK_SECONDS`` (a stat of each file), so editing a

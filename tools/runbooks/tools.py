@@ -2,7 +2,7 @@
 
 Running a runbook is not a tool of its own: ``runbook_get`` with an entity returns each step's
 ready-to-make tool call (placeholders filled), and the caller (the offline planner, or an LLM
-following prompts/runbooks.md) makes those calls, so mutating steps go through the graph's
+following its guidance.md) makes those calls, so mutating steps go through the graph's
 approval gate like any other call.
 """
 
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from agent.tooling import PortalTool, ToolContext, ToolResult
+from contract.tooling import PortalTool, ToolContext, ToolResult
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
     from tools.runbooks.execution import Binding
     from tools.runbooks.model import Runbook
 
@@ -47,7 +47,7 @@ class GetArgs(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="Values for the runbook's params")
 
 
-def build_tools(runtime: Runtime) -> list[PortalTool]:
+def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     return [
         PortalTool(
             name="runbook_search",
@@ -244,7 +244,7 @@ def describe(
     return data
 
 
-def display_path(path: str, runtime: Runtime) -> str:
+def display_path(path: str, runtime: FamilyRuntime) -> str:
     """A runbook's path as people know it: relative to the checkout or the working directory."""
     from pathlib import Path
 

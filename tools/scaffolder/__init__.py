@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tools.registry import ToolFamily, lazy
+from tools.registry import ToolFamily, guidance_of, lazy
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
 
 
-def _live(runtime: Runtime) -> bool:
+def _live(runtime: FamilyRuntime) -> bool:
     """Templates to run: from the catalog, the ``templates`` setting, or generated here."""
     from tools.scaffolder.sources import templates_of
 
@@ -26,6 +26,7 @@ def _live(runtime: Runtime) -> bool:
 
 family = ToolFamily(
     name="scaffolder",
+    guidance=guidance_of(__name__),
     tools=lazy("tools.scaffolder.tools:scaffolder_tools"),
     intents=lazy("tools.scaffolder.intents:scaffolder_intents"),
     live=_live,

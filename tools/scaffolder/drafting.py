@@ -1,6 +1,6 @@
 """Asking the configured language model to draft a template, and checking its draft.
 
-The model gets ``prompts/scaffolder_generate.md`` and the user's description and answers with an
+The model gets ``drafting_prompt.md`` (next to this module) and the user's description and answers with an
 envelope: ``{"files": [{"path": "template.yaml", "content": "..."}, {"path": "skeleton/...", ...}]}``
 (JSON, or the same as YAML, optionally in a code fence). The draft is written to a scratch folder
 and checked like a composed template — it must load as a v1beta3 Template, use only actions this
@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 from tools.scaffolder.generator import TEMPLATE_NAME, WORD, GenerationError, blueprint_from, check
 from tools.scaffolder.model import Template, TemplateError
 
-PROMPT = "scaffolder_generate"
+PROMPT = "drafting_prompt.md"
 RETRY_MARKER = "<!-- retry -->"
 ATTEMPTS = 2  # the first draft and one retry with the errors
 MAX_FILES = 80
@@ -95,12 +95,12 @@ def suggested_name(description: str, name: str | None) -> str:
 
 def prompts(name: str, owner: str) -> tuple[str, str]:
     """The system prompt (filled in) and the retry message template, from the prompt file."""
-    from agent.prompts import load_prompt
     from tools.scaffolder.actions import BUILTIN
 
-    text = load_prompt(PROMPT)
-    if not text:
-        raise GenerationError(f"the prompt file prompts/{PROMPT}.md is missing")
+    path = Path(__file__).with_name(PROMPT)
+    if not path.exists():
+        raise GenerationError(f"the prompt file {path} is missing")
+    text = path.read_text(encoding="utf-8").strip()
     system, _, retry = text.partition(RETRY_MARKER)
     fills = {"name": name, "owner": owner, "actions": ", ".join(sorted(BUILTIN))}
     for key, value in fills.items():
@@ -230,14 +230,14 @@ def draft_template(runtime: Any, description: str, *, name: str | None, owner: s
     folder under ``workdir`` (the caller's scratch space; an accepted draft's folder lives there)."""
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-    from agent.model import ModelConfigError, create_model, describe_model_error
+    from contract.chat_model import ModelConfigError, describe_model_error
 
     settings = runtime.settings
     wanted = suggested_name(description, name)
     drafted = Drafted()
     try:
         system, retry = prompts(wanted, owner)
-        model = runtime.service("scaffolder.draft-model", lambda: create_model(runtime))
+        model = runtime.chat_model()
     except (ModelConfigError, GenerationError) as exc:
         drafted.reason = f"the model {settings.model} cannot be used: {exc}"
         return drafted

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agent.planner.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
 
 FAMILY = "scaffolder"
 DRAFT_MARK = "scaffolder:draft"

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from agent.tooling import PortalTool, Preview, ToolContext, ToolResult
+from contract.tooling import PortalTool, Preview, ToolContext, ToolResult
 
 if TYPE_CHECKING:
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
     from tools.scaffolder.model import Template
 
 FAMILY = "scaffolder"
@@ -50,13 +50,13 @@ class GenerateArgs(BaseModel):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def _index(runtime: Runtime):
+def _index(runtime: FamilyRuntime):
     from tools.scaffolder.sources import templates_of
 
     return templates_of(runtime)
 
 
-def _template(runtime: Runtime, ref: str) -> Template:
+def _template(runtime: FamilyRuntime, ref: str) -> Template:
     found = _index(runtime).get(ref)
     if found is None:
         names = ", ".join(t.name for t in _index(runtime).templates) or "none"
@@ -77,7 +77,7 @@ def _user(ctx: ToolContext) -> dict[str, Any]:
     return user
 
 
-def _normalise(runtime: Runtime, template: Template, values: dict[str, Any]) -> dict[str, Any]:
+def _normalise(runtime: FamilyRuntime, template: Template, values: dict[str, Any]) -> dict[str, Any]:
     """Owner names become group refs; a missing RepoUrlPicker value is derived for the local target."""
     from tools.scaffolder import parameters as params
 
@@ -102,7 +102,7 @@ def _normalise(runtime: Runtime, template: Template, values: dict[str, Any]) -> 
     return out
 
 
-def _default_org(runtime: Runtime) -> str:
+def _default_org(runtime: FamilyRuntime) -> str:
     discovery = [d.split("/")[0] for d in runtime.settings.github_discovery if d]
     return discovery[0] if discovery else "tessera"
 
@@ -189,7 +189,7 @@ def fill(args: FillArgs, ctx: ToolContext) -> ToolResult:
 
 
 # --- dry run / publish --------------------------------------------------------------------------
-def _dry_run(runtime: Runtime, template: Template, values: dict[str, Any], ctx: ToolContext):
+def _dry_run(runtime: FamilyRuntime, template: Template, values: dict[str, Any], ctx: ToolContext):
     from tools.scaffolder.engine import run_template
     from tools.scaffolder.publishers import publishers_for
 
@@ -297,7 +297,7 @@ def generate(args: GenerateArgs, ctx: ToolContext) -> ToolResult:
     return ToolResult(data=generated, refs=[generated["template"]], note=note)
 
 
-def scaffolder_tools(runtime: Runtime) -> list[PortalTool]:
+def scaffolder_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     return [
         PortalTool(
             name="scaffolder_list_templates",

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from tools.catalog.loader import LoadError, LoadResult
 
 if TYPE_CHECKING:
-    from agent.config import Settings
-    from agent.runtime import Runtime
+    from contract.runtime import FamilyRuntime
+    from contract.settings import Settings
     from tools.catalog.store import CatalogStore
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def _store(loaded: LoadResult, sources: list[str]) -> CatalogStore:
     return CatalogStore(loaded.entities, loaded.errors, skipped=loaded.skipped, sources=list(sources))
 
 
-def catalog_sources(runtime: Runtime) -> list[str]:
+def catalog_sources(runtime: FamilyRuntime) -> list[str]:
     settings = runtime.settings
     sources = list(settings.catalog)
     if settings.uses_demo:
@@ -100,7 +100,7 @@ def catalog_sources(runtime: Runtime) -> list[str]:
     return sources
 
 
-def load_catalog(runtime: Runtime) -> CatalogStore:
+def load_catalog(runtime: FamilyRuntime) -> CatalogStore:
     """The runtime's catalog: configured sources plus GitHub discovery, or the demo organisation,
     with the entities registered at run time on top."""
     from tools.catalog.sources.registered import Registrations, overlay

@@ -97,7 +97,7 @@ class ClusterState:
         """Write the current objects, so another process of the same demo sees the changes."""
         import json
 
-        from agent.private_files import write_private
+        from contract.private_files import write_private
 
         write_private(
             path, json.dumps({"resourceVersion": self.resource_version, "objects": list(self.objects.values())})

@@ -33,7 +33,7 @@ class RunContext:
     workspace: Path
     dry_run: bool
     publisher: PublishBackend | None = None
-    runtime: Any = None  # agent.runtime.Runtime, for catalog:register
+    runtime: Any = None  # a contract.runtime.FamilyRuntime, for catalog:register
     user_ref: str | None = None
     log: list[str] = field(default_factory=list)
     not_rendered: set[str] = field(default_factory=set)  # workspace paths copied without rendering

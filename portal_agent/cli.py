@@ -30,9 +30,9 @@ DemoOpt = Annotated[bool, typer.Option("--demo", help="Use the embedded demo org
 
 
 def _service(catalog: list[str] | None = None, demo: bool = False):
-    from agent.config import ConfigError, load_settings
     from agent.runtime import Runtime
     from agent.service import AgentService
+    from contract.settings import ConfigError, load_settings
 
     overrides: dict = {}
     if catalog:
@@ -147,7 +147,7 @@ def reject(
 @app.command()
 def chat(user: UserOpt = None, catalog: CatalogOpt = None, demo: DemoOpt = False) -> None:
     """Interactive terminal chat with streaming answers and approval prompts."""
-    from agent.terminal import run_chat
+    from connectors.terminal import run_chat
 
     service = _service(catalog, demo)
     _recover(service)
@@ -158,8 +158,8 @@ def chat(user: UserOpt = None, catalog: CatalogOpt = None, demo: DemoOpt = False
 @app.command()
 def config(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Print the effective configuration, secrets masked, and which tool families have data."""
-    from agent.config import load_settings
     from agent.runtime import Runtime
+    from contract.settings import load_settings
 
     settings = load_settings()
     masked = settings.masked()
@@ -214,7 +214,7 @@ def audit_verify(
 ) -> None:
     """Check the audit log's hash chain, MACs and head checkpoint; exit 1 if it was tampered with."""
     from agent.audit import AuditLog
-    from agent.config import load_settings
+    from contract.settings import load_settings
 
     log = AuditLog(path or Path(load_settings().data_dir) / "audit.jsonl")
     report = log.verify()
@@ -235,8 +235,8 @@ def index(
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
 ) -> None:
     """Index the docs (TechDocs, mkdocs sites, Markdown folders) into Chroma; incremental by content hash."""
-    from agent.config import load_settings
     from agent.runtime import Runtime
+    from contract.settings import load_settings
     from tools.docs.cli import run_index
 
     runtime = Runtime(load_settings(demo=True if demo else None))

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from agent.identity import Principal
-    from agent.runtime import Runtime
+    from contract.principal import Principal
+    from contract.runtime import FamilyRuntime
 
 
 class ToolCallSpec(BaseModel):
@@ -75,7 +75,7 @@ class PlanState:
 
     utterance: str
     principal: Principal
-    runtime: Runtime
+    runtime: FamilyRuntime
     slots: dict[str, Any] = field(default_factory=dict)
     results: list[StepResult] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)  # refs the previous turns were about

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from agent.identity import Principal
-    from agent.runtime import Runtime
+    from contract.principal import Principal
+    from contract.runtime import FamilyRuntime
 
 Risk = Literal["low", "medium", "high"]
 
@@ -70,7 +70,7 @@ class Preview(BaseModel):
 class ToolContext:
     """What a tool may use while it runs: the sources, and who is asking."""
 
-    runtime: Runtime
+    runtime: FamilyRuntime
     principal: Principal
     thread_id: str | None = None
 

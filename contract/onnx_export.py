@@ -12,7 +12,7 @@ unusable and the fp32 one is served instead.
 
 The cache directory is keyed by the model files' SHA-256, this recipe's version and the ONNX Runtime
 version (the fused graph uses its contrib operators), and is published with one atomic rename, so
-readers never see half a build. ``python -m agent.planner.onnx_export`` builds it
+readers never see half a build. ``python -m contract.onnx_export`` builds it
 ahead of time (``make install`` does); otherwise the first embedding builds it.
 """
 
@@ -147,7 +147,7 @@ def build(model_dir: Path, out: Path) -> dict:
 
 def _build(model_dir: Path, out: Path) -> tuple[float, float]:
     """The two models, and each one's lowest cosine to the torch model on ``PROBES``."""
-    from agent.planner.onnx_minilm import OnnxMiniLM
+    from contract.onnx_minilm import OnnxMiniLM
 
     torch_model, tokenizer = _load_torch(model_dir)
     reference = _torch_embeddings(torch_model, tokenizer, model_dir, list(PROBES))
@@ -252,7 +252,7 @@ def _torch_embeddings(model, tokenizer, model_dir: Path, texts: list[str]):
     """Mean pooling and L2 normalisation as sentence-transformers does, on the torch model."""
     import torch
 
-    from agent.planner.onnx_minilm import max_seq_length
+    from contract.onnx_minilm import max_seq_length
 
     tokenizer.enable_truncation(max_seq_length(model_dir))
     tokenizer.enable_padding()
@@ -285,7 +285,7 @@ def _quiet_root_logger() -> Iterator[None]:
 
 def main() -> None:
     """Build the cache now (``make install``), so the first question or index does not wait for it."""
-    from agent.planner.embeddings import model_path
+    from contract.embeddings import model_path
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     started = time.perf_counter()

@@ -1,7 +1,7 @@
 """The bundled MiniLM sentence-embedding model, loaded from site-packages, never from a hub.
 
 The model runs on ONNX Runtime, exported locally from the bundled weights
-(``agent.planner.onnx_export``), in two variants loaded once per process and shared by every caller:
+(``contract.onnx_export``), in two variants loaded once per process and shared by every caller:
 fp32 for the router (identical to sentence-transformers, so near-tied intents keep their order:
 int8 moved the top intent of 2 of the 332 demo eval questions) and int8 for the docs index (several
 times faster at bulk indexing, docs recall unchanged; see ``benchmarks/docs_indexing.py``).
@@ -91,8 +91,8 @@ _encoder = cache(build_encoder)
 
 
 def _onnx_encoder(int8: bool) -> Encoder:
-    from agent.planner.onnx_export import FP32_FILE, INT8_FILE, ensure_built, read_manifest
-    from agent.planner.onnx_minilm import OnnxMiniLM
+    from contract.onnx_export import FP32_FILE, INT8_FILE, ensure_built, read_manifest
+    from contract.onnx_minilm import OnnxMiniLM
 
     model_dir = Path(model_path())
     directory = ensure_built(model_dir)

@@ -7,8 +7,8 @@ from rich.markdown import Markdown
 from rich.prompt import Prompt
 
 from agent.approvals import ApprovalDecision
-from agent.identity import Principal
 from agent.service import AgentService, AwaitingApproval, DecisionRefused, new_thread_id
+from contract.principal import Principal
 
 
 def run_chat(service: AgentService, principal: Principal, console: Console | None = None) -> None:
