@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format install install-dev system-packages clean eval
+.PHONY: run test lint format install install-dev system-packages clean eval bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ run: install
 
 test: install-dev system-packages
 	$(BIN)/python -m pytest -q
+
+# Every script in benchmarks/ in its own process, one table against DESIGN.md's bars, the results in
+# benchmarks/results/. ONLY=docs_indexing,cold_start runs a subset.
+bench: install-dev
+	$(BIN)/python -m benchmarks $(if $(ONLY),--only $(ONLY))
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from agent.expiry import EXPIRY_PRINCIPAL
-from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from agent.gate.expiry import EXPIRY_PRINCIPAL
+from contract.intent_files import load_intents
+from contract.intents import Answer, Intent, PlanState, StepResult
 from contract.tooling import PortalTool, ToolContext, ToolResult
 from tools.registry import ToolFamily
 
 if TYPE_CHECKING:
-    from agent.approvals_store import StoredApproval
+    from agent.gate.store import StoredApproval
     from agent.runtime import Runtime
 
 FAMILY = "approvals"
@@ -55,7 +56,7 @@ def _entry(row: StoredApproval) -> dict[str, Any]:
 
 
 def _status(args: NoArgs, ctx: ToolContext) -> ToolResult:
-    from agent.graph import approval_store
+    from agent.gate.store import approval_store
 
     if not ctx.thread_id:
         return ToolResult.failure("this conversation has no thread id, so it has no approval requests")
@@ -126,12 +127,8 @@ def describe(entry: dict[str, Any]) -> str:
     return f"- {what}: {said}."
 
 
-def plan_status(state: PlanState) -> Step:
-    step = state.result_of(TOOL)
-    if step is None:
-        return CallTools(calls=[ToolCallSpec(name=TOOL, args={})])
-    if not step.ok:
-        return Answer(text=f"I could not read the approval requests: {step.error}")
+def status(state: PlanState, step: StepResult) -> Answer:
+    """The requests of this conversation, the latest first, from the approval store's record."""
     entries = (step.data or {}).get("requests") or []
     if not entries:
         return Answer(
@@ -148,44 +145,8 @@ def plan_status(state: PlanState) -> Step:
     return Answer(text="\n".join([heading, *lines]), refs=list(dict.fromkeys(e["target"] for e in entries)))
 
 
-CHANGE_NOUNS = r"(?:restart|rollout|scal\w*|roll\s?back|change|request|approval|deploy\w*|repo\w*|template run)"
-NAMED = r"(?:[\w-]+\s+){0,2}?"  # "the checkout restart"
-OUTCOME_WORDS = (
-    r"(?:happen\w*|go(?:ne)? through|went through|work(?:ed)?|run|ran|execut\w*|done|finish\w*|approv\w*|"
-    r"reject\w*|succe\w*|complet\w*|pending|decided|fail\w*)"
-)
-
-
 def build_intents(runtime: Runtime) -> list[Intent]:
-    return [
-        Intent(
-            name="approvals.status",
-            family=FAMILY,
-            summary="what became of the changes requested in this conversation",
-            examples=[
-                "did the restart happen?",
-                "what happened to my request?",
-                "was my request approved?",
-                "did the rollback go through?",
-                "has my change been executed?",
-                "is my approval request still pending?",
-                "what is the status of my request",
-                "did the scale work?",
-                "did my restart get approved",
-                "was the change executed after the restart?",
-            ],
-            patterns=[
-                rf"\b(?:did|has|have|was|were|is)\b[^?]*\b{CHANGE_NOUNS}\b[^?]*\b{OUTCOME_WORDS}",
-                rf"\bwhat\s+(?:happened|became)\s+(?:to|of|with)\s+(?:my|the|that|our)\s+{NAMED}{CHANGE_NOUNS}",
-                rf"\b(?:status|outcome|result)\s+of\s+(?:my|the|that|our)\s+{NAMED}{CHANGE_NOUNS}",
-                r"\bdid\s+it\s+(?:go through|happen|run|execute|get approved)\b",
-            ],
-            extract=lambda state: {} if state.pattern_hit else None,
-            plan=plan_status,
-            requires=(TOOL,),
-            priority=0.15,
-        )
-    ]
+    return load_intents(__name__, runtime)
 
 
 family = ToolFamily(name=FAMILY, tools=build_tools, intents=build_intents)

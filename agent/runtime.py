@@ -40,6 +40,10 @@ class Runtime:
         self._builtin_families = builtin_families
         self._services: dict[str, Any] = {}
         self._lock = threading.RLock()
+        if settings.uses_demo:  # the demo organisation's stand-ins become the families' provided sources
+            from demo.wiring import wire
+
+            wire(self)
 
     # --- storage -------------------------------------------------------------------------------
     @cached_property

@@ -1,11 +1,11 @@
 """The one entry point connectors use: ask, stream, decide — for the CLI, Slack and the web.
 
 It owns the compiled graph and its SQLite checkpointer (one LangGraph thread per conversation),
-resolves principals against the catalog, and checks approval decisions before resuming a graph,
-so that an unauthorized click leaves the request pending for someone else and two simultaneous
-clicks decide it once. It is also where "this conversation waits for a decision" is answered
-for every connector (:meth:`AgentService.pending_approval`), and where a run a crash cut short is
-finished at start-up (:meth:`AgentService.recover_interrupted`).
+resolves principals against the catalog, and has the approval gate (:mod:`agent.gate.gate`) check
+decisions before resuming a graph, so that an unauthorized click leaves the request pending for
+someone else and two simultaneous clicks decide it once. It is also where "this conversation
+waits for a decision" is answered for every connector (:meth:`AgentService.pending_approval`), and
+where a run a crash cut short is finished at start-up (:meth:`AgentService.recover_interrupted`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import asyncio
 import logging
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -22,16 +22,18 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.types import Command, StateSnapshot
 from pydantic import BaseModel, Field
 
-from agent.approvals import ApprovalDecision, ApprovalRequest
-from agent.approvals_store import DECIDED, StoredApproval
 from agent.checkpoints import SqliteCheckpointer
-from agent.expiry import EXPIRY_PRINCIPAL
-from agent.graph import Gate, build_graph, tool_calls_of
+from agent.event_stream import EventStream, attachments_in, citations_in
+from agent.events import Finished, TurnEvent
+from agent.gate.expiry import EXPIRY_PRINCIPAL
+from agent.gate.gate import DecisionRefused, Gate, pending_interrupt, resume_payload
+from agent.gate.policy import ApprovalDecision, ApprovalRequest
+from agent.gate.store import StoredApproval
+from agent.graph import build_graph, tool_calls_of
 from agent.identity import resolve_principal
 from agent.redact import redact_text
 from agent.runtime import Runtime
 from contract.principal import Principal
-from contract.tooling import ToolContext
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,6 @@ class TurnResult(BaseModel):
     thread_id: str
     interrupt: dict[str, Any] | None = None
     refs: list[str] = Field(default_factory=list)
-
-
-class DecisionRefused(Exception):
-    """A decision the policy does not accept; the request stays as it was."""
 
 
 class AwaitingApproval(DecisionRefused):
@@ -162,90 +160,137 @@ class AgentService:
         await graph.ainvoke(self._input(text, principal), self._config(thread_id))
         return await self.aturn_result(thread_id, before)
 
+    # --- turns as typed events (what connectors render: agent.events) -------------------------
+    def events(self, text: str, principal: Principal, thread_id: str) -> Iterator[TurnEvent]:
+        """One turn as typed events ending with :class:`Finished`; refused like :meth:`ask`."""
+        _refuse_while(self.pending_approval(thread_id))
+        config = self._config(thread_id)
+        before = self._message_count(thread_id)
+        translate = EventStream()
+        yield from translate.events_of(
+            self.graph.stream(self._input(text, principal), config, stream_mode=translate.modes)
+        )
+        yield _finished(self.graph.get_state(config), thread_id, before)
+
+    async def aevents(
+        self, text: str, principal: Principal, thread_id: str, *, mirror: Collection[str] = ()
+    ) -> AsyncIterator[TurnEvent]:
+        """One turn as typed events; ``mirror`` adds the Agent Protocol's (:data:`agent.events.MIRRORS`).
+
+        Refused with :class:`AwaitingApproval` while the conversation waits for a decision.
+        """
+        _refuse_while(await self.apending_approval(thread_id))
+        async for event in self._arun(self._input(text, principal), thread_id, mirror):
+            yield event
+
+    async def aresume_events(
+        self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal, *, mirror: Collection[str] = ()
+    ) -> AsyncIterator[TurnEvent]:
+        """The conversation resumed on a decision :meth:`check_decision` accepted, as typed events."""
+        try:
+            resume = Command(resume=resume_payload(decision, approver))
+            async for event in self._arun(resume, request.thread_id, mirror):
+                yield event
+        finally:  # a run that failed before the gate recorded the decision leaves it decidable again
+            self.gate.release(request.id)
+
+    async def aexpire_events(self, request: ApprovalRequest) -> AsyncIterator[TurnEvent]:
+        """:meth:`aexpire` as typed events: none when the request is not overdue or was claimed meanwhile."""
+        decision = self.gate.claim_expiry(request, self._state)
+        if decision is not None:
+            async for event in self.aresume_events(request, decision, EXPIRY_PRINCIPAL):
+                yield event
+
+    async def _arun(
+        self, payload: dict[str, Any] | Command, thread_id: str, mirror: Collection[str]
+    ) -> AsyncIterator[TurnEvent]:
+        graph = await self.agraph()
+        config = self._config(thread_id)
+        before = len((await graph.aget_state(config)).values.get("messages", []))
+        translate = EventStream(mirror)
+        async for event in translate.aevents_of(graph.astream(payload, config, stream_mode=translate.modes)):
+            yield event
+        yield _finished(await graph.aget_state(config), thread_id, before)
+
+    # --- conversations as checkpointed (the web's Agent Protocol reads them) -------------------
+    async def athread_state(self, thread_id: str) -> StateSnapshot:
+        """The conversation's latest checkpoint (empty values for one that never ran)."""
+        graph = await self.agraph()
+        return await graph.aget_state(self._config(thread_id))
+
+    async def athread_exists(self, thread_id: str) -> bool:
+        """Whether the conversation has any checkpoint, whichever connector it began in."""
+        graph = await self.agraph()
+        return await graph.checkpointer.aget_tuple(self._config(thread_id)) is not None
+
+    async def athread_history(
+        self,
+        thread_id: str,
+        *,
+        limit: int,
+        before: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> AsyncIterator[StateSnapshot]:
+        """The conversation's checkpoints, newest first; ``before`` names a checkpoint of it."""
+        graph = await self.agraph()
+        before_config = None if before is None else {"configurable": {"thread_id": thread_id, **before}}
+        async for state in graph.aget_state_history(
+            self._config(thread_id), limit=limit, before=before_config, filter=metadata or None
+        ):
+            yield state
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        """Forget the conversation's checkpoints."""
+        graph = await self.agraph()
+        await graph.checkpointer.adelete_thread(thread_id)
+
     # --- is a conversation waiting? ------------------------------------------------------------
     def pending_approval(self, thread_id: str) -> ApprovalRequest | None:
         """The request this conversation waits on before it may take new input, or None.
 
-        The one answer to "is this thread waiting for an approval?" for every connector: the
-        graph's checkpoint says where it stopped, the store what became of that request. A
-        request that no longer needs anyone does not hold the thread: one past its expiry is
-        closed here (recorded as expired, nothing runs), and a run a crash cut short after its
-        decision is finished first (:meth:`recover`) once the process that ran it is gone.
+        The one answer to "is this thread waiting for an approval?" for every connector, given by
+        the gate (:meth:`Gate.pending`). A request that no longer needs anyone does not hold the
+        thread: one past its expiry is closed here (recorded as expired, nothing runs), and a run a
+        crash cut short after its decision is finished first (:meth:`recover`) once the process
+        that ran it is gone.
         """
-        config = self._config(thread_id)
-        snapshot = self.graph.get_state(config)
-        waiting = self._waiting_on(snapshot)
-        if waiting is not None and waiting.request.expired and self.gate.store.decidable(waiting):
-            self.expire(waiting.request)
-        elif self._cut_short(snapshot, waiting):
+        pending = self.gate.pending(self._state(thread_id))
+        if pending.first == "expire":
+            self.expire(pending.request)
+        elif pending.first == "recover":
             self.recover(thread_id)
         else:
-            return _request_of(waiting)
-        return _request_of(self._waiting_on(self.graph.get_state(config)))
+            return pending.request
+        return self.gate.pending(self._state(thread_id)).request
 
     async def apending_approval(self, thread_id: str) -> ApprovalRequest | None:
         graph = await self.agraph()
         config = self._config(thread_id)
-        snapshot = await graph.aget_state(config)
-        waiting = self._waiting_on(snapshot)
-        if waiting is not None and waiting.request.expired and self.gate.store.decidable(waiting):
-            await self.aexpire(waiting.request)
-        elif self._cut_short(snapshot, waiting):
+        pending = self.gate.pending(await graph.aget_state(config))
+        if pending.first == "expire":
+            await self.aexpire(pending.request)
+        elif pending.first == "recover":
             await asyncio.to_thread(self.recover, thread_id)
         else:
-            return _request_of(waiting)
-        return _request_of(self._waiting_on(await graph.aget_state(config)))
+            return pending.request
+        return self.gate.pending(await graph.aget_state(config)).request
 
-    def _cut_short(self, snapshot, waiting: StoredApproval | None) -> bool:
-        """Whether a process died in this thread's run after a decision was recorded."""
-        if waiting is not None:
-            return waiting.status in DECIDED and waiting.holder_gone()
-        if not snapshot.next:
-            return False
-        rows = self.gate.store.for_thread(snapshot.config["configurable"]["thread_id"])
-        return any(row.status in ("approved", "executing") and row.holder_gone() for row in rows)
-
-    def _waiting_on(self, snapshot) -> StoredApproval | None:
-        """The stored request the graph's pending interrupt is for (it holds the thread), or None."""
-        interrupt = pending_interrupt(snapshot)
-        if interrupt is None or not interrupt.get("request"):
-            return None
-        request = ApprovalRequest.model_validate(interrupt["request"])
-        return self.gate.store.row(request.id) or StoredApproval(
-            request=request, status="pending", updated_at=request.created_at
-        )
+    def _state(self, thread_id: str) -> StateSnapshot:
+        """The conversation's checkpoint, which the gate reads to know what it waits on."""
+        return self.graph.get_state(self._config(thread_id))
 
     # --- approvals -----------------------------------------------------------------------------
+    def approval(self, request_id: str) -> StoredApproval | None:
+        """One approval request as stored: the request, where it stands, the decision and result."""
+        return self.gate.store.row(request_id)
+
+    def approval_outcome(self, request_id: str) -> dict[str, Any] | None:
+        """The recorded result of an approved action once it ran (None before, or if it never did)."""
+        return self.gate.outcome(request_id)
+
     def check_decision(self, decision: ApprovalDecision, approver: Principal) -> ApprovalRequest:
         """Raise :class:`DecisionRefused` unless ``decision`` may resume its graph now; claims it if so."""
-        found = self.gate.store.row(decision.request_id)
-        if found is None:
-            raise DecisionRefused(f"no approval request {decision.request_id}")
-        request = found.request
-        if found.status == "deciding" and not self.gate.store.lapsed(found):
-            raise DecisionRefused(f"approval request {request.id} is already being decided")
-        if not self.gate.store.decidable(found):
-            raise DecisionRefused(f"approval request {request.id} was already decided ({found.status})")
-        if decision.approver != approver.ref:
-            raise DecisionRefused("the decision's approver is not the authenticated user")
-        if not self._awaited(request):
-            self._close_stale(request, decision)
-            raise DecisionRefused(f"approval request {request.id} is stale: its conversation no longer waits for it")
-        if not request.expired:  # an expired one is resumed all the same: the graph records the expiry
-            _effective, verdict = self.gate.judge(request, decision, approver, self._context(request))
-            if not verdict.ok:
-                self.gate.audit.append(
-                    "approval.refused",
-                    request_id=request.id,
-                    approver=approver.ref,
-                    decision=decision.decision,
-                    reason=verdict.reason,
-                    kept_pending=True,
-                )
-                raise DecisionRefused(verdict.reason)
-        if not self.gate.store.claim(request.id, "deciding", decision):
-            raise DecisionRefused(f"approval request {request.id} is already being decided")
-        return request
+        return self.gate.check_decision(decision, approver, self._state)
 
     def decide(self, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         request = self.check_decision(decision, approver)
@@ -256,63 +301,27 @@ class AgentService:
         return await self._aresume(request, decision, approver)
 
     def overdue(self) -> list[ApprovalRequest]:
-        """Requests past their expiry that nobody decided (see :mod:`agent.expiry`)."""
-        return [r for r in self.gate.store.pending() if r.expired]
+        """Requests past their expiry that nobody decided (see :mod:`agent.gate.expiry`)."""
+        return self.gate.overdue()
 
     def expire(self, request: ApprovalRequest) -> TurnResult | None:
         """Close an overdue request: recorded as expired, nothing runs, the conversation is answered.
 
         None when the request is not overdue or was claimed by a decision meanwhile.
         """
-        decision = self._claim_expiry(request)
+        decision = self.gate.claim_expiry(request, self._state)
         return self._resume(request, decision, EXPIRY_PRINCIPAL) if decision else None
 
     async def aexpire(self, request: ApprovalRequest) -> TurnResult | None:
-        decision = self._claim_expiry(request)
+        decision = self.gate.claim_expiry(request, self._state)
         return await self._aresume(request, decision, EXPIRY_PRINCIPAL) if decision else None
-
-    def _claim_expiry(self, request: ApprovalRequest) -> ApprovalDecision | None:
-        if not request.expired:
-            return None
-        decision = ApprovalDecision(
-            request_id=request.id,
-            decision="reject",
-            approver=EXPIRY_PRINCIPAL.ref,
-            args_hash=request.args_hash,
-            comment="nobody decided before the request expired",
-        )
-        if not self._awaited(request):
-            self._close_stale(request, decision)
-            return None
-        return decision if self.gate.store.claim(request.id, "deciding", decision) else None
-
-    def _awaited(self, request: ApprovalRequest) -> bool:
-        """Whether the request's conversation is stopped at this very request."""
-        if request.thread_id is None:
-            return False
-        waiting = self._waiting_on(self.graph.get_state(self._config(request.thread_id)))
-        return waiting is not None and waiting.request.id == request.id
-
-    def _close_stale(self, request: ApprovalRequest, decision: ApprovalDecision) -> None:
-        """Close a pending request its conversation no longer waits for (input ran past it before the
-        service refused that), so that deciding it can never resume, and decide, another request."""
-        if self.gate.store.claim(request.id, "deciding", decision):
-            reason = "the conversation is no longer waiting for this request"
-            self.gate.audit.append("approval.refused", request_id=request.id, approver=decision.approver, reason=reason)
-            self.gate.store.finish(request.id, "refused", {"reason": reason})
-
-    def _context(self, request: ApprovalRequest) -> ToolContext:
-        """What the request's tool sees while an edit is prepared: the requester's context."""
-        return ToolContext(
-            runtime=self.runtime, principal=self.principal(request.requested_by), thread_id=request.thread_id
-        )
 
     def _resume(self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         before = self._message_count(request.thread_id)
         try:
             self.graph.invoke(Command(resume=resume_payload(decision, approver)), self._config(request.thread_id))
-        finally:  # a run that failed before the gate recorded the decision leaves it decidable again
-            self.gate.store.release(request.id)
+        finally:
+            self.gate.release(request.id)
         return self.turn_result(request.thread_id, before)
 
     async def _aresume(self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal) -> TurnResult:
@@ -322,7 +331,7 @@ class AgentService:
         try:
             await graph.ainvoke(Command(resume=resume_payload(decision, approver)), config)
         finally:
-            self.gate.store.release(request.id)
+            self.gate.release(request.id)
         return await self.aturn_result(request.thread_id, before)
 
     # --- recovery after a crash ----------------------------------------------------------------
@@ -333,16 +342,12 @@ class AgentService:
         audited twice); an approved action runs once; one whose run was cut short is recorded as
         outcome unknown, and the conversation is told to check the target.
         """
-        config = self._config(thread_id)
-        snapshot = self.graph.get_state(config)
-        if not snapshot.next and not _step_cut_short(snapshot):
-            return None
-        waiting = self._waiting_on(snapshot)
-        if waiting is not None and waiting.status not in DECIDED:
+        snapshot = self._state(thread_id)
+        recovery = self.gate.recovery(snapshot)
+        if recovery is None:
             return None
         before = len(snapshot.values.get("messages", []))
-        # The gate reads a recorded decision from the store; the resume value only wakes it up.
-        self.graph.invoke(None if waiting is None else Command(resume={"recorded": waiting.status}), config)
+        self.graph.invoke(recovery.input, self._config(thread_id))
         return self.turn_result(thread_id, before)
 
     def recover_interrupted(self, owns: Callable[[str], bool] = lambda thread_id: True) -> list[TurnResult]:
@@ -352,13 +357,8 @@ class AgentService:
         Only requests whose claiming process is gone are touched: a process started next to a live
         one leaves that one's work alone.
         """
-        threads = dict.fromkeys(
-            row.request.thread_id
-            for row in self.gate.store.with_status("approved", "executing")
-            if row.request.thread_id and owns(row.request.thread_id) and row.holder_gone()
-        )
         results = []
-        for thread_id in threads:
+        for thread_id in self.gate.interrupted_threads(owns):
             try:
                 result = self.recover(thread_id)
             except Exception:
@@ -370,7 +370,7 @@ class AgentService:
 
     def pending_for(self, approver: Principal) -> list[ApprovalRequest]:
         """Pending requests this person may decide (the web's /approvals page)."""
-        return [r for r in self.gate.store.pending() if not r.expired and self.gate.policy.may_approve(approver, r).ok]
+        return self.gate.pending_for(approver)
 
     # --- results -------------------------------------------------------------------------------
     def _message_count(self, thread_id: str) -> int:
@@ -385,35 +385,10 @@ class AgentService:
         return _turn_result(await graph.aget_state(self._config(thread_id)), thread_id, before)
 
 
-def _step_cut_short(snapshot: StateSnapshot) -> bool:
-    """Whether the last step's nodes finished but the process died before the next checkpoint.
-
-    Checkpoints are written in the background while the next step starts, so a crash there leaves
-    a checkpoint whose tasks all have their writes (``next`` is empty) and nothing after it:
-    invoking the thread again applies those writes and runs the step they lead to.
-    """
-    return bool(snapshot.tasks) and all(task.result is not None for task in snapshot.tasks)
-
-
 def _refuse_while(request: ApprovalRequest | None) -> None:
     """New input on a conversation stopped at an approval is not run: the request comes first."""
     if request is not None:
         raise AwaitingApproval(request)
-
-
-def _request_of(waiting: StoredApproval | None) -> ApprovalRequest | None:
-    return waiting.request if waiting is not None else None
-
-
-def resume_payload(decision: ApprovalDecision, approver: Principal) -> dict[str, Any]:
-    """What the graph's approval gate expects as the resume value of its interrupt."""
-    return {"decision": decision.model_dump(mode="json"), "approver": approver.model_dump(mode="json")}
-
-
-def pending_interrupt(snapshot) -> dict[str, Any] | None:
-    for interrupt in getattr(snapshot, "interrupts", ()) or ():
-        return interrupt.value
-    return None
 
 
 def _turn_result(snapshot, thread_id: str, before: int) -> TurnResult:
@@ -441,6 +416,16 @@ def _turn_result(snapshot, thread_id: str, before: int) -> TurnResult:
             answer = f"{progress}\n\n{answer}"
     return TurnResult(
         answer=redact_text(answer), tool_calls=tool_calls_of(new), thread_id=thread_id, interrupt=interrupt, refs=refs
+    )
+
+
+def _finished(snapshot, thread_id: str, before: int) -> Finished:
+    """The :class:`Finished` event of the turn whose messages start at index ``before``."""
+    new = snapshot.values.get("messages", [])[before:]
+    return Finished(
+        **_turn_result(snapshot, thread_id, before).model_dump(),
+        citations=citations_in(new),
+        attachments=attachments_in(new),
     )
 
 

@@ -1,7 +1,6 @@
 """Catalog benchmark: a generated 10,000-entity catalog, its load time, and per-query latencies.
 
-Run: ``.venv/bin/python benchmarks/catalog_bench.py [--entities 10000] [--queries 300]``.
-Bars (design brief): load ≤ 3 s, tool queries p95 ≤ 5 ms.
+.venv/bin/python -m benchmarks.catalog_bench [--entities 10000] [--queries 300]
 """
 
 from __future__ import annotations
@@ -10,14 +9,12 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks._common import Figure, main
 
 WORDS = [
     "orders",
@@ -175,11 +172,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--entities", type=int, default=10_000)
-    parser.add_argument("--queries", type=int, default=300)
-    args = parser.parse_args()
+def run(quick: bool = False, entities: int | None = None, queries: int | None = None) -> list[Figure]:
+    entities = entities or (500 if quick else 10_000)
+    queries = queries or (20 if quick else 300)
 
     from agent.runtime import Runtime
     from contract.principal import Principal
@@ -192,7 +187,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        names = generate(root, args.entities)
+        names = generate(root, entities)
         gen_s = time.perf_counter() - t0
 
         t0, c0 = time.perf_counter(), time.process_time()
@@ -210,7 +205,7 @@ def main() -> None:
 
         print(f"catalog: {len(store)} entities ({store.kinds()}), {len(store.errors)} load errors")
         print(f"generate: {gen_s:.2f} s")
-        print(f"load (parse + validate + relations + indexes): {load_s:.2f} s wall, {load_cpu:.2f} s CPU  [bar ≤ 3 s]")
+        print(f"load (parse + validate + relations + indexes): {load_s:.2f} s wall, {load_cpu:.2f} s CPU")
         print(
             f"lazy mention index build (first find_mentions): {mention_index_s * 1000:.0f} ms wall, "
             f"{mention_cpu * 1000:.0f} ms CPU"
@@ -220,6 +215,7 @@ def main() -> None:
             f"{search_cpu * 1000:.0f} ms CPU"
         )
         print(f"lazy dependency graph build (first walk): {graph_s * 1000:.0f} ms wall")
+        figures = [Figure("entities", len(store), "entities"), Figure("load", load_s, "s")]
 
         runtime = Runtime(Settings(catalog=[str(root)]), extra_families=[family], builtin_families=False)
         runtime.__dict__["catalog"] = store  # reuse the store loaded above
@@ -248,12 +244,12 @@ def main() -> None:
             "catalog_owned_by": lambda: ("catalog_owned_by", {"ref": pick("group")}),
             "catalog_group_hierarchy": lambda: ("catalog_group_hierarchy", {"ref": pick("group")}),
         }
-        print(f"\nper-query latency over {args.queries} random queries each (ms):")
+        print(f"\nper-query latency over {queries} random queries each (ms):")
         print("(wall clock; 'cpu p95' is this process's CPU time, which a busy shared machine does not inflate)")
         print(f"{'query':48s} {'p50':>7s} {'p95':>7s} {'max':>7s} {'cpu p95':>8s}")
         for label, make in cases.items():
             timings, cpu = [], []
-            for _ in range(args.queries):
+            for _ in range(queries):
                 name, call_args = make()
                 t0, c0 = time.perf_counter(), time.process_time()
                 result = tools[name].run(call_args, ctx)
@@ -264,6 +260,7 @@ def main() -> None:
                 f"{label:48s} {statistics.median(timings):7.2f} {percentile(timings, 0.95):7.2f} "
                 f"{max(timings):7.2f} {percentile(cpu, 0.95):8.2f}"
             )
+            figures.append(Figure(f"{label} p95", percentile(timings, 0.95), "ms"))
 
         sentences = [
             lambda: f"who owns {pick('component')}?",
@@ -272,7 +269,7 @@ def main() -> None:
             lambda: "what does the " + pick("group").removeprefix("team-").rsplit("-", 1)[0] + " team own",
         ]
         timings, cpu = [], []
-        for _ in range(args.queries):
+        for _ in range(queries):
             text = rng.choice(sentences)()
             t0, c0 = time.perf_counter(), time.process_time()
             store.find_mentions(text)
@@ -283,7 +280,15 @@ def main() -> None:
             f"{percentile(timings, 0.95):7.2f} {max(timings):7.2f} {percentile(cpu, 0.95):8.2f}"
         )
         print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    return [*figures, Figure("store.find_mentions (sentence) p95", percentile(timings, 0.95), "ms")]
+
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entities", type=int, help="catalog size (default 10,000; 500 with --quick)")
+    parser.add_argument("--queries", type=int, help="random queries per tool (default 300; 20 with --quick)")
+    return parser
 
 
 if __name__ == "__main__":
-    main()
+    main(run, options())

@@ -4,6 +4,8 @@ Generates a FOCUS-shaped Parquet file (deterministic, in a temp dir; nothing com
 through the same DuckDB views as the tools (queried in place, memory_limit 1GB, 2 threads), and
 times breakdowns by a FOCUS column and by a tag-derived dimension (team, via the catalog). Prints
 cold and warm timings (median of 10) and the process RSS. Add ``--csv`` to time the CSV too.
+
+    .venv/bin/python -m benchmarks.cost_query [--rows 1000000] [--csv]
 """
 
 from __future__ import annotations
@@ -11,14 +13,12 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks._common import ROOT, Figure, main
 
 
 def rss_mb() -> float:
@@ -101,11 +101,8 @@ def timed(fn, repeat: int = 10) -> tuple[float, float]:
     return cold * 1000, statistics.median(runs) * 1000
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--csv", action="store_true", help="also time the same data as CSV")
-    args = parser.parse_args()
+def run(quick: bool = False, rows: int | None = None, csv: bool = False) -> list[Figure]:
+    rows = rows or (20_000 if quick else 1_000_000)
     import tools.catalog
     import tools.cost
     from agent.runtime import Runtime
@@ -114,11 +111,12 @@ def main() -> None:
     from tools.cost.periods import Period
 
     tmp = Path(tempfile.mkdtemp(prefix="cost-bench-"))
-    formats = ["parquet"] + (["csv"] if args.csv else [])
-    print(f"rows={args.rows:,}  (2-core machine; DuckDB memory_limit=1GB, threads=2)")
+    formats = ["parquet"] + (["csv"] if csv else [])
+    figures: list[Figure] = []
+    print(f"rows={rows:,}  (DuckDB memory_limit=1GB, threads=2)")
     for fmt in formats:
         t0 = time.perf_counter()
-        path = make_export(tmp, args.rows, fmt == "csv")
+        path = make_export(tmp, rows, fmt == "csv")
         size = path.stat().st_size / 1e6
         print(f"[{fmt}] generated {path.name} ({size:.1f} MB) in {time.perf_counter() - t0:.1f} s")
         settings = Settings(data_dir=tmp / "data", focus=[str(path)], catalog=[str(ROOT / "demo/catalog/all.yaml")])
@@ -129,16 +127,28 @@ def main() -> None:
         ds = engine.dataset
         took = 1000 * (time.perf_counter() - t0)
         print(f"[{fmt}] open + validate ({ds.rows:,} rows, {ds.bad.total} bad): {took:.0f} ms")
+        figures.append(Figure(f"open + validate, {fmt}", took, "ms"))
         period = Period(date(2026, 10, 1), date(2026, 11, 1), "October 2026")
         for dims in (["service_category"], ["provider", "region"], ["team"], ["entity"]):
             cold, warm = timed(lambda dims=dims, engine=engine, period=period: engine.aggregate(period, dims))
             print(f"[{fmt}] breakdown by {'+'.join(dims):<22} cold {cold:7.1f} ms   warm median {warm:7.1f} ms")
+            figures.append(Figure(f"breakdown by {'+'.join(dims)} warm, {fmt}", warm, "ms"))
         whole = Period(date(2026, 8, 1), date(2026, 11, 25), "all")
         cold, warm = timed(lambda engine=engine, whole=whole: engine.daily(whole))
         print(f"[{fmt}] daily series, whole range          cold {cold:7.1f} ms   warm median {warm:7.1f} ms")
-        print(f"[{fmt}] RSS before open {before:.0f} MB, after queries {rss_mb():.0f} MB")
+        after = rss_mb()
+        print(f"[{fmt}] RSS before open {before:.0f} MB, after queries {after:.0f} MB")
+        figures += [Figure(f"daily series warm, {fmt}", warm, "ms"), Figure(f"RSS after queries, {fmt}", after, "MB")]
         ds.con.close()
+    return figures
+
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, help="rows in the generated export (default 1,000,000; 20,000 quick)")
+    parser.add_argument("--csv", action="store_true", help="also time the same data as CSV")
+    return parser
 
 
 if __name__ == "__main__":
-    main()
+    main(run, options())

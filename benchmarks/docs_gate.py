@@ -15,7 +15,9 @@ Secrets mkdocs sites, and the Backstage demo's TechDocs — the corpus is indexe
 Printed per corpus: recall (answerable found / answerable), precision (found / everything the gate let
 through), and the same for the demo-tuned baseline rule this replaced, side by side.
 
-    .venv/bin/python benchmarks/docs_gate.py [--cache DIR] [--per-corpus 40] [--dump FILE]
+    .venv/bin/python -m benchmarks.docs_gate [--cache DIR] [--per-corpus 40] [--dump FILE] [--only NAME ...]
+
+``--quick`` runs the demo corpus alone with 5 generated questions.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import json
 import logging
 import random
 import re
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -33,8 +34,8 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks._common import ROOT, Figure, main
+
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 K = 5
 
@@ -407,26 +408,28 @@ def _line(name: str, rows: list[dict]) -> str:
 HEADER = f"{'corpus':<18}{'pos':>5}{'neg':>5}   {'baseline: P     R   rej':<22}    {'now: P     R   rej'}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cache", type=Path, help="keep the indexes here between runs (default: a temp dir)")
-    parser.add_argument("--per-corpus", type=int, default=40, help="answerable questions generated per corpus")
-    parser.add_argument("--dump", type=Path, help="write every case with its gate features as JSON")
-    parser.add_argument("--only", nargs="*", help="corpus names to run")
-    args = parser.parse_args()
+def run(
+    quick: bool = False,
+    cache: Path | None = None,
+    per_corpus: int | None = None,
+    dump: Path | None = None,
+    only: list[str] | None = None,
+) -> list[Figure]:
+    per_corpus = per_corpus or (5 if quick else 40)
+    only = only or (["demo"] if quick else None)
     logging.getLogger("tools.docs").setLevel(logging.ERROR)  # skipped empty pages are not news here
-    base = args.cache or Path(tempfile.mkdtemp(prefix="docs-gate-"))
-    corpora = [c for c in CORPORA if c.path.exists() and (not args.only or c.name in args.only)]
+    base = cache or Path(tempfile.mkdtemp(prefix="docs-gate-"))
+    chosen = [c for c in CORPORA if c.path.exists() and (not only or c.name in only)]
     for missing in (c for c in CORPORA if not c.path.exists()):
         print(f"skipped {missing.name}: {missing.path} is absent")
-    stores = {c.name: index(c, base / c.name) for c in corpora}
+    stores = {c.name: index(c, base / c.name) for c in chosen}
     generated: dict[str, list[dict]] = {}
     vocab: dict[str, set[str]] = {}
     for seed, (name, store) in enumerate(stores.items()):
         records = store.all_records(("documents", "metadatas"))
         bm25 = store.bm25()
         vocab[name] = set(bm25.postings)
-        generated[name] = generate_answerable(records, bm25.idf, args.per_corpus, seed)
+        generated[name] = generate_answerable(records, bm25.idf, per_corpus, seed)
         for case in generated[name]:
             case["rare"] = rarest_term(case["question"], bm25.idf)
     hand_rows: list[dict] = []
@@ -445,18 +448,35 @@ def main() -> None:
         for rows, cases in ((hand_rows, hand + off), (gen_rows, generated[name] + cross)):
             for row in evaluate(store, cases):
                 rows.append({**row, "corpus": name})
-    for title, rows in (
-        ("hand-written questions (+ off-topic ones as unanswerable)", hand_rows),
-        ("generated questions (+ other corpora's as unanswerable)", gen_rows),
+    figures: list[Figure] = []
+    for title, kind, rows in (
+        ("hand-written questions (+ off-topic ones as unanswerable)", "hand-written", hand_rows),
+        ("generated questions (+ other corpora's as unanswerable)", "generated", gen_rows),
     ):
         print(f"\n{title}: precision, recall, share of unanswerable rejected\n{HEADER}")
         for name in stores:
             print(_line(name, [r for r in rows if r["corpus"] == name]))
         print(_line("all", rows))
-    if args.dump:
-        args.dump.write_text(json.dumps(hand_rows + gen_rows, indent=1, default=str))
-        print(f"cases written to {args.dump}")
+        now = scores(rows, "relevant")
+        figures += [
+            Figure(f"{kind}: precision", now["precision"], "ratio"),
+            Figure(f"{kind}: recall", now["recall"], "ratio"),
+            Figure(f"{kind}: unanswerable rejected", now["neg_rejected"], "ratio"),
+        ]
+    if dump:
+        dump.write_text(json.dumps(hand_rows + gen_rows, indent=1, default=str))
+        print(f"cases written to {dump}")
+    return figures
+
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, help="keep the indexes here between runs (default: a temp dir)")
+    parser.add_argument("--per-corpus", type=int, help="answerable questions generated per corpus (default 40)")
+    parser.add_argument("--dump", type=Path, help="write every case with its gate features as JSON")
+    parser.add_argument("--only", nargs="*", help="corpus names to run (default all; demo with --quick)")
+    return parser
 
 
 if __name__ == "__main__":
-    main()
+    main(run, options())

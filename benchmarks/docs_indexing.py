@@ -8,9 +8,10 @@ backends so that a change in the machine's load hits both. Retrieval quality is 
 backend the way ``benchmarks/docs_retrieval.py`` does (recall@5, heading recall@5, MRR and the
 relevance gate on ``evals/datasets/docs.yaml`` over the demo TechDocs), each over its own index.
 
-    .venv/bin/python benchmarks/docs_indexing.py [--site DIR] [--rounds N] [--export]
+    .venv/bin/python -m benchmarks.docs_indexing [--site DIR] [--rounds N] [--export]
 
 ``--export`` also times the one-time ONNX export (into a temporary cache, not the real one).
+``--quick`` indexes the demo TechDocs (one round) and skips the retrieval part.
 """
 
 from __future__ import annotations
@@ -18,20 +19,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from benchmarks._common import machine  # noqa: E402
-from benchmarks.docs_retrieval import DATASET, K, _matches, _score  # noqa: E402
+from benchmarks._common import ROOT, Figure, machine, main
+from benchmarks.docs_retrieval import DATASET, K, _matches, _score
 
 SITE = ROOT / ".." / "shared" / "fixtures" / "docs-sites" / "argoproj__argo-workflows"
+DEMO_DOCS = ROOT / "demo" / "docs"
 OLD, NEW = "torch", "onnx-int8"
 
 
@@ -111,29 +109,26 @@ def _time_export() -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--site", type=Path, default=SITE, help="an mkdocs site (folder with mkdocs.yml)")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per backend")
-    parser.add_argument("--export", action="store_true", help="also time the one-time ONNX export")
-    args = parser.parse_args()
-    if not (args.site / "mkdocs.yml").is_file():
-        raise SystemExit(f"{args.site}: no mkdocs.yml (the fixtures live in ../shared/fixtures/docs-sites)")
+def run(quick: bool = False, site: Path | None = None, rounds: int | None = None, export: bool = False) -> list[Figure]:
+    site = site or (DEMO_DOCS if quick else SITE)
+    rounds = rounds or (1 if quick else 2)
+    if not site.is_dir():
+        raise SystemExit(f"{site}: absent (the fixtures live in ../shared/fixtures/docs-sites)")
 
     print(f"machine: {machine()}; {_facts()}")
-    if args.export:
+    if export:
         _time_export()
     for backend in (OLD, NEW):
         print(f"model load, {backend}: {_load(backend):.1f} s (once per process)")
 
     tmp = Path(tempfile.mkdtemp(prefix="docs-indexing-"))
     rates: dict[str, list[float]] = {OLD: [], NEW: []}
-    print(f"\nindexing {args.site.resolve().name} from scratch, {args.rounds} alternating round(s)")
+    print(f"\nindexing {site.resolve().name} from scratch, {rounds} alternating round(s)")
     header = f"{'round':<7}{'backend':<11}{'pages':>6}{'chunks':>8}{'seconds':>9}{'chunks/s':>10}{'embed+store/s':>15}"
     print(f"{header}  load")
-    for round_ in range(1, args.rounds + 1):
+    for round_ in range(1, rounds + 1):
         for backend in (OLD, NEW):
-            pages, chunks, seconds, embed_seconds = _index_site(backend, args.site, tmp)
+            pages, chunks, seconds, embed_seconds = _index_site(backend, site, tmp)
             rates[backend].append(chunks / seconds)
             load = os.getloadavg()[0]
             print(
@@ -142,6 +137,13 @@ def main() -> None:
             )
     old, new = statistics.median(rates[OLD]), statistics.median(rates[NEW])
     print(f"median end to end: {OLD} {old:.1f} chunks/s, {NEW} {new:.1f} chunks/s = {new / old:.2f}x  [{_facts()}]")
+    figures = [
+        Figure(f"indexing, {OLD}", old, "chunks/s"),
+        Figure(f"indexing, {NEW}", new, "chunks/s"),
+        Figure("indexing speed-up over sentence-transformers", new / old, "x"),
+    ]
+    if quick:
+        return figures
 
     print(f"\nretrieval on {DATASET.relative_to(ROOT)} (demo TechDocs, hybrid search, k={K})")
     print(f"{'backend':<11}{'recall@5':>10}{'heading r@5':>13}{'MRR':>8}{'gate: relevant':>16}{'rejected':>10}  misses")
@@ -151,7 +153,17 @@ def main() -> None:
             f"{backend:<11}{q['recall@5']:>10.3f}{q['heading_recall@5']:>13.3f}{q['mrr']:>8.3f}"
             f"{q['gate_relevant']:>16.3f}{q['gate_rejected']:>10.3f}  {', '.join(q['misses']) or '-'}"
         )
+        figures.append(Figure(f"recall@5, {backend}", q["recall@5"], "ratio"))
+    return figures
+
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--site", type=Path, help="a docs folder or mkdocs site (default: the Argo Workflows site)")
+    parser.add_argument("--rounds", type=int, help="alternating rounds per backend (default 2; 1 with --quick)")
+    parser.add_argument("--export", action="store_true", help="also time the one-time ONNX export")
+    return parser
 
 
 if __name__ == "__main__":
-    main()
+    main(run, options())

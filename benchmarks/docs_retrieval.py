@@ -7,20 +7,18 @@ hit when a chunk of the page it names is in the top 5; MRR uses the rank of the 
 Heading recall@5 requires the named heading too. The relevance gate is scored on the positive
 cases (should be relevant) and the cases without a page (should be "not documented").
 
-    .venv/bin/python benchmarks/docs_retrieval.py
+    .venv/bin/python -m benchmarks.docs_retrieval
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks._common import ROOT, Figure, main
 
 DATASET = ROOT / "evals" / "datasets" / "docs.yaml"
 K = 5
@@ -59,7 +57,8 @@ class _LCEmbeddings:
         return encode([text])[0].tolist()
 
 
-def main() -> None:
+def run(quick: bool = False) -> list[Figure]:
+    """The same in quick mode: the demo TechDocs are small."""
     from langchain_chroma import Chroma
 
     from agent.runtime import Runtime
@@ -101,7 +100,7 @@ def main() -> None:
     relevant_neg = sum(store.search(c["question"], k=K).relevant for c in negatives)
 
     ours_scores, base_scores = _score(ours, positives), _score(base, positives)
-    print(f"\n{len(positives)} questions with a named page, k={K} (2-core machine)")
+    print(f"\n{len(positives)} questions with a named page, k={K}")
     print(f"{'system':<34}{'recall@5':>10}{'heading r@5':>13}{'MRR':>8}{'ms/query':>10}")
     print(
         f"{'ours: hybrid (vector+BM25, RRF)':<34}{ours_scores['recall@5']:>10.3f}"
@@ -122,7 +121,17 @@ def main() -> None:
         ours_scores["recall@5"] == base_scores["recall@5"] and ours_scores["mrr"] > base_scores["mrr"]
     )
     print("ours better than baseline:", "yes" if better else "NO")
+    return [
+        Figure("recall@5", ours_scores["recall@5"], "ratio"),
+        Figure("heading recall@5", ours_scores["heading_recall@5"], "ratio"),
+        Figure("MRR", ours_scores["mrr"], "ratio"),
+        Figure("search", 1000 * ours_s / len(positives), "ms/query"),
+        Figure("baseline recall@5", base_scores["recall@5"], "ratio"),
+        Figure("baseline MRR", base_scores["mrr"], "ratio"),
+        Figure("gate: answerable judged relevant", relevant_pos / len(positives), "ratio"),
+        Figure("gate: unanswerable rejected", (len(negatives) - relevant_neg) / len(negatives), "ratio"),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    main(run)

@@ -1,21 +1,22 @@
-"""Tokens sent to an LLM per turn before any history: system prompt + tool schemas (bar ≤ 3,000).
+"""Tokens sent to an LLM per turn before any history: system prompt + tool schemas, and the cap on
+each tool output.
 
 Counted with tiktoken's cl100k_base (offline ranks) over exactly what the graph sends: the rendered
 system prompt with every enabled family's guidance, and the JSON tool schemas passed to bind_tools.
+
+    .venv/bin/python -m benchmarks.tokens_per_turn
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.prompts import system_prompt
 from agent.runtime import Runtime
 from agent.tool_selection import select_for_turn
+from benchmarks._common import Figure, main
 from contract.settings import Settings
 from contract.tokens import count_tokens
 
@@ -28,7 +29,8 @@ QUESTIONS = [
 ]
 
 
-def main() -> None:
+def run(quick: bool = False) -> list[Figure]:
+    """The same in quick mode: it is cheap."""
     with tempfile.TemporaryDirectory() as data:
         runtime = Runtime(Settings(data_dir=Path(data), demo=True))
         families = [f.name for f in runtime.families]
@@ -54,8 +56,14 @@ def main() -> None:
             print(f"  {sent:5d} tokens for {question!r}: guidance {turn.guidance_families}, tools {names}")
         for tool in sorted(runtime.tools.values(), key=lambda t: -count_tokens(json.dumps(t.model_schema()))):
             print(f"    {count_tokens(json.dumps(tool.model_schema())):4d}  {tool.name}")
-        print(f"worst per-turn total: {worst} tokens (bar ≤ 3,000)")
+        print(f"worst per-turn total: {worst} tokens")
+    return [
+        Figure("system prompt", prompt_tokens, "tokens"),
+        Figure("all tool schemas", all_tokens, "tokens"),
+        Figure("worst turn", worst, "tokens"),
+        Figure("tool output cap", runtime.settings.tool_output_tokens, "tokens"),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    main(run)

@@ -1,6 +1,6 @@
-"""Web chat under load (bar: 200 concurrent streaming conversations, p95 first token ≤ 300 ms, no errors).
+"""Web chat under load: 200 concurrent streaming conversations, first-token latency and throughput.
 
-Load shapes, each printed with its verdict against the bar:
+Load shapes, each printed with its figures:
 
 - ``floor``: the same client and burst against an app that answers every run with one canned SSE
   token and does no work: what HTTP, SSE and the client themselves cost on this machine;
@@ -10,7 +10,7 @@ Load shapes, each printed with its verdict against the bar:
   within ``--ramp`` seconds and asks ``--turns`` questions on its thread, reading each answer and
   thinking 5–15 s before the next (``--think``);
 - ``rate``: questions arriving steadily at each of ``--rates`` per second for ``--seconds``,
-  spread over the conversations: the throughput the server sustains within the bar.
+  spread over the conversations: the throughput the server sustains.
 
 Measured once the background docs indexing that `serve` starts has finished (it embeds the docs
 and would otherwise be counted as turn CPU). Also printed: the server process's CPU time per turn
@@ -28,7 +28,9 @@ Two processes on loopback, as in production where the browser is remote:
   first SSE ``messages`` event carrying answer text; a conversation is an error unless it gets an
   HTTP 200, answer text and ``event: end`` with status ``success``.
 
-    .venv/bin/python benchmarks/web_load.py [--shape floor|burst|paced|rate|all] [--conversations 200]
+    .venv/bin/python -m benchmarks.web_load [--shape floor|burst|paced|rate|all] [--conversations 200]
+
+``--quick``: one burst of 10 conversations.
 """
 
 from __future__ import annotations
@@ -45,10 +47,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from benchmarks._common import machine, percentile  # noqa: E402
+from benchmarks._common import ROOT, Figure, machine, main, percentile
 
 QUESTIONS = [
     "who owns checkout?",
@@ -56,7 +55,6 @@ QUESTIONS = [
     "who maintains the search api?",
     "who owns orders-db?",
 ]
-BAR_MS = 300
 
 
 # --- servers ----------------------------------------------------------------------------------------
@@ -67,7 +65,9 @@ def serve(port: int, data_dir: str) -> None:
     from connectors.web.app import create_app
     from contract.settings import Settings
 
-    settings = Settings(data_dir=Path(data_dir), demo=True, web_rate_limit_per_minute=0)
+    settings = Settings(
+        data_dir=Path(data_dir), demo=True, web_rate_limit_per_minute=0, web_read_rate_limit_per_minute=0
+    )
     run_uvicorn(create_app(AgentService(Runtime(settings))), port)
 
 
@@ -184,7 +184,10 @@ def client(url: str, conversations: int):
     import aiohttp
 
     connector = aiohttp.TCPConnector(limit=conversations + 10)
-    return aiohttp.ClientSession(url, connector=connector, timeout=aiohttp.ClientTimeout(total=120))
+    # The server gives an anonymous visitor its identity in a cookie, and only the visitor who created
+    # a thread may run on it; aiohttp keeps cookies set by an IP address (127.0.0.1) only when unsafe.
+    jar = aiohttp.CookieJar(unsafe=True)
+    return aiohttp.ClientSession(url, connector=connector, cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=120))
 
 
 async def burst(url: str, conversations: int) -> Results:
@@ -252,24 +255,27 @@ def server_cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def report(label: str, results: Results, cpu_seconds: float) -> bool:
+def report(label: str, key: str, results: Results, cpu_seconds: float) -> list[Figure]:
     ms = results.ttft_ms
     total_ms = [t.total * 1000 for t in results.turns if t.error is None]
     errors = results.errors
     p95 = percentile(ms, 95)
-    ok = p95 <= BAR_MS and not errors
     turns = len(results.turns)
     print(
         f"  {label}: turns={turns} first token p50={percentile(ms, 50):.0f} ms p95={p95:.0f} ms "
         f"max={max(ms, default=float('nan')):.0f} ms; full answer p95={percentile(total_ms, 95):.0f} ms; "
-        f"errors={len(errors)}; wall {results.wall:.1f} s -> {'PASS' if ok else 'FAIL'} "
-        f"(bar p95 ≤ {BAR_MS} ms, 0 errors)"
+        f"errors={len(errors)}; wall {results.wall:.1f} s"
     )
     for error in sorted(set(errors))[:3]:
         print(f"    e.g. {error}")
     cpu_ms = cpu_seconds * 1000 / max(turns, 1)
     print(f"    server CPU {cpu_ms:.1f} ms per turn; load average now {os.getloadavg()[0]:.1f}")
-    return ok
+    return [
+        Figure(f"first token p95, {key}", p95, "ms"),
+        Figure(f"throughput, {key}", (turns - len(errors)) / results.wall if results.wall else float("nan"), "turns/s"),
+        Figure(f"errors, {key}", len(errors), "turns"),
+        Figure(f"server CPU per turn, {key}", cpu_ms, "ms"),
+    ]
 
 
 def start_server(args: list[str]) -> tuple[subprocess.Popen, str]:
@@ -281,8 +287,10 @@ def start_server(args: list[str]) -> tuple[subprocess.Popen, str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), *args], env=env, cwd=str(ROOT))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.web_load", "--serve", str(port), *args], env=env, cwd=str(ROOT)
+    )
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -309,41 +317,39 @@ def start_server(args: list[str]) -> tuple[subprocess.Popen, str]:
     return server, url
 
 
-def measure(server: subprocess.Popen, label: str, load) -> bool:
+def measure(server: subprocess.Popen, label: str, key: str, load) -> list[Figure]:
     cpu = server_cpu_seconds(server.pid)
     results = asyncio.run(load)
-    return report(label, results, server_cpu_seconds(server.pid) - cpu)
+    return report(label, key, results, server_cpu_seconds(server.pid) - cpu)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shape", choices=["floor", "burst", "paced", "rate", "all"], default="all")
-    parser.add_argument("--conversations", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=2, help="burst rounds")
-    parser.add_argument("--turns", type=int, default=3, help="questions per paced conversation")
-    parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which paced conversations start")
-    parser.add_argument("--think", type=float, nargs=2, default=[5.0, 15.0], help="think time range, seconds")
-    parser.add_argument("--rates", type=float, nargs="+", default=[25, 50, 75, 100], help="questions per second")
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate")
-    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
-    parser.add_argument("--floor-app", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve:
-        serve_floor(args.serve) if args.floor_app else serve(args.serve, args.data_dir)
-        return
-
-    n = args.conversations
-    shapes = {"floor", "burst", "paced", "rate"} if args.shape == "all" else {args.shape}
+def run(
+    quick: bool = False,
+    shape: str | None = None,
+    conversations: int | None = None,
+    rounds: int | None = None,
+    turns: int = 3,
+    ramp: float = 5.0,
+    think: tuple[float, float] = (5.0, 15.0),
+    rates: list[float] | None = None,
+    seconds: float = 10.0,
+) -> list[Figure]:
+    shape = shape or ("burst" if quick else "all")
+    n = conversations or (10 if quick else 200)
+    rounds = rounds or (1 if quick else 2)
+    rates = rates or [25, 50, 75, 100]
+    shapes = {"floor", "burst", "paced", "rate"} if shape == "all" else {shape}
     print(
         f"web_load: {n} concurrent streaming conversations, offline model, demo org; {machine()}; "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
+    figures: list[Figure] = []
     if "floor" in shapes:
         server, url = start_server(["--floor-app"])
         try:
-            for round_no in range(1, args.rounds + 1):
-                measure(server, f"floor (no-op app, same client) burst round {round_no}", burst(url, n))
+            for round_no in range(1, rounds + 1):
+                label = f"floor (no-op app, same client) burst round {round_no}"
+                figures += measure(server, label, f"floor burst {round_no}", burst(url, n))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -352,22 +358,49 @@ def main() -> None:
             server, url = start_server(["--data-dir", data_dir])
             try:
                 if "burst" in shapes:
-                    for round_no in range(1, args.rounds + 1):
-                        measure(server, f"burst round {round_no}", burst(url, n))
+                    for round_no in range(1, rounds + 1):
+                        label = f"burst round {round_no}"
+                        figures += measure(server, label, f"burst {round_no}", burst(url, n))
                 if "paced" in shapes:
                     label = (
-                        f"paced ({args.turns} turns each, start within {args.ramp:.0f} s, "
-                        f"think {args.think[0]:.0f}-{args.think[1]:.0f} s)"
+                        f"paced ({turns} turns each, start within {ramp:.0f} s, think {think[0]:.0f}-{think[1]:.0f} s)"
                     )
-                    measure(server, label, paced(url, n, args.turns, args.ramp, tuple(args.think)))
+                    figures += measure(server, label, "paced", paced(url, n, turns, ramp, tuple(think)))
                 if "rate" in shapes:
-                    for rate in args.rates:
-                        label = f"steady {rate:.0f} questions/s over {n} conversations for {args.seconds:.0f} s"
-                        measure(server, label, steady(url, n, rate, args.seconds))
+                    for rate in rates:
+                        label = f"steady {rate:.0f} questions/s over {n} conversations for {seconds:.0f} s"
+                        figures += measure(server, label, f"{rate:.0f} questions/s", steady(url, n, rate, seconds))
             finally:
                 server.terminate()
                 server.wait(timeout=30)
+    return figures
+
+
+def options() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shape", choices=["floor", "burst", "paced", "rate", "all"], help="default all (burst quick)")
+    parser.add_argument("--conversations", type=int, help="default 200 (10 with --quick)")
+    parser.add_argument("--rounds", type=int, help="burst rounds (default 2; 1 with --quick)")
+    parser.add_argument("--turns", type=int, default=3, help="questions per paced conversation")
+    parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which paced conversations start")
+    parser.add_argument("--think", type=float, nargs=2, default=[5.0, 15.0], help="think time range, seconds")
+    parser.add_argument("--rates", type=float, nargs="+", help="questions per second (default 25 50 75 100)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each rate")
+    return parser
+
+
+def child(argv: list[str]) -> None:
+    """The app (or the no-op floor app) in a process of its own (``start_server``)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--serve", type=int, required=True)
+    parser.add_argument("--data-dir")
+    parser.add_argument("--floor-app", action="store_true")
+    args = parser.parse_args(argv)
+    serve_floor(args.serve) if args.floor_app else serve(args.serve, args.data_dir)
 
 
 if __name__ == "__main__":
-    main()
+    if "--serve" in sys.argv:
+        child(sys.argv[1:])
+    else:
+        main(run, options())

@@ -6,7 +6,8 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.prompt import Prompt
 
-from agent.approvals import ApprovalDecision
+from agent.events import Token, ToolStarted
+from agent.gate.policy import ApprovalDecision
 from agent.service import AgentService, AwaitingApproval, DecisionRefused, new_thread_id
 from contract.principal import Principal
 
@@ -36,14 +37,12 @@ def run_chat(service: AgentService, principal: Principal, console: Console | Non
 
 def _stream_turn(service: AgentService, principal: Principal, text: str, thread_id: str, console: Console) -> None:
     streamed = False
-    for mode, payload in service.stream(text, principal, thread_id):
-        if mode == "custom" and payload.get("type") == "tool_start":
-            console.print(f"[dim]→ {payload['name']} {payload['args']}[/]")
-        elif mode == "messages":
-            chunk, meta = payload
-            if meta.get("langgraph_node") == "agent" and chunk.content:
-                console.print(chunk.content, end="", markup=False, highlight=False)
-                streamed = True
+    for event in service.events(text, principal, thread_id):
+        if isinstance(event, ToolStarted):
+            console.print(f"[dim]→ {event.name} {event.args}[/]")
+        elif isinstance(event, Token):
+            console.print(event.text, end="", markup=False, highlight=False)
+            streamed = True
     if streamed:
         console.print()
 

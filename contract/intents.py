@@ -1,4 +1,4 @@
-"""The contract for offline-planner intents, registered per tool family in ``tools/<family>/intents.py``.
+"""The contract for offline-planner intents, declared per tool family in ``tools/<family>/intents.yaml``.
 
 An intent recognises one kind of ask ("who owns X"), extracts its slots, and plans the turn one
 step at a time: each call to :meth:`Intent.plan` sees the results of the tool calls made so far in
@@ -122,6 +122,8 @@ class Intent:
     ``needs_source`` is False for the few intents that work without their family's data (writing
     a new template needs no templates); the others are never planned while the family has no
     configured source, and asking for them gets the family's one line on how to configure it.
+    ``recognise`` makes the intent a strong candidate besides its patterns, from what the family's
+    data holds (a question naming a form field only the configured templates have).
     """
 
     name: str
@@ -136,9 +138,10 @@ class Intent:
     defers_to: tuple[str, ...] = ()
     falls_back_to: tuple[str, ...] = ()
     needs_source: bool = True
+    recognise: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         self._compiled = [re.compile(p, re.IGNORECASE) for p in self.patterns]
 
     def pattern_hit(self, text: str) -> bool:
-        return any(p.search(text) for p in self._compiled)
+        return any(p.search(text) for p in self._compiled) or bool(self.recognise and self.recognise(text))

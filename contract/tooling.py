@@ -32,6 +32,19 @@ class Citation(BaseModel):
     snippet: str | None = None
 
 
+class Attachment(BaseModel):
+    """A file a result comes with for people, not for the model: connectors show or upload it.
+
+    Tools declare their files here so that no connector has to guess them from file names in
+    ``data``; a connector still checks the file before it sends it anywhere.
+    """
+
+    kind: Literal["chart"] = "chart"
+    path: str
+    media_type: str = Field(description="image/png, image/svg+xml…")
+    title: str | None = None
+
+
 class ToolResult(BaseModel):
     """What a tool hands back. ``data`` must be JSON-serialisable and as small as possible."""
 
@@ -43,14 +56,15 @@ class ToolResult(BaseModel):
     refs: list[str] = Field(default_factory=list, description="Entity refs the result is about")
     citations: list[Citation] = Field(default_factory=list)
     note: str | None = Field(None, description="Anything the reader must know (partial data, …)")
+    attachments: list[Attachment] = Field(default_factory=list, description="Files for people; never sent to the model")
 
     @classmethod
     def failure(cls, error: str, query: dict[str, Any] | None = None, **kw: Any) -> ToolResult:
         return cls(ok=False, error=error, query=query or {}, **kw)
 
     def to_text(self) -> str:
-        """Compact JSON for the model; empty fields are left out to save tokens."""
-        payload = self.model_dump(exclude_none=True, exclude_defaults=False)
+        """Compact JSON for the model; empty fields are left out to save tokens, attachments always."""
+        payload = self.model_dump(exclude_none=True, exclude_defaults=False, exclude={"attachments"})
         for key in ("refs", "citations", "query"):
             if not payload.get(key):
                 payload.pop(key, None)

@@ -162,7 +162,7 @@ def missing_sources(dataset: Dataset) -> list[str]:
 
 
 def pinned_today(dataset: Dataset | None = None) -> date:
-    from tools.cost.demo_data import DEMO_TODAY
+    from demo import DEMO_TODAY
 
     return (dataset.today if dataset is not None else None) or DEMO_TODAY
 

@@ -102,17 +102,17 @@ def ask(
 
 
 def _decide(request_id: str, user: str, kind: str, comment: str | None, json_output: bool) -> None:
-    from agent.approvals import ApprovalDecision
+    from agent.gate.policy import ApprovalDecision
     from agent.service import DecisionRefused
 
     service = _service()
     approver = _principal(service, user)
-    found = service.gate.store.get(request_id)
+    found = service.approval(request_id)
     if found is None:
         typer.echo(f"no approval request {request_id}", err=True)
         raise typer.Exit(2)
     decision = ApprovalDecision(
-        request_id=request_id, decision=kind, approver=approver.ref, args_hash=found[0].args_hash, comment=comment
+        request_id=request_id, decision=kind, approver=approver.ref, args_hash=found.request.args_hash, comment=comment
     )
     try:
         result = service.decide(decision, approver)

@@ -19,7 +19,7 @@ from contract.intents import Answer, CallTools, PlanState, ToolCallSpec
 from contract.tooling import ToolContext
 
 if TYPE_CHECKING:
-    from agent.approvals import ApprovalPolicy
+    from agent.gate.policy import ApprovalPolicy
     from contract.tooling import PortalTool
 
 OPENING = {
@@ -89,7 +89,7 @@ def _explanation(
 
 def _policy(state: PlanState) -> ApprovalPolicy | None:
     """The approval gate's own policy, so the answer names exactly who the gate would accept."""
-    from agent.graph import Gate
+    from agent.gate.gate import Gate
 
     try:
         return Gate.for_runtime(state.runtime).policy

@@ -23,6 +23,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from agent.events import Finished
 from agent.service import AwaitingApproval
 from connectors.slack import render
 from connectors.slack.decisions import Decisions
@@ -126,9 +127,8 @@ class SlackConnector:
             team, channel, thread_ts = render.parse_thread_id(result.thread_id)
             place = Place(team=team, channel=channel, thread_ts=thread_ts)
             self.store.join_thread(place.thread_id)
-            try:
-                messages = await self.conversations.messages(place.thread_id)
-                await self.conversations.publish(client, place, result, len(messages))
+            try:  # the recovered outcome as text: its citations and charts are not looked up
+                await self.conversations.publish(client, place, Finished(**result.model_dump()))
             except Exception:
                 log.exception("could not post the recovered outcome in %s", place.thread_id)
         return len(results)

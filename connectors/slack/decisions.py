@@ -1,4 +1,4 @@
-"""Approve / Reject button clicks → :meth:`AgentService.adecide` with the clicker's identity.
+"""Approve / Reject button clicks → a decision the service checks, with the clicker's identity.
 
 The connector never decides who may approve: it resolves the clicker (Slack user → email →
 catalog User) and hands the decision to the service, which checks it against the policy. A refusal
@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from agent.approvals import ApprovalDecision
+from agent.events import outcome
+from agent.gate.policy import ApprovalDecision
 from agent.redact import redact, redact_text
 from connectors.slack import render
 from connectors.slack.turns import Conversations, Place
@@ -51,11 +52,11 @@ class Decisions:
             except Exception:
                 log.exception("could not send an ephemeral message to %s", user_id)
 
-        found = self.service.gate.store.get(request_id) if request_id else None
+        found = self.service.approval(request_id) if request_id else None
         if found is None:
             await tell(f"I cannot find approval request `{request_id or '?'}`.")
             return
-        request, _status = found
+        request = found.request
         approver = await self.identities.resolve(client, user_id, team)
         decision = ApprovalDecision(
             request_id=request.id,
@@ -68,9 +69,9 @@ class Decisions:
         place = Place(team=parsed[0], channel=parsed[1], thread_ts=parsed[2]) if parsed else None
         expired = request.expired
         async with self.conversations.locks.hold(request.thread_id or request.id):
-            before = len(await self.conversations.messages(request.thread_id)) if request.thread_id else 0
             try:
-                result = await self.service.adecide(decision, approver)
+                checked = self.service.check_decision(decision, approver)
+                finished = await outcome(self.service.aresume_events(checked, decision, approver))
             except DecisionRefused as exc:
                 reason = str(exc)
                 still = "" if "already" in reason else " The request stays pending for an allowed approver."
@@ -82,13 +83,13 @@ class Decisions:
                 if place is not None:
                     await self.conversations.apologise(client, place, f"deciding request {request.id} failed.")
                 return
-            status = "expired" if expired else (self.service.gate.store.status(request.id) or kind)
-            outcome = self.service.gate.audit.find(event="mutation.result", request_id=request.id)
-            mutation = redact(outcome[-1].get("result")) if outcome else None
+            stored = self.service.approval(request.id)
+            status = "expired" if expired else (stored.status if stored else kind)
+            mutation = redact(self.service.approval_outcome(request.id))
             await self._update_messages(client, request.model_dump(mode="json"), status, f"<@{user_id}>", mutation)
-            if place is not None:
+            if place is not None and finished is not None:
                 try:
-                    await self.conversations.publish(client, place, result, before)
+                    await self.conversations.publish(client, place, finished)
                 except Exception as exc:
                     log.exception("publishing the outcome of %s failed", request.id)
                     await self.conversations.apologise(
@@ -96,7 +97,7 @@ class Decisions:
                     )
 
     async def expire_overdue(self, client: AsyncWebClient) -> int:
-        """Close the overdue requests of Slack threads (:mod:`agent.expiry`); returns how many.
+        """Close the overdue requests of Slack threads (:mod:`agent.gate.expiry`); returns how many.
 
         Every copy of the request message shows it expired, and the thread gets the outcome.
         """
@@ -107,18 +108,17 @@ class Decisions:
                 continue  # another connector's conversation
             place = Place(team=parsed[0], channel=parsed[1], thread_ts=parsed[2])
             async with self.conversations.locks.hold(request.thread_id):
-                before = len(await self.conversations.messages(request.thread_id))
                 try:
-                    result = await self.service.aexpire(request)
+                    finished = await outcome(self.service.aexpire_events(request))
                 except Exception:
                     log.exception("closing overdue request %s failed", request.id)
                     continue
-                if result is None:
+                if finished is None:
                     continue  # decided meanwhile
                 closed += 1
                 await self._update_messages(client, request.model_dump(mode="json"), "expired", "", None)
                 try:
-                    await self.conversations.publish(client, place, result, before)
+                    await self.conversations.publish(client, place, finished)
                 except Exception:
                     log.exception("publishing the expiry of %s failed", request.id)
         return closed

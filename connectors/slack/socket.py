@@ -31,7 +31,7 @@ async def run_socket_mode(service: AgentService) -> None:
     """Connect and serve until cancelled (Ctrl-C)."""
     import asyncio
 
-    from agent.expiry import sweep_periodically
+    from agent.gate.expiry import sweep_periodically
 
     handler = socket_mode_handler(service)
     connector = handler.app._portal_connector

@@ -3,13 +3,13 @@
 The flow, after Slack has been acknowledged:
 
 1. a placeholder reply is posted in the thread (and, in assistant DM threads, a status is set);
-2. the graph runs through :meth:`AgentService.astream`; model tokens and tool activity update the
+2. the turn runs through :meth:`AgentService.aevents`; its tokens and tool events update the
    placeholder with ``chat.update``, at most once per ``update_interval`` seconds (Slack rate-limits
    ``chat.update``);
 3. the placeholder becomes the final answer (sections, tables as fields, context lines with
-   citations and entity refs); charts found in tool results are uploaded into the thread; or, if
-   the graph stopped for an approval, it becomes the approval request with its buttons, also posted
-   in the owning team's channel when the catalog names one.
+   citations and entity refs); the PNG charts the tools attached are uploaded into the thread; or,
+   if the turn stopped for an approval, it becomes the approval request with its buttons, also
+   posted in the owning team's channel when the catalog names one.
 
 Any failure ends as a short apology in the thread, never as silence.
 """
@@ -19,13 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
-
+from agent.events import Finished, Token, ToolFinished, ToolStarted
 from agent.redact import redact_text
 from agent.service import AwaitingApproval
 from connectors.slack import render
@@ -34,8 +33,9 @@ from connectors.slack.store import SlackStore
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from agent.approvals import ApprovalRequest
-    from agent.service import AgentService, TurnResult
+    from agent.events import TurnEvent
+    from agent.gate.policy import ApprovalRequest
+    from agent.service import AgentService
     from contract.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -100,17 +100,6 @@ class Conversations:
         # The connector holds a slot for a whole question or click (identity lookup included).
         self.slots = asyncio.Semaphore(max_turns)
 
-    async def graph(self):
-        return await self.service.agraph()
-
-    @staticmethod
-    def config(thread_id: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": thread_id}}
-
-    async def messages(self, thread_id: str) -> list[Any]:
-        graph = await self.graph()
-        return (await graph.aget_state(self.config(thread_id))).values.get("messages", [])
-
     # --- a question ----------------------------------------------------------------------------
     async def answer(self, client: AsyncWebClient, place: Place, text: str, principal: Principal) -> None:
         """Answer ``text`` in ``place`` (the caller has already acknowledged Slack)."""
@@ -128,11 +117,9 @@ class Conversations:
                     channel=place.channel, thread_ts=place.thread_ts, text=fallback, blocks=blocks
                 )
                 placeholder = posted["ts"]
-                before = len(await self.messages(place.thread_id))
-                payload = {"messages": [HumanMessage(content=text)], "principal": principal.model_dump()}
-                await self._stream(client, place, placeholder, payload)
-                result = await self.service.aturn_result(place.thread_id, before)
-                await self.publish(client, place, result, before, message_ts=placeholder)
+                events = self.service.aevents(text, principal, place.thread_id)
+                finished = await self._stream(client, place, placeholder, events)
+                await self.publish(client, place, finished, message_ts=placeholder)
             except AwaitingApproval as exc:  # another replica's turn stopped at an approval meanwhile
                 await self.tell_waiting(client, place, exc.request, message_ts=placeholder)
             except Exception as exc:  # never silence: say so in the thread
@@ -143,34 +130,31 @@ class Conversations:
             finally:
                 await self._status(client, place, "")
 
-    async def _stream(self, client: AsyncWebClient, place: Place, ts: str, payload: dict[str, Any]) -> None:
+    async def _stream(
+        self, client: AsyncWebClient, place: Place, ts: str, events: AsyncIterator[TurnEvent]
+    ) -> Finished:
+        """Show the turn's progress in message ``ts``; the turn's :class:`Finished` event."""
         texts: dict[str, str] = {}
         order: list[str] = []
         status = "thinking…"
         last_update = time.monotonic()
         shown = ("", status)
-        async for mode, data in self.service.astream(payload, place.thread_id, ["messages", "custom"]):
-            if mode == "messages":
-                chunk, meta = data
-                if (meta or {}).get("langgraph_node") != "agent" or not isinstance(chunk, AIMessageChunk | AIMessage):
-                    continue
-                piece = chunk.content if isinstance(chunk.content, str) else ""
-                if not piece:
-                    continue
-                key = chunk.id or "_"
+        finished: Finished | None = None
+        async for event in events:
+            if isinstance(event, Finished):
+                finished = event
+            elif isinstance(event, Token):
+                key = event.message_id or "_"
                 if key not in texts:
                     texts[key] = ""
                     order.append(key)
-                texts[key] = (
-                    piece
-                    if isinstance(chunk, AIMessage) and not isinstance(chunk, AIMessageChunk)
-                    else texts[key] + piece
-                )
-            elif mode == "custom" and isinstance(data, dict):
-                if data.get("type") == "tool_start":
-                    status = f"running {data.get('name')}…"
-                elif data.get("type") == "tool_end":
-                    status = "thinking…"
+                texts[key] += event.text
+            elif isinstance(event, ToolStarted):
+                status = f"running {event.name}…"
+            elif isinstance(event, ToolFinished):
+                status = "thinking…"
+            else:
+                continue
             partial = redact_text(texts[order[-1]]) if order else ""
             now = time.monotonic()
             if (partial, status) != shown and now - last_update >= self.update_interval:
@@ -182,6 +166,9 @@ class Conversations:
                 if status != shown[1]:
                     await self._status(client, place, f"is {status}")
                 shown, last_update = (partial, status), now
+        if finished is None:
+            raise RuntimeError("the turn ended without an outcome")
+        return finished
 
     async def tell_waiting(
         self, client: AsyncWebClient, place: Place, request: ApprovalRequest, *, message_ts: str | None = None
@@ -195,21 +182,21 @@ class Conversations:
 
     # --- publishing a result -------------------------------------------------------------------
     async def publish(
-        self, client: AsyncWebClient, place: Place, result: TurnResult, before: int, *, message_ts: str | None = None
+        self, client: AsyncWebClient, place: Place, finished: Finished, *, message_ts: str | None = None
     ) -> None:
         """The final answer or approval request of a turn, replacing ``message_ts`` when given."""
-        new = (await self.messages(place.thread_id))[before:]
-        if result.interrupt and result.interrupt.get("request"):
-            await self.request_approval(client, place, result.interrupt["request"], message_ts=message_ts)
+        if finished.interrupt and finished.interrupt.get("request"):
+            await self.request_approval(client, place, finished.interrupt["request"], message_ts=message_ts)
             return
-        fallback, blocks = render.answer_message(result.answer, citations=list(_citations(new)), refs=result.refs)
+        citations = [citation.model_dump() for citation in finished.citations]
+        fallback, blocks = render.answer_message(finished.answer, citations=citations, refs=finished.refs)
         if message_ts:
             await client.chat_update(channel=place.channel, ts=message_ts, text=fallback, blocks=blocks)
         else:
             await client.chat_postMessage(
                 channel=place.channel, thread_ts=place.thread_ts, text=fallback, blocks=blocks
             )
-        for path, title in list(_charts(new))[:MAX_CHARTS]:
+        for path, title in list(_charts(finished))[:MAX_CHARTS]:
             try:
                 await client.files_upload_v2(
                     channel=place.channel, thread_ts=place.thread_ts, file=str(path), filename=path.name, title=title
@@ -288,45 +275,18 @@ def waiting_text(request: ApprovalRequest) -> str:
     )
 
 
-def _artifacts(messages: list[Any]) -> Iterator[dict[str, Any]]:
-    for message in messages:
-        if isinstance(message, ToolMessage) and isinstance(message.artifact, dict):
-            yield message.artifact
-
-
-def _citations(messages: list[Any]) -> Iterator[dict[str, Any]]:
-    for artifact in _artifacts(messages):
-        for citation in artifact.get("citations") or []:
-            if isinstance(citation, dict):
-                yield citation
-
-
-def _strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(v, str(k))
-    elif isinstance(value, list | tuple):
-        for v in value:
-            yield from _strings(v, key)
-    elif isinstance(value, str):
-        yield key, value
-
-
-def _charts(messages: list[Any]) -> Iterator[tuple[Path, str]]:
-    """PNG files named in tool results' data (cost charts); only real PNGs of sane size are sent."""
-    seen: set[Path] = set()
-    for artifact in _artifacts(messages):
-        for key, value in _strings(artifact.get("data")):
-            if not value.lower().endswith(".png") or "\n" in value:
+def _charts(finished: Finished) -> Iterator[tuple[Path, str]]:
+    """The PNG charts the turn's tools attached; only real PNGs of sane size are sent."""
+    for attachment in finished.attachments:
+        if attachment.media_type != "image/png":
+            continue
+        path = Path(attachment.path)
+        try:
+            if not path.is_file() or path.stat().st_size > MAX_CHART_BYTES:
                 continue
-            path = Path(value)
-            try:
-                if path in seen or not path.is_file() or path.stat().st_size > MAX_CHART_BYTES:
+            with open(path, "rb") as fh:
+                if fh.read(8) != PNG_MAGIC:
                     continue
-                with open(path, "rb") as fh:
-                    if fh.read(8) != PNG_MAGIC:
-                        continue
-            except OSError:
-                continue
-            seen.add(path)
-            yield path, (key.replace("_", " ") if key and key not in ("path", "png") else path.stem)
+        except OSError:
+            continue
+        yield path, attachment.title or path.stem

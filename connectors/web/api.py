@@ -97,14 +97,9 @@ def build_router(ctx: WebContext) -> APIRouter:
     router = APIRouter(tags=["agent protocol"])
     service = ctx.service
 
-    async def snapshot(thread_id: str):
-        graph = await ctx.graph()
-        return await graph.aget_state(service._config(thread_id))
-
     async def new_thread(thread_id: str, owner: str, metadata: dict[str, Any]) -> ThreadRecord:
         """A new web thread of ``owner``; 404 if the id is a conversation already, here or elsewhere."""
-        graph = await ctx.graph()
-        if await graph.checkpointer.aget_tuple(service._config(thread_id)) is not None:
+        if await service.athread_exists(thread_id):
             raise _not_found(thread_id)  # a CLI or Slack conversation: nobody's to adopt on the web
         record = ctx.threads.create(thread_id, owner, metadata)
         if record is None:  # created by someone else a moment ago
@@ -146,21 +141,20 @@ def build_router(ctx: WebContext) -> APIRouter:
         if body.if_exists != "do_nothing":
             raise HTTPException(status_code=409, detail=f"thread {body.thread_id} already exists")
         thread_id = existing.thread_id
-        return protocol.thread_json(existing, await snapshot(thread_id), busy=thread_id in ctx.busy)
+        return protocol.thread_json(existing, await service.athread_state(thread_id), busy=thread_id in ctx.busy)
 
     @router.get("/threads/{thread_id}")
     async def thread_get(thread_id: str, request: Request):
         ctx.limit_reads(request)
         record = ctx.owned_thread(thread_id, request)
-        return protocol.thread_json(record, await snapshot(thread_id), busy=thread_id in ctx.busy)
+        return protocol.thread_json(record, await service.athread_state(thread_id), busy=thread_id in ctx.busy)
 
     @router.delete("/threads/{thread_id}", status_code=204)
     async def thread_delete(thread_id: str, request: Request):
         ctx.limit_reads(request)
         ctx.owned_thread(thread_id, request)
         with ctx.lease(thread_id):
-            graph = await ctx.graph()
-            await graph.checkpointer.adelete_thread(thread_id)
+            await service.adelete_thread(thread_id)
             ctx.threads.delete(thread_id)
 
     @router.post("/threads/search")
@@ -178,7 +172,9 @@ def build_router(ctx: WebContext) -> APIRouter:
         out = []
         for record in records:
             out.append(
-                protocol.thread_json(record, await snapshot(record.thread_id), busy=record.thread_id in ctx.busy)
+                protocol.thread_json(
+                    record, await service.athread_state(record.thread_id), busy=record.thread_id in ctx.busy
+                )
             )
         return out
 
@@ -186,7 +182,7 @@ def build_router(ctx: WebContext) -> APIRouter:
     async def thread_state(thread_id: str, request: Request):
         ctx.limit_reads(request)
         ctx.owned_thread(thread_id, request)
-        return protocol.thread_state(await snapshot(thread_id))
+        return protocol.thread_state(await service.athread_state(thread_id))
 
     @router.post("/threads/{thread_id}/history")
     async def thread_history(
@@ -194,17 +190,13 @@ def build_router(ctx: WebContext) -> APIRouter:
     ):
         ctx.limit_reads(request)
         ctx.owned_thread(thread_id, request)
-        graph = await ctx.graph()
-        config = service._config(thread_id)
         before = None
         if isinstance(body.before, CheckpointRef):
-            before = {"configurable": {"thread_id": thread_id, **body.before.model_dump(exclude_none=True)}}
+            before = body.before.model_dump(exclude_none=True)
         elif isinstance(body.before, str):
-            before = {"configurable": {"thread_id": thread_id, "checkpoint_id": body.before}}
+            before = {"checkpoint_id": body.before}
         states = []
-        async for state in graph.aget_state_history(
-            config, limit=body.limit, before=before, filter=body.metadata or None
-        ):
+        async for state in service.athread_history(thread_id, limit=body.limit, before=before, metadata=body.metadata):
             states.append(protocol.thread_state(state))
         return states
 
@@ -235,7 +227,7 @@ def build_router(ctx: WebContext) -> APIRouter:
         record = await run_thread(thread_id, request, body)
         modes = body.modes()
         with ctx.lease(thread_id) as lease:
-            payload, title = await prepare(ctx, thread_id, body, principal)
+            events, title = await prepare(ctx, thread_id, body, principal)
             ctx.threads.update(
                 thread_id,
                 status="busy",
@@ -247,7 +239,7 @@ def build_router(ctx: WebContext) -> APIRouter:
                 },
                 record=record,  # read above; the run's preparation does not change it
             )
-            queue = start_graph(ctx, thread_id, payload, modes, lease)
+            queue = start_graph(ctx, thread_id, events, lease)
         return str(uuid.uuid4()), queue, modes
 
     @router.post(
@@ -275,7 +267,7 @@ def build_router(ctx: WebContext) -> APIRouter:
             return JSONResponse(
                 {"error": "RunFailed", "message": error.split("data: ", 1)[-1].strip()}, status_code=500
             )
-        state = await snapshot(thread_id)
+        state = await service.athread_state(thread_id)
         values = protocol.public_values(state.values)
         interrupts = protocol.interrupts_of(state)
         return {**values, **({"__interrupt__": interrupts} if interrupts else {})}

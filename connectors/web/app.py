@@ -111,7 +111,7 @@ def _optional_hooks(app: FastAPI, service: AgentService) -> None:
 
 def _expiry_sweeps(app: FastAPI, ctx: WebContext) -> list:
     """Closing overdue approval requests: the web's conversations, and Slack's when it is mounted."""
-    from agent.expiry import sweep_periodically
+    from agent.gate.expiry import sweep_periodically
 
     sweeps = [sweep_periodically(lambda: approvals.expire_overdue(ctx))]
     slack = getattr(app.state, "slack_app", None)

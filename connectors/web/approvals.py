@@ -12,7 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from agent.approvals import ApprovalDecision
+from agent.gate.policy import ApprovalDecision
 from agent.service import DecisionRefused
 from connectors.web.bodies import WebBody
 from connectors.web.context import WebContext
@@ -47,10 +47,10 @@ def build_router(ctx: WebContext) -> APIRouter:
     @router.post("/approvals/{request_id}")
     async def decide(request_id: str, body: DecideBody, request: Request) -> dict[str, Any]:
         principal = ctx.limit_runs(request)
-        found = await asyncio.to_thread(service.gate.store.get, request_id)
+        found = await asyncio.to_thread(service.approval, request_id)
         if found is None:
             raise HTTPException(status_code=404, detail=f"no approval request {request_id}")
-        stored, _status = found
+        stored = found.request
         thread_id = stored.thread_id or ""
         decision = ApprovalDecision(
             request_id=request_id,
@@ -65,7 +65,8 @@ def build_router(ctx: WebContext) -> APIRouter:
                 result = await service.adecide(decision, principal)
             except DecisionRefused as exc:
                 raise HTTPException(status_code=403, detail=str(exc)) from exc
-        status = await asyncio.to_thread(service.gate.store.status, request_id)
+        decided = await asyncio.to_thread(service.approval, request_id)
+        status = decided.status if decided else None
         if ctx.threads.get(thread_id) is not None:
             ctx.threads.update(thread_id, status="interrupted" if result.interrupt else "idle")
         return {"request_id": request_id, "status": status, "answer": result.answer, "thread_id": thread_id}
@@ -74,7 +75,7 @@ def build_router(ctx: WebContext) -> APIRouter:
 
 
 async def expire_overdue(ctx: WebContext) -> int:
-    """Close the overdue requests of web conversations (:mod:`agent.expiry`); returns how many.
+    """Close the overdue requests of web conversations (:mod:`agent.gate.expiry`); returns how many.
 
     Only threads in the web's own thread table: Slack closes its threads' requests itself, with
     its messages updated. The thread's history then shows the expiry and the answer.

@@ -17,16 +17,17 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import HTTPException
 from langchain_core.messages import BaseMessage, BaseMessageChunk, convert_to_messages
-from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.approvals import ApprovalDecision, ApprovalRequest
+from agent.events import MessageStreamed, StateUpdated, StateValues, ToolFinished, ToolStarted, TurnEvent
+from agent.gate.policy import ApprovalDecision, ApprovalRequest
 from agent.redact import redact_text
-from agent.service import AwaitingApproval, DecisionRefused, resume_payload
+from agent.service import AwaitingApproval, DecisionRefused
 from connectors.web import protocol
 from connectors.web.bodies import WebBody
 from connectors.web.context import MAX_QUESTION_CHARS, Lease, WebContext
@@ -159,8 +160,9 @@ def decision_from(resume: Any, request: ApprovalRequest, approver: Principal) ->
 
 async def prepare(
     ctx: WebContext, thread_id: str, body: RunRequest, principal: Principal
-) -> tuple[dict[str, Any] | Command, str | None]:
-    """The graph input for this run and the thread's title if it is a question; raises RunError."""
+) -> tuple[AsyncIterator[TurnEvent], str | None]:
+    """The run's events (not started yet) and the thread's title if it is a question; raises RunError."""
+    mirror = mirrors(body.modes())
     if body.command is not None:
         if "resume" not in body.command:
             raise RunError(422, "only command.resume is supported")
@@ -171,39 +173,47 @@ async def prepare(
             raise RunError(409, "nothing on this thread is waiting for a decision")
         decision = decision_from(body.command["resume"], pending, principal)
         try:
-            await asyncio.to_thread(ctx.service.check_decision, decision, principal)
+            request = await asyncio.to_thread(ctx.service.check_decision, decision, principal)
         except DecisionRefused as exc:
             raise RunError(403, str(exc)) from exc
-        return Command(resume=resume_payload(decision, principal)), None
+        return ctx.service.aresume_events(request, decision, principal, mirror=mirror), None
     if body.input is None:
         raise RunError(422, "a run needs input (a human message) or command.resume")
     text = question_from(body.input)
     pending = await ctx.service.apending_approval(thread_id)
     if pending is not None:  # the graph would run past its interrupt and strand the request
         raise RunError(409, str(AwaitingApproval(pending)))
-    return ctx.service._input(text, principal), text[:80]
+    return ctx.service.aevents(text, principal, thread_id, mirror=mirror), text[:80]
 
 
 # --- streaming --------------------------------------------------------------------------------------
 _DONE = object()
 
 
-def graph_modes(modes: set[str]) -> list[str]:
-    """The graph's stream modes for the client's: ``updates`` always (interrupts come in it)."""
-    out = ["updates"]
+@dataclass
+class RunFailed:
+    """The run's graph raised: the stream ends with an ``error`` event."""
+
+    error: Exception
+
+
+def mirrors(modes: set[str]) -> set[str]:
+    """The service's mirror events for the client's modes: ``updates`` always (interrupts come in it)."""
+    out = {"updates"}
     if modes & {"messages", "messages-tuple"}:
-        out.append("messages")
+        out.add("messages")
     if "values" in modes:
-        out.append("values")
-    if "custom" in modes:
-        out.append("custom")
+        out.add("values")
     return out
 
 
-def start_graph(
-    ctx: WebContext, thread_id: str, payload: dict[str, Any] | Command, modes: set[str], lease: Lease
-) -> asyncio.Queue:
-    """Run the graph in its own task, feeding a queue; it finishes even if the client goes away.
+def interrupts_in(event: TurnEvent | RunFailed) -> Any:
+    """The interrupts of a ``{"__interrupt__": …}`` update, else None."""
+    return event.updates.get("__interrupt__") if isinstance(event, StateUpdated) else None
+
+
+def start_graph(ctx: WebContext, thread_id: str, events: AsyncIterator[TurnEvent], lease: Lease) -> asyncio.Queue:
+    """Run the turn in its own task, feeding a queue; it finishes even if the client goes away.
 
     A run is never cut half-way because a browser tab closed: an approved change completes and
     is checkpointed. At most ``ctx.run_slots`` graphs run at once; the rest wait their turn in
@@ -212,21 +222,19 @@ def start_graph(
     cancelled before it ever ran included: its done-callback releases it too).
     """
     queue: asyncio.Queue = asyncio.Queue()
-    stream_modes = graph_modes(modes)
 
     async def produce() -> None:
         interrupted = False
         failed = False
         try:
             async with ctx.run_slots:
-                await ctx.graph()
-                async for item in ctx.service.astream(payload, thread_id, stream_mode=stream_modes):
-                    if item[0] == "updates" and "__interrupt__" in item[1]:
+                async for event in events:
+                    if interrupts_in(event) is not None:
                         interrupted = True
-                    queue.put_nowait(item)
+                    queue.put_nowait(event)
         except Exception as exc:
             failed = True
-            queue.put_nowait(("__error__", exc))
+            queue.put_nowait(RunFailed(exc))
         finally:
             lease.release()
             try:
@@ -261,11 +269,12 @@ async def stream(queue: asyncio.Queue, modes: set[str], run_id: str, thread_id: 
                 finished = True
                 break
             writer.write(item, out)
-            if item[0] == "updates" and "__interrupt__" in item[1]:
-                interrupts = protocol.jsonable(list(item[1]["__interrupt__"]))
-            elif item[0] == "values":
-                last_values = item[1]
-            elif item[0] == "__error__":
+            found = interrupts_in(item)
+            if found is not None:
+                interrupts = protocol.jsonable(list(found))
+            elif isinstance(item, StateValues):
+                last_values = item.values
+            elif isinstance(item, RunFailed):
                 status = "error"
         if out:
             yield "".join(out)
@@ -291,28 +300,35 @@ class EventWriter:
         self.tuples = "messages-tuple" in modes
         self.legacy = "messages" in modes
         self.updates = "updates" in modes
+        self.custom = "custom" in modes
         self.partial: dict[str, BaseMessageChunk] = {}  # mode ``messages``: the chunks so far per message
         self.metadata = protocol.MetadataJSON()
 
-    def write(self, item: tuple[str, Any], out: list[str]) -> None:
-        """Append the SSE events for one item the graph streamed to ``out``."""
-        mode, chunk = item
-        if mode == "messages":
-            message, meta = chunk
+    def write(self, item: TurnEvent | RunFailed, out: list[str]) -> None:
+        """Append the SSE events for one event of the run to ``out`` (none for those it does not mirror)."""
+        if isinstance(item, MessageStreamed):
+            message, meta = item.message, item.metadata
             if self.tuples:
                 out.append(f"event: messages\ndata: [{protocol.dumps(message)},{self.metadata(meta)}]\n\n")
             if self.legacy:
                 out.extend(self._legacy(message, meta))
-        elif mode == "updates":
+        elif isinstance(item, StateUpdated):
             if self.updates:
-                out.append(protocol.sse("updates", chunk))
-        elif mode == "values":
-            out.append(protocol.sse("values", protocol.public_values(chunk)))
-        elif mode == "custom":
-            out.append(protocol.sse("custom", chunk))
-        elif mode == "__error__":
-            log.error("run %s on thread %s failed", self.run_id, self.thread_id, exc_info=chunk)
-            out.append(protocol.sse("error", {"error": type(chunk).__name__, "message": redact_text(str(chunk))}))
+                out.append(protocol.sse("updates", item.updates))
+        elif isinstance(item, StateValues):
+            out.append(protocol.sse("values", protocol.public_values(item.values)))
+        elif isinstance(item, ToolStarted):
+            if self.custom:
+                tool = {"type": "tool_start", "name": item.name, "args": item.args, "id": item.call_id}
+                out.append(protocol.sse("custom", tool))
+        elif isinstance(item, ToolFinished):
+            if self.custom:
+                tool = {"type": "tool_end", "name": item.name, "id": item.call_id, "ok": item.ok}
+                out.append(protocol.sse("custom", tool))
+        elif isinstance(item, RunFailed):
+            error = item.error
+            log.error("run %s on thread %s failed", self.run_id, self.thread_id, exc_info=error)
+            out.append(protocol.sse("error", {"error": type(error).__name__, "message": redact_text(str(error))}))
 
     def _metadata_event(self, key: str, meta: dict[str, Any]) -> str:
         return f'event: messages/metadata\ndata: {{{protocol.dumps(key)}:{{"metadata":{self.metadata(meta)}}}}}\n\n'

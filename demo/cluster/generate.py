@@ -17,7 +17,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from tools.kubernetes.standin.objects import (  # noqa: E402
+from demo.standins.kubernetes_api.objects import (  # noqa: E402
     REVISION,
     deployment_status,
     event,

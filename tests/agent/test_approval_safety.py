@@ -13,10 +13,10 @@ import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.types import Command
 
-from agent.approvals import ApprovalDecision, ApprovalPolicy, args_hash
+from agent.gate.policy import ApprovalDecision, ApprovalPolicy, args_hash
 from agent.service import AgentService, AwaitingApproval, DecisionRefused, resume_payload
 from contract.tooling import Preview
-from tests.agent.support import DATA, ScriptedModel, call, executions, make_runtime, restart_then_answer
+from tests.support.agent import DATA, ScriptedModel, call, executions, make_runtime, restart_then_answer
 
 LAB = [call("restart_widget", {"name": "widget-lab"}), AIMessage(content="ok")]
 EDIT_TO_PRODUCTION = {"name": "widget-api", "replicas": 1}
@@ -124,7 +124,7 @@ def test_an_edit_onto_another_target_needs_an_approver_of_both(tmp_path):
 
 
 def test_demo_marco_cannot_approve_his_own_edit_of_promotions_onto_checkout(tmp_path):
-    from tests.kubernetes.support import runtime_for, start_server
+    from tests.support.kubernetes import runtime_for, start_server
 
     server = start_server()
     try:

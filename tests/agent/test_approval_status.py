@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.approvals import ApprovalDecision
+from agent.gate.policy import ApprovalDecision
 from agent.planner.model import OfflinePlanner
 from agent.service import AgentService
-from tests.agent.support import executions, make_runtime
+from tests.support.agent import executions, make_runtime
 
 
 @pytest.fixture

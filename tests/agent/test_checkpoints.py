@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage
 
 from agent.checkpoints import SqliteCheckpointer
 from agent.service import AgentService
-from tests.agent.support import ScriptedModel, call, make_runtime
+from tests.support.agent import ScriptedModel, call, make_runtime
 
 
 def answers(*texts: str) -> list[AIMessage]:

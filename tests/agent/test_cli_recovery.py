@@ -2,7 +2,7 @@
 process left behind; `portal-agent ask` refuses new input on a conversation waiting for a decision.
 
 The demo organisation against the Kubernetes API stand-in (over HTTP, through a kubeconfig file);
-the crash is a real SIGKILL of the deciding process (``tests/agent/process_main.py``)."""
+the crash is a real SIGKILL of the deciding process (``tests/support/process_main.py``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent.test_restart import crash, run_step, store
-from tests.kubernetes.support import start_server, write_kubeconfig
+from tests.support.kubernetes import start_server, write_kubeconfig
+from tests.support.restart import crash, run_step, store
 
 ROOT = Path(__file__).resolve().parents[2]
 RESTART_PATH = "/apis/apps/v1/namespaces/commerce/deployments/checkout"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from agent.approvals import ApprovalDecision
+from agent.gate.policy import ApprovalDecision
 from agent.runtime import Runtime
 from agent.service import AgentService
 from contract.settings import Settings

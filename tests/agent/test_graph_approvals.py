@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from langchain_core.messages import AIMessage, ToolMessage
 
-from agent.approvals import ApprovalDecision, args_hash
 from agent.audit import AuditLog
+from agent.gate.policy import ApprovalDecision, args_hash
 from agent.service import AgentService, AwaitingApproval, DecisionRefused
-from tests.agent.support import ScriptedModel, call, executions, make_runtime, restart_then_answer
+from tests.support.agent import ScriptedModel, call, executions, make_runtime, restart_then_answer
 
 
 @pytest.fixture
@@ -256,7 +256,7 @@ def test_a_failed_resume_leaves_the_request_decidable(runtime):
 def test_an_overdue_request_is_closed_by_the_expiry_sweep(tmp_path):
     import asyncio
 
-    from agent.expiry import EXPIRY_PRINCIPAL
+    from agent.gate.expiry import EXPIRY_PRINCIPAL
 
     runtime = make_runtime(tmp_path, approval_ttl_minutes=0)
     service = service_with(runtime, [*restart_then_answer()])

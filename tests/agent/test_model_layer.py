@@ -6,11 +6,11 @@ import socket
 
 import pytest
 
-from agent.approvals import ApprovalDecision
+from agent.gate.policy import ApprovalDecision
 from agent.model import ModelConfigError, create_model
 from agent.planner.model import OfflinePlanner
 from agent.service import AgentService
-from tests.agent.support import executions, make_runtime
+from tests.support.agent import executions, make_runtime
 from tests.support.openai_server import ScriptedOpenAI
 
 

@@ -8,12 +8,12 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
-from agent.approvals import ApprovalDecision
+from agent.gate.policy import ApprovalDecision
 from agent.planner.model import OfflinePlanner
 from agent.runtime import Runtime
 from agent.service import AgentService
 from contract.settings import Settings
-from tests.agent.support import executions, make_runtime
+from tests.support.agent import executions, make_runtime
 from tools.registry import ToolFamily
 
 

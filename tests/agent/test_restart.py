@@ -1,52 +1,21 @@
 """A pending approval survives a process kill and restart, and executes exactly once; a process
 killed at any point of a decision leaves nothing in limbo (each step runs in its own process,
-killed with SIGKILL at a chosen point by ``tests/agent/process_main.py``)."""
+killed with SIGKILL at a chosen point by ``tests/support/process_main.py``)."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from agent.approvals_store import ApprovalStore
 from agent.audit import AuditLog
-from agent.graph import OUTCOME_UNKNOWN
-from tests.agent.support import executions, make_runtime
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_process(data_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tests.agent.process_main", str(data_dir), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def run_step(data_dir: Path, *args: str, env: dict | None = None) -> dict | list | None:
-    out = run_process(data_dir, *args, env=env)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def crash(data_dir: Path, point: str, request_id: str, approver: str = "olga.oncall", env: dict | None = None) -> None:
-    """An approval whose process is killed (SIGKILL) at ``point``."""
-    out = run_process(data_dir, "approve", request_id, approver, env={**(env or {}), "CRASH_AT": point})
-    assert out.returncode == -signal.SIGKILL, (out.returncode, out.stderr)
-
-
-def store(data_dir: Path) -> ApprovalStore:
-    return ApprovalStore(data_dir / "portal-agent.db")
+from agent.gate.gate import OUTCOME_UNKNOWN
+from tests.support.agent import executions, make_runtime
+from tests.support.paths import REPO
+from tests.support.restart import PROCESS_MAIN, crash, run_step, store
 
 
 def test_pending_approval_survives_process_restart(tmp_path):
@@ -58,8 +27,8 @@ def test_pending_approval_survives_process_restart(tmp_path):
     assert len(executions(make_runtime(tmp_path))) == 1
     # A second approval of the same request, from yet another process, executes nothing.
     again = subprocess.run(
-        [sys.executable, "-m", "tests.agent.process_main", str(tmp_path), "approve", request["id"], "olga.oncall"],
-        cwd=ROOT,
+        [*PROCESS_MAIN, str(tmp_path), "approve", request["id"], "olga.oncall"],
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=120,
@@ -72,8 +41,8 @@ def test_kill_during_execution_never_executes_twice(tmp_path):
     asked = run_step(tmp_path, "ask")
     request = asked["interrupt"]["request"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.agent.process_main", str(tmp_path), "approve", request["id"], "olga.oncall"],
-        cwd=ROOT,
+        [*PROCESS_MAIN, str(tmp_path), "approve", request["id"], "olga.oncall"],
+        cwd=REPO,
         env={**os.environ, "WIDGET_RESTART_HANGS": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contract.principal import Principal
-from tests.catalog.conftest import catalog_runtime, require_demo_catalog
 from tests.catalog.planloop import run_intent
+from tests.support.catalog import catalog_runtime, require_demo_catalog
 from tools.catalog.loader import load_paths
 from tools.catalog.sources import load_catalog_from
 from tools.catalog.validate import validate_path

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalog.conftest import require_backstage_examples
+from tests.support.catalog import require_backstage_examples
 from tools.catalog.sources import load_catalog_from
 from tools.catalog.validate import validate_path
 

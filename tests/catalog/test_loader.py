@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.catalog.conftest import DATA
+from tests.support.catalog import DATA
 from tools.catalog.loader import duplicate_errors, entities_from_text, load_paths, parse_documents
 from tools.catalog.model import ANNOTATION_MANAGED_BY_LOCATION
 

@@ -11,8 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from contract.settings import Settings
-from tests.catalog.conftest import FIXTURES
 from tests.catalog.standins import StandIn, github_handler
+from tests.support.paths import SHARED_FIXTURES as FIXTURES
 from tools.catalog.loader import load_paths
 from tools.catalog.sources import load_catalog_from
 from tools.catalog.sources.github import discover, path_glob, reader_for

@@ -10,7 +10,7 @@ import pytest
 
 from agent.runtime import Runtime
 from contract.settings import Settings
-from tests.catalog.conftest import DATA
+from tests.support.catalog import DATA
 from tools.catalog import family
 from tools.catalog.model import ANNOTATION_MANAGED_BY_LOCATION
 from tools.catalog.sources.registered import Registrations

@@ -10,8 +10,8 @@ import yaml
 from pydantic import SecretStr
 
 from contract.settings import Settings
-from tests.catalog.conftest import DATA
 from tests.catalog.standins import StandIn, backstage_handler
+from tests.support.catalog import DATA
 from tools.catalog.sources import load_catalog_from
 from tools.catalog.sources.backstage_api import BackstageError, entities_endpoint, fetch_entities
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agent.runtime import Runtime
 from contract.settings import Settings
-from tests.catalog.conftest import DATA, DEMO_CATALOG
+from tests.support.catalog import DATA, DEMO_CATALOG
 from tools.catalog import family
 from tools.catalog.sources import catalog_sources, load_catalog, load_catalog_from
 

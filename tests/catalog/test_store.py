@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.catalog.conftest import DATA
+from tests.support.catalog import DATA
 from tools.catalog.model import Entity
 from tools.catalog.sources import load_catalog_from
 from tools.catalog.store import CatalogStore

@@ -194,7 +194,7 @@ def test_outputs_are_json_and_small(run):
 
 
 def test_long_lists_are_capped_with_a_note(tmp_path):
-    from tests.catalog.conftest import catalog_runtime
+    from tests.support.catalog import catalog_runtime
 
     docs = [
         "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata: {name: shared-db}\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.catalog.conftest import DATA
+from tests.support.catalog import DATA
 from tools.catalog.validate import format_problems, validate_path
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.cost.conftest import fixture_dir, focus_runtime
+from tests.support.cost import fixture_dir, focus_runtime
 
 SEPTEMBER = "2024-09-01 to 2024-09-30"
 
@@ -98,7 +98,7 @@ def sample_service(tmp_path_factory):
     from agent.runtime import Runtime
     from agent.service import AgentService
     from contract.settings import Settings
-    from tools.cost.demo_data import DEMO_TODAY
+    from demo import DEMO_TODAY
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), focus=[str(_sample())], demo_today=DEMO_TODAY)
     return AgentService(Runtime(settings))

@@ -1,6 +1,6 @@
 from datetime import date
 
-from tools.cost.demo_data import demo_dates, generate_rows
+from demo.cost.exports import demo_dates, generate_rows
 
 
 def test_demo_is_deterministic_and_rebased_on_today():

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.cost.conftest import fixture_dir
+from tests.support.cost import fixture_dir
 from tools.cost.focus import FocusFormatError, open_dataset
 
 
@@ -90,7 +90,7 @@ def test_non_focus_file_names_missing_columns_and_others_still_load(tmp_path):
 def test_parquet_and_csv_folders_together(tmp_path):
     from datetime import date
 
-    from tools.cost.demo_data import ensure_demo_exports
+    from demo.cost.exports import ensure_demo_exports
 
     paths = ensure_demo_exports(tmp_path, date(2026, 11, 24))
     ds = open_dataset(paths)

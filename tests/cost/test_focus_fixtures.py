@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cost.conftest import FIXTURES
+from tests.support.paths import SHARED_FIXTURES as FIXTURES
 
 FOCUS_ROOT = FIXTURES / "focus"
 ALL = (date(1900, 1, 1), date(2100, 1, 1))

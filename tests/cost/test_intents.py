@@ -61,6 +61,9 @@ def test_charts_are_written_as_png_and_svg(ctx):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml") and "<svg" in svg.read_text(encoding="utf-8")
     assert chart["png_url"] == f"/charts/{png.name}" and chart["svg_url"] == f"/charts/{svg.name}"
+    attached = [(a.kind, a.path, a.media_type) for a in result.attachments]  # what connectors show
+    assert attached == [("chart", str(png), "image/png"), ("chart", str(svg), "image/svg+xml")]
+    assert '"attachments"' not in result.to_text()  # for people only: the model is not sent them
 
 
 def test_bad_period_is_a_clear_error(ctx):

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.cost.conftest import fixture_dir
+from tests.support.cost import fixture_dir
 from tools.cost.opencost import OpenCostClient, OpenCostError, accumulate_sets, rightsizing
 
 
@@ -120,7 +120,7 @@ def test_http_errors_are_reported_in_full():
 def test_demo_opencost_answers_in_the_same_shape():
     from datetime import date
 
-    from tools.cost.demo_opencost import DemoOpenCost
+    from demo.cost.opencost import DemoOpenCost
 
     demo = DemoOpenCost(date(2026, 11, 24))
     sets, _ = demo.allocation(window="7d", aggregate="namespace", step="1d", accumulate=False, include_idle=True)
@@ -140,7 +140,7 @@ def test_rightsizing_tool_with_opencost_url_served_locally(tmp_path):
     from contract.principal import Principal
     from contract.settings import Settings
     from contract.tooling import ToolContext
-    from tools.cost.demo_opencost import DemoOpenCost
+    from demo.cost.opencost import DemoOpenCost
 
     payload = DemoOpenCost(date(2026, 11, 24)).payload(window="7d", aggregate="controller", accumulate=True)
     with StandIn({"controller": json.dumps(payload).encode()}) as server:

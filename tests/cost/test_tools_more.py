@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cost.conftest import fixture_dir
+from tests.support.cost import fixture_dir
 
 
 def test_change_is_consistent_and_finds_the_anomaly_as_top_mover(ctx):

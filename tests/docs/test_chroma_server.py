@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.conftest import DATA, ctx, docs_runtime
+from tests.support.docs import DATA, ctx, docs_runtime
 from tools.docs.indexer import index_runtime
 from tools.docs.store import DocsStore
 

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from portal_agent.cli import app
-from tests.docs.conftest import DATA
+from tests.support.docs import DATA
 
 
 def test_index_command_json_summary_and_rebuild(tmp_path, monkeypatch):

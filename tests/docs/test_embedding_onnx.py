@@ -16,7 +16,8 @@ from agent.runtime import Runtime
 from contract import embeddings
 from contract.onnx_export import CACHE_ENV, ExportError, ensure_built, model_key
 from contract.settings import Settings
-from tests.docs.conftest import DATA, REPO
+from tests.support.docs import DATA
+from tests.support.paths import REPO
 
 EVAL_SETS = ("catalog", "docs", "kubernetes", "cost", "runbooks", "scaffolder")
 

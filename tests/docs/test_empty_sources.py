@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from agent.service import AgentService
-from tests.docs.conftest import FIXTURES, ctx, docs_runtime
+from tests.support.docs import FIXTURES, ctx, docs_runtime
 from tools.docs.sources import docs_configured
 from tools.docs.store import DocsStore
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.docs.conftest import ctx, docs_runtime
+from tests.support.docs import ctx, docs_runtime
 from tools.docs.indexer import index_runtime
 
 FILES = {

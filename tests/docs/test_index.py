@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.docs.conftest import docs_runtime
+from tests.support.docs import docs_runtime
 from tools.docs.indexer import index_runtime
 from tools.docs.store import DocsStore
 

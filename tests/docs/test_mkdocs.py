@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.conftest import REPO
+from tests.support.paths import REPO
 from tools.docs.includes import directory_finder, expand_snippets, render_macro_includes
 from tools.docs.indexer import read_page
 from tools.docs.mkdocs_config import MkDocsOptions, Relative, load_mkdocs_config

@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.docs.conftest import DATA, REPO, ctx, docs_runtime
+from tests.support.docs import DATA, ctx, docs_runtime
+from tests.support.paths import REPO
 from tools.docs.indexer import ensure_index_in_background, index_status
 from tools.docs.store import DocsStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.docs.conftest import BACKSTAGE_DEMO, DATA, DOCUMENTED_COMPONENT, docs_runtime
+from tests.support.docs import BACKSTAGE_DEMO, DATA, DOCUMENTED_COMPONENT, docs_runtime
 from tools.docs.indexer import index_runtime, parse_page, read_page
 from tools.docs.sources import discover_sites, flatten_nav, pages_in_nav_order, site_for_path
 

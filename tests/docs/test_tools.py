@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from agent.service import AgentService
-from tests.docs.conftest import ctx
+from tests.support.docs import ctx
 from tools.docs.markdown import slugify
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.cost.demo_data import DEMO_TODAY
-
 
 @pytest.fixture(autouse=True)
-def _pinned_today(monkeypatch):
-    monkeypatch.setenv("PORTAL_AGENT_DEMO_TODAY", DEMO_TODAY.isoformat())
+def _pinned_today(demo_today):
+    """Every eval test runs on the demo organisation's day."""

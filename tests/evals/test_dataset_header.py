@@ -85,8 +85,8 @@ def test_a_set_runs_on_exactly_its_sources_with_today_pinned(tmp_path, monkeypat
 
 
 def test_the_default_service_pins_today_unless_configured(monkeypatch, tmp_path):
+    from demo import DEMO_TODAY
     from evals.runner import default_service
-    from tools.cost.demo_data import DEMO_TODAY
     from tools.cost.engine import engine_for
 
     monkeypatch.delenv("PORTAL_AGENT_DEMO_TODAY")

@@ -20,7 +20,7 @@ def demo_service(tmp_path_factory):
     from agent.runtime import Runtime
     from agent.service import AgentService
     from contract.settings import Settings
-    from tools.cost.demo_data import DEMO_TODAY
+    from demo import DEMO_TODAY
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("evals"), demo=True, demo_today=DEMO_TODAY, model="offline")
     return AgentService(Runtime(settings))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.kubernetes.support import runtime_for, start_server
+from tests.support.kubernetes import runtime_for, start_server
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """CrashLoopBackOff analyzer: exit code and last log lines as evidence."""
 
-from tests.kubernetes.support import deployment, ev, fixture, items, pods_of
+from tests.support.kubernetes import deployment, ev, fixture, items, pods_of
 from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.crashloop import analyzer
 

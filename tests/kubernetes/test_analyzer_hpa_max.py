@@ -2,7 +2,7 @@
 
 import copy
 
-from tests.kubernetes.support import fixture
+from tests.support.kubernetes import fixture
 from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.hpa_max import analyzer
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.kubernetes.support import deployment, ev, fixture, items, pods_of
+from tests.support.kubernetes import deployment, ev, fixture, items, pods_of
 from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.imagepull import _cause, analyzer
 

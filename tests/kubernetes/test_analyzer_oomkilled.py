@@ -1,6 +1,6 @@
 """OOMKilled analyzer: the memory limit against usage, and what to change."""
 
-from tests.kubernetes.support import deployment, fixture, items, pods_of
+from tests.support.kubernetes import deployment, fixture, items, pods_of
 from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.oomkilled import analyzer
 

@@ -1,6 +1,6 @@
 """Pending / Unschedulable analyzer: the scheduler's reason, and what it implies."""
 
-from tests.kubernetes.support import deployment, ev, fixture, items, pods_of
+from tests.support.kubernetes import deployment, ev, fixture, items, pods_of
 from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.pending import analyzer
 

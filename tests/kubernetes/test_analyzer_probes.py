@@ -1,6 +1,6 @@
 """Failing readiness probe analyzer: running but not ready, with the probe, event and log line."""
 
-from tests.kubernetes.support import deployment, ev, fixture, pods_of
+from tests.support.kubernetes import deployment, ev, fixture, pods_of
 from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.probes import analyzer
 

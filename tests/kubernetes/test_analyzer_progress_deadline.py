@@ -1,9 +1,9 @@
 """ProgressDeadlineExceeded analyzer: which ReplicaSet is stuck, and why its pods fail."""
 
-from tests.kubernetes.support import T0, deployment, ev, fixture, pods_of
+from demo.standins.kubernetes_api.objects import pod, replica_set
+from tests.support.kubernetes import T0, deployment, ev, fixture, pods_of
 from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.progress_deadline import analyzer
-from tools.kubernetes.standin.objects import pod, replica_set
 
 
 def _stuck():

@@ -1,6 +1,6 @@
 """High-restarts analyzer: containers that are up now but keep getting killed."""
 
-from tests.kubernetes.support import deployment, ev, fixture, items, pods_of
+from tests.support.kubernetes import deployment, ev, fixture, items, pods_of
 from tools.kubernetes.analyzers import Snapshot
 from tools.kubernetes.analyzers.restarts import RestartsAnalyzer, analyzer
 

@@ -9,11 +9,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from agent.approvals import ApprovalDecision, args_hash
 from agent.audit import AuditLog
+from agent.gate.policy import ApprovalDecision, args_hash
 from agent.service import AgentService, DecisionRefused
 from portal_agent.cli import app
-from tests.kubernetes.support import runtime_for
+from tests.support.kubernetes import runtime_for
 from tools.kubernetes.client import Kube
 from tools.kubernetes.clusters import clusters_for
 

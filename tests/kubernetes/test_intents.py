@@ -7,7 +7,7 @@ import pytest
 
 from agent.service import AgentService
 from contract.intents import PlanState
-from tests.kubernetes.support import runtime_for, start_server
+from tests.support.kubernetes import runtime_for, start_server
 from tools.kubernetes.intents import _replicas, extract_logs
 
 

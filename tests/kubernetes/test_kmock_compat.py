@@ -13,7 +13,7 @@ from agent.runtime import Runtime
 from contract.principal import Principal
 from contract.settings import Settings
 from contract.tooling import ToolContext
-from tests.kubernetes.support import demo_state
+from tests.support.kubernetes import demo_state
 
 RESOURCES = {
     "Deployment": "apps/v1/deployments",

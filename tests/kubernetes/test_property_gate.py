@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage
 from langgraph.types import Command
 
-from agent.approvals import ApprovalDecision, args_hash
 from agent.audit import AuditLog
+from agent.gate.policy import ApprovalDecision, args_hash
 from agent.service import AgentService, DecisionRefused
-from tests.agent.support import ScriptedModel
-from tests.kubernetes.support import runtime_for, start_server
+from tests.support.agent import ScriptedModel
+from tests.support.kubernetes import runtime_for, start_server
 
 NAMES = st.sampled_from(["payments", "cart", "checkout", "promotions", "nope"])
 NODE = st.sampled_from(["ip-10-0-1-11.eu-west-1.compute.internal", "ghost-node"])

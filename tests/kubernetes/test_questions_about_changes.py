@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.approvals import ApprovalDecision
+from agent.gate.policy import ApprovalDecision
 from agent.service import AgentService
-from tests.agent.test_mood import NOT_REQUESTS, REQUESTS
-from tests.kubernetes.support import runtime_for, start_server
+from tests.support.kubernetes import runtime_for, start_server
+from tests.support.mood import NOT_REQUESTS, REQUESTS
 
 MUTATING = {"k8s_rollout_restart", "k8s_scale", "k8s_rollback", "k8s_delete_pod", "k8s_cordon"}
 

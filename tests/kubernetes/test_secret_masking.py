@@ -8,7 +8,7 @@ import json
 import logging
 
 from agent.service import AgentService
-from tests.kubernetes.support import demo_state, runtime_for, start_server
+from tests.support.kubernetes import demo_state, runtime_for, start_server
 
 JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6InBsYW50ZWQifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLXBsYW50ZWQ"
 SECRETS = {

@@ -13,8 +13,8 @@ import yaml
 
 from agent.runtime import Runtime
 from contract.settings import Settings
-from tests.kubernetes.support import demo_state, start_server
-from tools.kubernetes.clusters import demo_kubeconfig, demo_server
+from demo.standins.kubernetes_api.cluster import demo_kubeconfig, demo_server
+from tests.support.kubernetes import demo_state, start_server
 
 
 def status(server, token: str | None, path: str = "/api/v1/namespaces/commerce/pods") -> int:

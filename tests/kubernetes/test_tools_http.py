@@ -14,11 +14,11 @@ from contract.principal import Principal
 from contract.settings import Settings
 from contract.tokens import count_tokens
 from contract.tooling import ToolContext
-from tests.kubernetes.support import runtime_for, start_server, write_kubeconfig
+from demo.standins.kubernetes_api.server import Fault
+from tests.support.kubernetes import runtime_for, start_server, write_kubeconfig
 from tools.kubernetes.client import Kube
 from tools.kubernetes.clusters import clusters_for
 from tools.kubernetes.errors import KubeError
-from tools.kubernetes.standin.server import Fault
 from tools.kubernetes.workloads import compress_log
 
 

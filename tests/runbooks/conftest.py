@@ -1,4 +1,4 @@
-"""Shared fixtures: where the real prometheus-operator runbooks are, and the demo runbooks."""
+"""Fixtures of the runbook tests: the real prometheus-operator runbooks (skipped when absent)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / ".." / "shared" / "fixtures" / "runbooks" / "prometheus-operator__runbooks"
-DEMO_RUNBOOKS = REPO / "demo" / "runbooks"
+from tests.support.runbooks import UPSTREAM
 
 
 @pytest.fixture(scope="session")
 def upstream() -> Path:
     """``content/runbooks`` of github.com/prometheus-operator/runbooks (see its SOURCES.md)."""
-    root = FIXTURES / "content" / "runbooks"
+    root = UPSTREAM / "content" / "runbooks"
     if not root.is_dir():
         pytest.skip(f"prometheus-operator runbook fixtures not found at {root.resolve()} (fresh clone)")
     return root

@@ -1,7 +1,7 @@
 """End to end through AgentService with the offline planner: run, find and show runbooks.
 
 Two set-ups: the demo organisation with the real Kubernetes family (stand-in cluster), and a
-test-only family (tests/agent/support.py) so the approval flow is also checked without Kubernetes.
+test-only family (tests/support/agent.py) so the approval flow is also checked without Kubernetes.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import textwrap
 
 import pytest
 
-from agent.approvals import ApprovalDecision
+from agent.gate.policy import ApprovalDecision
 from agent.runtime import Runtime
 from agent.service import AgentService
 from contract.settings import Settings
-from tests.agent.support import DATA, executions, widget_family
-from tests.runbooks.test_executable_format import GOOD
+from tests.support.agent import DATA, executions, widget_family
+from tests.support.runbooks import GOOD
 from tools.runbooks import family as runbooks_family
 
 

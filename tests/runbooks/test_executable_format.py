@@ -2,50 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.runbooks.conftest import DEMO_RUNBOOKS
+from tests.support.runbooks import DEMO_RUNBOOKS, GOOD
 from tools.runbooks.loader import load_library
 from tools.runbooks.parsers import RunbookError, is_executable, parse_text
-
-GOOD = textwrap.dedent(
-    """\
-    ---
-    title: Widget restart
-    applies_to: [component:widget-api, tag:widgets]
-    alerts: WidgetDown
-    owner: group:default/team-widgets
-    params: {replicas: 2}
-    ---
-
-    # Widget restart
-
-    When the widget is stuck.
-
-    ## Steps
-
-    1. **Check the widget.** Look at its status first.
-       ```portal-agent
-       tool: widget_status
-       args: {name: "{{ name }}", replicas: "{{ replicas }}"}
-       ```
-    2. Tell the team in `#widgets`
-       before you restart anything: `kubectl -n $NS get pods`.
-    3. **Restart it.**
-       ```portal-agent
-       tool: restart_widget
-       args:
-         name: "{{ entity }}"
-       ```
-
-    ## Escalation
-
-    Page the on-call.
-    """
-)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

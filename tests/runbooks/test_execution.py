@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from contract.intents import StepResult
-from tests.runbooks.test_executable_format import GOOD
+from tests.support.runbooks import GOOD
 from tools.runbooks.execution import RenderError, render, render_steps, report, summarize, variables_for, walk
 from tools.runbooks.parsers import parse_text
 

@@ -6,7 +6,7 @@ import pytest
 
 from agent.runtime import Runtime
 from contract.settings import Settings
-from tests.runbooks.conftest import DEMO_RUNBOOKS
+from tests.support.runbooks import DEMO_RUNBOOKS
 from tools.runbooks import loader
 from tools.runbooks.library import applies_to
 from tools.runbooks.loader import library_for, load_library

@@ -8,7 +8,7 @@ from agent.runtime import Runtime
 from contract.principal import Principal
 from contract.settings import Settings
 from contract.tooling import ToolContext
-from tests.runbooks.test_executable_format import GOOD
+from tests.support.runbooks import GOOD
 
 
 @pytest.fixture(scope="module")

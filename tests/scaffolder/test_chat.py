@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.approvals import ApprovalDecision
 from agent.audit import AuditLog
+from agent.gate.policy import ApprovalDecision
 from agent.service import AgentService
-from tests.scaffolder.conftest import make_runtime
+from tests.support.scaffolder import make_runtime
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_publishing_is_refused_without_an_approval(tmp_path):
     """A model that calls scaffolder_publish directly still stops at the gate; a read-only user is refused."""
     from langchain_core.messages import AIMessage
 
-    from tests.agent.support import ScriptedModel, call
+    from tests.support.agent import ScriptedModel, call
 
     runtime = make_runtime(tmp_path)
     args = {"template": "python-fastapi-service", "values": {"name": "sneaky", "owner": "group:default/team-billing"}}

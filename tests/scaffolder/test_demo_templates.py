@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.scaffolder.conftest import DEMO_TEMPLATES
+from tests.support.scaffolder import DEMO_TEMPLATES
 from tools.scaffolder.engine import run_template
 from tools.scaffolder.generator import generate_template
 from tools.scaffolder.model import Template

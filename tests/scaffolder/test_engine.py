@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.scaffolder.conftest import make_runtime
+from tests.support.scaffolder import make_runtime
 from tools.scaffolder.actions import ActionError
 from tools.scaffolder.engine import ParameterError, StepFailed, check_runnable, run_template
 from tools.scaffolder.model import Template

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scaffolder.conftest import DEMO_TEMPLATE, SOFTWARE_TEMPLATES
+from tests.support.scaffolder import DEMO_TEMPLATE, SOFTWARE_TEMPLATES
 from tools.scaffolder import parameters as params
 from tools.scaffolder.engine import run_template
 from tools.scaffolder.model import Template

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from agent.service import AgentService
-from tests.scaffolder.conftest import make_runtime
 from tests.support.openai_server import ScriptedOpenAI
+from tests.support.scaffolder import make_runtime
 from tools.scaffolder.drafting import parse_envelope, suggested_name
 from tools.scaffolder.engine import run_template
 from tools.scaffolder.generator import GenerationError, generate_template

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scaffolder.conftest import DEMO_TEMPLATES, SOFTWARE_TEMPLATES
 from tests.scaffolder.github_standin import GitHubStandIn
+from tests.support.scaffolder import DEMO_TEMPLATES, SOFTWARE_TEMPLATES
 from tools.scaffolder.engine import StepFailed, run_template
 from tools.scaffolder.model import Template
 from tools.scaffolder.publishers import Publishers, api_url_for

@@ -18,7 +18,7 @@ import yaml
 from agent.runtime import Runtime
 from agent.service import AgentService
 from contract.settings import SOURCE_FIELDS, Settings
-from tests.scaffolder.conftest import SOFTWARE_TEMPLATES
+from tests.support.scaffolder import SOFTWARE_TEMPLATES
 
 ALPHA = """\
 apiVersion: scaffolder.backstage.io/v1beta3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scaffolder.conftest import SOFTWARE_TEMPLATES, make_runtime
+from tests.support.scaffolder import SOFTWARE_TEMPLATES, make_runtime
 from tools.scaffolder.sources import templates_of
 
 

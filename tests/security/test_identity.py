@@ -14,7 +14,7 @@ from agent.runtime import Runtime
 from connectors.slack.identity import SlackIdentities
 from contract.settings import Settings
 from tests.security.servers import Served
-from tests.slack.mock_slack import TEAM, MockSlack
+from tests.support.mock_slack import TEAM, MockSlack
 
 
 @pytest.fixture(scope="module")

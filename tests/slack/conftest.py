@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from connectors.slack.app import build_slack_app
-from tests.slack.mock_slack import MockSlack
-from tests.slack.support import USERS, make_service
+from tests.support.mock_slack import MockSlack
+from tests.support.slack import USERS, make_service
 
 
 @pytest.fixture

@@ -7,39 +7,18 @@ import json
 from langchain_core.messages import AIMessage
 
 from connectors.slack import render
-from tests.agent.support import call, executions, restart_then_answer
-from tests.slack.mock_slack import blocks_text
-from tests.slack.support import (
+from tests.support.agent import call, executions, restart_then_answer
+from tests.support.mock_slack import blocks_text
+from tests.support.slack import (
     CHANNEL,
     TEAM_CHANNEL,
     action_body,
+    ask_restart,
     dispatch,
     event_body,
-    mention,
     message,
     signed_headers,
 )
-
-
-async def ask_restart(app, api, user="U0WENDY", target="widget-api"):
-    """Ask for a restart; return (request, thread message ts, team channel message ts or None)."""
-    event = mention(f"restart {target}", user=user)
-    body = event_body(event)
-    await dispatch(app, body, signed_headers(body))
-    update = (
-        await api.wait_for(
-            "chat.update", where=lambda p: any(b.get("type") == "actions" for b in p.get("blocks") or [])
-        )
-    )[0]
-    actions = next(b for b in update["blocks"] if b["type"] == "actions")
-    request_id, digest = render.parse_button_value(actions["elements"][0]["value"])
-    service = app._portal_connector.service
-    request, status = service.gate.store.get(request_id)
-    assert status == "pending" and digest == request.args_hash
-    copies = await api.wait_for(
-        "chat.postMessage", where=lambda p: p["channel"] == TEAM_CHANNEL and request.id in json.dumps(p.get("blocks"))
-    )
-    return request, update, event, copies
 
 
 async def click(app, api, action, request, user, message_ts, trigger_id=None):
@@ -174,7 +153,7 @@ async def test_a_thread_waiting_for_approval_takes_no_new_question_until_decided
 
 
 async def test_portal_approvals_lists_what_waits_for_the_caller(make_app, slack_api):
-    from tests.slack.support import command_body
+    from tests.support.slack import command_body
 
     app, _service = make_app(restart_then_answer())
     request, _update, _event, _ = await ask_restart(app, slack_api)
@@ -206,7 +185,7 @@ async def test_an_overdue_request_is_closed_by_the_sweep_and_every_copy_updated(
 
 async def test_the_web_app_with_slack_mounted_closes_overdue_slack_requests_at_start_up(make_app, slack_api, tmp_path):
     from connectors.web.app import create_app
-    from tests.slack.support import make_service
+    from tests.support.slack import make_service
 
     app, service = make_app(restart_then_answer(), approval_ttl_minutes=0)
     request, update, _event, _ = await ask_restart(app, slack_api)
@@ -239,7 +218,7 @@ async def test_a_thread_whose_request_expired_takes_questions_again(make_app, sl
 
 async def test_a_slash_command_answered_privately_is_refused_while_its_request_waits(make_app, slack_api):
     from connectors.slack.app import _answer_privately
-    from tests.slack.mock_slack import TEAM
+    from tests.support.mock_slack import TEAM
 
     app, service = make_app([*restart_then_answer(), AIMessage(content="never reached")])
     said: list[dict] = []

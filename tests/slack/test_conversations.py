@@ -7,9 +7,9 @@ import json
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from tests.agent.support import call
-from tests.slack.mock_slack import blocks_text
-from tests.slack.support import (
+from tests.support.agent import call
+from tests.support.mock_slack import blocks_text
+from tests.support.slack import (
     CHANNEL,
     command_body,
     dispatch,
@@ -202,7 +202,7 @@ async def test_a_failing_turn_says_so_and_the_app_keeps_answering(make_app, slac
 
     broken = [AIMessage(content="unused")]
     app2, service2 = make_app(broken, data_dir=service.runtime.data_dir / "other")
-    service2.astream = _exploding_stream  # a fault inside the graph run
+    service2.aevents = _exploding_stream  # a fault inside the graph run
     second = mention("this one breaks", channel="C0OTHER")
     body = event_body(second)
     await dispatch(app2, body, signed_headers(body))

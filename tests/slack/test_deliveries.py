@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage
 
 from connectors.slack.app import delivery_key
 from connectors.slack.store import SlackStore
-from tests.slack.support import SECRET, dispatch, event_body, mention, signed_headers
+from tests.support.slack import SECRET, dispatch, event_body, mention, signed_headers
 
 
 async def test_forged_signature_is_rejected_and_nothing_runs(make_app, slack_api):

@@ -6,8 +6,8 @@ from agent.runtime import Runtime
 from agent.service import AgentService
 from connectors.slack.app import build_slack_app
 from contract.settings import Settings
-from tests.slack.mock_slack import blocks_text
-from tests.slack.support import BOT_TOKEN, SECRET, dispatch, event_body, mention, signed_headers
+from tests.support.mock_slack import blocks_text
+from tests.support.slack import BOT_TOKEN, SECRET, dispatch, event_body, mention, signed_headers
 
 
 async def test_demo_question_is_answered_from_the_catalog(tmp_path, slack_api):
@@ -41,7 +41,7 @@ async def test_demo_question_is_answered_from_the_catalog(tmp_path, slack_api):
 async def test_demo_restart_is_approved_by_the_on_call_engineer_with_a_button(tmp_path, slack_api):
     """A real mutating tool of the demo (Kubernetes rollout restart) through the Slack approval card."""
     from connectors.slack import render
-    from tests.slack.support import CHANNEL, action_body
+    from tests.support.slack import CHANNEL, action_body
 
     for uid, email in (("U0PRIYA", "priya.raman@tessera.example"), ("U0MARCO", "marco.bianchi@tessera.example")):
         slack_api.users[uid] = {"id": uid, "name": uid.lower(), "profile": {"email": email}}

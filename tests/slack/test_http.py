@@ -17,7 +17,7 @@ from agent.runtime import Runtime
 from agent.service import AgentService
 from connectors.slack.http import mount_slack
 from contract.settings import Settings
-from tests.slack.support import event_body, make_service, mention, signed_headers
+from tests.support.slack import event_body, make_service, mention, signed_headers
 
 
 class Server:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from connectors.slack import render
-from tests.slack.mock_slack import blocks_text
+from tests.support.mock_slack import blocks_text
 
 
 def test_markdown_becomes_mrkdwn():

@@ -10,7 +10,7 @@ from aiohttp import WSMsgType, web
 from langchain_core.messages import AIMessage
 
 from connectors.slack.socket import socket_mode_handler
-from tests.slack.support import event_body, make_service, mention
+from tests.support.slack import event_body, make_service, mention
 
 
 async def serve_socket(link, slack_api) -> web.AppRunner:
@@ -110,9 +110,9 @@ def test_cli_refuses_socket_mode_without_tokens(tmp_path):
 async def test_socket_mode_closes_requests_that_expired_while_it_was_down(make_app, slack_api, tmp_path):
     from connectors.slack import render
     from connectors.slack.socket import run_socket_mode
-    from tests.agent.support import restart_then_answer
-    from tests.slack.mock_slack import blocks_text
-    from tests.slack.test_approvals import ask_restart
+    from tests.support.agent import restart_then_answer
+    from tests.support.mock_slack import blocks_text
+    from tests.support.slack import ask_restart
 
     app, first = make_app(restart_then_answer(), approval_ttl_minutes=0)
     request, update, _event, _ = await ask_restart(app, slack_api)
@@ -137,10 +137,10 @@ async def test_socket_mode_closes_requests_that_expired_while_it_was_down(make_a
 
 async def test_socket_mode_finishes_an_approved_change_a_killed_process_left_behind(tmp_path, slack_api):
     """Killed (SIGKILL) after recording the approval: at start-up it runs once and the thread is told."""
-    from tests.agent.support import executions
-    from tests.agent.test_restart import crash, run_step, store
-    from tests.slack.mock_slack import TEAM, blocks_text
-    from tests.slack.support import CHANNEL
+    from tests.support.agent import executions
+    from tests.support.mock_slack import TEAM, blocks_text
+    from tests.support.restart import crash, run_step, store
+    from tests.support.slack import CHANNEL
 
     thread_id = f"slack:{TEAM}:{CHANNEL}:1700000000.000100"
     asked = await asyncio.to_thread(run_step, tmp_path, "ask", "restart widget-api", "wendy.owner", thread_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from connectors.web.runs import ASSISTANT_UUID
-from tests.web.conftest import ask_body, auth, parse_sse, refused, run
-from tests.web.support import DOC_URL, executions
+from tests.support.agent import executions
+from tests.support.web import DOC_URL, ask_body, auth, parse_sse, refused, run
 
 
 async def new_thread(client, who="wendy") -> str:

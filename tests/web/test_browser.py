@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.support import DOC_URL, executions
+from tests.support.agent import executions
+from tests.support.web import DOC_URL
 
 CHROMIUM = os.environ.get("PORTAL_AGENT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -9,7 +9,7 @@ from agent.runtime import Runtime
 from agent.service import AgentService
 from connectors.web.app import create_app
 from contract.settings import Settings
-from tests.web.conftest import ask_body, parse_sse
+from tests.support.web import ask_body, parse_sse
 
 pytestmark = pytest.mark.slow
 

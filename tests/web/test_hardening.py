@@ -17,8 +17,8 @@ import pytest
 
 from connectors.web.auth import RateLimiter
 from connectors.web.context import Lease
-from tests.web.conftest import ask_body, auth, refused, run
-from tests.web.support import executions
+from tests.support.agent import executions
+from tests.support.web import ask_body, auth, refused, run
 
 
 def raw(client: httpx.AsyncClient, path: str, text: str, who: str | None = "wendy", **headers: str):

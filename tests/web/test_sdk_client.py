@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.support import DOC_URL, executions
+from tests.support.agent import executions
+from tests.support.web import DOC_URL
 
 langgraph_sdk = pytest.importorskip("langgraph_sdk")
 

@@ -20,8 +20,8 @@ def _live(runtime: FamilyRuntime) -> bool:
 family = ToolFamily(
     name="catalog",
     guidance=guidance_of(__name__),
-    tools=lazy("tools.catalog.tools:make_tools"),
-    intents=lazy("tools.catalog.intents:make_intents"),
+    tools=lazy("tools.catalog.tools:build_tools"),
+    intents=lazy("tools.catalog.intents:build_intents"),
     catalog=lazy("tools.catalog.sources:load_catalog"),
     live=_live,
     unconfigured="no catalog is configured — set PORTAL_AGENT_CATALOG to catalog YAML files or folders or a "

@@ -6,6 +6,8 @@ Each intent finds its entity with the catalog's mention index (typos, "orders db
 team"), falls back to the conversation's focus for follow-ups ("and who is on call for it?"), and
 otherwise searches the catalog for the words left over, using the best hit or saying that nothing
 matched. Answers are written only from the tool results of the turn and name every entity ref.
+
+The intents are declared in ``intents.yaml``; this module holds the code it names.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from contract.intent_files import load_intents
+from contract.intent_plans import Resolve
 from contract.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
 from tools.catalog import relations as rel
 from tools.catalog.answers import (
@@ -36,8 +40,6 @@ from tools.catalog.mentions import STOPWORDS, wordset
 FAMILY = "catalog"
 MAX_REFS = 3
 SEARCH_MIN_SCORE = 60.0
-# Where to look when the catalog has no entity by the name asked about: it may be a documented topic.
-NOT_IN_CATALOG = ("docs",)
 PLAUSIBLE_NAME_SCORE = 50.0
 
 OWNABLE = ["component", "api", "resource", "system", "domain", "template"]
@@ -153,10 +155,6 @@ def refs_or_search(state: PlanState, kinds: list[str] | None) -> tuple[list[str]
     return [results[0]["ref"]], None
 
 
-def _calls(tool: str, refs: list[str], **extra: Any) -> CallTools:
-    return CallTools(calls=[ToolCallSpec(name=tool, args={"ref": ref, **extra}) for ref in refs])
-
-
 def _note_for(slots: dict[str, Any], step: StepResult) -> str:
     note = step.result.get("note")
     alternatives = slots.get("alternatives", {}).get(step.args.get("ref", ""), [])
@@ -164,16 +162,13 @@ def _note_for(slots: dict[str, Any], step: StepResult) -> str:
     return (f" Note: {note}." if note and "resolved to" in note else "") + extra
 
 
-def _finish(state: PlanState, tool: str, refs: list[str], render: Callable[[StepResult], str], **extra: Any) -> Step:
-    """Call ``tool`` for each ref, then answer with one rendered paragraph per result."""
-    steps = state.results_of(tool)
-    if not steps:
-        return _calls(tool, refs, **extra)
+def _paragraphs(state: PlanState, steps: list[StepResult], render: Callable[[StepResult], str]) -> Answer:
+    """One rendered paragraph per entity's result, with the refs of them all."""
     texts: list[str] = []
     answer_refs: list[str] = []
     for step in steps:
         if not step.ok:
-            texts.append(step.error or f"{tool} failed")
+            texts.append(step.error or f"{step.name} failed")
             continue
         texts.append(render(step) + _note_for(state.slots, step))
         answer_refs.extend(step.result.get("refs") or [])
@@ -196,10 +191,8 @@ def extract_owner(state: PlanState) -> dict[str, Any] | None:
     return resolve_targets(state, OWNABLE)
 
 
-def plan_owner(state: PlanState) -> Step:
-    _slots(state, extract_owner)
-    refs, step = refs_or_search(state, OWNABLE)
-    return step or _finish(state, "catalog_owner", refs or [], render_owner)
+def owner(state: PlanState, steps: list[StepResult]) -> Answer:
+    return _paragraphs(state, steps, render_owner)
 
 
 # --- who is on call -----------------------------------------------------------------------------
@@ -214,10 +207,8 @@ def extract_oncall(state: PlanState) -> dict[str, Any] | None:
     return resolve_targets(state, [*OWNABLE, "group"])
 
 
-def plan_oncall(state: PlanState) -> Step:
-    _slots(state, extract_oncall)
-    refs, step = refs_or_search(state, None)
-    return step or _finish(state, "catalog_owner", refs or [], render_oncall)
+def oncall(state: PlanState, steps: list[StepResult]) -> Answer:
+    return _paragraphs(state, steps, render_oncall)
 
 
 # --- dependencies / dependents -------------------------------------------------------------------
@@ -228,38 +219,34 @@ def extract_graph(state: PlanState) -> dict[str, Any] | None:
     return resolve_targets(state, GRAPH_KINDS)
 
 
-def plan_dependencies(state: PlanState) -> Step:
-    _slots(state, extract_graph)
-    refs, step = refs_or_search(state, GRAPH_KINDS)
-    transitive = bool(
-        re.search(
-            r"\b(transitive|transitively|indirect|indirectly|all the way|whole|full|"
-            r"recursive|chain|tree)\b",
-            state.text,
-        )
-    )
-    return step or _finish(
-        state,
-        "catalog_dependencies",
-        refs or [],
-        narrowed(render_dependencies, state.text),
-        direction="dependencies",
-        transitive=transitive,
-    )
+TRANSITIVE_RE = re.compile(
+    r"\b(transitive|transitively|indirect|indirectly|all the way|whole|full|recursive|chain|tree)\b"
+)
 
 
-def plan_dependents(state: PlanState) -> Step:
-    _slots(state, extract_graph)
-    refs, step = refs_or_search(state, GRAPH_KINDS)
-    direct_only = bool(re.search(r"\b(directly|direct)\b", state.text)) and "indirect" not in state.text
-    return step or _finish(
-        state,
-        "catalog_dependencies",
-        refs or [],
-        narrowed(render_dependents, state.text),
-        direction="dependents",
-        transitive=not direct_only,
-    )
+def extract_dependencies(state: PlanState) -> dict[str, Any] | None:
+    """The entity, and whether the whole chain is asked for ("the full dependency tree")."""
+    slots = extract_graph(state)
+    if slots is not None:
+        slots["transitive"] = bool(TRANSITIVE_RE.search(state.text))
+    return slots
+
+
+def extract_dependents(state: PlanState) -> dict[str, Any] | None:
+    """The entity; what breaks is transitive unless only direct dependents are asked for."""
+    slots = extract_graph(state)
+    if slots is not None:
+        direct_only = bool(re.search(r"\b(directly|direct)\b", state.text)) and "indirect" not in state.text
+        slots["transitive"] = not direct_only
+    return slots
+
+
+def dependencies(state: PlanState, steps: list[StepResult]) -> Answer:
+    return _paragraphs(state, steps, narrowed(render_dependencies, state.text))
+
+
+def dependents(state: PlanState, steps: list[StepResult]) -> Answer:
+    return _paragraphs(state, steps, narrowed(render_dependents, state.text))
 
 
 # --- APIs -----------------------------------------------------------------------------------------
@@ -270,10 +257,8 @@ def extract_apis(state: PlanState) -> dict[str, Any] | None:
     return resolve_targets(state, API_KINDS)
 
 
-def plan_apis(state: PlanState) -> Step:
-    _slots(state, extract_apis)
-    refs, step = refs_or_search(state, API_KINDS)
-    return step or _finish(state, "catalog_apis", refs or [], render_apis)
+def apis(state: PlanState, steps: list[StepResult]) -> Answer:
+    return _paragraphs(state, steps, render_apis)
 
 
 # --- system / domain contents -------------------------------------------------------------------
@@ -288,10 +273,8 @@ def extract_contents(state: PlanState) -> dict[str, Any] | None:
     )
 
 
-def plan_contents(state: PlanState) -> Step:
-    _slots(state, extract_contents)
-    refs, step = refs_or_search(state, CONTAINER_KINDS)
-    return step or _finish(state, "catalog_system_contents", refs or [], render_contents)
+def contents(state: PlanState, steps: list[StepResult]) -> Answer:
+    return _paragraphs(state, steps, render_contents)
 
 
 # --- what does team T own / what do I own -----------------------------------------------------------
@@ -317,10 +300,8 @@ def extract_owned(state: PlanState) -> dict[str, Any] | None:
     return _my_groups(state) or resolve_targets(state, OWNER_KINDS, allow_self=True, focus_map=_owner_of_focus(state))
 
 
-def plan_owned(state: PlanState) -> Step:
-    _slots(state, extract_owned)
-    refs, step = refs_or_search(state, OWNER_KINDS)
-    return step or _finish(state, "catalog_owned_by", refs or [], render_owned)
+def owned(state: PlanState, steps: list[StepResult]) -> Answer:
+    return _paragraphs(state, steps, render_owned)
 
 
 # --- describe X ---------------------------------------------------------------------------------
@@ -330,10 +311,8 @@ def extract_describe(state: PlanState) -> dict[str, Any] | None:
     return resolve_targets(state, None)
 
 
-def plan_describe(state: PlanState) -> Step:
-    _slots(state, extract_describe)
-    refs, step = refs_or_search(state, None)
-    return step or _finish(state, "catalog_get_entity", refs or [], render_entity)
+def entity(state: PlanState, steps: list[StepResult]) -> Answer:
+    return _paragraphs(state, steps, render_entity)
 
 
 # --- find / list services ---------------------------------------------------------------------------
@@ -472,14 +451,13 @@ def extract_find(state: PlanState) -> dict[str, Any] | None:
     return {"filters": filters}
 
 
-def plan_find(state: PlanState) -> Step:
-    slots = _slots(state, extract_find)
-    filters = dict(slots.get("filters") or {})
-    search = state.result_of("catalog_search")
-    if search is None:
-        return CallTools(calls=[ToolCallSpec(name="catalog_search", args={**filters, "limit": 25})])
-    if not search.ok:
-        return Answer(text=search.error or "The catalog search failed.")
+def search_failed(state: PlanState, search: StepResult) -> Answer:
+    return Answer(text=search.error or "The catalog search failed.")
+
+
+def found(state: PlanState, search: StepResult) -> Answer:
+    """The entities a listing found, with the filters it used in words."""
+    filters = dict(state.slots.get("filters") or {})
     results = search.data.get("results", [])
     what = describe_filters(filters)
     if not results:
@@ -523,354 +501,42 @@ TEAMMATES_RE = re.compile(
 
 
 def plan_group(state: PlanState) -> Step:
+    """Per entity like the others, and for "which team am I on, and who else is on it?" the
+    person's first team after their teams."""
     _slots(state, extract_group)
     refs, step = refs_or_search(state, OWNER_KINDS)
     if step is not None:
         return step
     steps = state.results_of("catalog_group_hierarchy")
-    # "Which team am I on, and who else is on it?": after the person's teams, their first team too.
+    if not steps:
+        return CallTools(calls=[ToolCallSpec(name="catalog_group_hierarchy", args={"ref": ref}) for ref in refs or []])
     if len(steps) == 1 and steps[0].ok and "user" in (steps[0].data or {}) and TEAMMATES_RE.search(state.utterance):
         groups = steps[0].data.get("groups") or []
         if groups:
-            return _calls("catalog_group_hierarchy", groups[:1])
-    return _finish(state, "catalog_group_hierarchy", refs or [], render_group)
+            return CallTools(calls=[ToolCallSpec(name="catalog_group_hierarchy", args={"ref": groups[0]})])
+    return _paragraphs(state, steps, render_group)
 
 
-# --- the intents ------------------------------------------------------------------------------------
-def make_intents(runtime: Any = None) -> list[Intent]:
-    return [
-        Intent(
-            name="catalog.owner",
-            family=FAMILY,
-            summary="Who owns an entity and how to contact them",
-            examples=[
-                "who owns checkout?",
-                "who is the owner of the payments service?",
-                "which team owns orders-db",
-                "who maintains the search api?",
-                "who should I contact about storefront?",
-                "who's responsible for the inventory service",
-                "owner of checkout-api",
-                "which team is behind the catalog service?",
-                "who do I talk to about payments",
-                "contacts for the orders database",
-                "who is accountable for the ledger",
-                "which squad looks after the api gateway",
-            ],
-            patterns=[
-                r"\bwho\s*(owns|maintains|is responsible for|'s responsible for|is behind|'s behind|runs)\b",
-                r"\bwhich team (owns|maintains|is responsible|is behind|runs)\b",
-                r"\bwhose\b",
-                r"\bcontacts? (for|of)\b",
-                r"\b(talk|speak) to about\b",
-                r"\b(accountable|looks after|look after|in charge of)\b",
-                r"\b(owner|owners|ownership|maintainers?)\s+of\b",
-                r"\b(contact|contacts|talk to|reach)\b.*\babout\b",
-                r"\b(owning|owner) team\b",
-                r"\bwho\b.*\bresponsible for\b",
-                r"\bwho (maintains|runs|looks after)\b",
-            ],
-            extract=extract_owner,
-            plan=plan_owner,
-            defers_to=("scaffolder.create",),  # "create X owned by team-y" asks for X
-            requires=("catalog_owner", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-        Intent(
-            name="catalog.oncall",
-            family=FAMILY,
-            summary="Who is on call for an entity or a team",
-            examples=[
-                "who is on call for checkout?",
-                "who's on-call for payments right now",
-                "who do I page about orders-db",
-                "on call for the search service?",
-                "who is oncall for team payments",
-                "and who is on call for it?",
-                "who has the pager for storefront",
-                "current on-call of the checkout team",
-                "who should I page if payments is down",
-                "who's on duty for the inventory api",
-            ],
-            patterns=[r"\bon[\s-]?call\b", r"\b(page|paged|pager|pagerduty(?!\s+(service\s+)?id)|on duty)\b"],
-            extract=extract_oncall,
-            plan=plan_oncall,
-            priority=0.03,
-            requires=("catalog_owner", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-        Intent(
-            name="catalog.dependencies",
-            family=FAMILY,
-            summary="What an entity depends on",
-            examples=[
-                "what does checkout depend on?",
-                "dependencies of the payments service",
-                "what does orders need to run",
-                "which databases does checkout use",
-                "list the dependencies of storefront",
-                "what are search's upstream dependencies",
-                "show the full dependency tree of checkout",
-                "what does it depend on?",
-                "what services does payments rely on",
-            ],
-            patterns=[
-                r"\b(does|do)\s+[\w.\- ]+?\s+(depend|rely)\s+on\b",
-                r"\bdependenc(y|ies)\s+(of|for)\b",
-                r"\b[\w-]+'s\s+(upstream\s+)?dependencies\b",
-                r"\bdependency (tree|graph)\b",
-                r"\bwhat does .+ (need|use|call)\b",
-                r"\bwhich \w+ does .+ (use|need|call)\b",
-                r"\bupstream\b",
-                r"\bdeps\b",
-            ],
-            extract=extract_graph,
-            plan=plan_dependencies,
-            requires=("catalog_dependencies", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-        Intent(
-            name="catalog.dependents",
-            family=FAMILY,
-            summary="What breaks if an entity goes down (its dependents, transitively)",
-            examples=[
-                "what breaks if orders-db goes down?",
-                "what depends on the payments api",
-                "who depends on checkout",
-                "blast radius of an outage of orders db",
-                "what is affected if payments is down",
-                "which services use the orders database",
-                "what would fail if search went offline",
-                "impact of the inventory db failing",
-                "what is downstream of payments",
-                "who would be impacted if it goes down?",
-            ],
-            patterns=[
-                r"\bwhat (breaks|would break|fails|would fail|is affected|is impacted)\b",
-                r"\b(goes|went|go|is) (down|offline)\b",
-                r"\bblast radius\b",
-                r"^\s*(what|who|which\s+\w+)\s+(depends|depend|relies|rely)\s+on\b",
-                r"\bdownstream\b",
-                r"\b(get|gets) hit\b",
-                r"\bis (red|degraded|unhealthy|broken)\b",
-                r"^\s*(what|who|which\s+\w+)\s+(else\s+)?(uses|use|needs|need|calls|call)\s+(the\s+)?"
-                r"(?![\w.\- ]*\bapi\b)[\w.\- ]+(\?|[?.!,;]\s.*)?\s*$",
-                r"\b(sits?|runs?|is built|are built|depends?) on top of\b",
-                r"\bimpact(ed)? (of|if)\b",
-                r"\bdependents\b",
-                r"^\s*which \w+ (use|uses|call|calls|need|needs)\s+(the\s+)?[\w.\- ]+?"
-                r"(db|database|queue|topic|redis|cluster|bucket)\b",
-            ],
-            extract=extract_graph,
-            plan=plan_dependents,
-            priority=0.04,
-            requires=("catalog_dependencies", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-        Intent(
-            name="catalog.apis",
-            family=FAMILY,
-            summary="APIs an entity provides or consumes, and who consumes an API",
-            examples=[
-                "which APIs does checkout provide?",
-                "what apis does payments consume",
-                "who consumes the payments api?",
-                "who uses checkout-api",
-                "what APIs does the storefront call",
-                "providers and consumers of orders-api",
-                "which apis are exposed by the search service",
-                "show me the checkout API definition",
-                "what endpoints does the payments api have",
-                "which components consume order-events",
-            ],
-            patterns=[
-                r"\bapis?\b.*\b(provide|provides|expose|exposes|consume|consumes|offer|call|use|uses|using)\b",
-                r"\bwhich \w+ (call|calls|consume|consumes|use|uses)\b.*\bapi\b",
-                r"\b(publish|publishes|publishing|produces|emits|subscribes? to|listens? to)\b",
-                r"\b(its|their)\s+apis?\b",
-                r"\b(consumes|consumers of|consumer of|providers? of|uses)\b.*\bapi\b",
-                r"\b(who|what) (consumes|calls|provides|implements)\b",
-                r"\b(who|what) uses\b.*\bapi\b",
-                r"\b(definition|endpoints|operations)\b",
-                r"\bapis? .*\b(exposed|provided|consumed|offered) by\b",
-                r"\b(consume|consumes|consuming|consumers)\b",
-            ],
-            extract=extract_apis,
-            plan=plan_apis,
-            priority=0.01,
-            requires=("catalog_apis", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-        Intent(
-            name="catalog.system_contents",
-            family=FAMILY,
-            summary="What a system or domain contains",
-            examples=[
-                "what's in the commerce system?",
-                "what does the payments system contain",
-                "list the components of the commerce system",
-                "which systems are in the retail domain",
-                "show me everything in system identity",
-                "what is part of the discovery domain",
-                "what belongs to the commerce platform",
-                "contents of the data system",
-            ],
-            patterns=[
-                r"\b(in|of|inside)\b.*\b(system|domain)\b",
-                r"^\s*(list|show)( me)? (everything|all|what's|whats|what is) (in|inside)\b",
-                r"\b(system|domain) \w",
-                r"\b(contain|contains|make up|makes up)\b",
-                r"\b(part of|belongs? to) the [\w\- ]+ (system|domain|platform)\b",
-                r"^\s*(what'?s|what is|what are)\s+(else\s+|exactly\s+|all\s+)?(is\s+|are\s+)?(in|inside)\s",
-                r"\bsys\b",
-                r"\bwhat (else |exactly )?is in (it|there)\b",
-            ],
-            extract=extract_contents,
-            plan=plan_contents,
-            defers_to=("catalog.describe",),  # "which domain is the X system part of?" asks about X
-            requires=("catalog_system_contents", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-        Intent(
-            name="catalog.owned_by",
-            family=FAMILY,
-            summary="Everything a team or person owns",
-            examples=[
-                "what does team payments own?",
-                "what do I own?",
-                "what does my team own",
-                "list everything owned by team-checkout",
-                "which services belong to the platform team",
-                "show me what the search team is responsible for",
-                "what else do they own?",
-                "what components does jane.doe own",
-                "things owned by the identity team",
-                "show me everything team-platform owns",
-            ],
-            patterns=[
-                r"\bwhat (else )?(do|does) .+ (own|look after|take care of|handle|maintain)\b",
-                r"^(?!\s*(production|experimental|deprecated)\b).*\bowned by\b",
-                r"\bwhat do (i|we) own\b",
-                r"\b(services|components|apis|things) (belong|belonging) to\b",
-                r"\bowns\s*\??\s*$",
-                r"\b(what|which) \w+ (do|does) [\w.\- ]+ own\b",
-                r"\b(team|group) .* responsible for\b",
-                r"\b(everything|what|things|stuff)\b.*\bresponsible for\b",
-            ],
-            extract=extract_owned,
-            plan=plan_owned,
-            defers_to=("scaffolder.create",),  # "create X owned by team-y" asks for X
-            priority=0.01,
-            requires=("catalog_owned_by", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-        Intent(
-            name="catalog.describe",
-            family=FAMILY,
-            summary="Describe an entity (what is X)",
-            examples=[
-                "what is checkout?",
-                "describe the payments service",
-                "tell me about orders-db",
-                "what's the search api",
-                "give me an overview of storefront",
-                "info on the commerce system",
-                "explain what inventory does",
-                "what is jane.doe's email",
-                "details of checkout-api",
-                "what lifecycle is payments in",
-                "which system is checkout part of",
-                "what domain does the payments service belong to",
-            ],
-            patterns=[
-                r"^\s*(what is|what's|whats)\s+(the\s+|a\s+)?[\w.\-]+(\s+(service|api|system|db))?\s*\??$",
-                r"^\s*(describe|tell me about|explain|info on|details (of|on|about))\b",
-                r"\boverview of\b",
-                r"\b(lifecycle|status|email|e-mail) (of|is)\b",
-                r"'s (email|e-mail|lifecycle|title|description)\b",
-                r"\b(what|which) (kind|type|sort) of\b",
-                r"\bis (that|it) an? (service|library|website|api|database|queue)\b",
-                r"\b(namespace|repo|repository|source code|pagerduty|service id)\b",
-                r"\b(what|which) (tags|labels|annotations|lifecycle|type)\b",
-                r"^\s*is [\w.\-]+ (deprecated|experimental|in production|production|prod|live|stable|still used)\b",
-                r"\b(which|what) (system|domain) (is|does) [\w.\-: /]+ (part of|in|belongs? to)\b",
-            ],
-            extract=extract_describe,
-            plan=plan_describe,
-            priority=-0.02,
-            requires=("catalog_get_entity", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-        Intent(
-            name="catalog.find",
-            family=FAMILY,
-            summary="Find or list entities by kind, type, lifecycle, tag, owner or system",
-            examples=[
-                "list all production services",
-                "find python services owned by team-payments",
-                "which services are experimental?",
-                "show deprecated components",
-                "list the databases in the commerce system",
-                "what grpc apis do we have",
-                "find services tagged java",
-                "list all teams",
-                "which websites does team checkout run",
-                "show me our services",
-                "find all kafka topics",
-                "list every team",
-            ],
-            patterns=[
-                r"^\s*(list|find|show( me)?|search( for)?|any|are there( any)?|do we have( any)?)\s+"
-                r"((all|every|the|our|my|any)\s+)*([\w-]+\s+)?(services|components|apis|databases|dbs|websites|"
-                r"libraries|resources|systems|teams?|groups|topics|queues|buckets|domains|templates|users|people|"
-                r"models|caches)\b",
-                r"^\s*(production|experimental|deprecated)\s+(services|components|apis|websites|libraries)\b",
-                r"\bwhich (services|components|apis|databases|websites|libraries)\b"
-                r"(?! does [\w.-]+ (use|need|call))(?! (call|calls|use|uses|consume|consumes|depend|need|get)\b)",
-                r"\ball (the )?(services|components|apis|teams|systems|databases)\b",
-                r"\btagged\b",
-                r"\b(services|apis|databases|components|websites|libraries) (do we have|are there|exist)\b",
-            ],
-            extract=extract_find,
-            plan=plan_find,
-            priority=-0.01,
-            requires=("catalog_search",),
-        ),
-        Intent(
-            name="catalog.group",
-            family=FAMILY,
-            summary="Members and hierarchy of a team, or the teams of a person",
-            examples=[
-                "who is in team payments?",
-                "members of the checkout team",
-                "who works on the platform team",
-                "which teams does jane.doe belong to",
-                "what team is omar in",
-                "who are the members of it",
-                "show the org chart for engineering",
-                "what is the parent group of team-checkout",
-                "which groups am I in",
-                "list the people in the search team",
-                "which team is omar in",
-                "what teams are under engineering",
-            ],
-            patterns=[
-                r"\b(members?|people) (of|in)\b",
-                r"\bwho(\s+else)?(\s+is|\s+are|'s|\s+works)(\s+even|\s+actually|\s+else)?\s+(in|on)\b(?![\s-]*(call|duty))",
-                r"\bwho (leads|heads|manages)\b",
-                r"\b(on|in) which (team|group)s?\b",
-                r"\bwhich (department|division)\b",
-                r"\b(belong|belongs) to\b.*\b(team|group)s?\b",
-                r"\bwhich (teams|groups)\b",
-                r"\b(org chart|hierarchy|parent group|sub-?teams|child groups)\b",
-                r"\b(which|what) (team|group)s? (is|are) [\w.\- ]+ (in|on|part of)\b",
-                r"\b(teams|groups) (are )?(under|below|within|inside)\b",
-                r"\b(team|teams|group|groups) (does|do) [\w.\- ]+ belong\b",
-                r"\b(departments|teams|groups|sub-?teams) (does|do) [\w.\- ]+ have\b",
-            ],
-            extract=extract_group,
-            plan=plan_group,
-            requires=("catalog_group_hierarchy", "catalog_search"),
-            falls_back_to=NOT_IN_CATALOG,
-        ),
-    ]
+# --- the entities each per-entity intent works on ---------------------------------------------------
+def _targets(extract: Callable[[PlanState], dict[str, Any] | None], kinds: list[str] | None) -> Resolve:
+    """The entities an intent's slots resolved, else the catalog search for its words (first)."""
+
+    def resolve(state: PlanState) -> tuple[list[str] | None, Step | None]:
+        _slots(state, extract)
+        return refs_or_search(state, kinds)
+
+    return resolve
+
+
+owner_targets = _targets(extract_owner, OWNABLE)
+oncall_targets = _targets(extract_oncall, None)
+dependency_targets = _targets(extract_dependencies, GRAPH_KINDS)
+dependent_targets = _targets(extract_dependents, GRAPH_KINDS)
+api_targets = _targets(extract_apis, API_KINDS)
+container_targets = _targets(extract_contents, CONTAINER_KINDS)
+owned_targets = _targets(extract_owned, OWNER_KINDS)
+entity_targets = _targets(extract_describe, None)
+
+
+def build_intents(runtime: Any = None) -> list[Intent]:
+    return load_intents(__name__, runtime)

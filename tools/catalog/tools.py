@@ -25,6 +25,7 @@ from tools.catalog.model import (
 )
 
 if TYPE_CHECKING:
+    from contract.runtime import FamilyRuntime
     from tools.catalog.store import CatalogStore
 
 FAMILY = "catalog"
@@ -473,7 +474,7 @@ def group_hierarchy(args: RefArgs, ctx: ToolContext) -> ToolResult:
     )
 
 
-def make_tools(runtime: Any = None) -> list[PortalTool]:
+def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     """The catalog tools; cheap to build (the catalog loads on first use)."""
 
     def tool(name: str, description: str, schema: type[BaseModel], func: Any) -> PortalTool:

@@ -16,15 +16,18 @@ if TYPE_CHECKING:
 
 
 def _enabled(runtime: FamilyRuntime) -> bool:
+    """On with configured exports or OpenCost, or with the cost data the process was wired with (the demo's)."""
+    from tools.cost.provided import provided_cost_data
+
     settings = runtime.settings
-    return bool(settings.uses_demo or settings.focus or settings.opencost_url)
+    return bool(settings.focus or settings.opencost_url) or provided_cost_data(runtime) is not None
 
 
 family = ToolFamily(
     name="cost",
     guidance=guidance_of(__name__),
-    tools=lazy("tools.cost.tools:cost_tools"),
-    intents=lazy("tools.cost.intents:cost_intents"),
+    tools=lazy("tools.cost.tools:build_tools"),
+    intents=lazy("tools.cost.intents:build_intents"),
     enabled=_enabled,
     unconfigured="no cost data is configured — set PORTAL_AGENT_FOCUS to FOCUS billing exports (CSV or Parquet) "
     "or PORTAL_AGENT_OPENCOST_URL to an OpenCost API",

@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from contract.tooling import Attachment
+
 URL_PREFIX = "/charts/"
 
 
@@ -32,6 +34,16 @@ def _save(fig: Any, out_dir: Path, name: str) -> dict[str, str]:
 
     plt.close(fig)
     return {"png": str(png), "svg": str(svg), "png_url": URL_PREFIX + png.name, "svg_url": URL_PREFIX + svg.name}
+
+
+def attachments(chart: dict[str, str] | None) -> list[Attachment]:
+    """A chart's files as a result's attachments, so connectors need not look for them in ``data``."""
+    if not chart:
+        return []
+    return [
+        Attachment(path=chart["png"], media_type="image/png"),
+        Attachment(path=chart["svg"], media_type="image/svg+xml"),
+    ]
 
 
 def _pyplot():

@@ -12,13 +12,14 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tools.cost.focus import DIMENSION_COLUMNS, MISSING
 from tools.cost.mapping import Attribution, TagMapper, normal_env, parse_tag_text
 from tools.cost.periods import Period, month_of
+from tools.cost.provided import provided_cost_data
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
@@ -188,7 +189,8 @@ class CostEngine:
     def __init__(self, runtime: FamilyRuntime):
         self.runtime = runtime
         settings = runtime.settings
-        self.demo = bool(settings.uses_demo and not settings.focus)
+        # Configured exports win; else the FOCUS data the process was wired with (the demo's), if any.
+        self.provided = None if settings.focus else provided_cost_data(runtime)
         self.mapper = TagMapper(
             _safe_catalog(runtime), settings.cost_entity_tags, settings.cost_team_tags, settings.cost_env_tags
         )
@@ -196,10 +198,9 @@ class CostEngine:
 
     # --- clock and sources ---------------------------------------------------------------------
     def today(self) -> date:
-        """The pinned ``demo_today`` when set (tests, evals), else the current UTC date."""
-        from tools.cost.demo_data import demo_today
-
-        return demo_today(self.runtime.settings)
+        """The one injectable "today" of cost periods and provided data: the pinned ``demo_today``
+        when set (tests and evals pin the demo's), else the current UTC date."""
+        return self.runtime.settings.demo_today or datetime.now(UTC).date()
 
     @property
     def dataset(self) -> FocusDataset:
@@ -209,10 +210,8 @@ class CostEngine:
             settings = self.runtime.settings
             if settings.focus:
                 paths: list[Any] = list(settings.focus)
-            elif self.demo:
-                from tools.cost.demo_data import ensure_demo_exports
-
-                paths = ensure_demo_exports(self.runtime.data_dir, self.today())
+            elif self.provided is not None:
+                paths = self.provided.focus_exports(self.runtime.data_dir, self.today())
             else:
                 raise NoCostData("no FOCUS export is configured (set PORTAL_AGENT_FOCUS to files or folders)")
             self._dataset = open_dataset(paths, cache_dir=self.runtime.data_dir / "cost" / "csv-cache")
@@ -220,7 +219,7 @@ class CostEngine:
 
     def source(self) -> str:
         ds = self.dataset
-        return "demo FOCUS exports (AWS + ClickHouse Cloud, generated for Tessera)" if self.demo else ds.source
+        return self.provided.focus_source if self.provided is not None else ds.source
 
     def notes(self) -> list[str]:
         ds = self.dataset

@@ -1,7 +1,7 @@
 """The OpenCost Allocation API (``GET /allocation``) over HTTP, and rightsizing from its answers.
 
-The client speaks the real wire protocol with httpx; the demo uses :mod:`tools.cost.demo_opencost`,
-which builds responses of the same shape, so both go through :func:`parse_response`.
+The client speaks the real wire protocol with httpx; a provided OpenCost (the demo's, see
+:mod:`tools.cost.provided`) builds responses of the same shape, so both go through :func:`parse_response`.
 Rightsizing compares average requests with average usage (the efficiency fields) and prices the
 difference with the allocation's own CPU and RAM cost, scaled to a 30-day month.
 """

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from contract.tooling import PortalTool, ToolContext, ToolResult
+from tools.cost.charts import attachments as chart_attachments
 from tools.cost.engine import MAPPED_DIMS, dimension, label
 from tools.cost.mapping import UNALLOCATED
 from tools.cost.periods import Period, month_of, parse_day, parse_period, quarter_of
+from tools.cost.provided import provided_cost_data
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
@@ -319,6 +321,7 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
         source=data["source"],
         refs=list(dict.fromkeys(refs)),
         note=_note(engine, period, _filter_notes(engine, filters)),
+        attachments=chart_attachments(data.get("chart")),
     )
 
 
@@ -402,7 +405,11 @@ def cost_daily(args: DailyArgs, ctx: ToolContext) -> ToolResult:
         )
     refs = _filter_refs(engine, filters)
     return ToolResult(
-        data=data, source=data["source"], refs=refs, note=_note(engine, period, _filter_notes(engine, filters))
+        data=data,
+        source=data["source"],
+        refs=refs,
+        note=_note(engine, period, _filter_notes(engine, filters)),
+        attachments=chart_attachments(data.get("chart")),
     )
 
 
@@ -485,6 +492,7 @@ def cost_anomalies(args: AnomalyArgs, ctx: ToolContext) -> ToolResult:
         source=data["source"],
         refs=list(dict.fromkeys(refs)),
         note=_note(engine, period, _filter_notes(engine, filters)),
+        attachments=chart_attachments(data.get("chart")),
     )
 
 
@@ -600,7 +608,11 @@ def cost_forecast(args: ForecastArgs, ctx: ToolContext) -> ToolResult:
     data["forecast"].pop("daily", None) if len(fc.daily) > 31 else None
     refs = _filter_refs(engine, filters)
     return ToolResult(
-        data=data, source=data["source"], refs=refs, note=_note(engine, None, _filter_notes(engine, filters))
+        data=data,
+        source=data["source"],
+        refs=refs,
+        note=_note(engine, None, _filter_notes(engine, filters)),
+        attachments=chart_attachments(data.get("chart")),
     )
 
 
@@ -613,11 +625,9 @@ def _opencost(ctx: ToolContext):
         from tools.cost.opencost import OpenCostClient
 
         return runtime.service("cost.opencost", lambda: OpenCostClient(settings.opencost_url))
-    if settings.uses_demo:
-        from tools.cost.demo_opencost import DemoOpenCost
-
+    if (provided := provided_cost_data(runtime)) is not None:
         today = engine_for(runtime).today()
-        return runtime.service(f"cost.opencost.demo.{today}", lambda: DemoOpenCost(today))
+        return runtime.service(f"cost.opencost.provided.{today}", lambda: provided.opencost(today))
     raise ValueError("OpenCost is not configured (set PORTAL_AGENT_OPENCOST_URL)")
 
 
@@ -771,6 +781,7 @@ def cost_allocation(args: AllocationArgs, ctx: ToolContext) -> ToolResult:
 def cost_sources(args: SourcesArgs, ctx: ToolContext) -> ToolResult:
     engine = _engine(ctx)
     ds = engine.dataset
+    provided = provided_cost_data(ctx.runtime)
     first, last = ds.date_range()
     data = {
         "focus": {
@@ -787,7 +798,7 @@ def cost_sources(args: SourcesArgs, ctx: ToolContext) -> ToolResult:
             "last_day": str(last),
             "currencies": ds.currencies(),
         },
-        "opencost": ctx.runtime.settings.opencost_url or ("demo" if ctx.runtime.settings.uses_demo else None),
+        "opencost": ctx.runtime.settings.opencost_url or (provided.label if provided is not None else None),
         "today": engine.today().isoformat(),
         "tag_keys": {
             "entity": engine.mapper.entity_keys,
@@ -801,7 +812,7 @@ def cost_sources(args: SourcesArgs, ctx: ToolContext) -> ToolResult:
     return ToolResult(data=data, source=engine.source(), note=_note(engine, None))
 
 
-def cost_tools(runtime: FamilyRuntime) -> list[PortalTool]:
+def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     def tool(name: str, description: str, schema: type[BaseModel], func: Any) -> PortalTool:
         return PortalTool(name=name, description=description, args_schema=schema, func=func, family=FAMILY)
 

@@ -1,8 +1,9 @@
 """Offline-planner intents for docs: "how do I …", "where is … documented", "what does the … page say about …".
 
-Each intent makes one ``search_docs`` call and answers only from its result: the passages are
-quoted and each one is cited (title + link with anchor). When the result is not relevant the
-answer says so and names who to ask, from the catalog.
+The extractors and the answer named by ``intents.yaml``. Each intent makes one ``search_docs`` call
+and answers only from its result: the passages are quoted and each one is cited (title + link
+with anchor). When the result is not relevant the answer says so and names who to ask, from the
+catalog.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from contract.intent_files import load_intents
+from contract.intents import Answer, Intent, PlanState, StepResult
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
 
-FAMILY = "docs"
 PAGE_SAYS = re.compile(
     r"what (?:does|do|did) (?:the )?(?P<page>.+?) (?:page|pages|doc|docs|documentation|adr|guide|runbook|readme)"
     r"(?: page)? (?:say|says|tell us|mention|state)s? (?:about|on|regarding) (?P<topic>.+?)[?.!]*$",
@@ -52,14 +53,14 @@ def _with_focus(query: str, state: PlanState) -> str:
     return query
 
 
-def _extract_how(state: PlanState) -> dict[str, Any] | None:
+def extract_how(state: PlanState) -> dict[str, Any] | None:
     text = _clean(LEADING.sub("", state.utterance))
     if len(text.split()) < 2:
         return None
     return {"query": _with_focus(text, state), "style": "how"}
 
 
-def _extract_where(state: PlanState) -> dict[str, Any] | None:
+def extract_where(state: PlanState) -> dict[str, Any] | None:
     text = _clean(state.utterance)
     match = WHERE.match(text)
     topic = match.group("topic") if match else text
@@ -69,7 +70,7 @@ def _extract_where(state: PlanState) -> dict[str, Any] | None:
     return {"query": _with_focus(_clean(topic), state), "style": "where"}
 
 
-def _extract_page_says(state: PlanState) -> dict[str, Any] | None:
+def extract_page_says(state: PlanState) -> dict[str, Any] | None:
     match = PAGE_SAYS.search(_clean(state.utterance) + "?")
     if not match:
         return None
@@ -78,17 +79,6 @@ def _extract_page_says(state: PlanState) -> dict[str, Any] | None:
     if page.lower() in ("the", "our", "your", "these", "those", "this", "that"):
         return None  # "what do the docs say about …": no page named
     return {"query": _with_focus(topic, state), "page": page, "topic": topic, "style": "page"}
-
-
-def _plan(state: PlanState) -> Step:
-    slots = state.slots
-    step = state.result_of("search_docs")
-    if step is None:
-        args: dict[str, Any] = {"query": slots["query"], "limit": 5}
-        if slots.get("page"):
-            args["page"] = slots["page"]
-        return CallTools(calls=[ToolCallSpec(name="search_docs", args=args)])
-    return compose_answer(step.result, slots)
 
 
 def reflow(text: str) -> str:
@@ -124,6 +114,11 @@ def _cite(item: dict[str, Any]) -> str:
     if last and last not in label:
         label = f"{label} › {last}"
     return f"[{label}]({item['url']})"
+
+
+def cited(state: PlanState, step: StepResult) -> Answer:
+    """The answer to every docs intent: the passages found, quoted and cited."""
+    return compose_answer(step.result, state.slots)
 
 
 def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
@@ -182,7 +177,7 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
     return Answer(text="\n".join(out), refs=refs)
 
 
-def _extract_question(state: PlanState) -> dict[str, Any] | None:
+def extract_question(state: PlanState) -> dict[str, Any] | None:
     text = _clean(state.utterance)
     text = re.sub(r"^(?:according to|in|from) the (?:docs|documentation|techdocs),?\s*", "", text, flags=re.IGNORECASE)
     text = re.sub(r",?\s*according to the (?:docs|documentation|techdocs)$", "", text, flags=re.IGNORECASE)
@@ -192,139 +187,5 @@ def _extract_question(state: PlanState) -> dict[str, Any] | None:
     return {"query": _with_focus(text, state), "style": "question"}
 
 
-EXPLICIT_PATTERNS = [
-    r"\baccording to (?:the )?(?:docs|documentation|techdocs)\b",
-    r"\b(?:in|from) the (?:docs|documentation|techdocs)\b",
-    r"^\s*what do(?:es)? the (?:docs|documentation) say\b",
-]
-QUESTION_PATTERNS = [
-    r"^\s*how (?:long|often)\b",
-    r"^\s*when (?:does|do|is|are|can|should|will)\b",
-    r"^\s*why did we\b",
-    r"^\s*what happens (?:if|when|to|at)\b(?!.*\b(?:goes|go|is|are|went) down\b)",
-    r"^\s*what (?:is|are) the\b.*\b(?:limits?|timeouts?|ttl|slo|thresholds?|lifetimes?|schedule|retention|"
-    r"polic(?:y|ies)|procedure|rules?)\b",
-    r"^\s*what does [A-Z0-9_]{4,} mean\b",
-]
-
-
 def build_intents(runtime: FamilyRuntime) -> list[Intent]:
-    return [
-        Intent(
-            name="docs.question",
-            family=FAMILY,
-            summary="questions the docs answer (limits, timeouts, behaviour)",
-            examples=[
-                "how long are payments idempotency keys stored?",
-                "when is a payment captured?",
-                "what happens if the price changes during checkout?",
-                "what is the latency SLO of the search API?",
-                "what are the rate limits for anonymous clients?",
-                "according to the docs, how is the full reindex triggered?",
-                "why did we choose OpenSearch for product search?",
-                "how often are the auth signing keys rotated?",
-                "what does ORDER_VERSION_CONFLICT mean?",
-                "what happens to a payment when fraud scoring times out?",
-            ],
-            patterns=QUESTION_PATTERNS,
-            extract=_extract_question,
-            plan=_plan,
-            requires=("search_docs",),
-            priority=0.0,
-        ),
-        Intent(
-            name="docs.according_to_docs",
-            family=FAMILY,
-            summary="anything, answered from the docs when asked so",
-            examples=[
-                "according to the docs, how does checkout undo a reservation?",
-                "what do the docs say about the reindex schedule?",
-                "in the docs, why do notifications pods restart?",
-                "according to the documentation, who may issue large refunds?",
-                "what do the docs say about idempotency keys?",
-                "from the docs: what is the cart TTL?",
-                "according to the docs, what happens when the flag service is unreachable?",
-                "what does the documentation say about token lifetimes?",
-            ],
-            patterns=EXPLICIT_PATTERNS,
-            extract=_extract_question,
-            plan=_plan,
-            requires=("search_docs",),
-            priority=0.15,
-        ),
-        Intent(
-            name="docs.how_to",
-            family=FAMILY,
-            summary="how do I … (answered from the docs, with citations)",
-            examples=[
-                "how do I rotate the payments API key?",
-                "how do I add a route to the api gateway?",
-                "how can I roll back a bad checkout release?",
-                "how to restart payments safely",
-                "how do we create a new feature flag?",
-                "how should I size the memory of the search indexer?",
-                "what are the steps to fail over the orders database?",
-                "how do I replay messages from the notifications dead-letter queue?",
-                "how do I add a new email template?",
-                "how can I test webhooks locally?",
-            ],
-            patterns=[
-                r"^\s*(?:so\s+|and\s+)?how (?:do|can|should|would|could|to) (?:i|we|you|one)?\b",
-                r"^\s*how to\b",
-                r"\bwhat are the steps (?:to|for)\b",
-                r"\b(?:search|look up|check) the (?:docs|documentation)\b",
-            ],
-            extract=_extract_how,
-            plan=_plan,
-            requires=("search_docs",),
-            priority=0.08,
-        ),
-        Intent(
-            name="docs.where_documented",
-            family=FAMILY,
-            summary="where is … documented",
-            examples=[
-                "where is the Sunday reindex documented?",
-                "where are the checkout retries documented?",
-                "where can I find the fraud score thresholds?",
-                "which page describes the order state machine?",
-                "where is the token lifetime written down?",
-                "where do I find the rate limits of the gateway?",
-                "which doc covers webhook verification?",
-                "where is the payments idempotency documented?",
-            ],
-            patterns=[
-                r"^\s*where (?:is|are|can i find|do i find|would i find)\b.*\b(?:documented|described|"
-                r"written|explained|docs?|documentation)\b",
-                r"^\s*which (?:page|doc|docs)\b",
-                r"^\s*where can i (?:find|read)\b",
-            ],
-            extract=_extract_where,
-            plan=_plan,
-            requires=("search_docs",),
-            priority=0.2,
-        ),
-        Intent(
-            name="docs.page_says",
-            family=FAMILY,
-            summary="what does the … page say about …",
-            examples=[
-                "what does the checkout architecture page say about retries?",
-                "what does the search ranking page say about typo tolerance?",
-                "what do the payments docs say about idempotency keys?",
-                "what does the inventory troubleshooting page say about the v3 config?",
-                "what does the auth tokens page say about refresh tokens?",
-                "what does the feature flags ADR say about failing open?",
-                "what does the notifications runbook say about the DLQ?",
-                "what does the api gateway rate limits doc say about burst?",
-            ],
-            patterns=[
-                r"\bwhat (?:does|do|did) (?:the )?.+? (?:page|pages|doc|docs|documentation|adr|guide|runbook)"
-                r"(?: page)? (?:say|says|mention|tell us)"
-            ],
-            extract=_extract_page_says,
-            plan=_plan,
-            requires=("search_docs",),
-            priority=0.1,
-        ),
-    ]
+    return load_intents(__name__, runtime)

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
 
 
 def _enabled(runtime: FamilyRuntime) -> bool:
-    """On with configured kubeconfigs, in a cluster, or with the demo organisation's stand-in."""
+    """On with configured kubeconfigs, in a cluster, or with a provided cluster (the demo's stand-in API)."""
     from tools.kubernetes.clusters import cluster_sources_configured
 
-    return cluster_sources_configured(runtime.settings)
+    return cluster_sources_configured(runtime)
 
 
 family = ToolFamily(

@@ -10,10 +10,13 @@ at all: there is no method for them, on purpose.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tools.kubernetes.clusters import CONNECT_TIMEOUT, READ_TIMEOUT, Clusters
+from tools.kubernetes.clusters import CONNECT_TIMEOUT, READ_TIMEOUT, Clusters, clusters_for
 from tools.kubernetes.errors import KubeError, describe
+
+if TYPE_CHECKING:
+    from contract.runtime import FamilyRuntime
 
 # kind -> (API class, snake name used in the generated method names, namespaced)
 KINDS: dict[str, tuple[str, str, bool]] = {
@@ -160,3 +163,8 @@ class Kube:
             namespace,
             **kwargs,
         )
+
+
+def kube_for(runtime: FamilyRuntime, cluster: str | None) -> Kube:
+    """One of the runtime's clusters by name (the first one when ``cluster`` is None)."""
+    return Kube(clusters_for(runtime), cluster)

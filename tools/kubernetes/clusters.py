@@ -1,9 +1,9 @@
 """Which clusters the portal can see, and one ``kubernetes`` ApiClient per cluster, created lazily.
 
 Sources, in order: the kubeconfig files in ``settings.kubeconfig`` (every context of every file is
-a cluster, by context name: several clusters at once); else the in-cluster service account; else,
-with the demo organisation, the local stand-in API started on first use and reached through a
-generated kubeconfig, so the demo runs through exactly the same client code path.
+a cluster, by context name: several clusters at once); else the in-cluster service account; else
+the :class:`ProvidedCluster` the process was wired with (the demo organisation's stand-in API),
+reached through the kubeconfig it generates, so it runs through exactly the same client code path.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
@@ -21,30 +21,43 @@ from tools.kubernetes.errors import KubeError
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
-    from contract.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 IN_CLUSTER = "in-cluster"
-DEMO_CLUSTER = "tessera-prod"
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 15.0
-DEMO_DIR = Path(__file__).resolve().parents[2] / "demo" / "cluster"
+# The runtime service under which whoever wires the process may register a ProvidedCluster.
+PROVIDED_CLUSTER = "kubernetes.provided_cluster"
+
+
+class ProvidedCluster(Protocol):
+    """A cluster the process provides itself when none is configured (the demo's stand-in API)."""
+
+    name: str
+
+    def kubeconfig(self) -> Path:
+        """A kubeconfig file with one context, ``name``; the cluster is started on first use."""
+        ...
+
+
+def provided_cluster(runtime: FamilyRuntime) -> ProvidedCluster | None:
+    return runtime.service(PROVIDED_CLUSTER, lambda: None)
 
 
 def in_cluster_available() -> bool:
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and (SERVICE_ACCOUNT / "token").exists()
 
 
-def cluster_sources_configured(settings: Settings) -> bool:
-    return bool(settings.kubeconfig) or in_cluster_available() or settings.uses_demo
+def cluster_sources_configured(runtime: FamilyRuntime) -> bool:
+    return bool(runtime.settings.kubeconfig) or in_cluster_available() or provided_cluster(runtime) is not None
 
 
 @dataclass
 class ClusterInfo:
     name: str
-    source: str  # "kubeconfig" | "in-cluster" | "demo"
+    source: str  # "kubeconfig" | "in-cluster" | "provided"
     file: str | None = None
     context: str | None = None
     server: str | None = None
@@ -93,8 +106,8 @@ class Clusters:
         elif in_cluster_available():
             host, port = os.environ.get("KUBERNETES_SERVICE_HOST"), os.environ.get("KUBERNETES_SERVICE_PORT", "443")
             found[IN_CLUSTER] = ClusterInfo(IN_CLUSTER, "in-cluster", server=f"https://{host}:{port}")
-        elif settings.uses_demo:
-            found[DEMO_CLUSTER] = ClusterInfo(DEMO_CLUSTER, "demo", context=DEMO_CLUSTER)
+        elif (provided := provided_cluster(self.runtime)) is not None:
+            found[provided.name] = ClusterInfo(provided.name, "provided", context=provided.name)
         return found
 
     # -------------------------------------------------------------------------------------------
@@ -134,7 +147,8 @@ class Clusters:
             if info.source == "in-cluster":
                 config.load_incluster_config(client_configuration=cfg)
             else:
-                file = info.file if info.source == "kubeconfig" else str(demo_kubeconfig(self.runtime))
+                # a "provided" cluster is discovered only when there is one
+                file = info.file if info.source == "kubeconfig" else str(provided_cluster(self.runtime).kubeconfig())
                 config.load_kube_config(
                     config_file=file, context=info.context, client_configuration=cfg, persist_config=False
                 )
@@ -148,26 +162,3 @@ class Clusters:
 
 def clusters_for(runtime: FamilyRuntime) -> Clusters:
     return runtime.service("kubernetes.clusters", lambda: Clusters(runtime))
-
-
-def demo_server(runtime: FamilyRuntime):
-    """The demo cluster's stand-in API, started on first use (a daemon thread, loopback, free port).
-
-    Changes are saved in the data dir, so that the CLI's ``ask`` and ``approve`` (separate
-    processes) show the same cluster; delete ``kubernetes/demo-cluster-state.json`` to reset it.
-    """
-    from tools.kubernetes.standin.server import start_demo_server
-
-    saved = runtime.data_dir / "kubernetes" / "demo-cluster-state.json"
-    return runtime.service("kubernetes.demo_server", lambda: start_demo_server(DEMO_DIR, saved))
-
-
-def demo_kubeconfig(runtime: FamilyRuntime) -> Path:
-    """The kubeconfig of this process's stand-in, with its per-run admin token: readable by the
-    data directory's owner only, from the moment it is created."""
-    from contract.private_files import write_private
-
-    server = demo_server(runtime)
-    path = runtime.data_dir / "kubernetes" / "demo-kubeconfig.yaml"
-    write_private(path, yaml.safe_dump(server.kubeconfig(DEMO_CLUSTER)))
-    return path

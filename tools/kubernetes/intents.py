@@ -5,6 +5,8 @@ Mutating intents only require the read tools, so that in read-only mode the plan
 recognises "restart X" and says the change is disabled, instead of guessing another intent.
 Each intent finds the component with the catalog's mention index, or the conversation's focus
 ("and its logs?"). Answers are composed only from the tool results of the turn.
+
+The intents are declared in ``intents.yaml``; this module holds the code it names.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from contract.intent_files import load_intents
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
 
 FAMILY = "kubernetes"
 KINDS = ["component"]
@@ -154,17 +157,17 @@ def _label(ref: str) -> str:
     return f"**{ref.split('/', 1)[-1]}** ({ref})"
 
 
-def _failed(step, ref: str) -> Answer:
+def unreadable(state: PlanState, step: StepResult) -> Answer:
+    """Any read of the cluster that failed: the reason, about the component asked for."""
+    return _unreadable(step, state.slots["ref"])
+
+
+def _unreadable(step: StepResult, ref: str) -> Answer:
     return Answer(text=f"I could not read the cluster for {_label(ref)}: {step.error}", refs=[ref])
 
 
-def plan_running(state: PlanState) -> Step:
+def running(state: PlanState, step: StepResult) -> Answer:
     ref = state.slots["ref"]
-    step = state.result_of("k8s_workloads")
-    if step is None:
-        return CallTools(calls=[ToolCallSpec(name="k8s_workloads", args=_args(state))])
-    if not step.ok:
-        return _failed(step, ref)
     data = step.data or {}
     lines = [f"What's running for {_label(ref)} on {step.result.get('source', 'the cluster')}:"]
     for w in data.get("workloads", []):
@@ -187,13 +190,8 @@ def plan_running(state: PlanState) -> Step:
     return Answer(text="\n".join(lines), refs=[ref])
 
 
-def plan_diagnose(state: PlanState) -> Step:
+def diagnosis(state: PlanState, step: StepResult) -> Answer:
     ref = state.slots["ref"]
-    step = state.result_of("k8s_diagnose")
-    if step is None:
-        return CallTools(calls=[ToolCallSpec(name="k8s_diagnose", args=_args(state))])
-    if not step.ok:
-        return _failed(step, ref)
     data = step.data or {}
     findings = data.get("findings") or []
     if not findings:
@@ -216,14 +214,8 @@ def plan_diagnose(state: PlanState) -> Step:
     return Answer(text="\n".join(lines), refs=[ref])
 
 
-def plan_logs(state: PlanState) -> Step:
+def logs(state: PlanState, step: StepResult) -> Answer:
     ref = state.slots["ref"]
-    step = state.result_of("k8s_logs")
-    if step is None:
-        extra = {k: state.slots[k] for k in ("tail", "previous") if k in state.slots}
-        return CallTools(calls=[ToolCallSpec(name="k8s_logs", args=_args(state, **extra))])
-    if not step.ok:
-        return _failed(step, ref)
     d = step.data or {}
     which = "previous (crashed) container" if d.get("previous") else "container"
     text = (
@@ -235,13 +227,8 @@ def plan_logs(state: PlanState) -> Step:
     return Answer(text=text, refs=[ref])
 
 
-def plan_changes(state: PlanState) -> Step:
+def changes(state: PlanState, step: StepResult) -> Answer:
     ref = state.slots["ref"]
-    step = state.result_of("k8s_rollout_history")
-    if step is None:
-        return CallTools(calls=[ToolCallSpec(name="k8s_rollout_history", args=_args(state))])
-    if not step.ok:
-        return _failed(step, ref)
     d = step.data or {}
     lines = [f"Rollout history of {_label(ref)}:"]
     change = d.get("last_change")
@@ -259,13 +246,8 @@ def plan_changes(state: PlanState) -> Step:
     return Answer(text="\n".join(lines), refs=[ref])
 
 
-def plan_events(state: PlanState) -> Step:
+def events(state: PlanState, step: StepResult) -> Answer:
     ref = state.slots["ref"]
-    step = state.result_of("k8s_events")
-    if step is None:
-        return CallTools(calls=[ToolCallSpec(name="k8s_events", args=_args(state))])
-    if not step.ok:
-        return _failed(step, ref)
     rows = (step.data or {}).get("events") or []
     if not rows:
         return Answer(text=f"No warning events for {_label(ref)}.", refs=[ref])
@@ -274,7 +256,7 @@ def plan_events(state: PlanState) -> Step:
     )
 
 
-def _mutation_answer(step, ref: str, what: str) -> Answer:
+def _mutation_answer(step: StepResult, ref: str, what: str) -> Answer:
     if not step.ok:
         return Answer(text=f"{what} for {_label(ref)} was not done: {step.error}", refs=[ref])
     data = step.data or {}
@@ -294,16 +276,12 @@ def _mutation_answer(step, ref: str, what: str) -> Answer:
     return Answer(text=text, refs=[ref])
 
 
-def _mutation(tool: str, what: str, **extra_slots: str):
-    def plan(state: PlanState) -> Step:
-        ref = state.slots["ref"]
-        step = state.result_of(tool)
-        if step is None:
-            extra = {k: state.slots[v] for k, v in extra_slots.items() if v in state.slots}
-            return CallTools(calls=[ToolCallSpec(name=tool, args=_args(state, **extra))])
-        return _mutation_answer(step, ref, what)
+def restarted(state: PlanState, step: StepResult) -> Answer:
+    return _mutation_answer(step, state.slots["ref"], "The restart")
 
-    return plan
+
+def scaled(state: PlanState, step: StepResult) -> Answer:
+    return _mutation_answer(step, state.slots["ref"], "The scale")
 
 
 def plan_rollback(state: PlanState) -> Step:
@@ -318,7 +296,7 @@ def plan_rollback(state: PlanState) -> Step:
         if hist is None:
             return CallTools(calls=[ToolCallSpec(name="k8s_rollout_history", args=_args(state))])
         if not hist.ok:
-            return _failed(hist, ref)
+            return _unreadable(hist, ref)
         current = (hist.data or {}).get("current_revision")
         older = [r["revision"] for r in (hist.data or {}).get("revisions", []) if current and r["revision"] < current]
         if not older:
@@ -327,198 +305,15 @@ def plan_rollback(state: PlanState) -> Step:
     return CallTools(calls=[ToolCallSpec(name="k8s_rollback", args=_args(state, revision=revision))])
 
 
-def build_intents(runtime) -> list[Intent]:
-    return [
-        Intent(
-            name="kubernetes.running",
-            family=FAMILY,
-            summary="What is running in Kubernetes for a component",
-            examples=[
-                "what's running for checkout?",
-                "what is deployed for payments",
-                "show me the pods of search",
-                "how many replicas does orders have",
-                "which version of cart is running in prod",
-                "is api-gateway deployed",
-                "list the workloads of inventory",
-                "what's running in kubernetes for it?",
-                "show the deployment of product-catalog",
-                "what pods does search have",
-            ],
-            patterns=[
-                r"\bwhat('s| is) (running|deployed)\b",
-                r"\b(pods|replicas|workloads|deployments?) (of|for)\b",
-                r"\bhow many (replicas|pods|instances)\b",
-                r"\bwhich version\b.*\brunning\b",
-                r"\bis\s+\S+\s+deployed\b",
-            ],
-            extract=guarded(RUNNING_WORDS),
-            plan=plan_running,
-            requires=("k8s_workloads",),
-        ),
-        Intent(
-            name="kubernetes.diagnose",
-            family=FAMILY,
-            summary="Why a component is failing in Kubernetes",
-            examples=[
-                "why is checkout crashlooping?",
-                "why is search-indexer failing",
-                "what's wrong with promotions",
-                "why are the recommendations-model pods pending",
-                "is reviews healthy?",
-                "diagnose inventory",
-                "why is notifications restarting so much",
-                "checkout is down, why?",
-                "why is search slow",
-                "what is broken with inventory's rollout",
-                "why does it keep crashing?",
-                "troubleshoot the payments pods",
-                "why can't promotions start",
-                "the cart pods are unhealthy, why?",
-                "orders rollout looks stuck — why",
-            ],
-            patterns=[
-                r"\bwhy\b.*\b(fail|failing|crash|crashing|crashloop|crashlooping|pending|down|broken|"
-                r"restart|restarting|slow|unhealthy|not ready|oom|stuck|erroring)",
-                r"\b(failing|crash\w*|pending|broken|not ready|unhealthy|restarting|stuck|down)\b.*\bwhy\b",
-                r"\bdiagnos",
-                r"\b(not|isn't|is not|aren't)\s+(running|starting|coming up|ready)\b",
-                r"\bwhat('s| is) wrong\b",
-                r"\btroubleshoot",
-                r"\bis\s+\S+\s+(healthy|ok|okay|up)\b",
-                r"\bcrash\s?loop",
-                r"\b(oomkilled|imagepullbackoff|crashloopbackoff|unschedulable)\b",
-            ],
-            extract=guarded(DIAGNOSE_WORDS),
-            plan=plan_diagnose,
-            requires=("k8s_diagnose",),
-            priority=0.05,
-        ),
-        Intent(
-            name="kubernetes.logs",
-            family=FAMILY,
-            summary="Container logs of a component",
-            examples=[
-                "show me checkout's logs",
-                "logs of payments",
-                "tail the logs of reviews",
-                "show the last 50 lines of search-indexer logs",
-                "previous container logs for checkout",
-                "what does notifications log",
-                "and its logs?",
-                "get me the logs from inventory",
-                "print the crashed container's log of checkout",
-            ],
-            patterns=[r"\blogs?\b", r"\btail\b"],
-            extract=guarded(LOGS_WORDS, extract_logs),
-            plan=plan_logs,
-            requires=("k8s_logs",),
-            priority=0.1,
-        ),
-        Intent(
-            name="kubernetes.changes",
-            family=FAMILY,
-            summary="What changed in a component's rollouts",
-            examples=[
-                "what changed in checkout?",
-                "rollout history of inventory",
-                "recent deploys of payments",
-                "what was the last deployment of search",
-                "when was checkout last deployed",
-                "what changed in the latest rollout of inventory",
-                "show the revisions of cart",
-                "what's different in the new version of checkout",
-            ],
-            patterns=[
-                r"\bwhat\s+changed\b",
-                r"\brollout history\b",
-                r"\brevisions?\b(?!.*\broll\s*back)",
-                r"\b(recent|last|latest)\s+(deploys?|deployments?|rollouts?|releases?)\b",
-                r"\blast deployed\b",
-            ],
-            extract=guarded(CHANGES_WORDS),
-            plan=plan_changes,
-            requires=("k8s_rollout_history",),
-            priority=0.05,
-        ),
-        Intent(
-            name="kubernetes.events",
-            family=FAMILY,
-            summary="Kubernetes warning events of a component",
-            examples=[
-                "show the events for promotions",
-                "kubernetes events of checkout",
-                "any warnings for reviews?",
-                "recent events in inventory",
-                "what events does search have",
-                "list warning events for it",
-                "k8s events for recommendations-model",
-                "events of the payments deployment",
-            ],
-            patterns=[r"\bevents?\b", r"\bwarnings?\b"],
-            extract=guarded(EVENTS_WORDS),
-            plan=plan_events,
-            requires=("k8s_events",),
-        ),
-        Intent(
-            name="kubernetes.restart",
-            family=FAMILY,
-            summary="Restart a component (needs approval)",
-            examples=[
-                "restart payments in prod",
-                "rollout restart checkout",
-                "please restart the reviews pods",
-                "bounce notifications",
-                "can you restart search-indexer",
-                "do a rolling restart of cart",
-                "restart it",
-                "kick the payments pods",
-                "redeploy reviews",
-            ],
-            patterns=[r"\b(rollout\s+)?restart\b", r"\bbounce\b", r"\bredeploy\b", r"\brolling restart\b"],
-            extract=guarded(RESTART_WORDS),
-            plan=_mutation("k8s_rollout_restart", "The restart"),
-            requires=("k8s_workloads",),
-            priority=0.1,
-        ),
-        Intent(
-            name="kubernetes.scale",
-            family=FAMILY,
-            summary="Scale a component (needs approval)",
-            examples=[
-                "scale search to 12 replicas",
-                "scale payments up to 7",
-                "scale checkout down to 2 pods",
-                "set image-resizer to 2 replicas",
-                "increase cart to 5 instances",
-                "scale it to 4",
-                "raise search max replicas to 12",
-                "scale reviews to zero",
-            ],
-            patterns=[r"\bscale\b", r"\b(\d+)\s+(replicas|instances)\b", r"\bmax(imum)?\s+replicas\b"],
-            extract=guarded(SCALE_WORDS, extract_scale),
-            plan=_mutation("k8s_scale", "The scale", replicas="replicas"),
-            requires=("k8s_workloads",),
-            priority=0.1,
-        ),
-        Intent(
-            name="kubernetes.rollback",
-            family=FAMILY,
-            summary="Roll a component back (needs approval)",
-            examples=[
-                "roll back checkout",
-                "rollback inventory to revision 7",
-                "undo the last rollout of checkout",
-                "revert checkout to the previous version",
-                "roll it back",
-                "rollout undo inventory",
-                "go back to the previous release of promotions",
-                "roll back checkout to rev 13",
-            ],
-            patterns=[r"\broll\s*back\b", r"\brollout undo\b", r"\bundo\b.*\b(rollout|deploy)", r"\brevert\b"],
-            extract=guarded(ROLLBACK_WORDS, extract_rollback),
-            plan=plan_rollback,
-            requires=("k8s_rollout_history",),
-            priority=0.15,
-        ),
-    ]
+asks_running = guarded(RUNNING_WORDS)
+asks_diagnosis = guarded(DIAGNOSE_WORDS)
+asks_logs = guarded(LOGS_WORDS, extract_logs)
+asks_changes = guarded(CHANGES_WORDS)
+asks_events = guarded(EVENTS_WORDS)
+asks_restart = guarded(RESTART_WORDS)
+asks_scale = guarded(SCALE_WORDS, extract_scale)
+asks_rollback = guarded(ROLLBACK_WORDS, extract_rollback)
+
+
+def build_intents(runtime: Any) -> list[Intent]:
+    return load_intents(__name__, runtime)

@@ -1,18 +1,21 @@
 """The Kubernetes tools: reads, diagnosis, and the mutating remediations (behind the approval gate).
 
 Read tools return compact data (never whole objects, never env values, never Secret data) with the
-exact selector and namespace they used. Mutating tools define ``target`` (the catalog entity the
-approval policy checks), ``preview`` (a server-side dry run) and ``func`` (execute, verify, report).
+exact selector and namespace they used. Mutating tools are the :data:`remediations.REMEDIATIONS`,
+each with its ``target`` (the catalog entity the approval policy checks), ``preview`` (a server-side
+dry run) and ``execute`` (apply, verify, report).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from contract.tooling import PortalTool, Preview, ToolContext, ToolResult
+from contract.tooling import PortalTool, ToolContext, ToolResult
+from tools.kubernetes.args import EntityArgs
 from tools.kubernetes.errors import KubeError
+from tools.kubernetes.remediations import REMEDIATIONS
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
@@ -23,12 +26,7 @@ FAMILY = "kubernetes"
 DIAGNOSIS_LOG_TAIL = 40
 
 
-# --- argument schemas --------------------------------------------------------------------------
-class EntityArgs(BaseModel):
-    name: str = Field(description="Catalog component name or ref, e.g. checkout or component:default/checkout")
-    cluster: str | None = Field(None, description="Cluster (kubeconfig context) name; default: the first one")
-
-
+# --- argument schemas of the reads (the remediations declare their own) -------------------------
 class LogsArgs(EntityArgs):
     pod: str | None = Field(None, description="Pod name; default: the least healthy pod of the entity")
     container: str | None = Field(None, description="Container name; default: the pod's first container")
@@ -42,30 +40,11 @@ class EventsArgs(EntityArgs):
     limit: int = Field(12, ge=1, le=100)
 
 
-class ScaleArgs(EntityArgs):
-    replicas: int = Field(ge=0, le=500, description="Desired number of replicas")
-
-
-class RollbackArgs(EntityArgs):
-    revision: int | None = Field(None, ge=1, description="Revision to roll back to; default: the previous one")
-
-
-class DeletePodArgs(EntityArgs):
-    pod: str = Field(description="Name of the pod to delete (its controller replaces it)")
-
-
-class CordonArgs(BaseModel):
-    node: str = Field(description="Node name")
-    cordon: bool = Field(True, description="True to cordon (stop scheduling), False to uncordon")
-    cluster: str | None = Field(None, description="Cluster (kubeconfig context) name; default: the first one")
-
-
 # --- plumbing ----------------------------------------------------------------------------------
 def _kube(ctx: ToolContext, cluster: str | None) -> Kube:
-    from tools.kubernetes.client import Kube
-    from tools.kubernetes.clusters import clusters_for
+    from tools.kubernetes.client import kube_for
 
-    return Kube(clusters_for(ctx.runtime), cluster)
+    return kube_for(ctx.runtime, cluster)
 
 
 def _target(ctx: ToolContext, name: str) -> Target:
@@ -291,151 +270,9 @@ def _fetch_logs(kube: Kube, snap) -> None:
             seen_cur += 1
 
 
-# --- mutating tools ----------------------------------------------------------------------------
-def _entity_target(args, ctx: ToolContext) -> str:
-    return _target(ctx, args.name).ref
-
-
-def _risk(base: str):
-    order = ["low", "medium", "high"]
-
-    def risk(args, ctx: ToolContext) -> str:
-        try:
-            lifecycle = _target(ctx, args.name).lifecycle
-        except Exception:
-            lifecycle = None
-        if lifecycle == "production":
-            return order[min(2, order.index(base) + 1)]
-        return base
-
-    return risk
-
-
-def _plan(kind: str, args, ctx: ToolContext):
-    from tools.kubernetes import remediate
-
-    kube = _kube(ctx, args.cluster)
-    if kind == "cordon":
-        return kube, None, None, remediate.plan_cordon(args.node, args.cordon)
-    target = _target(ctx, args.name)
-    if kind == "delete_pod":
-        return kube, target, None, remediate.plan_delete_pod(kube, target.namespace, target.selector, args.pod)
-    workload = remediate.find_workload(kube, target.namespace, target.selector)
-    if kind == "restart":
-        change = remediate.plan_restart(workload)
-    elif kind == "scale":
-        change = remediate.plan_scale(kube, workload, args.replicas)
-    elif kind == "rollback":
-        change = remediate.plan_rollback(kube, workload, args.revision)
-    else:  # pragma: no cover - programming error
-        raise ValueError(kind)
-    return kube, target, workload, change
-
-
-def _previewer(kind: str):
-    def preview(args, ctx: ToolContext) -> Preview:
-        from tools.kubernetes.remediate import dry_run
-
-        try:
-            kube, _, _, change = _plan(kind, args, ctx)
-            result = dry_run(kube, change)
-        except KubeError as exc:
-            return Preview(summary=f"dry run failed: {exc.message}", ok=False, error=exc.message)
-        lines = [f"server-side dry run (dryRun=All) on cluster {kube.cluster}: accepted", *change.details]
-        if result.get("after"):
-            lines.append("result: " + ", ".join(f"{k}={v}" for k, v in result["after"].items() if v is not None))
-        return Preview(summary=change.describe, details="\n".join(lines))
-
-    return preview
-
-
-def _executor(kind: str):
-    def execute(args, ctx: ToolContext) -> ToolResult:
-        from tools.kubernetes import remediate
-
-        query = {"tool": f"k8s_{kind}", **args.model_dump(exclude_none=True)}
-        try:
-            kube, target, workload, change = _plan(kind, args, ctx)
-        except KubeError as exc:
-            return ToolResult.failure(f"not applied: {exc.message}", query)
-        try:
-            change.apply(kube, dry_run=False)
-        except KubeError as exc:
-            return ToolResult.failure(f"not applied: {exc.message}", query, refs=[target.ref] if target else [])
-        data: dict[str, Any] = {"applied": change.describe}
-        try:
-            if kind in ("restart", "rollback") or (kind == "scale" and change.kind != "HorizontalPodAutoscaler"):
-                meta = workload["metadata"]
-                data["verification"] = remediate.verify_workload(
-                    kube, workload["kind"], meta["namespace"], meta["name"], selector=target.selector
-                )
-            elif kind == "scale":
-                data["verification"] = remediate.verify_hpa(kube, change.namespace or "", change.name)
-                meta = workload["metadata"]
-                data["workload"] = remediate.verify_workload(
-                    kube, workload["kind"], meta["namespace"], meta["name"], selector=target.selector, timeout=10
-                )
-            elif kind == "delete_pod":
-                data["verification"] = _verify_replacement(kube, target, args.pod)
-            elif kind == "cordon":
-                node = kube.get("Node", None, args.node)
-                data["verification"] = {
-                    "verified": bool((node.get("spec") or {}).get("unschedulable")) == args.cordon,
-                    "unschedulable": bool((node.get("spec") or {}).get("unschedulable")),
-                }
-        except KubeError as exc:
-            data["verification"] = {"verified": False, "reason": f"applied, but could not verify: {exc.message}"}
-        verified = (data.get("verification") or {}).get("verified")
-        note = (
-            None
-            if verified
-            else (
-                "the change was applied but did not verify: "
-                + str((data.get("verification") or {}).get("reason", "unknown"))
-            )
-        )
-        return ToolResult(
-            data=data, query=query, note=note, source=f"cluster {kube.cluster}", refs=[target.ref] if target else []
-        )
-
-    return execute
-
-
-def _verify_replacement(kube: Kube, target: Target, deleted: str) -> dict[str, Any]:
-    from tools.kubernetes.analyzers.base import is_ready
-
-    pods = kube.list("Pod", target.namespace, label_selector=target.selector)
-    names = [p["metadata"]["name"] for p in pods]
-    return {
-        "verified": deleted not in names,
-        "pods": [f"{p['metadata']['name']} {'ready' if is_ready(p) else 'not ready'}" for p in pods[:8]],
-    }
-
-
-def _cordon_target(args: CordonArgs, ctx: ToolContext) -> str:
-    from tools.kubernetes.clusters import clusters_for
-
-    cluster = clusters_for(ctx.runtime).resolve(args.cluster)
-    return f"resource:default/{cluster}"
-
-
 def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     def read(name, description, schema, func):
         return PortalTool(name=name, description=description, args_schema=schema, func=func, family=FAMILY)
-
-    def mutating(name, description, schema, kind, action, risk, target=_entity_target):
-        return PortalTool(
-            name=name,
-            description=description,
-            args_schema=schema,
-            func=_executor(kind),
-            family=FAMILY,
-            mutating=True,
-            target=target,
-            preview=_previewer(kind),
-            risk=risk,
-            action=action,
-        )
 
     return [
         read(
@@ -471,46 +308,19 @@ def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
             EntityArgs,
             _history,
         ),
-        mutating(
-            "k8s_rollout_restart",
-            "Rollout restart of a component's workload (replaces its pods). Needs approval.",
-            EntityArgs,
-            "restart",
-            "rollout restart",
-            _risk("medium"),
-        ),
-        mutating(
-            "k8s_scale",
-            "Scale a component's workload to N replicas; if an HPA controls it, adjusts the "
-            "HPA's bounds instead. Needs approval.",
-            ScaleArgs,
-            "scale",
-            "scale",
-            _risk("medium"),
-        ),
-        mutating(
-            "k8s_rollback",
-            "Roll a component's Deployment back to a previous revision (rollout undo). Needs approval.",
-            RollbackArgs,
-            "rollback",
-            "rollback",
-            _risk("medium"),
-        ),
-        mutating(
-            "k8s_delete_pod",
-            "Delete one pod of a component (its controller replaces it). Needs approval.",
-            DeletePodArgs,
-            "delete_pod",
-            "delete pod",
-            _risk("low"),
-        ),
-        mutating(
-            "k8s_cordon",
-            "Cordon or uncordon a node (stop/allow scheduling). Needs approval by an admin.",
-            CordonArgs,
-            "cordon",
-            "cordon node",
-            "high",
-            target=_cordon_target,
+        *(
+            PortalTool(
+                name=name,
+                description=remediation.description,
+                args_schema=remediation.schema,
+                func=remediation.execute,
+                family=FAMILY,
+                mutating=True,
+                target=remediation.target,
+                preview=remediation.preview,
+                risk=remediation.risk,
+                action=remediation.action,
+            )
+            for name, remediation in REMEDIATIONS.items()
         ),
     ]

@@ -5,6 +5,8 @@ each step's placeholders into a ready tool call), then makes the steps' calls in
 read-only steps together, each mutating step alone so the graph's approval gate stops it. The
 answer is a step-by-step report built from the tool results only. Every intent here needs the word
 "runbook" (or playbook/procedure/SOP), so "why is checkout crashlooping?" stays with Kubernetes.
+
+The intents are declared in ``intents.yaml``; this module holds the code it names.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from contract.intent_files import load_intents
 from contract.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
 
 # The runbook modules (parsers, pydantic models, rapidfuzz) are imported when an ask is about
@@ -222,6 +225,8 @@ ASPECT_WORDS = (
     r"should\s+i|what\s+do\s+i|how\s+do\s+i|what'?s\s+the)\b"
 )
 # A question about a runbook's content, named by its description rather than its alert.
+# An alert's name next to what is asked about it ("what does KubePodCrashLooping mean?").
+ALERT_ASK = rf"(?-i:{ALERT_LIKE_TEXT}).*{ASPECT_WORDS}|{ASPECT_WORDS}.*(?-i:{ALERT_LIKE_TEXT})"
 RUNBOOK_CONTENT = re.compile(
     rf"\b(?:according\s+to|in)\s+the\s+(?:[\w-]+\s+){{0,4}}{RUNBOOK_WORD}\b|"
     rf"\b{RUNBOOK_WORD}\s+(?:say|says|suggest|suggests|recommend|recommends|give|gives|list|lists|mention|mentions)\b",
@@ -458,34 +463,43 @@ def _unknown_runbook(state: PlanState, verb: str) -> Step:
     return Answer(text="\n".join(lines), refs=[state.slots["entity"]] if state.slots.get("entity") else [])
 
 
-def plan_find(state: PlanState) -> Step:
-    search = state.result_of("runbook_search")
-    if search is None:
-        args: dict[str, Any] = {
-            k: v for k, v in (("query", state.slots.get("query")), ("entity", state.slots.get("entity"))) if v
-        }
-        return CallTools(calls=[ToolCallSpec(name="runbook_search", args={**args, "limit": LIST_LIMIT})])
+def one_runbook(state: PlanState, search: StepResult) -> dict[str, Any] | Answer:
+    """The runbook to quote as well, when the search found one clearly and it has no steps to run;
+    else the listing (or why there is none)."""
     if not search.ok:
         return Answer(text=f"The runbook search failed: {search.error}")
     data = search.data or {}
     hits = _shown(data.get("runbooks", []))
-    what = " ".join(x for x in (state.slots.get("query"), state.slots.get("entity")) if x) or "your ask"
-    refs = search.result.get("refs") or []
     if not hits:
+        what = _searched_for(state)
         return Answer(
             text=f"No runbook matches {what} (searched {data.get('total_runbooks', 0)} runbooks). "
             "The owning team's docs may have the procedure: ask me to search the docs.",
-            refs=refs,
+            refs=search.result.get("refs") or [],
             found=False,
         )
     best = hits[0]
     clear = len(hits) == 1 or best["score"] - hits[1]["score"] >= CLEAR_MARGIN
-    quoted = state.result_of("runbook_answer")
-    if clear and not best.get("executable_steps") and quoted is None:  # the one runbook: also what it says
-        return CallTools(
-            calls=[ToolCallSpec(name="runbook_answer", args={"name": best["name"], "question": state.utterance})]
-        )
-    lines = [f"Runbooks for {what}:"]
+    if clear and not best.get("executable_steps"):
+        return {"name": best["name"], "question": state.utterance}
+    return _listing(state, search, None)
+
+
+def quoted(state: PlanState, quote: StepResult) -> Answer:
+    """The listing, with what the one runbook found says."""
+    search = state.result_of("runbook_search")
+    assert search is not None  # the quote is asked for after the search
+    return _listing(state, search, quote)
+
+
+def _searched_for(state: PlanState) -> str:
+    return " ".join(x for x in (state.slots.get("query"), state.slots.get("entity")) if x) or "your ask"
+
+
+def _listing(state: PlanState, search: StepResult, quote: StepResult | None) -> Answer:
+    hits = _shown((search.data or {}).get("runbooks", []))
+    best = hits[0]
+    lines = [f"Runbooks for {_searched_for(state)}:"]
     for hit in hits:
         kind = f"{hit['executable_steps']} executable step(s)" if hit.get("executable_steps") else hit["format"]
         line = f"- `{hit['name']}`: {hit['title']} ({kind}; {hit['why']})"
@@ -495,12 +509,11 @@ def plan_find(state: PlanState) -> Step:
     if best.get("executable_steps"):
         target = state.slots.get("entity") or "<service>"
         lines.append(f'Run it with: "run the {best["name"]} runbook for {target.split("/")[-1]}".')
-    if quoted is not None and quoted.ok:
-        lines += ["", answer_text(quoted.data or {})]
-    return Answer(text="\n".join(lines), refs=refs)
+    if quote is not None and quote.ok:
+        lines += ["", answer_text(quote.data or {})]
+    return Answer(text="\n".join(lines), refs=search.result.get("refs") or [])
 
 
-LIST_LIMIT = 20
 SHOWN = 5
 CLEAR_MARGIN = 10.0
 
@@ -604,131 +617,5 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# --- the intents --------------------------------------------------------------------------------
 def build_intents(runtime: Any = None) -> list[Intent]:
-    return [
-        Intent(
-            name="runbooks.run",
-            family=FAMILY,
-            summary="run a runbook for a service, step by step (changes wait for approval)",
-            examples=[
-                "run the high-latency runbook for search",
-                "run the crashloop runbook for checkout",
-                "execute the oomkilled runbook on search-indexer",
-                "follow the database-failover runbook for orders-db",
-                "start the kafka-consumer-lag runbook for shipping",
-                "kick off the rotate-api-key runbook for payments-gateway",
-                "go through the crashloop runbook for checkout please",
-                "run runbook high-latency against search",
-                "can you run the oomkilled playbook for search-indexer",
-                "walk me through the crashloop runbook for checkout and run it",
-                "run the database failover runbook for payments-db",
-                "run the rotate api key runbook on payments-gateway",
-                "please execute runbook kafka-consumer-lag for ledger with replicas=6",
-                "run the restart everything runbook for cart",
-            ],
-            patterns=[
-                rf"\b(run|execute|follow|start|kick\s+off|go\s+through|walk\s+(me\s+)?through|launch|trigger)\b"
-                rf".*\b{RUNBOOK_WORD}\b",
-            ],
-            extract=extract_named,
-            plan=plan_run,
-            requires=("runbook_get", "runbook_search"),
-            priority=0.05,
-        ),
-        Intent(
-            name="runbooks.find",
-            family=FAMILY,
-            summary="which runbook covers an alert, a symptom or a service",
-            examples=[
-                "which runbook for KubePodCrashLooping",
-                "is there a runbook for high latency",
-                "what runbook should I use for OOMKilled pods",
-                "do we have a runbook for kafka consumer lag",
-                "which runbooks apply to checkout",
-                "list all runbooks",
-                "find a runbook for database failover",
-                "runbook for rotating an api key?",
-                "what's the runbook when the HPA is maxed out",
-                "any playbook for pods stuck in crash loop on checkout",
-                "is there a runbook for when search runs out of memory",
-                "what should I do about KubeHpaMaxedOut, is there a runbook?",
-                "runbook for the KafkaConsumerLagHigh alert",
-                "do we have a procedure for pods that keep restarting",
-                "which runbook covers OOMKilled",
-                "is there a playbook for rds failover",
-                "give me the runbook for crash looping pods",
-            ],
-            patterns=[
-                rf"\b(which|what|is\s+there|are\s+there|any|find|search|list|recommend|suggest|have)\b.*"
-                rf"\b{RUNBOOK_WORD}\b",
-                rf"\b{RUNBOOK_WORD}\b\s+(for|about|covering|on|when)\b",
-            ],
-            extract=extract_find,
-            plan=plan_find,
-            requires=("runbook_search",),
-        ),
-        Intent(
-            name="runbooks.ask",
-            family=FAMILY,
-            summary="answer a question from a runbook: what an alert means, its impact, how to diagnose and fix it",
-            examples=[
-                "what does KubePodCrashLooping mean?",
-                "what does the HighLatency alert mean and how do I diagnose it?",
-                "how do I fix KubeJobFailed?",
-                "what's the impact of etcdNoLeader?",
-                "how do I mitigate TargetDown?",
-                "which kubectl commands does the runbook suggest for KubeDeploymentReplicasMismatch?",
-                "what command does the runbook give to check the logs?",
-                "how long does a job have to run before the alert fires?",
-                "at what threshold does NodeFilesystemAlmostOutOfSpace fire?",
-                "when is the alert warning vs critical?",
-                "how urgent is KubeAPIErrorBudgetBurn?",
-                "what usually causes PrometheusBadConfig?",
-                "where should I look when AlertmanagerFailedReload fires?",
-                "and how do I fix it?",
-                "what else should I check?",
-                "what's the suggested workaround?",
-                "how do I check the logs for that alert?",
-                "what query shows the failures?",
-                "which metric is the alert based on?",
-                "what does the runbook say about resizing the volume?",
-                "is it always bad when KubeHpaMaxedOut fires?",
-                "KubeAPIDown just paged me, how bad is it and what should I check first?",
-            ],
-            patterns=[
-                rf"(?-i:{ALERT_LIKE_TEXT}).*{ASPECT_WORDS}|{ASPECT_WORDS}.*(?-i:{ALERT_LIKE_TEXT})",
-                RUNBOOK_CONTENT.pattern,
-                # a follow-up question; extract_ask takes it only after a runbooks turn
-                r"^\s*(?:and\s+|ok\s+|so\s+|but\s+)?(?:how|what|why|where|which|when|is|are|should|can|do|does)\b",
-            ],
-            extract=extract_ask,
-            plan=plan_ask,
-            requires=("runbook_answer",),
-            priority=0.04,
-        ),
-        Intent(
-            name="runbooks.show",
-            family=FAMILY,
-            summary="show a runbook's sections, steps and commands",
-            examples=[
-                "show me the crashloop runbook",
-                "what are the steps of the database-failover runbook",
-                "open the KubePodCrashLooping runbook",
-                "what does the oomkilled runbook say",
-                "read me the rotate-api-key runbook",
-                "display the high-latency runbook",
-                "show the runbook KubeHpaMaxedOut",
-                "what's in the kafka-consumer-lag runbook",
-                "print the etcdNoLeader runbook",
-            ],
-            patterns=[
-                rf"\b(show|open|read|display|print|view|steps|what\s+does|what'?s\s+in|contents?)\b.*"
-                rf"\b{RUNBOOK_WORD}\b",
-            ],
-            extract=extract_named,
-            plan=plan_show,
-            requires=("runbook_get", "runbook_search"),
-            priority=0.02,
-        ),
-    ]
+    return load_intents(__name__, runtime)

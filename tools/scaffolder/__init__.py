@@ -27,8 +27,8 @@ def _live(runtime: FamilyRuntime) -> bool:
 family = ToolFamily(
     name="scaffolder",
     guidance=guidance_of(__name__),
-    tools=lazy("tools.scaffolder.tools:scaffolder_tools"),
-    intents=lazy("tools.scaffolder.intents:scaffolder_intents"),
+    tools=lazy("tools.scaffolder.tools:build_tools"),
+    intents=lazy("tools.scaffolder.intents:build_intents"),
     live=_live,
     unconfigured="no software templates are configured — set PORTAL_AGENT_TEMPLATES to template folders or "
     "files, or add Template entities to the catalog",

@@ -5,15 +5,17 @@ approval to publish), and write a new template from a description.
 A turn that asks a question leaves ``scaffolder:draft`` in the conversation's focus; the follow-up
 intent only takes short answers while that marker is there, so it never steals other questions.
 Answers are composed only from the tools' results.
+
+The intents are declared in ``intents.yaml``; this module holds the code it names.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from contract.intents import Answer, CallTools, Intent, PlanState, Step, ToolCallSpec
+from contract.intent_files import load_intents
+from contract.intents import Answer, CallTools, Intent, PlanState, Step, StepResult, ToolCallSpec
 
 FAMILY = "scaffolder"
 DRAFT_MARK = "scaffolder:draft"
@@ -57,14 +59,6 @@ CREATE_RE = re.compile(
     r"(need|want|like)\s+(a|an)\s+new|new\s+[\w-]+(\s+[\w-]+)?\s+(called|named|for))\b",
     re.I,
 )
-# What a template makes, as people name it after "create a new …".
-MADE_THINGS = (
-    r"(service|site|website|repo|repository|component|app|application|api|docs|microservice|project|library|"
-    r"frontend|backend|worker|plugin)s?\b"
-)
-# Up to three words describing it ("a new spring boot grpc service"); a preposition means the
-# verb is about something else ("make a change to the image-resizer service").
-THING_WORDS = r"((?!(?:to|of|for|in|on|at|with|from|into|about)\b)[\w.-]+\s+){0,3}"
 QUESTION_RE = re.compile(r"\?\s*$|^\s*(who|what|why|when|where|how|which|is|are|does|do|can|show|list)\b", re.I)
 # A question about templates (as opposed to an order to run one): asked, or a read-only imperative.
 ASKED_RE = re.compile(
@@ -239,12 +233,7 @@ def extract_list(state: PlanState) -> dict[str, Any] | None:
     return {} if LIST_RE.search(state.utterance) else None
 
 
-def plan_list(state: PlanState) -> Step:
-    result = state.result_of("scaffolder_list_templates")
-    if result is None:
-        return CallTools(calls=[ToolCallSpec(name="scaffolder_list_templates", args={})])
-    if not result.ok:
-        return Answer(text=f"I could not list the templates: {result.error}")
+def templates(state: PlanState, result: StepResult) -> Answer:
     items = (result.data or {}).get("templates", [])
     if not items:
         return Answer(text="There are no software templates in the catalog.")
@@ -271,14 +260,7 @@ def extract_explain(state: PlanState) -> dict[str, Any] | None:
     return {"template": template} if template else None
 
 
-def plan_explain(state: PlanState) -> Step:
-    result = state.result_of("scaffolder_describe_template")
-    if result is None:
-        return CallTools(
-            calls=[ToolCallSpec(name="scaffolder_describe_template", args={"template": state.slots["template"]})]
-        )
-    if not result.ok:
-        return Answer(text=f"I could not explain that template: {result.error}")
+def explained(state: PlanState, result: StepResult) -> Answer:
     d = result.data or {}
     lines = [f"**{d['title']}** ({d['ref']}), owned by {d.get('owner') or '?'}: {d.get('description') or ''}".strip()]
     for page in d.get("pages", []):
@@ -382,27 +364,20 @@ def plan_question(state: PlanState) -> Step:
     return Answer(text="\n".join(lines), refs=[t["ref"] for t in items])
 
 
-@dataclass
-class TemplateQuestion(Intent):
-    """Also a strong candidate when a question names a template, a form field key or an action that
-    only the configured templates have ("what options are under railsArguments?")."""
+def names_template_detail(runtime: Any, text: str) -> bool:
+    """Whether a question names a template, a form field key or an action that only the configured
+    templates have ("what options are under railsArguments?"): a strong hit for template questions."""
+    if runtime is None or not is_question(text):
+        return False
+    from tools.scaffolder import questions
+    from tools.scaffolder.facts import describe
+    from tools.scaffolder.sources import templates_of
 
-    runtime: Any = None
-
-    def pattern_hit(self, text: str) -> bool:
-        if super().pattern_hit(text):
-            return True
-        if self.runtime is None or not is_question(text):
-            return False
-        from tools.scaffolder import questions
-        from tools.scaffolder.facts import describe
-        from tools.scaffolder.sources import templates_of
-
-        try:
-            index = templates_of(self.runtime)
-        except Exception:  # no template source: nothing to recognise
-            return False
-        return questions.mentions(text, [describe(t) for t in index.templates])
+    try:
+        index = templates_of(runtime)
+    except Exception:  # no template source: nothing to recognise
+        return False
+    return questions.mentions(text, [describe(t) for t in index.templates])
 
 
 # --- create -------------------------------------------------------------------------------------
@@ -472,15 +447,7 @@ def extract_generate(state: PlanState) -> dict[str, Any] | None:
     return {"description": description or text, "name": name}
 
 
-def plan_generate(state: PlanState) -> Step:
-    result = state.result_of("scaffolder_generate_template")
-    if result is None:
-        args = {"description": state.slots["description"]}
-        if state.slots.get("name"):
-            args["name"] = state.slots["name"]
-        return CallTools(calls=[ToolCallSpec(name="scaffolder_generate_template", args=args)])
-    if not result.ok:
-        return Answer(text=f"I could not write that template: {result.error}")
+def generated(state: PlanState, result: StepResult) -> Answer:
     d = result.data or {}
     bp = d.get("blueprint") or {}
     check = d.get("dry_run") or {}
@@ -510,162 +477,5 @@ def plan_generate(state: PlanState) -> Step:
     return Answer(text="\n".join(lines), refs=[d["template"]])
 
 
-def scaffolder_intents(runtime: Any) -> list[Intent]:
-    return [
-        TemplateQuestion(
-            name="scaffolder.template_question",
-            family=FAMILY,
-            summary="Questions answered from the templates: which one fits, owners, types, tags, parameters, "
-            "required fields, defaults, allowed values, hosts, secrets, steps and actions, output links",
-            examples=[
-                "who owns the react template?",
-                "which templates use catalog:register?",
-                "how many templates are tagged java?",
-                "which parameters of the rails template are required?",
-                "what are the allowed values for the database field?",
-                "what options are under railsArguments?",
-                "which template should I use for a react website?",
-                "is there a template that publishes to gitlab?",
-                "break the templates down by type",
-                "which hosts does the docs template allow?",
-                "what steps does the springboot template run?",
-                "what output links does the pull-request template show?",
-                "which of those are required?",
-                "how many steps is that?",
-                "and the ssr one?",
-                "what is the default of dryRun?",
-            ],
-            patterns=[
-                r"\btemplates?\b.*\?\s*$",
-                r"^\s*(who|what|which|how many|is there|are there|does|do|any)\b.*\btemplates?\b",
-            ],
-            extract=extract_question,
-            plan=plan_question,
-            priority=0.25,
-            requires=("scaffolder_list_templates", "scaffolder_describe_template"),
-            runtime=runtime,
-        ),
-        Intent(
-            name="scaffolder.list_templates",
-            family=FAMILY,
-            summary="Which software templates exist",
-            examples=[
-                "what templates are there?",
-                "which software templates can I use?",
-                "list the scaffolder templates",
-                "show me the available templates",
-                "what can I scaffold?",
-                "which golden paths do we have for new services?",
-                "what templates do we have for new repositories",
-                "list all software templates",
-                "how can I start a new project from a template?",
-            ],
-            patterns=[
-                r"\b(list|show|which|what|available|all)\b.*\b(software |scaffolder )?templates\b",
-                r"\bwhat can i scaffold\b",
-                r"\bgolden paths?\b",
-            ],
-            extract=extract_list,
-            plan=plan_list,
-            priority=0.1,
-            requires=("scaffolder_list_templates",),
-        ),
-        Intent(
-            name="scaffolder.explain_template",
-            family=FAMILY,
-            summary="What a template does and which parameters it asks for",
-            examples=[
-                "what does the python-fastapi-service template do?",
-                "explain the techdocs template",
-                "what parameters does the go-grpc-service template need?",
-                "describe the Go gRPC template",
-                "tell me about the documentation site template",
-                "which inputs does the python template ask for",
-                "how does the go template work",
-                "what fields are in the fastapi template form?",
-            ],
-            patterns=[
-                r"\b(explain|describe|parameters|inputs|fields|form)\b.*\btemplate\b",
-                r"\btemplate\b.*\b(do|does|need|needs|ask|asks|work|works)\b\??$",
-            ],
-            extract=extract_explain,
-            plan=plan_explain,
-            priority=0.15,
-            requires=("scaffolder_describe_template",),
-        ),
-        Intent(
-            name="scaffolder.create",
-            family=FAMILY,
-            summary="Create a new service, site or repository from a template (dry run, then approval)",
-            examples=[
-                "create a new Python service called invoice-api owned by team-billing",
-                "scaffold a Go service named ledger-sync for team-payments",
-                "I need a new docs site called payments-handbook",
-                "set up a new FastAPI service",
-                "bootstrap a new gRPC service called fraud-rules",
-                "make me a new python service",
-                "create invoice-api from the python-fastapi-service template",
-                "spin up a new repository from the techdocs template",
-                "dry run the python template for a service called invoice-api",
-                "preview what the go template would create for ledger-sync",
-                "do a dry run of the docs template for a site called onboarding-guide owned by team-platform",
-                "create orders-worker from the go-grpc-service template owned by team-checkout",
-                "new techdocs site named search-handbook for team-search",
-            ],
-            # "make a breaking change to the … api" is not a request for a new component: the verb must
-            # be followed closely by the thing to create.
-            patterns=[
-                rf"\b(create|scaffold|bootstrap|spin up|set up|start|make)\s+(me\s+)?(a|an|the)?\s*(new\s+)?"
-                rf"{THING_WORDS}{MADE_THINGS}",
-                rf"\bnew\s+{THING_WORDS}{MADE_THINGS}",
-                r"\b(from|use|using|with|based on) the\b.*\btemplate\b",
-                r"\bdry[\s-]?run\b.*\btemplate\b",
-            ],
-            extract=extract_create,
-            plan=plan_create,
-            priority=0.1,
-            requires=("scaffolder_fill", "scaffolder_dry_run", "scaffolder_publish", "scaffolder_list_templates"),
-        ),
-        Intent(
-            name="scaffolder.answer",
-            family=FAMILY,
-            summary="Answer the scaffolder's question about a missing parameter",
-            examples=[
-                "invoice-api",
-                "team-billing",
-                "yes, publish it",
-                "go ahead",
-                "it should be called ledger-sync",
-                "the owner is team-payments",
-                "cancel",
-                "use the commerce namespace",
-            ],
-            # No patterns: this intent only applies while a question is pending (extract_answer
-            # checks), and a catch-all pattern would make it look relevant to every short ask.
-            extract=extract_answer,
-            plan=plan_answer,
-            priority=0.3,
-            requires=("scaffolder_fill", "scaffolder_dry_run", "scaffolder_publish"),
-        ),
-        Intent(
-            name="scaffolder.generate",
-            family=FAMILY,
-            summary="Write a new software template from a description",
-            examples=[
-                "write a template for a Go gRPC service with a Postgres database",
-                "generate a template for a Python FastAPI service with Redis",
-                "create a new template for node.js services",
-                "make a software template for a docs site",
-                "I need a template for Go services with MySQL",
-                "draft a scaffolder template for a python service",
-                "build me a template for gRPC services",
-                "can you write a backstage template for a node service",
-            ],
-            patterns=[GENERATE_RE.pattern],
-            extract=extract_generate,
-            plan=plan_generate,
-            priority=0.2,
-            requires=("scaffolder_generate_template",),
-            needs_source=False,  # composed from built-in building blocks
-        ),
-    ]
+def build_intents(runtime: Any) -> list[Intent]:
+    return load_intents(__name__, runtime)

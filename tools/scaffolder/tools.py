@@ -297,7 +297,7 @@ def generate(args: GenerateArgs, ctx: ToolContext) -> ToolResult:
     return ToolResult(data=generated, refs=[generated["template"]], note=note)
 
 
-def scaffolder_tools(runtime: FamilyRuntime) -> list[PortalTool]:
+def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
     return [
         PortalTool(
             name="scaffolder_list_templates",

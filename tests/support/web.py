@@ -5,25 +5,28 @@ widget-lab, experimental) and adds a test-only family: a docs tool that returns 
 Markdown table, a chart tool that writes an SVG under ``data_dir/charts``, and the mutating
 ``restart_widget`` tool, each reachable by an offline-planner intent so that answers stream token
 by token exactly as with the built-in families.
+
+Also the tests' HTTP side: bearer tokens for its users, runs posted and their SSE parsed, and the
+app served by uvicorn on a loopback port.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, Field
 
 from agent.runtime import Runtime
 from contract.intents import Answer, CallTools, Intent, PlanState, ToolCallSpec
 from contract.settings import Settings
 from contract.tooling import Citation, PortalTool, Preview, ToolResult
-from tests.agent.support import DATA, WidgetArgs, _restart, executions
+from tests.support.agent import DATA, WidgetArgs, run_restart
 from tools.registry import ToolFamily
-
-__all__ = ["executions", "make_web_runtime"]
 
 DOC_URL = "https://docs.example.test/widgets/deploy"
 
@@ -107,7 +110,7 @@ def web_family() -> ToolFamily:
         name="restart_widget",
         description="Restart a widget service (test-only mutating tool).",
         args_schema=WidgetArgs,
-        func=_restart,
+        func=run_restart,
         family="webtest",
         mutating=True,
         action="restart",
@@ -190,3 +193,100 @@ def web_family() -> ToolFamily:
 def make_web_runtime(data_dir: Path, **settings: Any) -> Runtime:
     base = {"data_dir": data_dir, "catalog": [str(DATA / "catalog.yaml")], "admin_groups": ["team-admins"]}
     return Runtime(Settings(**{**base, **settings}), extra_families=[web_family()], builtin_families=False)
+
+
+TOKENS = [
+    "tok-wendy=user:default/wendy.owner",
+    "tok-olga=user:default/olga.oncall",
+    "tok-oscar=user:default/oscar.other",
+    "tok-ada=user:default/ada.admin",
+]
+
+
+def auth(name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer tok-{name}"}
+
+
+def parse_sse(text: str) -> list[tuple[str, Any]]:
+    events = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        if not block.strip():
+            continue
+        event, data = "message", []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].lstrip(" "))
+        events.append((event, json.loads("\n".join(data)) if data else None))
+    return events
+
+
+async def run(
+    client: httpx.AsyncClient, thread_id: str, body: dict[str, Any], who: str | None = "wendy", **headers: str
+) -> list[tuple[str, Any]]:
+    hdrs = {**(auth(who) if who else {}), **headers}
+    response = await client.post(
+        f"/threads/{thread_id}/runs/stream", json={"assistant_id": "agent", **body}, headers=hdrs
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    return parse_sse(response.text)
+
+
+async def refused(
+    client: httpx.AsyncClient, thread_id: str, body: dict[str, Any], who: str | None = "wendy", **headers: str
+) -> httpx.Response:
+    """A run refused before it started: its real status code and a JSON ``detail``, never a stream."""
+    hdrs = {**(auth(who) if who else {}), **headers}
+    response = await client.post(
+        f"/threads/{thread_id}/runs/stream", json={"assistant_id": "agent", **body}, headers=hdrs
+    )
+    assert response.status_code >= 400, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers["content-type"]
+    assert "detail" in response.json()
+    return response
+
+
+def ask_body(text: str, modes: list[str] | str = "values") -> dict[str, Any]:
+    return {"input": {"messages": [{"role": "user", "content": text}]}, "stream_mode": modes}
+
+
+class LiveServer:
+    """The app under uvicorn on a free loopback port, in a background thread of this process."""
+
+    def __init__(self, app):
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = app
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the web server did not become ready within 60 s")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)

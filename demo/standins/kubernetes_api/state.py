@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from tools.kubernetes.standin.objects import (
+from demo.standins.kubernetes_api.objects import (
     REVISION,
     deployment_status,
     event,

@@ -6,7 +6,7 @@ a request is decided at most once even when two people click at the same moment.
 
 Each move that does something is a claim, taken with a compare-and-set on the row: ``pending →
 deciding`` by the process applying a decision, ``approved → executing`` by the process running
-it. A claim records its holder (:mod:`agent.claims`) and when it was taken, so that a process
+it. A claim records its holder (:mod:`agent.gate.claims`) and when it was taken, so that a process
 killed half-way does not leave the request in limbo: a ``deciding`` claim lapses after a short
 lease (or as soon as its holder is gone), and an ``executing`` one whose holder is gone is
 recorded as ``unknown`` (it may or may not have run) instead of being run again.
@@ -19,12 +19,15 @@ import sqlite3
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from agent.approvals import ApprovalDecision, ApprovalRequest, now_utc
-from agent.claims import holder_alive, this_process
+from agent.gate.claims import holder_alive, this_process
+from agent.gate.policy import ApprovalDecision, ApprovalRequest, now_utc
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
 
 DEFAULT_LEASE = timedelta(seconds=60)
 # A decision is recorded (the graph may still have to act on it): nothing is pending any more.
@@ -235,6 +238,12 @@ class ApprovalStore:
             )
             for request, status, decision, result, updated_at, claimed_by, claimed_at in rows
         ]
+
+
+def approval_store(runtime: Runtime) -> ApprovalStore:
+    """The process's one store of approval requests (the gate and the approval-status tool share it)."""
+    lease = timedelta(seconds=runtime.settings.approval_claim_lease_seconds)
+    return runtime.service("approvals.store", lambda: ApprovalStore(runtime.data_dir / "portal-agent.db", lease=lease))
 
 
 def _iso(value: datetime | None) -> str | None:

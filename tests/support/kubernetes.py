@@ -15,19 +15,19 @@ import yaml
 
 from agent.runtime import Runtime
 from contract.settings import Settings
-from tools.kubernetes.clusters import DEMO_DIR
-from tools.kubernetes.standin.objects import event, pod, replica_set, uid
-from tools.kubernetes.standin.server import Server
-from tools.kubernetes.standin.state import ClusterState
+from demo.standins.kubernetes_api.cluster import CLUSTER_DIR
+from demo.standins.kubernetes_api.objects import event, pod, replica_set, uid
+from demo.standins.kubernetes_api.server import Server
+from demo.standins.kubernetes_api.state import ClusterState
+from tests.support.paths import SHARED_FIXTURES
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / ".." / "shared" / "fixtures" / "kubernetes"
+FIXTURES = SHARED_FIXTURES / "kubernetes"
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
 @lru_cache(maxsize=1)
 def _demo_objects() -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any]]:
-    state = ClusterState.from_dir(DEMO_DIR)
+    state = ClusterState.from_dir(CLUSTER_DIR)
     return list(state.objects.values()), state.logs, state.behaviours
 
 

@@ -1,7 +1,7 @@
 """Approval requests, decisions and the policy that checks them.
 
-A mutating tool call never runs on the model's say-so. The graph turns it into an
-:class:`ApprovalRequest` (action, target entity, dry-run preview, risk, who may approve, expiry),
+A mutating tool call never runs on the model's say-so. The gate (:mod:`agent.gate.gate`) turns it
+into an :class:`ApprovalRequest` (action, target entity, dry-run preview, risk, who may approve, expiry),
 stops with ``interrupt()``, and only continues with a :class:`ApprovalDecision` that
 :class:`ApprovalPolicy` accepts: an allowed approver, not expired, bound to the exact arguments,
 not already decided, and — in production — not the requester (four eyes).

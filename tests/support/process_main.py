@@ -1,10 +1,10 @@
 """One step of a conversation in its own process, for the restart tests.
 
-    python -m tests.agent.process_main DATA_DIR ask [QUESTION USER [THREAD_ID]]
-    python -m tests.agent.process_main DATA_DIR approve REQUEST_ID APPROVER
-    python -m tests.agent.process_main DATA_DIR recover THREAD_ID
-    python -m tests.agent.process_main DATA_DIR recover-all
-    python -m tests.agent.process_main DATA_DIR follow-up THREAD_ID QUESTION USER
+    python -m tests.support.process_main DATA_DIR ask [QUESTION USER [THREAD_ID]]
+    python -m tests.support.process_main DATA_DIR approve REQUEST_ID APPROVER
+    python -m tests.support.process_main DATA_DIR recover THREAD_ID
+    python -m tests.support.process_main DATA_DIR recover-all
+    python -m tests.support.process_main DATA_DIR follow-up THREAD_ID QUESTION USER
 
 Prints the turn result as JSON (``recover-all``: a list of them). With the test catalog and
 widget tools, ``ask`` and ``approve`` script the model; ``follow-up`` and anything with
@@ -28,11 +28,11 @@ from pathlib import Path
 
 from langchain_core.messages import AIMessage
 
-from agent.approvals import ApprovalDecision
+from agent.gate.policy import ApprovalDecision
 from agent.runtime import Runtime
 from agent.service import AgentService
 from contract.settings import Settings
-from tests.agent.support import ScriptedModel, make_runtime, restart_then_answer
+from tests.support.agent import ScriptedModel, make_runtime, restart_then_answer
 
 
 def _die() -> None:

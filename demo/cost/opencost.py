@@ -14,7 +14,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from tools.cost.demo_data import demo_dates, load_model
+from demo.cost.exports import demo_dates, load_model, seeded_random
 from tools.cost.opencost import GIB, Allocation, OpenCostError, parse_response
 
 IDLE_SHARE = 0.12
@@ -22,8 +22,6 @@ IDLE_SHARE = 0.12
 
 def workloads(model: dict[str, Any]) -> list[dict[str, Any]]:
     """One entry per Kubernetes workload: requests, usage and prices per hour."""
-    from tools.cost.demo_data import _rng
-
     prices = model["prices"]
     namespaces = model["namespaces"]
     overrides = model.get("workloads", {})
@@ -33,7 +31,7 @@ def workloads(model: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         name = line["service"]
         hourly = float(line["monthly"]) / 730.0
-        rng = _rng("opencost", name)
+        rng = seeded_random("opencost", name)
         o = overrides.get(name, {})
         replicas = int(o.get("replicas", 2 if hourly < 1.5 else 3))
         if "cpu" in o:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tools.kubernetes.standin.state import CLUSTER_SCOPED, RESOURCES, ApiError, ClusterState
+from demo.standins.kubernetes_api.state import CLUSTER_SCOPED, RESOURCES, ApiError, ClusterState
 
 PATH = re.compile(
     r"^/(?:api/(?P<core>v1)|apis/(?P<group>[^/]+)/(?P<version>[^/]+))"
@@ -324,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _api_version(kind: str) -> str:
-    from tools.kubernetes.standin.state import KIND_TO_RESOURCE
+    from demo.standins.kubernetes_api.state import KIND_TO_RESOURCE
 
     group, _ = KIND_TO_RESOURCE[kind]
     versions = {

@@ -4,7 +4,7 @@ Why generated: 116 days × ~60 spend lines × 2 environments is ~14k rows, too b
 comfortably, and the data must end *today* so that "last month" always has data. The model lives
 in ``demo/cost/spend.yaml`` (committed, a few KB); this module turns it into FOCUS 1.0 rows.
 
-Dates are re-based on the demo's "today" (``settings.demo_today``, else the current UTC date):
+Dates are re-based on the cost family's "today" (``settings.demo_today``, else the current UTC date):
 the range starts on the first day of the month three months earlier (≥ 90 days, whole previous
 months), and the story's events keep their position relative to the end, weekday-aligned:
 
@@ -26,13 +26,13 @@ import json
 import math
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-SPEND_FILE = Path(__file__).resolve().parents[2] / "demo" / "cost" / "spend.yaml"
+SPEND_FILE = Path(__file__).resolve().parent / "spend.yaml"
 GENERATOR_VERSION = "1"
 
 # ServiceName code -> (FOCUS ServiceName, ServiceCategory, unit)
@@ -59,9 +59,6 @@ ANOMALY_SERVICE = "search-indexer"
 ANOMALY_FACTOR = 5.0
 ANOMALY_DAYS = 3
 GPU_SERVICE = "recommendations-model"
-# The day the demo organisation's story is written for (the dates above). Tests and evals pin
-# "today" to it, so "last month" or "compared to last month" mean the same whenever they run.
-DEMO_TODAY = date(2026, 11, 24)
 
 
 @dataclass(frozen=True)
@@ -85,18 +82,11 @@ def demo_dates(today: date) -> DemoDates:
     return DemoDates(start, today, anomaly, today - timedelta(days=4))
 
 
-def demo_today(settings: Any) -> date:
-    """The one injectable "today" of cost periods and the demo data: ``settings.demo_today`` when
-    pinned (tests and evals pin ``DEMO_TODAY``), else the current UTC date."""
-    pinned = getattr(settings, "demo_today", None)
-    return pinned or datetime.now(UTC).date()
-
-
 def load_model(path: Path = SPEND_FILE) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _rng(*parts: Any) -> random.Random:
+def seeded_random(*parts: Any) -> random.Random:
     seed = int(hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16], 16)
     return random.Random(seed)
 
@@ -161,7 +151,7 @@ def generate_rows(today: date, model: dict[str, Any] | None = None) -> list[dict
     for index, line in enumerate(model["lines"]):
         envs = ["prod"] + (["staging"] if line.get("staging", True) else [])
         for env in envs:
-            rng = _rng("tessera", GENERATOR_VERSION, index, env)
+            rng = seeded_random("tessera", GENERATOR_VERSION, index, env)
             share = 1.0 if env == "prod" else staging_share
             day = dates.start
             while day <= dates.end:

@@ -4,7 +4,7 @@ The policy already refuses a late decision. This closes the request without one:
 periodically resumes the overdue requests of its own conversations (Slack threads for the Slack
 connector, the others for the web app) with a decision by the system principal below. The approval
 gate records it as an expiry, nothing runs, and the requester's conversation gets its answer. The
-service claims each request first, so a click at the same moment and a second replica's sweep
+gate claims each request first, so a click at the same moment and a second replica's sweep
 cannot decide it twice.
 """
 

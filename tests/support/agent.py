@@ -20,9 +20,10 @@ from pydantic import BaseModel, Field
 from agent.runtime import Runtime
 from contract.settings import Settings
 from contract.tooling import PortalTool, Preview, ToolContext, ToolResult
+from tests.support.paths import TESTS
 from tools.registry import ToolFamily
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = TESTS / "agent" / "data"
 
 
 class WidgetArgs(BaseModel):
@@ -37,7 +38,7 @@ def executions(runtime: Runtime) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
-def _restart(args: WidgetArgs, ctx: ToolContext) -> ToolResult:
+def run_restart(args: WidgetArgs, ctx: ToolContext) -> ToolResult:
     with open(ctx.runtime.data_dir / "executions.jsonl", "a") as fh:
         fh.write(json.dumps({"name": args.name, "replicas": args.replicas, "by": ctx.principal.ref}) + "\n")
     if os.environ.get("WIDGET_RESTART_HANGS"):  # lets a test kill the process mid-execution
@@ -54,7 +55,7 @@ def widget_family(with_intents: bool = False) -> ToolFamily:
         name="restart_widget",
         description="Restart a widget service (test-only mutating tool).",
         args_schema=WidgetArgs,
-        func=_restart,
+        func=run_restart,
         family="testops",
         mutating=True,
         action="restart",

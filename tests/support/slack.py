@@ -21,15 +21,17 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from agent.runtime import Runtime
 from agent.service import AgentService
+from connectors.slack import render
 from contract.settings import Settings
-from contract.tooling import Citation, PortalTool, ToolContext, ToolResult
-from tests.agent.support import ScriptedModel, widget_family
-from tests.slack.mock_slack import TEAM, MockSlack
+from contract.tooling import Attachment, Citation, PortalTool, ToolContext, ToolResult
+from tests.support.agent import ScriptedModel, widget_family
+from tests.support.mock_slack import TEAM, MockSlack
+from tests.support.paths import TESTS
 from tools.registry import ToolFamily
 
 SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-0000000000-bot"
-CATALOG = Path(__file__).resolve().parent / "data" / "catalog.yaml"
+CATALOG = TESTS / "slack" / "data" / "catalog.yaml"
 CHANNEL = "C0GENERAL"
 TEAM_CHANNEL = "C0WIDGETS"
 
@@ -249,6 +251,10 @@ def chart_family(png: Path) -> ToolFamily:
             },
             citations=[Citation(title="Cost report", url="https://cost.example.test/report/1")],
             refs=[f"component:default/{args.service}"],
+            attachments=[
+                Attachment(path=str(png), media_type="image/png"),
+                Attachment(path=str(png.with_suffix(".txt")), media_type="image/png"),
+            ],
         )
 
     tool = PortalTool(
@@ -285,3 +291,24 @@ def make_service(
     runtime = Runtime(Settings(**{**base, **settings}), extra_families=families, builtin_families=False)
     model = (StreamingModel if streaming else ScriptedModel)(script=list(script))
     return AgentService(runtime, model=model)
+
+
+async def ask_restart(app, api, user="U0WENDY", target="widget-api"):
+    """Ask for a restart; return (request, thread message ts, team channel message ts or None)."""
+    event = mention(f"restart {target}", user=user)
+    body = event_body(event)
+    await dispatch(app, body, signed_headers(body))
+    update = (
+        await api.wait_for(
+            "chat.update", where=lambda p: any(b.get("type") == "actions" for b in p.get("blocks") or [])
+        )
+    )[0]
+    actions = next(b for b in update["blocks"] if b["type"] == "actions")
+    request_id, digest = render.parse_button_value(actions["elements"][0]["value"])
+    service = app._portal_connector.service
+    request, status = service.gate.store.get(request_id)
+    assert status == "pending" and digest == request.args_hash
+    copies = await api.wait_for(
+        "chat.postMessage", where=lambda p: p["channel"] == TEAM_CHANNEL and request.id in json.dumps(p.get("blocks"))
+    )
+    return request, update, event, copies

@@ -1,0 +1,1 @@
+"""Stand-ins for the demo organisation's live systems, speaking their real protocols on loopback."""

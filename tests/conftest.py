@@ -1,0 +1,3 @@
+"""The whole suite's shared fixtures come from one plugin, ``tests/support/plugin.py``."""
+
+pytest_plugins = ["tests.support.plugin"]
