@@ -25,9 +25,15 @@ def run(quick: bool = False, all_families: bool = False) -> list[Figure]:
     from agent.runtime import Runtime
     from agent.service import AgentService
     from contract.settings import load_settings
-    from evals.runner import dataset_path, run_dataset
+    from evals.runner import dataset_path, pinned_today, run_dataset
 
-    settings = load_settings().model_copy(update={"data_dir": Path(tempfile.mkdtemp(prefix="cost-eval-"))})
+    settings = load_settings()
+    # "Today" pinned as the eval runner pins it: "last month" must not depend on the calendar.
+    update = {
+        "data_dir": Path(tempfile.mkdtemp(prefix="cost-eval-")),
+        "demo_today": settings.demo_today or pinned_today(),
+    }
+    settings = settings.model_copy(update=update)
     if all_families:
         runtime = Runtime(settings)
     else:
