@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,9 @@ def guidance_of(package: str) -> str:
     return path.read_text(encoding="utf-8").strip() if path.exists() else ""
 
 
+@cache
 def family_guidance(name: str) -> str:
+    """Cached: the system prompt asks for it on every model call, and guidance never changes at run time."""
     family = next((f for f in builtin_families() if f.name == name), None)
     return family.guidance if family is not None else ""
 

@@ -149,20 +149,24 @@ def anomalies(state: PlanState, step: StepResult) -> Answer:
         return Answer(text=text + _source_line(d, step.result.get("note")))
     lines = [f"Cost anomalies in {label} ({d['period']['start']} to {d['period']['end']}):"]
     for a in d["anomalies"][:5]:
-        span = a["start"] if a["start"] == a["end"] else f"{a['start']} to {a['end']}"
         lines.append(
-            f"- **{a['key']}** {span}: {money(a['actual'], cur)} vs {money(a['expected'], cur)} expected "
-            f"(range {money(a['expected_range'][0], cur)}–{money(a['expected_range'][1], cur)}), "
-            f"+{money(a['excess'], cur)}" + (f", {a['ratio']}× normal" if a.get("ratio") else "")
+            f"- **{a['key']}** {_anomaly(a, cur)}, +{money(a['excess'], cur)}"
+            + (f", {a['ratio']}× normal" if a.get("ratio") else "")
         )
     for a in d["anomalies_in_total"][:2]:
-        span = a["start"] if a["start"] == a["end"] else f"{a['start']} to {a['end']}"
-        lines.append(
-            f"- total in scope {span}: {money(a['actual'], cur)} vs {money(a['expected'], cur)} expected "
-            f"(range {money(a['expected_range'][0], cur)}–{money(a['expected_range'][1], cur)})"
-        )
+        lines.append(f"- total in scope {_anomaly(a, cur)}")
     lines.append(f"\nMethod: {d['method']}.")
     return _sourced(lines, step)
+
+
+def _anomaly(a: dict, cur: str) -> str:
+    """When an anomaly ran, what it cost and what was expected (with the expected range)."""
+    span = a["start"] if a["start"] == a["end"] else f"{a['start']} to {a['end']}"
+    low, high = a["expected_range"]
+    return (
+        f"{span}: {money(a['actual'], cur)} vs {money(a['expected'], cur)} expected "
+        f"(range {money(low, cur)}–{money(high, cur)})"
+    )
 
 
 def savings(state: PlanState, step: StepResult) -> Answer:
