@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from evals.scorers import Expectation, Score, score
+from evals.scorers import Expectation, Outcome, Score, outcome, score
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 REPO_ROOT = DATASETS_DIR.parents[1]
@@ -74,6 +74,7 @@ class CaseResult(BaseModel):
     id: str
     question: str
     correct: bool
+    outcome: Outcome
     score: Score
     answer: str
     tool_calls: list[dict[str, Any]]
@@ -86,6 +87,8 @@ class DatasetReport(BaseModel):
     correct: int
     tools_ok: int
     facts_ok: int
+    honest: int = 0  # failed cases whose answer was an honest "can't answer" (evals/scorers.py)
+    wrong: int = 0  # failed cases whose answer stated something wrong or incomplete
     seconds: float
     results: list[CaseResult]
     min_score: float | None = None
@@ -241,6 +244,7 @@ def run_dataset(path: Path, service=None) -> DatasetReport:
                 id=case.id,
                 question=case.question,
                 correct=s.correct,
+                outcome=outcome(s, turn.answer),
                 score=s,
                 answer=turn.answer,
                 tool_calls=turn.tool_calls,
@@ -253,6 +257,8 @@ def run_dataset(path: Path, service=None) -> DatasetReport:
         correct=sum(r.correct for r in results),
         tools_ok=sum(r.score.tools_ok for r in results),
         facts_ok=sum(r.score.facts_ok for r in results),
+        honest=sum(r.outcome == "honest" for r in results),
+        wrong=sum(r.outcome == "wrong" for r in results),
         seconds=time.perf_counter() - started,
         results=results,
         min_score=dataset.min_score,
@@ -283,6 +289,8 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
         "correct",
         "accuracy",
         "min",
+        "honest no",
+        "wrong",
         "tools ok",
         "facts ok",
         "seconds",
@@ -290,7 +298,7 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
     )
     for r in reports:
         if r.skipped:
-            table.add_row(r.dataset, str(r.cases), "-", "skipped", _min(r), "-", "-", "-")
+            table.add_row(r.dataset, str(r.cases), "-", "skipped", _min(r), "-", "-", "-", "-", "-")
             continue
         accuracy = f"[red]{r.accuracy:.1%}[/]" if r.below_threshold else f"{r.accuracy:.1%}"
         table.add_row(
@@ -299,6 +307,8 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
             str(r.correct),
             accuracy,
             _min(r),
+            str(r.honest),
+            f"{r.wrong} ({r.wrong / r.cases:.0%})" if r.cases else "0",
             str(r.tools_ok),
             str(r.facts_ok),
             f"{r.seconds:.1f}",
@@ -311,7 +321,7 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
         for r in reports:
             for case in r.results:
                 if not case.correct:
-                    console.print(f"[red]✗ {r.dataset}/{case.id}[/] {case.question!r}")
+                    console.print(f"[red]✗ {case.outcome} {r.dataset}/{case.id}[/] {case.question!r}")
                     console.print(
                         f"   tools called: {[c['name'] for c in case.tool_calls]}; "
                         f"missing tools {case.score.missing_tools}, facts {case.score.missing_facts}, "

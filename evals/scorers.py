@@ -1,8 +1,16 @@
-"""Scoring one eval case: were the expected tools called, and are the expected facts in the answer?"""
+"""Scoring one eval case: were the expected tools called, and are the expected facts in the answer?
+
+A failed case is also classified: an **honest no** (the answer says it cannot answer, found nothing
+for the words asked, or needs an LLM, and asserts nothing forbidden) or a **wrong** answer (it states
+something, and what it states lacks the expected facts or contains a forbidden one). The two are
+reported apart because a wrong fact or figure is the worst answer the product can give, while an
+honest no only costs the user a search elsewhere.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +34,42 @@ class Score(BaseModel):
     @property
     def correct(self) -> bool:
         return self.tools_ok and self.facts_ok and self.interrupt_ok
+
+
+Outcome = Literal["correct", "honest", "wrong"]
+
+# How the product says it cannot answer. Deliberately narrow: "No warning events for X" or "Nothing
+# depends on X" are claims about the data (wrong when the data says otherwise), not abstentions.
+ABSTENTIONS = re.compile(
+    "|".join(
+        (
+            r"\bcan(?:'|no)t answer\b",
+            r"\bneeds? (?:a configured |an )?llm\b",
+            r"\bcouldn't (?:find|search|tell|answer)\b",
+            r"\bcould not (?:find|search|tell|answer)\b",
+            r"\bnot documented\b",
+            r"\bno passage is relevant\b",
+            r"\bnothing in the catalog matched\b",
+            r"\bno catalog entity matches\b",
+            r"\bno runbook (?:matches|covers)\b",
+            r"\bno \w+ (?:is|are) configured\b",
+            r"\bi don't know\b",
+        )
+    )
+)
+
+
+def is_abstention(answer: str) -> bool:
+    return bool(ABSTENTIONS.search(_norm(answer).replace("’", "'")))
+
+
+def outcome(result: Score, answer: str) -> Outcome:
+    """Correct, an honest no, or wrong (see the module docstring)."""
+    if result.correct:
+        return "correct"
+    if not result.forbidden_facts and is_abstention(answer):
+        return "honest"
+    return "wrong"
 
 
 def _norm(text: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from evals.runner import DATASETS_DIR, dataset_path, load_cases, run_dataset
-from evals.scorers import Expectation, score
+from evals.scorers import Expectation, outcome, score
 
 
 def test_all_expected_tools_and_facts_are_required():
@@ -26,6 +26,19 @@ def test_forbidden_facts_any_facts_and_interrupts():
     assert not score(expect, "I can roll back checkout", [], False).correct
     assert score(expect, "pods deleted, then rollback", [], True).forbidden_facts == ["deleted"]
     assert not score(expect, "nothing relevant", [], True).facts_ok
+
+
+def test_a_failed_case_is_an_honest_no_or_a_wrong_answer():
+    expect = Expectation(facts=["team-payments"], not_facts=["team-checkout"])
+    honest = "I couldn’t find this documented: nothing in the docs answers “who owns billing”."
+    assert outcome(score(expect, honest, [], False), honest) == "honest"
+    assert outcome(score(expect, "Owned by team-search.", [], False), "Owned by team-search.") == "wrong"
+    # a claim about the data is not an abstention, and a forbidden fact makes any answer wrong
+    claim = "Nothing in the catalog depends on billing."
+    assert outcome(score(expect, claim, [], False), claim) == "wrong"
+    hedged = "I can't answer that offline, but team-checkout might."
+    assert outcome(score(expect, hedged, [], False), hedged) == "wrong"
+    assert outcome(score(expect, "team-payments", [], False), "team-payments") == "correct"
 
 
 def test_a_bad_case_names_the_file_and_the_case(tmp_path):
@@ -47,7 +60,8 @@ def test_every_dataset_is_well_formed(path: Path):
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids)), "case ids are unique"
     for case in cases:
-        assert case.expect.tools or case.expect.facts or case.expect.any_facts, f"{case.id} checks nothing"
+        checks = case.expect.tools or case.expect.facts or case.expect.any_facts or case.expect.not_facts
+        assert checks, f"{case.id} checks nothing"
 
 
 def test_running_a_dataset_scores_each_case(tmp_path):
