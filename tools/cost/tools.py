@@ -100,7 +100,7 @@ class ChangeArgs(FilterArgs):
     period: str | None = Field(None, description=DEFAULT_PERIOD_HELP)
     compare_to: str | None = Field(None, description="Period to compare with; default: the one just before")
     by: Dimension | TagDimension = Field("entity", description="Dimension for the top movers")
-    top: int = Field(5, ge=1, le=20)
+    top: int = Field(5, ge=1, le=20, description="How many of the biggest movers to list")
 
 
 class DailyArgs(FilterArgs):
@@ -114,19 +114,19 @@ class AnomalyArgs(FilterArgs):
         "entity", description="Look for anomalies per value of this dimension (and in the total)"
     )
     sensitivity: float = Field(5.0, ge=2.0, le=8.0, description="Robust z-score threshold (lower = more alerts)")
-    chart: bool = Field(True)
+    chart: bool = Field(True, description="Also render the daily series with the anomalies marked (PNG + SVG)")
 
 
 class ExplainDayArgs(FilterArgs):
     day: str = Field(..., description='The day: "2026-11-12", "the 12th", "Nov 12", "yesterday"')
     by: Dimension | TagDimension = Field("entity", description="Dimension to find the contributors in")
-    top: int = Field(5, ge=1, le=20)
+    top: int = Field(5, ge=1, le=20, description="How many of the biggest contributors to list")
 
 
 class ForecastArgs(FilterArgs):
     horizon: Literal["month", "quarter"] = Field("month", description="Forecast to the end of this month/quarter")
     level: float = Field(0.8, ge=0.5, le=0.99, description="Prediction interval level")
-    chart: bool = Field(True)
+    chart: bool = Field(True, description="Also render the actuals and the forecast band (PNG + SVG)")
 
 
 class RightsizingArgs(BaseModel):
@@ -135,12 +135,12 @@ class RightsizingArgs(BaseModel):
     team: str | None = Field(None, description="Only workloads of this team")
     entity: str | None = Field(None, description="Only this workload/component")
     headroom: float = Field(1.3, ge=1.0, le=3.0, description="Recommended request = usage × headroom")
-    top: int = Field(10, ge=1, le=50)
+    top: int = Field(10, ge=1, le=50, description="How many workloads to list, biggest saving first")
 
 
 class ShowbackArgs(BaseModel):
     period: str | None = Field(None, description=DEFAULT_PERIOD_HELP)
-    top_per_team: int = Field(3, ge=1, le=10)
+    top_per_team: int = Field(3, ge=1, le=10, description="How many of each team's biggest items to list")
 
 
 class AllocationArgs(BaseModel):
@@ -150,7 +150,7 @@ class AllocationArgs(BaseModel):
     accumulate: bool = Field(True, description="Sum the steps into one set")
     include_idle: bool = Field(True, description="Report idle cluster cost as __idle__")
     share_idle: bool = Field(False, description="Share idle cost among allocations instead")
-    top: int = Field(15, ge=1, le=100)
+    top: int = Field(15, ge=1, le=100, description="How many allocations to list, most expensive first")
 
 
 class SourcesArgs(BaseModel):

@@ -37,7 +37,7 @@ class LogsArgs(EntityArgs):
 
 class EventsArgs(EntityArgs):
     warnings_only: bool = Field(True, description="Only Warning events")
-    limit: int = Field(12, ge=1, le=100)
+    limit: int = Field(12, ge=1, le=100, description="How many events to show, newest first")
 
 
 # --- plumbing ----------------------------------------------------------------------------------

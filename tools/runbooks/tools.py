@@ -31,7 +31,7 @@ class SearchArgs(BaseModel):
         None, description="Title, alert name (e.g. KubePodCrashLooping) or symptom ('high latency', 'OOMKilled')"
     )
     entity: str | None = Field(None, description="Catalog entity the runbook should apply to (name or ref)")
-    limit: int = Field(5, ge=1, le=20)
+    limit: int = Field(5, ge=1, le=20, description="How many runbooks to return, best match first")
 
 
 class AnswerArgs(BaseModel):
