@@ -184,9 +184,19 @@ def eval_command(
     dataset: Annotated[list[str] | None, typer.Option("--dataset", "-d", help="Dataset name or path")] = None,
     json_output: Annotated[bool, typer.Option("--json")] = False,
     show_failures: Annotated[bool, typer.Option("--failures", help="List failed cases")] = False,
+    safety: Annotated[
+        bool, typer.Option("--safety", help="Run the safety set (injections, secrets, approval abuse) instead")
+    ] = False,
 ) -> None:
     """Run the eval sets with the configured model and print a score table."""
     from evals.runner import print_report, run_datasets
+
+    if safety:
+        from evals.safety.harness import print_safety, run_safety
+
+        report = run_safety()
+        print_safety(report)
+        raise typer.Exit(1 if report.violations else 0)
 
     reports = run_datasets(dataset or None)
     if json_output:
