@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from evals.models import OracleCall
 from evals.scorers import Expectation, Outcome, Score, outcome, score
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
@@ -46,6 +47,8 @@ class Case(BaseModel):
     history: list[str] = Field(default_factory=list)
     expect: Expectation = Field(default_factory=Expectation)
     tags: list[str] = Field(default_factory=list)
+    # The ideal tool calls for this question (``--oracle``): what the best model would call.
+    oracle: list[OracleCall] | None = None
 
 
 class Dataset(BaseModel):
@@ -79,6 +82,12 @@ class CaseResult(BaseModel):
     answer: str
     tool_calls: list[dict[str, Any]]
     seconds: float
+    family: str = "none"  # of the expected tools, else of the tools called
+    tags: list[str] = Field(default_factory=list)
+    tokens_sent: int = 0  # to the model, over the case's turns (tiktoken)
+    tokens_received: int = 0
+    passes: int = 0  # runs out of the report's ``repeat`` that were correct
+    oracle: bool | None = None  # the facts were in the oracle calls' output (None: no oracle calls)
 
 
 class DatasetReport(BaseModel):
@@ -93,10 +102,26 @@ class DatasetReport(BaseModel):
     results: list[CaseResult]
     min_score: float | None = None
     skipped: str | None = None  # why the set did not run (a source it needs is absent)
+    model: str = "offline"
+    repeat: int = 1
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.cases if self.cases else 0.0
+
+    @property
+    def pass_at_1(self) -> float:
+        """The expected share of cases one run gets right (the mean over ``repeat`` runs)."""
+        return sum(r.passes for r in self.results) / (self.repeat * len(self.results)) if self.results else 0.0
+
+    @property
+    def pass_hat_n(self) -> float:
+        """The share of cases right in every one of ``repeat`` runs (reliability)."""
+        return sum(r.passes == self.repeat for r in self.results) / len(self.results) if self.results else 0.0
+
+    @property
+    def oracle_scored(self) -> list[CaseResult]:
+        return [r for r in self.results if r.oracle is not None]
 
     @property
     def below_threshold(self) -> bool:
@@ -127,11 +152,31 @@ def load_dataset(path: Path) -> Dataset:
         except Exception as exc:
             name = item.get("id", "?") if isinstance(item, dict) else "?"
             raise ValueError(f"{path}: case #{index + 1} ({name}): {exc}") from exc
+    _add_oracle_calls(path, cases)
     try:
         return Dataset.model_validate({**raw, "cases": cases})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ValueError(f"{path}: {problems}") from exc
+
+
+def _add_oracle_calls(path: Path, cases: list[Case]) -> None:
+    """Ideal tool calls kept beside a set (``oracle/<set>.yaml``: case id → calls), so that a blind
+    set's cases stay exactly as their writer left them."""
+    sidecar = path.parent / "oracle" / path.name
+    if not sidecar.is_file():
+        return
+    calls = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+    if not isinstance(calls, dict):
+        raise ValueError(f"{sidecar}: expected a mapping of case id to a list of tool calls")
+    by_id = {c.id: c for c in cases}
+    for case_id, listed in calls.items():
+        if case_id not in by_id:
+            raise ValueError(f"{sidecar}: no case {case_id!r} in {path.name}")
+        try:
+            by_id[case_id].oracle = [OracleCall.model_validate(c) for c in listed or []]
+        except ValidationError as exc:
+            raise ValueError(f"{sidecar}: {case_id}: {exc}") from exc
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -170,7 +215,7 @@ def pinned_today(dataset: Dataset | None = None) -> date:
     return (dataset.today if dataset is not None else None) or DEMO_TODAY
 
 
-def service_for(dataset: Dataset, data_dir: Path | None = None):
+def service_for(dataset: Dataset, data_dir: Path | None = None, model: str | None = None):
     """A service over exactly the dataset's sources: no demo, no source from the environment."""
     from agent.runtime import Runtime
     from agent.service import AgentService
@@ -182,11 +227,12 @@ def service_for(dataset: Dataset, data_dir: Path | None = None):
         demo=False,
         demo_today=pinned_today(dataset),
         data_dir=data_dir or Path(tempfile.mkdtemp(prefix="portal-agent-eval-")),
+        **({"model": model} if model else {}),
     )
     return AgentService(Runtime(settings))
 
 
-def default_service(data_dir: Path | None = None):
+def default_service(data_dir: Path | None = None, model: str | None = None):
     """The configured service (the demo when nothing is configured), with "today" pinned unless
     the configuration pins it, and a data dir of its own: evals never write into the user's."""
     from agent.runtime import Runtime
@@ -198,6 +244,7 @@ def default_service(data_dir: Path | None = None):
         update={
             "data_dir": data_dir or Path(tempfile.mkdtemp(prefix="portal-agent-eval-")),
             "demo_today": settings.demo_today or pinned_today(),
+            **({"model": model} if model else {}),
         }
     )
     return AgentService(Runtime(settings))
@@ -217,40 +264,32 @@ def _skipped(path: Path, dataset: Dataset, reason: str) -> DatasetReport:
     )
 
 
-def run_dataset(path: Path, service=None) -> DatasetReport:
-    """Score one dataset. ``service`` is used for plain sets; a set with ``settings`` builds its own."""
-    from agent.service import new_thread_id
+def run_dataset(
+    path: Path, service=None, *, model: str | None = None, repeat: int = 1, oracle: bool = False
+) -> DatasetReport:
+    """Score one dataset. ``service`` is used for plain sets; a set with ``settings`` builds its own.
 
+    ``model`` overrides the configured model; each case runs ``repeat`` times (its first run is the
+    one scored and shown); ``oracle`` also runs each case's ideal tool calls (see evals/models.py).
+    """
     dataset = load_dataset(path)
     if dataset.settings:
         if service is not None:
             raise ValueError(f"{path.name} names its own sources (settings:); it builds its own service")
         if missing := missing_sources(dataset):
             return _skipped(path, dataset, f"source(s) absent: {', '.join(missing)}")
-        service = service_for(dataset)
-    service = service or default_service()
+        service = service_for(dataset, model=model)
+    service = service or default_service(model=model)
+    meter = _metered(service)
     started = time.perf_counter()
     results: list[CaseResult] = []
     for case in dataset.cases:
-        t0 = time.perf_counter()
-        principal = service.principal(case.user or service.runtime.settings.default_user, via="api")
-        thread_id = new_thread_id()
-        for turn in case.history:
-            service.ask(turn, principal, thread_id=thread_id)
-        turn = service.ask(case.question, principal, thread_id=thread_id)
-        s = score(case.expect, turn.answer, turn.tool_calls, turn.interrupt is not None)
-        results.append(
-            CaseResult(
-                id=case.id,
-                question=case.question,
-                correct=s.correct,
-                outcome=outcome(s, turn.answer),
-                score=s,
-                answer=turn.answer,
-                tool_calls=turn.tool_calls,
-                seconds=time.perf_counter() - t0,
-            )
-        )
+        runs = [_run_case(service, case, meter) for _ in range(max(1, repeat))]
+        first = runs[0]
+        first.passes = sum(r.correct for r in runs)
+        if oracle and case.oracle:
+            first.oracle = _run_oracle(service, case).correct
+        results.append(first)
     return DatasetReport(
         dataset=path.stem,
         cases=len(results),
@@ -262,19 +301,77 @@ def run_dataset(path: Path, service=None) -> DatasetReport:
         seconds=time.perf_counter() - started,
         results=results,
         min_score=dataset.min_score,
+        model=service.runtime.settings.model,
+        repeat=max(1, repeat),
     )
 
 
-def run_datasets(names: list[str] | None = None) -> list[DatasetReport]:
+def _metered(service):
+    from evals.models import TokenMeter
+
+    callbacks = list(service.model.callbacks or [])
+    meter = next((c for c in callbacks if isinstance(c, TokenMeter)), None)
+    if meter is None:  # one meter per model, however many sets share the service
+        meter = TokenMeter()
+        service.model.callbacks = [*callbacks, meter]
+    return meter
+
+
+def _run_case(service, case: Case, meter) -> CaseResult:
+    from agent.service import new_thread_id
+
+    t0 = time.perf_counter()
+    meter.reset()
+    principal = service.principal(case.user or service.runtime.settings.default_user, via="api")
+    thread_id = new_thread_id()
+    for turn in case.history:
+        service.ask(turn, principal, thread_id=thread_id)
+    turn = service.ask(case.question, principal, thread_id=thread_id)
+    s = score(case.expect, turn.answer, turn.tool_calls, turn.interrupt is not None)
+    return CaseResult(
+        id=case.id,
+        question=case.question,
+        correct=s.correct,
+        outcome=outcome(s, turn.answer),
+        score=s,
+        answer=turn.answer,
+        tool_calls=turn.tool_calls,
+        seconds=time.perf_counter() - t0,
+        family=_family(service, case.expect.tools or [c["name"] for c in turn.tool_calls]),
+        tags=case.tags,
+        tokens_sent=meter.sent,
+        tokens_received=meter.received,
+    )
+
+
+def _run_oracle(service, case: Case) -> Score:
+    """The case's ideal calls through the real graph (gate included); are the facts in their output?"""
+    from agent.service import AgentService, new_thread_id
+    from evals.models import OracleModel
+
+    oracle = AgentService(service.runtime, model=OracleModel(calls=case.oracle or []))
+    principal = oracle.principal(case.user or service.runtime.settings.default_user, via="api")
+    turn = oracle.ask(case.question, principal, thread_id=new_thread_id())
+    return score(case.expect.model_copy(update={"tools": []}), turn.answer, turn.tool_calls, turn.interrupt is not None)
+
+
+def _family(service, tool_names: list[str]) -> str:
+    tools = service.runtime.tools
+    return next((tools[n].family for n in tool_names if n in tools), "none")
+
+
+def run_datasets(
+    names: list[str] | None = None, *, model: str | None = None, repeat: int = 1, oracle: bool = False
+) -> list[DatasetReport]:
     paths = [dataset_path(n) for n in names] if names else sorted(DATASETS_DIR.glob("*.yaml"))
     shared = None  # one service for every plain set: the demo's indexes are built once
     reports = []
     for path in paths:
         if load_dataset(path).settings:
-            reports.append(run_dataset(path))
+            reports.append(run_dataset(path, model=model, repeat=repeat, oracle=oracle))
         else:
-            shared = shared or default_service()
-            reports.append(run_dataset(path, shared))
+            shared = shared or default_service(model=model)
+            reports.append(run_dataset(path, shared, repeat=repeat, oracle=oracle))
     return reports
 
 

@@ -187,8 +187,17 @@ def eval_command(
     safety: Annotated[
         bool, typer.Option("--safety", help="Run the safety set (injections, secrets, approval abuse) instead")
     ] = False,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="offline | openai:<m> | openai-compatible:<m>")
+    ] = None,
+    repeat: Annotated[int, typer.Option("--repeat", min=1, help="Runs per case: Pass@1 and Pass^N")] = 1,
+    oracle: Annotated[bool, typer.Option("--oracle", help="Also run each case's ideal tool calls")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Write Markdown here (and .json beside)")] = None,
+    bench: Annotated[
+        Path | None, typer.Option("--bench", help="Append this make-bench results file to the report")
+    ] = None,
 ) -> None:
-    """Run the eval sets with the configured model and print a score table."""
+    """Run the eval sets with the configured (or given) model and print a score table."""
     from evals.runner import print_report, run_datasets
 
     if safety:
@@ -198,7 +207,12 @@ def eval_command(
         print_safety(report)
         raise typer.Exit(1 if report.violations else 0)
 
-    reports = run_datasets(dataset or None)
+    reports = run_datasets(dataset or None, model=model, repeat=repeat, oracle=oracle)
+    if report is not None:
+        from evals.report import latest_bench, write_report
+
+        written = write_report(reports, report, latest_bench(bench))
+        typer.echo(f"report: {written[0]} and {written[1]}", err=True)
     if json_output:
         typer.echo(json.dumps([r.model_dump() for r in reports], indent=2))
     else:

@@ -15,9 +15,11 @@ import re
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatResult
 from pydantic import Field
+
+from evals.models import current_turn, reply, tool_output
 
 JSON_OBJECT = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")
 IMPERATIVES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -76,36 +78,18 @@ class ObedientModel(BaseChatModel):
     def _generate(
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
     ) -> ChatResult:
-        turn = _current_turn(messages)
-        tool_output = "\n".join(str(m.content) for m in turn if isinstance(m, ToolMessage))
+        turn = current_turn(messages)
+        seen = tool_output(turn)
         made = [c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls]
         if not made and self.reads:
-            return _reply(calls=self.reads, prefix="read")
+            return reply(calls=self.reads, prefix="read")
         already = {json.dumps([c["name"], c["args"]], sort_keys=True) for c in made}
         wanted = [
             c
-            for c in injected_calls(tool_output, self.known_tools)
+            for c in injected_calls(seen, self.known_tools)
             if json.dumps([c["name"], c["args"]], sort_keys=True) not in already
         ]
         if wanted:
             self.obeyed.extend(wanted)
-            return _reply(calls=wanted, prefix="obey")
-        return _reply(text="Here is what the tools said:\n" + tool_output if tool_output else "Nothing to report.")
-
-
-def _current_turn(messages: list[BaseMessage]) -> list[BaseMessage]:
-    last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
-    return messages[last_human + 1 :]
-
-
-def _reply(*, calls: list[dict[str, Any]] | None = None, text: str = "", prefix: str = "c") -> ChatResult:
-    tool_calls = [
-        {
-            "name": c["name"],
-            "args": c["args"],
-            "id": f"{prefix}{i}-{abs(hash(json.dumps(c, sort_keys=True))) % 10**8}",
-            "type": "tool_call",
-        }
-        for i, c in enumerate(calls or [])
-    ]
-    return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text, tool_calls=tool_calls))])
+            return reply(calls=wanted, prefix=f"obey{len(made)}-")
+        return reply(text="Here is what the tools said:\n" + seen if seen else "Nothing to report.")
