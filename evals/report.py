@@ -89,6 +89,23 @@ def markdown(reports: list[DatasetReport], bench: dict[str, Any] | None = None) 
         "name them.",
         "",
     ]
+    judged = [c for r in ran for c in r.results if c.judge and c.judge != "unjudged"]
+    if judged:
+        lines += [
+            "## LLM judge (a second opinion, apart from the scores)",
+            "",
+            "| set | judged | correct | abstained | incorrect | agrees with the scorers |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in ran:
+            mine = [c for c in r.results if c.judge and c.judge != "unjudged"]
+            if mine:
+                agree = sum((c.judge == "correct") == c.correct for c in mine)
+                counts = [sum(c.judge == v for c in mine) for v in ("correct", "abstained", "incorrect")]
+                lines.append(
+                    f"| {r.dataset} | {len(mine)} | {' | '.join(map(str, counts))} | {_pct(agree, len(mine))} |"
+                )
+        lines.append("")
     lines += _group_table("family", _groups(ran, lambda c: [c.family]))
     lines += _group_table("tag", _groups(ran, lambda c: c.tags or ["(none)"]))
     lines += ["## Failed cases", ""]

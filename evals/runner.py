@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from evals.judge import Judge
 from evals.models import OracleCall
 from evals.scorers import Expectation, Outcome, Score, outcome, score
 
@@ -88,6 +89,8 @@ class CaseResult(BaseModel):
     tokens_received: int = 0
     passes: int = 0  # runs out of the report's ``repeat`` that were correct
     oracle: bool | None = None  # the facts were in the oracle calls' output (None: no oracle calls)
+    judge: str | None = None  # the LLM judge's verdict, when one is configured (evals/judge.py)
+    judge_reason: str | None = None
 
 
 class DatasetReport(BaseModel):
@@ -265,7 +268,13 @@ def _skipped(path: Path, dataset: Dataset, reason: str) -> DatasetReport:
 
 
 def run_dataset(
-    path: Path, service=None, *, model: str | None = None, repeat: int = 1, oracle: bool = False
+    path: Path,
+    service=None,
+    *,
+    model: str | None = None,
+    repeat: int = 1,
+    oracle: bool = False,
+    judge: Judge | None = None,
 ) -> DatasetReport:
     """Score one dataset. ``service`` is used for plain sets; a set with ``settings`` builds its own.
 
@@ -289,6 +298,9 @@ def run_dataset(
         first.passes = sum(r.correct for r in runs)
         if oracle and case.oracle:
             first.oracle = _run_oracle(service, case).correct
+        if judge is not None:
+            verdict = judge.grade(case.question, case.expect, first.answer)
+            first.judge, first.judge_reason = verdict.verdict, verdict.reason
         results.append(first)
     return DatasetReport(
         dataset=path.stem,
@@ -361,17 +373,22 @@ def _family(service, tool_names: list[str]) -> str:
 
 
 def run_datasets(
-    names: list[str] | None = None, *, model: str | None = None, repeat: int = 1, oracle: bool = False
+    names: list[str] | None = None,
+    *,
+    model: str | None = None,
+    repeat: int = 1,
+    oracle: bool = False,
+    judge: Judge | None = None,
 ) -> list[DatasetReport]:
     paths = [dataset_path(n) for n in names] if names else sorted(DATASETS_DIR.glob("*.yaml"))
     shared = None  # one service for every plain set: the demo's indexes are built once
     reports = []
     for path in paths:
         if load_dataset(path).settings:
-            reports.append(run_dataset(path, model=model, repeat=repeat, oracle=oracle))
+            reports.append(run_dataset(path, model=model, repeat=repeat, oracle=oracle, judge=judge))
         else:
             shared = shared or default_service(model=model)
-            reports.append(run_dataset(path, shared, repeat=repeat, oracle=oracle))
+            reports.append(run_dataset(path, shared, repeat=repeat, oracle=oracle, judge=judge))
     return reports
 
 

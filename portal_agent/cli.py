@@ -7,6 +7,7 @@ catalog question starts quickly.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -196,6 +197,10 @@ def eval_command(
     bench: Annotated[
         Path | None, typer.Option("--bench", help="Append this make-bench results file to the report")
     ] = None,
+    judge: Annotated[
+        str | None, typer.Option("--judge", help="An LLM judge for free-text answers: openai[-compatible]:<m>")
+    ] = None,
+    judge_base_url: Annotated[str | None, typer.Option("--judge-base-url", help="The judge's server")] = None,
 ) -> None:
     """Run the eval sets with the configured (or given) model and print a score table."""
     from evals.runner import print_report, run_datasets
@@ -207,7 +212,15 @@ def eval_command(
         print_safety(report)
         raise typer.Exit(1 if report.violations else 0)
 
-    reports = run_datasets(dataset or None, model=model, repeat=repeat, oracle=oracle)
+    grader = None
+    if judge:
+        from contract.settings import load_settings
+        from evals.judge import judge_from_spec
+
+        settings = load_settings()
+        key = settings.model_api_key.get_secret_value() if settings.model_api_key else os.environ.get("OPENAI_API_KEY")
+        grader = judge_from_spec(judge, judge_base_url or settings.model_base_url, key)
+    reports = run_datasets(dataset or None, model=model, repeat=repeat, oracle=oracle, judge=grader)
     if report is not None:
         from evals.report import latest_bench, write_report
 

@@ -112,3 +112,25 @@ def test_an_openai_compatible_model_is_scored_with_its_tokens(tmp_path, monkeypa
     assert f"{sum(r.tokens_sent for r in report.results) / 3:.0f} /" in md.read_text()
     data = json.loads(js.read_text())
     assert data["sets"][0]["results"][0]["tool_calls"][0]["name"] == "catalog_owner"
+
+
+def test_an_llm_judge_is_reported_apart_from_the_scores(tmp_path, demo_service):
+    from evals.judge import judge_from_spec, parse_judgement
+
+    verdicts = [
+        {"content": '{"verdict": "correct", "reason": "names team-checkout"}'},
+        {"content": 'Sure! {"verdict": "abstained", "reason": "no on-call named"}'},
+        {"content": "I refuse to grade"},
+    ]
+    path = tmp_path / "mini.yaml"
+    path.write_text(MINI)
+    with ScriptedOpenAI(verdicts) as server:
+        judge = judge_from_spec("openai-compatible:judge", server.base_url, None)
+        report = run_dataset(path, demo_service, judge=judge)
+        sent = server.requests[0]["messages"][1]["content"]
+    assert [r.judge for r in report.results] == ["correct", "abstained", "unjudged"]
+    assert "who owns checkout?" in sent and "team-checkout" in sent
+    text = markdown([report])
+    assert "## LLM judge" in text and "| mini | 2 | 1 | 1 | 0 |" in text
+    assert [r.correct for r in report.results] == [True, True, True]  # the scores are the scorers' alone
+    assert parse_judgement('{"verdict": "maybe"}').verdict == "unjudged"
