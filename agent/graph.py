@@ -29,6 +29,7 @@ from agent.model_input import ModelInput
 from agent.redact import redact, redact_text
 from agent.runtime import Runtime
 from agent.state import AgentState
+from agent.telemetry.calls import model_call, tool_call
 from contract.chat_model import describe_model_error
 from contract.principal import Principal
 from contract.tokens import truncate_to_tokens
@@ -49,19 +50,25 @@ def thread_of(config: RunnableConfig) -> str | None:
 # planner's work and its streamed tokens on the event loop (and an LLM's HTTP call needs no thread).
 def call_model(state: AgentState, config: RunnableConfig, *, prepare: ModelInput) -> dict[str, Any]:
     bound, history = prepare(state["messages"], principal_of(state))
-    try:
-        response = bound.invoke(history, config)
-    except Exception as exc:
-        response = AIMessage(content=describe_model_error(exc, prepare.runtime.settings))
+    with model_call(prepare.runtime) as observed:
+        try:
+            response = bound.invoke(history, config)
+            observed.usage(response)
+        except Exception as exc:
+            observed.failed(type(exc).__name__)
+            response = AIMessage(content=describe_model_error(exc, prepare.runtime.settings))
     return answered(prepare.runtime, response)
 
 
 async def acall_model(state: AgentState, config: RunnableConfig, *, prepare: ModelInput) -> dict[str, Any]:
     bound, history = prepare(state["messages"], principal_of(state))
-    try:
-        response = await bound.ainvoke(history, config)
-    except Exception as exc:
-        response = AIMessage(content=describe_model_error(exc, prepare.runtime.settings))
+    with model_call(prepare.runtime) as observed:
+        try:
+            response = await bound.ainvoke(history, config)
+            observed.usage(response)
+        except Exception as exc:
+            observed.failed(type(exc).__name__)
+            response = AIMessage(content=describe_model_error(exc, prepare.runtime.settings))
     return answered(prepare.runtime, response)
 
 
@@ -96,13 +103,18 @@ def run_tools(state: AgentState, config: RunnableConfig, *, gate: Gate) -> dict[
     for call in state["messages"][-1].tool_calls:
         emit({"type": "tool_start", "name": call["name"], "args": redact(call["args"]), "id": call["id"]})
         tool = tools.get(call["name"])
-        if tool is None:
-            failure = f"unknown tool {call['name']!r}; available: {', '.join(sorted(tools))}"
-            result = ToolResult.failure(failure, {"tool": call["name"], **call["args"]})
-        else:
-            result = (
-                gate.execute(call, ctx, approvals.get(call["id"])) if tool.mutating else tool.run(call["args"], ctx)
-            )
+        # A tool the model made up is labelled "unknown": metric labels stay a bounded set.
+        name, mutating = (call["name"], tool.mutating) if tool else ("unknown", False)
+        with tool_call(runtime, name, call["id"], mutating=mutating) as observed:
+            if tool is None:
+                failure = f"unknown tool {call['name']!r}; available: {', '.join(sorted(tools))}"
+                result = ToolResult.failure(failure, {"tool": call["name"], **call["args"]})
+            else:
+                result = (
+                    gate.execute(call, ctx, approvals.get(call["id"])) if tool.mutating else tool.run(call["args"], ctx)
+                )
+            if not result.ok:
+                observed.failed("tool_error")
         limit, what = runtime.settings.tool_output_tokens, f"{call['name']} output"
         text, _ = truncate_to_tokens(redact_text(result.to_text()), limit, what=what)
         emit({"type": "tool_end", "name": call["name"], "id": call["id"], "ok": result.ok})
@@ -123,6 +135,26 @@ def route_review(state: AgentState, *, gate: Gate) -> str:
     return "approval" if gate.to_review(state["messages"][-1], state.get("approvals")) else "tools"
 
 
+# A call asked for outside a chat (an MCP client, see AgentService.arequest_call) is marked so: its
+# result is the answer, with no model turn after it (there is no question for a model to answer).
+DIRECT_CALL = "direct_call"
+
+
+def route_tools_output(state: AgentState) -> str:
+    calling = next((m for m in reversed(state["messages"]) if isinstance(m, AIMessage) and m.tool_calls), None)
+    return "report" if calling is not None and calling.additional_kwargs.get(DIRECT_CALL) else "agent"
+
+
+def report(state: AgentState) -> dict[str, Any]:
+    """The direct call's result, as the turn's answer."""
+    results = []
+    for message in reversed(state["messages"]):
+        if not isinstance(message, ToolMessage):
+            break
+        results.append(f"{message.name}: {message.content}")
+    return {"messages": [AIMessage(content="\n\n".join(reversed(results)))]}
+
+
 def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, gate: Gate | None = None):
     gate = gate or Gate.for_runtime(runtime)
     prepare = ModelInput(runtime, model)
@@ -133,10 +165,12 @@ def build_graph(runtime: Runtime, model: BaseChatModel, *, checkpointer=None, ga
     graph.add_node("agent", agent)
     graph.add_node("approval", partial(review, gate=gate))
     graph.add_node("tools", partial(run_tools, gate=gate))
+    graph.add_node("report", report)
     graph.add_edge(START, "agent")
     graph.add_conditional_edges("agent", partial(route_model_output, gate=gate), ["approval", "tools", END])
     graph.add_conditional_edges("approval", partial(route_review, gate=gate), ["approval", "tools"])
-    graph.add_edge("tools", "agent")
+    graph.add_conditional_edges("tools", route_tools_output, ["agent", "report"])
+    graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer)
 
 

@@ -22,17 +22,20 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.types import Command, StateSnapshot
 from pydantic import BaseModel, Field
 
-from agent.checkpoints import SqliteCheckpointer
+from agent.checkpoints import PostgresCheckpointer, SqliteCheckpointer, open_checkpointer
 from agent.event_stream import EventStream, attachments_in, citations_in
-from agent.events import Finished, TurnEvent
+from agent.events import Finished, Token, TurnEvent
+from agent.feedback import Turn, feedback_store, turns_of
 from agent.gate.expiry import EXPIRY_PRINCIPAL
 from agent.gate.gate import DecisionRefused, Gate, pending_interrupt, resume_payload
 from agent.gate.policy import ApprovalDecision, ApprovalRequest
 from agent.gate.store import StoredApproval
-from agent.graph import build_graph, tool_calls_of
+from agent.graph import DIRECT_CALL, build_graph, tool_calls_of
 from agent.identity import resolve_principal
 from agent.redact import redact_text
 from agent.runtime import Runtime
+from agent.storage.run_lock import RunLocks
+from agent.telemetry.turns import TurnTelemetry
 from contract.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -69,9 +72,10 @@ class AgentService:
         self._model = model
         self.gate = Gate.for_runtime(runtime)
         self._graph = None
-        self._checkpointer: SqliteCheckpointer | None = None
+        self._checkpointer: SqliteCheckpointer | PostgresCheckpointer | None = None
         self._graph_lock = threading.Lock()
         self.db_path = runtime.data_dir / "checkpoints.sqlite"
+        self.runs = RunLocks(runtime.settings.database_url)  # one run per conversation, across replicas
 
     # --- graph ---------------------------------------------------------------------------------
     @property
@@ -87,7 +91,7 @@ class AgentService:
         """The compiled graph, built once; the same one serves sync and async callers."""
         with self._graph_lock:
             if self._graph is None:
-                self._checkpointer = SqliteCheckpointer.open(self.db_path)
+                self._checkpointer = open_checkpointer(self.runtime.settings.database_url, self.db_path)
                 self._graph = build_graph(self.runtime, self.model, checkpointer=self._checkpointer, gate=self.gate)
             return self._graph
 
@@ -103,6 +107,7 @@ class AgentService:
                 self._checkpointer.close()
                 self._checkpointer = None
                 self._graph = None
+        self.runs.close()
 
     async def aclose(self) -> None:
         self.close()
@@ -129,16 +134,19 @@ class AgentService:
         thread_id = thread_id or new_thread_id()
         _refuse_while(self.pending_approval(thread_id))
         before = self._message_count(thread_id)
-        self.graph.invoke(self._input(text, principal), self._config(thread_id))
-        return self.turn_result(thread_id, before)
+        with self.runs.hold(thread_id), TurnTelemetry(self.runtime, "question", thread_id) as turn:
+            self.graph.invoke(self._input(text, principal), self._config(thread_id))
+            snapshot = _observed(turn, self.graph.get_state(self._config(thread_id)), before)
+        return _turn_result(snapshot, thread_id, before)
 
     def stream(self, text: str, principal: Principal, thread_id: str | None = None) -> Iterator[tuple[str, Any]]:
         """(mode, payload) pairs: ``messages`` token chunks, ``custom`` tool events, ``updates``."""
         thread_id = thread_id or new_thread_id()
         _refuse_while(self.pending_approval(thread_id))
-        yield from self.graph.stream(
-            self._input(text, principal), self._config(thread_id), stream_mode=["messages", "custom", "updates"]
-        )
+        with self.runs.hold(thread_id):
+            yield from self.graph.stream(
+                self._input(text, principal), self._config(thread_id), stream_mode=["messages", "custom", "updates"]
+            )
 
     async def astream(
         self, payload: dict[str, Any] | Command | None, thread_id: str, stream_mode: list[str] | None = None
@@ -147,18 +155,71 @@ class AgentService:
         graph = await self.agraph()
         if payload is not None and not (isinstance(payload, Command) and payload.resume is not None):
             _refuse_while(await self.apending_approval(thread_id))
-        async for item in graph.astream(
-            payload, self._config(thread_id), stream_mode=stream_mode or ["messages", "custom", "updates"]
-        ):
-            yield item
+        async with self.runs.ahold(thread_id):
+            async for item in graph.astream(
+                payload, self._config(thread_id), stream_mode=stream_mode or ["messages", "custom", "updates"]
+            ):
+                yield item
 
     async def aask(self, text: str, principal: Principal, thread_id: str | None = None) -> TurnResult:
         thread_id = thread_id or new_thread_id()
         graph = await self.agraph()
         _refuse_while(await self.apending_approval(thread_id))
         before = len((await graph.aget_state(self._config(thread_id))).values.get("messages", []))
-        await graph.ainvoke(self._input(text, principal), self._config(thread_id))
-        return await self.aturn_result(thread_id, before)
+        async with self.runs.ahold(thread_id):
+            with TurnTelemetry(self.runtime, "question", thread_id) as turn:
+                await graph.ainvoke(self._input(text, principal), self._config(thread_id))
+                snapshot = _observed(turn, await graph.aget_state(self._config(thread_id)), before)
+        return _turn_result(snapshot, thread_id, before)
+
+    async def arequest_call(
+        self, tool: str, args: dict[str, Any], principal: Principal, thread_id: str, *, why: str
+    ) -> TurnResult:
+        """One tool call asked for outside a chat (an MCP client), as if the model had made it.
+
+        The call enters the graph right after the model node, so it meets exactly what a chat's
+        call meets: a mutating call stops at the approval gate (stored, audited, decidable in Slack,
+        the web or the CLI, executed once when approved); nothing here can run it directly.
+        """
+        if tool not in self.runtime.tools:
+            raise KeyError(f"no tool {tool!r}")
+        graph = await self.agraph()
+        config = self._config(thread_id)
+        _refuse_while(await self.apending_approval(thread_id))
+        before = len((await graph.aget_state(config)).values.get("messages", []))
+        call = AIMessage(
+            content="",
+            tool_calls=[{"name": tool, "args": args, "id": f"call_{new_thread_id()}", "type": "tool_call"}],
+            additional_kwargs={DIRECT_CALL: True},
+        )
+        update = {"messages": [HumanMessage(content=why), call], "principal": principal.model_dump()}
+        async with self.runs.ahold(thread_id):
+            await graph.aupdate_state(config, update, as_node="agent")
+            await graph.ainvoke(None, config)
+        return _turn_result(await graph.aget_state(config), thread_id, before)
+
+    async def afeedback(
+        self, thread_id: str, rating: str, principal: Principal, *, turn: int | None = None, comment: str | None = None
+    ) -> Turn:
+        """Record a thumbs up or down on a turn of the conversation (default: its latest answer).
+
+        What was asked, answered and called comes from the checkpointed conversation, not from the
+        client; raises ``LookupError`` when the conversation has no such answered turn.
+        """
+        state = await self.athread_state(thread_id)
+        turns = [t for t in turns_of(state.values.get("messages", [])) if t.answer]
+        chosen = next((t for t in turns if t.number == turn), None) if turn else (turns[-1] if turns else None)
+        if chosen is None:
+            raise LookupError(f"conversation {thread_id} has no answered turn {turn or ''}".strip())
+        feedback_store(self.runtime.data_dir).record(
+            thread_id, chosen, "bad" if rating == "bad" else "good", principal.ref, principal.via, comment
+        )
+        return chosen
+
+    def turn_count(self, thread_id: str) -> int:
+        """How many questions the conversation has had (a feedback button names its turn by this)."""
+        state = self.graph.get_state(self._config(thread_id))
+        return len(turns_of(state.values.get("messages", [])))
 
     # --- turns as typed events (what connectors render: agent.events) -------------------------
     def events(self, text: str, principal: Principal, thread_id: str) -> Iterator[TurnEvent]:
@@ -167,10 +228,15 @@ class AgentService:
         config = self._config(thread_id)
         before = self._message_count(thread_id)
         translate = EventStream()
-        yield from translate.events_of(
-            self.graph.stream(self._input(text, principal), config, stream_mode=translate.modes)
-        )
-        yield _finished(self.graph.get_state(config), thread_id, before)
+        with self.runs.hold(thread_id), TurnTelemetry(self.runtime, "question", thread_id) as turn:
+            for event in translate.events_of(
+                self.graph.stream(self._input(text, principal), config, stream_mode=translate.modes)
+            ):
+                if isinstance(event, Token):
+                    turn.token()
+                yield event
+            snapshot = _observed(turn, self.graph.get_state(config), before)
+        yield _finished(snapshot, thread_id, before)
 
     async def aevents(
         self, text: str, principal: Principal, thread_id: str, *, mirror: Collection[str] = ()
@@ -208,9 +274,15 @@ class AgentService:
         config = self._config(thread_id)
         before = len((await graph.aget_state(config)).values.get("messages", []))
         translate = EventStream(mirror)
-        async for event in translate.aevents_of(graph.astream(payload, config, stream_mode=translate.modes)):
-            yield event
-        yield _finished(await graph.aget_state(config), thread_id, before)
+        kind = "decision" if isinstance(payload, Command) else "question"
+        async with self.runs.ahold(thread_id):
+            with TurnTelemetry(self.runtime, kind, thread_id) as turn:
+                async for event in translate.aevents_of(graph.astream(payload, config, stream_mode=translate.modes)):
+                    if isinstance(event, Token):
+                        turn.token()
+                    yield event
+                snapshot = _observed(turn, await graph.aget_state(config), before)
+        yield _finished(snapshot, thread_id, before)
 
     # --- conversations as checkpointed (the web's Agent Protocol reads them) -------------------
     async def athread_state(self, thread_id: str) -> StateSnapshot:
@@ -318,21 +390,27 @@ class AgentService:
 
     def _resume(self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         before = self._message_count(request.thread_id)
+        config = self._config(request.thread_id)
         try:
-            self.graph.invoke(Command(resume=resume_payload(decision, approver)), self._config(request.thread_id))
+            with self.runs.hold(request.thread_id), TurnTelemetry(self.runtime, "decision", request.thread_id) as turn:
+                self.graph.invoke(Command(resume=resume_payload(decision, approver)), config)
+                snapshot = _observed(turn, self.graph.get_state(config), before)
         finally:
             self.gate.release(request.id)
-        return self.turn_result(request.thread_id, before)
+        return _turn_result(snapshot, request.thread_id, before)
 
     async def _aresume(self, request: ApprovalRequest, decision: ApprovalDecision, approver: Principal) -> TurnResult:
         graph = await self.agraph()
         config = self._config(request.thread_id)
         before = len((await graph.aget_state(config)).values.get("messages", []))
         try:
-            await graph.ainvoke(Command(resume=resume_payload(decision, approver)), config)
+            async with self.runs.ahold(request.thread_id):
+                with TurnTelemetry(self.runtime, "decision", request.thread_id) as turn:
+                    await graph.ainvoke(Command(resume=resume_payload(decision, approver)), config)
+                    snapshot = _observed(turn, await graph.aget_state(config), before)
         finally:
             self.gate.release(request.id)
-        return await self.aturn_result(request.thread_id, before)
+        return _turn_result(snapshot, request.thread_id, before)
 
     # --- recovery after a crash ----------------------------------------------------------------
     def recover(self, thread_id: str) -> TurnResult | None:
@@ -347,8 +425,10 @@ class AgentService:
         if recovery is None:
             return None
         before = len(snapshot.values.get("messages", []))
-        self.graph.invoke(recovery.input, self._config(thread_id))
-        return self.turn_result(thread_id, before)
+        with self.runs.hold(thread_id), TurnTelemetry(self.runtime, "recovery", thread_id) as turn:
+            self.graph.invoke(recovery.input, self._config(thread_id))
+            snapshot = _observed(turn, self._state(thread_id), before)
+        return _turn_result(snapshot, thread_id, before)
 
     def recover_interrupted(self, owns: Callable[[str], bool] = lambda thread_id: True) -> list[TurnResult]:
         """At start-up: finish the approved actions a killed process left behind, in the conversations
@@ -389,6 +469,12 @@ def _refuse_while(request: ApprovalRequest | None) -> None:
     """New input on a conversation stopped at an approval is not run: the request comes first."""
     if request is not None:
         raise AwaitingApproval(request)
+
+
+def _observed(turn: TurnTelemetry, snapshot: StateSnapshot, before: int) -> StateSnapshot:
+    """Record the end of ``turn`` from its conversation's checkpoint; returns the checkpoint."""
+    turn.finished(snapshot.values.get("messages", [])[before:], interrupted=pending_interrupt(snapshot) is not None)
+    return snapshot
 
 
 def _turn_result(snapshot, thread_id: str, before: int) -> TurnResult:

@@ -184,9 +184,15 @@ async def load(url: str, api_url: str, events: int, rounds: int) -> list[Figure]
 
         async def answers(channel: str) -> tuple[int, int]:
             calls = (await client.get(f"{base}/_calls")).json()
-            posted = sum(1 for c in calls if c["method"] == "chat.postMessage" and c["channel"] == channel)
+            # An answer begins as a stream (chat.startStream) or a placeholder (chat.postMessage) and ends
+            # as chat.stopStream or the final chat.update (Slack's native streaming, or its fallback).
+            starts = ("chat.postMessage", "chat.startStream")
+            posted = sum(1 for c in calls if c["method"] in starts and c["channel"] == channel)
             done = sum(
-                1 for c in calls if c["method"] == "chat.update" and c["channel"] == channel and not c["working"]
+                1
+                for c in calls
+                if c["channel"] == channel
+                and (c["method"] == "chat.stopStream" or (c["method"] == "chat.update" and not c["working"]))
             )
             return posted, done
 

@@ -1,12 +1,14 @@
 """The bundled MiniLM sentence-embedding model, loaded from site-packages, never from a hub.
 
-The model runs on ONNX Runtime, exported locally from the bundled weights
-(``contract.onnx_export``), in two variants loaded once per process and shared by every caller:
-fp32 for the router (identical to sentence-transformers, so near-tied intents keep their order:
-int8 moved the top intent of 2 of the 332 demo eval questions) and int8 for the docs index (several
-times faster at bulk indexing, docs recall unchanged; see ``benchmarks/docs_indexing.py``).
-``PORTAL_AGENT_EMBEDDINGS`` (``onnx-int8``, ``onnx`` or ``torch``) overrides both. When ONNX Runtime
-or the export is unavailable, sentence-transformers on torch is used and a warning says so.
+The model is exported locally from the bundled weights (``contract.onnx_export``) and runs in two
+variants loaded once per process and shared by every caller: fp32 on ONNX Runtime for the router
+(identical to sentence-transformers, so near-tied intents keep their order: int8 moved the top
+intent of 2 of the 332 demo eval questions) and, for the docs index, OpenVINO in bf16 (about 4× the
+chunks per second of sentence-transformers on this machine's AMX units, min cosine 0.9999 to it;
+see ``benchmarks/docs_indexing.py``). Where OpenVINO or bf16 hardware is missing, the docs index
+uses ONNX Runtime's int8 model (about 2×), and where ONNX Runtime or the export is unavailable,
+sentence-transformers on torch; a warning says so. ``PORTAL_AGENT_EMBEDDINGS`` (``openvino``,
+``onnx-int8``, ``onnx`` or ``torch``) overrides both.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 BACKEND_ENV = "PORTAL_AGENT_EMBEDDINGS"
-BACKENDS = ("onnx-int8", "onnx", "torch")
+BACKENDS = ("openvino", "onnx-int8", "onnx", "torch")
 ROUTING = "onnx"
-INDEXING = "onnx-int8"
+INDEXING = "openvino"
 DIMENSIONS = 384
 QUERY_BATCH = 8
 
@@ -73,9 +75,20 @@ def embed(texts: list[str], batch_size: int = 64, *, default: str = ROUTING) -> 
 
 
 def build_encoder(name: str) -> Encoder:
-    """A new encoder for backend ``name``; the ONNX ones fall back to torch with a warning."""
+    """A new encoder for backend ``name``: OpenVINO falls back to int8 ONNX, the ONNX ones to torch,
+    each with a warning."""
     if name == "torch":
         return TorchEncoder()
+    if name == "openvino":
+        try:
+            return _openvino_encoder()
+        except Exception as exc:  # no openvino, no bf16 on this CPU, a failed check or export
+            log.warning(
+                "embeddings: OpenVINO bf16 path unavailable (%s: %s); using ONNX Runtime int8 (slower)",
+                type(exc).__name__,
+                exc,
+            )
+            return _encoder("onnx-int8")
     try:
         return _onnx_encoder(int8=name == "onnx-int8")
     except Exception as exc:  # no onnxruntime, no torch.onnx, an unwritable cache, a failed check
@@ -102,6 +115,23 @@ def _onnx_encoder(int8: bool) -> Encoder:
     name = "onnx-int8" if int8 else "onnx"
     encoder = OnnxMiniLM(directory / (INT8_FILE if int8 else FP32_FILE), model_dir, name=name)
     log.info("embeddings: MiniLM on ONNX Runtime (%s) from %s", encoder.name, directory)
+    return encoder
+
+
+def _openvino_encoder() -> Encoder:
+    from contract.onnx_export import PLAIN_FILE, ensure_built, read_manifest
+    from contract.openvino_minilm import OpenVinoMiniLM, core
+
+    core()  # no openvino, or no bf16: say so before building an export for nothing
+    model_dir = Path(model_path())
+    directory = ensure_built(model_dir)
+    manifest = read_manifest(directory)
+    if not manifest["openvino_ok"]:
+        raise RuntimeError(
+            f"the OpenVINO model failed its check at export (min cosine {manifest['openvino_min_cosine']})"
+        )
+    encoder = OpenVinoMiniLM(directory / PLAIN_FILE, model_dir)
+    log.info("embeddings: MiniLM on OpenVINO (bf16) from %s", directory)
     return encoder
 
 

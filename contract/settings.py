@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -24,6 +24,7 @@ SOURCE_FIELDS = (
     "catalog",
     "docs",
     "kubeconfig",
+    "kubernetes_snapshot",
     "focus",
     "opencost_url",
     "templates",
@@ -71,7 +72,10 @@ class Settings(BaseSettings):
 
     # --- storage -------------------------------------------------------------------------------
     data_dir: Path = Field(Path(".portal-agent"), description="SQLite, indexes and the audit log")
-    database_url: str | None = Field(None, description="Reserved for a Postgres checkpointer; not used yet")
+    database_url: str | None = Field(None, description="postgresql://… keeps shared state in PostgreSQL (else SQLite)")
+    audit_key: SecretStr | None = Field(
+        None, description="Hex MAC key of the audit chain (replicas sharing PostgreSQL need the same one)"
+    )
 
     # --- sources (comma-separated lists) -------------------------------------------------------
     catalog: list[str] = Field(default_factory=list, description="Catalog dirs, YAML files, Backstage URLs")
@@ -79,6 +83,10 @@ class Settings(BaseSettings):
     docs: list[str] = Field(default_factory=list, description="Markdown folders and mkdocs sites")
     chroma_url: str | None = Field(None, description="Chroma server URL (else embedded PersistentClient)")
     kubeconfig: list[str] = Field(default_factory=list, description="Kubeconfig files (all contexts used)")
+    kubernetes_snapshot: list[str] = Field(
+        default_factory=list,
+        description="Read-only cluster snapshots: files or folders of Kubernetes objects (JSON/YAML), one cluster each",
+    )
     focus: list[str] = Field(default_factory=list, description="FOCUS billing exports (CSV/Parquet)")
     opencost_url: str | None = Field(None, description="OpenCost API base URL")
     templates: list[str] = Field(default_factory=list, description="Scaffolder template dirs or files")
@@ -95,10 +103,23 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, description="Slack signing secret (HTTP events)")
     slack_app_token: SecretStr | None = Field(None, description="Slack app-level token (xapp-…, Socket Mode)")
     slack_api_url: str | None = Field(None, description="Slack Web API base URL (proxies, tests)")
+    slack_native_streaming: bool = Field(
+        True, description="Stream answers with chat.startStream/appendStream/stopStream (else chat.update)"
+    )
     slack_max_concurrent_turns: int | None = Field(
         None, ge=1, description="Slack turns run at once per process (default: 1 offline, 8 with an LLM)"
     )
     web_api_tokens: list[str] = Field(default_factory=list, description="token=user:default/name pairs")
+    # --- MCP (issue 17): the same tokens identify MCP callers over HTTP ------------------------
+    mcp_mutating_tools: bool = Field(
+        False, description="List mutating tools over MCP (a call creates an approval request, never runs)"
+    )
+    mcp_user: str | None = Field(None, description="The catalog User an MCP client over stdio acts as")
+    mcp_servers: SecretStr | None = Field(
+        None,
+        description='MCP servers whose tools become families: JSON {"name": {"url": …, "token": …} | '
+        '{"command": …, "args": [...]}} or name=url,name=url',
+    )
     web_allowed_origins: list[str] = Field(default_factory=list, description="CORS origins for the widget")
     # Added for the web connector (issue 8): only behind an authenticating proxy may these be trusted.
     web_trust_proxy_headers: bool = Field(
@@ -128,9 +149,25 @@ class Settings(BaseSettings):
     approval_claim_lease_seconds: int = Field(
         60, ge=1, description="How long a decision being applied holds its request before another may take it over"
     )
+    slack_claim_lease_seconds: float = Field(
+        45.0, gt=0, description="How long a replica's claim on a Slack delivery lasts before a retry may take it over"
+    )
     tool_output_tokens: int = Field(2000, description="Cap on one tool output sent to the model")
     history_tokens: int = Field(6000, description="Cap on conversation history sent to the model")
     default_user: str = Field("user:default/guest", description="Principal for the CLI when --user is absent")
+
+    # --- operations (agent/telemetry) ----------------------------------------------------------
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text for people, json for a log pipeline: one object per line, secrets redacted"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Least severe level logged")
+    telemetry_otlp_endpoint: str | None = Field(
+        None, description="OTLP/gRPC collector for traces of turns, model and tool calls (unset: no tracing)"
+    )
+    telemetry_service_name: str = Field("portal-agent", description="service.name of the traces")
+    shutdown_grace_seconds: float = Field(
+        25.0, ge=0, description="On SIGTERM: how long runs in progress may take to finish before the server exits"
+    )
 
     # --- cost (tools/cost) ---------------------------------------------------------------------
     cost_entity_tags: list[str] = Field(
@@ -151,6 +188,7 @@ class Settings(BaseSettings):
         "catalog",
         "docs",
         "kubeconfig",
+        "kubernetes_snapshot",
         "focus",
         "templates",
         "runbooks",

@@ -107,6 +107,7 @@ class PortalTool:
     preview: Callable[[Any, ToolContext], Preview] | None = None
     risk: Callable[[Any, ToolContext], Risk] | Risk = "medium"
     action: str | None = None  # a human phrase: "rollout restart", "scale"
+    destructive: bool = True  # may it remove or overwrite something? (MCP's destructiveHint)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -38,7 +38,7 @@ from evals.scorers import Expectation, Outcome, Score, outcome, score
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 REPO_ROOT = DATASETS_DIR.parents[1]
 # Settings whose values are files or folders (a value with "://" is a URL and is not checked).
-PATH_SETTINGS = ("catalog", "docs", "focus", "templates", "runbooks", "kubeconfig")
+PATH_SETTINGS = ("catalog", "docs", "focus", "templates", "runbooks", "kubeconfig", "kubernetes_snapshot")
 
 
 class Case(BaseModel):

@@ -52,7 +52,7 @@ ABSTENTIONS = re.compile(
             r"\bnothing in the catalog matched\b",
             r"\bno catalog entity matches\b",
             r"\bno runbook (?:matches|covers)\b",
-            r"\bno \w+ (?:is|are) configured\b",
+            r"\bno [\w ]{1,40}? (?:is|are) configured\b",
             r"\bi don't know\b",
         )
     )

@@ -21,6 +21,8 @@ catalog_app = typer.Typer(help="Catalog utilities.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log utilities.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(audit_app, name="audit")
+feedback_app = typer.Typer(help="Feedback on answers (thumbs up/down in Slack and the web).", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
 
 UserOpt = Annotated[str | None, typer.Option("--user", "-u", help="Who is asking, e.g. user:default/jane.doe")]
 CatalogOpt = Annotated[
@@ -180,6 +182,21 @@ def config(json_output: Annotated[bool, typer.Option("--json")] = False) -> None
     Console().print(table, live)
 
 
+@app.command("mcp")
+def mcp_command(demo: DemoOpt = False) -> None:
+    """Serve portal-agent's tools to an MCP client over stdio (an editor, another assistant).
+
+    The caller acts as PORTAL_AGENT_MCP_USER (a catalog User; default: the CLI's default user).
+    Mutating tools are listed only with PORTAL_AGENT_MCP_MUTATING_TOOLS=true, and then only create
+    approval requests. Logs go to stderr: stdout carries the protocol alone.
+    """
+    import asyncio
+
+    from connectors.mcp.transports import serve_stdio
+
+    asyncio.run(serve_stdio(_service(demo=demo)))
+
+
 @app.command("eval")
 def eval_command(
     dataset: Annotated[list[str] | None, typer.Option("--dataset", "-d", help="Dataset name or path")] = None,
@@ -230,6 +247,26 @@ def eval_command(
         typer.echo(json.dumps([r.model_dump() for r in reports], indent=2))
     else:
         print_report(reports, show_failures=show_failures)
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the draft cases here (YAML)")] = None,
+    all_ratings: Annotated[bool, typer.Option("--all", help="Positive feedback too")] = False,
+) -> None:
+    """Negative feedback (Slack and web thumbs-down) as draft eval cases for a person to complete."""
+    import yaml
+
+    from agent.feedback import draft_cases, feedback_store
+    from contract.settings import load_settings
+
+    rows = feedback_store(load_settings().data_dir).rows(None if all_ratings else "bad")
+    text = yaml.safe_dump(draft_cases(rows), sort_keys=False, allow_unicode=True, width=110)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(rows)} draft case(s) written to {out}; fill in their expected facts", err=True)
 
 
 @catalog_app.command("validate")
@@ -286,13 +323,13 @@ def serve(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
     demo: DemoOpt = False,
 ) -> None:
-    """Serve the web chat (and Slack HTTP events when configured)."""
-    import uvicorn
-
+    """Serve the web chat (and Slack HTTP events when configured); SIGTERM drains, then stops."""
+    from agent.telemetry.process import observe_process
     from connectors.slack import http_configured
-    from connectors.web.app import create_app
+    from connectors.web.server import run_server
 
     service = _service(demo=demo)
+    flush_traces = observe_process(service.runtime.settings)  # log format and trace export, first
     _recover(service)
     if http_configured(service.runtime.settings):
         import asyncio
@@ -300,20 +337,10 @@ def serve(
         from connectors.slack.app import recover_slack_threads
 
         asyncio.run(recover_slack_threads(service))
-    # X-Forwarded-For/-Proto are believed only from the configured proxies: uvicorn's default
-    # trusts them from loopback, where anyone on the host could pick the client address the
-    # anonymous rate limit is keyed by. Idle connections are kept longer than common client
-    # pools keep theirs, so a reused connection is not closed at the moment a client sends on it.
-    proxies = service.runtime.settings.web_forwarded_allow_ips
-    uvicorn.run(
-        create_app(service),
-        host=host,
-        port=port,
-        log_level="info",
-        timeout_keep_alive=75,
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies or None,
-    )
+    try:
+        run_server(service, host=host, port=port)
+    finally:
+        flush_traces()
 
 
 @app.command()
@@ -322,6 +349,7 @@ def slack(demo: DemoOpt = False) -> None:
     import asyncio
     import contextlib
 
+    from agent.telemetry.process import observe_process
     from connectors.slack import socket_configured
     from connectors.slack.socket import run_socket_mode
 
@@ -329,8 +357,12 @@ def slack(demo: DemoOpt = False) -> None:
     if not socket_configured(service.runtime.settings):
         typer.echo("Socket Mode needs PORTAL_AGENT_SLACK_BOT_TOKEN and PORTAL_AGENT_SLACK_APP_TOKEN", err=True)
         raise typer.Exit(2)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_socket_mode(service))
+    flush_traces = observe_process(service.runtime.settings)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_socket_mode(service))
+    finally:
+        flush_traces()
 
 
 if __name__ == "__main__":  # pragma: no cover

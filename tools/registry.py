@@ -22,6 +22,7 @@ FAMILY_MODULES = (
     "tools.cost",
     "tools.scaffolder",
     "tools.runbooks",
+    "tools.mcp",  # other MCP servers' tools (PORTAL_AGENT_MCP_SERVERS)
     "agent.approval_status",  # the agent's own record of this conversation's change requests
 )
 

@@ -25,12 +25,14 @@ from langchain_core.messages import AIMessage
 from langgraph.types import Command, StateSnapshot, interrupt
 
 from agent.audit import AuditLog
+from agent.audit_pg import audit_log
 from agent.gate.expiry import EXPIRY_PRINCIPAL
 from agent.gate.policy import ApprovalDecision, ApprovalPolicy, ApprovalRequest, Verdict, args_hash, request_id_for
 from agent.gate.store import DECIDED, ApprovalStore, StoredApproval, approval_store
 from agent.identity import resolve_principal
 from agent.redact import redact
 from agent.runtime import Runtime
+from agent.telemetry.metrics import metrics_for
 from contract.principal import Principal
 from contract.tooling import PortalTool, ToolContext, ToolResult
 
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 # The demo organisation's SRE team approves anything, unless admin groups are configured.
 DEMO_ADMIN_GROUPS = ["team-platform"]
 OUTCOME_UNKNOWN = "outcome unknown — check the target"
+PREVIEW_CHARS = 1500  # of a dry run shown to someone who may not request the change
 
 # A conversation's checkpoint, read by thread id (the service passes its graph's ``get_state``).
 StateOf = Callable[[str], StateSnapshot]
@@ -76,6 +79,8 @@ class Gate:
         self.policy = policy
         self.store = store
         self.audit = audit
+        self.metrics = metrics_for(runtime)
+        self.metrics.watch_pending_approvals(lambda: len(store.pending()))
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> Gate:
@@ -92,7 +97,7 @@ class Gate:
             four_eyes_production=settings.four_eyes_production,
             ttl=timedelta(minutes=settings.approval_ttl_minutes),
         )
-        return cls(runtime, policy, approval_store(runtime), AuditLog(runtime.data_dir / "audit.jsonl"))
+        return cls(runtime, policy, approval_store(runtime), audit_log(runtime))
 
     # --- a model turn --------------------------------------------------------------------------
     def to_review(self, message: AIMessage, decided: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -113,7 +118,7 @@ class Gate:
         tool = self.runtime.tools[call["name"]]
         ctx = ToolContext(runtime=self.runtime, principal=principal, thread_id=thread_id)
         if principal.read_only:
-            reason = f"{principal.ref} has read-only access and may not request changes"
+            reason = f"{principal.ref} has read-only access and may not request changes" + self._shown(tool, call, ctx)
             return {"status": "refused", "reason": self._refuse_request(tool, call, principal, thread_id, reason)}
         request = self._request_for(tool, call, principal, thread_id, ctx)
         if isinstance(request, str):
@@ -128,6 +133,19 @@ class Gate:
             }
         )
         return self._apply_decision(request, resume, ctx)
+
+    @staticmethod
+    def _shown(tool: PortalTool, call: dict, ctx: ToolContext) -> str:
+        """What the change would do, for someone who may not request it: its preview is a dry run
+        (a rendered template, a server-side dry run), which changes nothing, so they still see it."""
+        try:
+            preview = tool.preview(tool.parse(call["args"]), ctx)
+        except Exception:  # no preview, just the refusal
+            return ""
+        if not preview.ok:
+            return ""
+        details = f"\n{preview.details[:PREVIEW_CHARS]}" if preview.details else ""
+        return f". What it would do (a dry run; nothing was changed): {preview.summary}{details}"
 
     def _refuse_request(
         self, tool: PortalTool, call: dict, principal: Principal, thread_id: str | None, reason: str
@@ -172,6 +190,7 @@ class Gate:
             thread_id=thread_id,
         )
         self.store.add_pending(request)
+        self.metrics.approvals_requested.labels(tool.name).inc()
         self.audit.append(
             "approval.requested",
             request_id=request.id,
@@ -205,6 +224,9 @@ class Gate:
             )
             reason = decision.comment or f"rejected by {approver.ref}"
             self.store.finish(request.id, "rejected", {"reason": reason})
+            self.metrics.approvals_decided.labels(
+                "expired" if approver.ref == EXPIRY_PRINCIPAL.ref else "rejected"
+            ).inc()
             return {**_outcome(request, approver.ref), "status": "rejected", "reason": reason}
         self.audit.append(
             "approval.approved",
@@ -216,11 +238,13 @@ class Gate:
             args_hash=effective.args_hash,
         )
         self.store.finish(request.id, "approved", request=effective)
+        self.metrics.approvals_decided.labels("edited" if decision.decision == "edit" else "approved").inc()
         return _approved(effective, approver.ref)
 
     def _refused(self, request: ApprovalRequest, reason: str, **fields: Any) -> dict[str, Any]:
         self.audit.append("approval.refused", request_id=request.id, reason=reason, **fields)
         self.store.finish(request.id, "refused", {"reason": reason})
+        self.metrics.approvals_decided.labels("refused").inc()
         return {**_outcome(request, fields.get("approver")), "status": "refused", "reason": reason}
 
     # --- decisions -----------------------------------------------------------------------------
@@ -330,6 +354,7 @@ class Gate:
             reason = "the conversation is no longer waiting for this request"
             self.audit.append("approval.refused", request_id=request.id, approver=decision.approver, reason=reason)
             self.store.finish(request.id, "refused", {"reason": reason})
+            self.metrics.approvals_decided.labels("stale").inc()
 
     def _context(self, request: ApprovalRequest) -> ToolContext:
         """What the request's tool sees while an edit is prepared: the requester's context."""
@@ -434,6 +459,7 @@ class Gate:
         result = tool.run(run_args, ctx)
         summary = redact(result.model_dump(mode="json", exclude_none=True))
         self.store.finish(request_id, "executed" if result.ok else "failed", summary)
+        self.metrics.approved_actions.labels("executed" if result.ok else "failed").inc()
         self.audit.append("mutation.result", request_id=request_id, tool=tool.name, ok=result.ok, result=summary)
         return result
 
@@ -452,6 +478,7 @@ class Gate:
             if not self.store.mark_unknown(request_id):
                 return ToolResult.failure("not executed again: another process is running this approved action", query)
             self.audit.append("mutation.outcome_unknown", request_id=request_id, tool=found.request.tool)
+            self.metrics.approved_actions.labels("unknown").inc()
             status = "unknown"
         if status == "unknown" and found is not None:
             request = found.request

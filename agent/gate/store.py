@@ -1,4 +1,4 @@
-"""Pending and decided approval requests, in the shared SQLite database.
+"""Pending and decided approval requests, in the shared database (SQLite, or PostgreSQL for replicas).
 
 The graph's checkpoint already holds a pending interrupt; this table is the index connectors use
 to find it: "my pending approvals" on the web, the thread behind a Slack button, and a guard that
@@ -15,8 +15,6 @@ recorded as ``unknown`` (it may or may not have run) instead of being run again.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +23,7 @@ from pydantic import BaseModel
 
 from agent.gate.claims import holder_alive, this_process
 from agent.gate.policy import ApprovalDecision, ApprovalRequest, now_utc
+from agent.storage.database import Database, SqliteDatabase, database
 
 if TYPE_CHECKING:
     from agent.runtime import Runtime
@@ -51,7 +50,7 @@ CREATE TABLE IF NOT EXISTS approvals (
 CREATE INDEX IF NOT EXISTS approvals_status ON approvals(status);
 CREATE INDEX IF NOT EXISTS approvals_thread ON approvals(thread_id);
 """
-CLAIM_COLUMNS = ("claimed_by", "claimed_at")
+CLAIM_COLUMNS = {"approvals": {"claimed_by": "TEXT", "claimed_at": "TEXT"}}  # databases older than claims
 
 
 class StoredApproval(BaseModel):
@@ -70,39 +69,27 @@ class StoredApproval(BaseModel):
 
 
 class ApprovalStore:
-    def __init__(self, path: Path, *, lease: timedelta = DEFAULT_LEASE):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, db: Database | Path, *, lease: timedelta = DEFAULT_LEASE):
+        """``db`` is the shared database, or the path of a SQLite file (tests, tools reading one)."""
+        self.db = db if isinstance(db, Database) else SqliteDatabase(Path(db))
         self.lease = lease
-        self._lock = threading.Lock()
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-            columns = {row[1] for row in db.execute("PRAGMA table_info(approvals)")}
-            for column in CLAIM_COLUMNS:  # databases written before claims had holders
-                if column not in columns:
-                    db.execute(f"ALTER TABLE approvals ADD COLUMN {column} TEXT")
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        return db
+        self.db.migrate(SCHEMA, CLAIM_COLUMNS)
 
     def add_pending(self, request: ApprovalRequest) -> None:
         """Record a request; a second call for the same id (a replayed node) changes nothing."""
         now = now_utc().isoformat()
-        with self._lock, self._connect() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO approvals(id, thread_id, status, request, created_at, expires_at, updated_at)"
-                " VALUES (?, ?, 'pending', ?, ?, ?, ?)",
-                (
-                    request.id,
-                    request.thread_id,
-                    request.model_dump_json(),
-                    request.created_at.isoformat(),
-                    request.expires_at.isoformat(),
-                    now,
-                ),
-            )
+        self.db.execute(
+            "INSERT INTO approvals(id, thread_id, status, request, created_at, expires_at, updated_at)"
+            " VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                request.id,
+                request.thread_id,
+                request.model_dump_json(),
+                request.created_at.isoformat(),
+                request.expires_at.isoformat(),
+                now,
+            ),
+        )
 
     def get(self, request_id: str) -> tuple[ApprovalRequest, str] | None:
         found = self.row(request_id)
@@ -151,42 +138,39 @@ class ApprovalStore:
         if found is None or not self.decidable(found):
             return False
         now = now_utc().isoformat()
-        with self._lock, self._connect() as db:
-            cur = db.execute(
-                "UPDATE approvals SET status = ?, decision = ?, updated_at = ?, claimed_by = ?, claimed_at = ?"
-                " WHERE id = ? AND status = ? AND claimed_at IS ?",
-                (
-                    status,
-                    decision.model_dump_json(),
-                    now,
-                    this_process(),
-                    now,
-                    request_id,
-                    found.status,
-                    _iso(found.claimed_at),
-                ),
-            )
-            return cur.rowcount == 1
+        cur = self.db.execute(
+            "UPDATE approvals SET status = ?, decision = ?, updated_at = ?, claimed_by = ?, claimed_at = ?"
+            " WHERE id = ? AND status = ? AND COALESCE(claimed_at, '') = COALESCE(?, '')",
+            (
+                status,
+                decision.model_dump_json(),
+                now,
+                this_process(),
+                now,
+                request_id,
+                found.status,
+                _iso(found.claimed_at),
+            ),
+        )
+        return cur.rowcount == 1
 
     def start_execution(self, request_id: str) -> bool:
         """Claim an approved request for running it: True once, for one caller, ever."""
         now = now_utc().isoformat()
-        with self._lock, self._connect() as db:
-            cur = db.execute(
-                "UPDATE approvals SET status = 'executing', updated_at = ?, claimed_by = ?, claimed_at = ?"
-                " WHERE id = ? AND status = 'approved'",
-                (now, this_process(), now, request_id),
-            )
-            return cur.rowcount == 1
+        cur = self.db.execute(
+            "UPDATE approvals SET status = 'executing', updated_at = ?, claimed_by = ?, claimed_at = ?"
+            " WHERE id = ? AND status = 'approved'",
+            (now, this_process(), now, request_id),
+        )
+        return cur.rowcount == 1
 
     def release(self, request_id: str) -> None:
         """This process's ``deciding`` claim back to ``pending``: the decision was not recorded."""
-        with self._lock, self._connect() as db:
-            db.execute(
-                "UPDATE approvals SET status = 'pending', updated_at = ?, claimed_by = NULL, claimed_at = NULL"
-                " WHERE id = ? AND status = 'deciding' AND claimed_by = ?",
-                (now_utc().isoformat(), request_id, this_process()),
-            )
+        self.db.execute(
+            "UPDATE approvals SET status = 'pending', updated_at = ?, claimed_by = NULL, claimed_at = NULL"
+            " WHERE id = ? AND status = 'deciding' AND claimed_by = ?",
+            (now_utc().isoformat(), request_id, this_process()),
+        )
 
     def mark_unknown(self, request_id: str) -> bool:
         """``executing`` whose holder is gone → ``unknown``: it may have run, and is never run again."""
@@ -194,38 +178,34 @@ class ApprovalStore:
         if found is None or found.status != "executing" or not found.holder_gone():
             return False
         result = {"outcome": "unknown", "reason": "the process running it stopped before recording the result"}
-        with self._lock, self._connect() as db:
-            cur = db.execute(
-                "UPDATE approvals SET status = 'unknown', result = ?, updated_at = ?"
-                " WHERE id = ? AND status = 'executing' AND claimed_by IS ?",
-                (json.dumps(result), now_utc().isoformat(), request_id, found.claimed_by),
-            )
-            return cur.rowcount == 1
+        cur = self.db.execute(
+            "UPDATE approvals SET status = 'unknown', result = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'executing' AND COALESCE(claimed_by, '') = COALESCE(?, '')",
+            (json.dumps(result), now_utc().isoformat(), request_id, found.claimed_by),
+        )
+        return cur.rowcount == 1
 
     def finish(
         self, request_id: str, status: str, result: dict | None = None, *, request: ApprovalRequest | None = None
     ) -> None:
         """Record where a request ended; ``request`` replaces the stored one (an approved edit)."""
-        with self._lock, self._connect() as db:
-            db.execute(
-                "UPDATE approvals SET status = ?, result = ?, updated_at = ?,"
-                " request = COALESCE(?, request) WHERE id = ?",
-                (
-                    status,
-                    json.dumps(result, default=str) if result is not None else None,
-                    now_utc().isoformat(),
-                    request.model_dump_json() if request is not None else None,
-                    request_id,
-                ),
-            )
+        self.db.execute(
+            "UPDATE approvals SET status = ?, result = ?, updated_at = ?, request = COALESCE(?, request) WHERE id = ?",
+            (
+                status,
+                json.dumps(result, default=str) if result is not None else None,
+                now_utc().isoformat(),
+                request.model_dump_json() if request is not None else None,
+                request_id,
+            ),
+        )
 
     def _rows(self, where: str, params: tuple) -> list[StoredApproval]:
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT request, status, decision, result, updated_at, claimed_by, claimed_at FROM approvals "
-                f"{where} ORDER BY created_at",
-                params,
-            ).fetchall()
+        rows = self.db.execute(
+            "SELECT request, status, decision, result, updated_at, claimed_by, claimed_at FROM approvals "
+            f"{where} ORDER BY created_at",
+            params,
+        ).fetchall()
         return [
             StoredApproval(
                 request=ApprovalRequest.model_validate_json(request),
@@ -243,7 +223,7 @@ class ApprovalStore:
 def approval_store(runtime: Runtime) -> ApprovalStore:
     """The process's one store of approval requests (the gate and the approval-status tool share it)."""
     lease = timedelta(seconds=runtime.settings.approval_claim_lease_seconds)
-    return runtime.service("approvals.store", lambda: ApprovalStore(runtime.data_dir / "portal-agent.db", lease=lease))
+    return runtime.service("approvals.store", lambda: ApprovalStore(database(runtime), lease=lease))
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -25,8 +25,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.events import Finished
 from agent.service import AwaitingApproval
+from agent.storage.database import database
+from agent.telemetry.metrics import metrics_for
 from connectors.slack import render
 from connectors.slack.decisions import Decisions
+from connectors.slack.deliveries import FinishDeliveries
 from connectors.slack.identity import SlackIdentities
 from connectors.slack.store import SlackStore
 from connectors.slack.turns import Conversations, Place, waiting_text
@@ -97,10 +100,36 @@ class SlackConnector:
 
     def __init__(self, service: AgentService, *, update_interval: float = 1.0, max_turns: int = OFFLINE_MAX_TURNS):
         self.service = service
-        self.store = SlackStore(service.runtime.data_dir / "portal-agent.db")
+        runtime = service.runtime
+        self.store = SlackStore(database(runtime), lease_seconds=runtime.settings.slack_claim_lease_seconds)
         self.identities = SlackIdentities(service)
-        self.conversations = Conversations(service, self.store, update_interval=update_interval, max_turns=max_turns)
+        self.conversations = Conversations(
+            service,
+            self.store,
+            update_interval=update_interval,
+            max_turns=max_turns,
+            native_streaming=service.runtime.settings.slack_native_streaming,
+        )
         self.decisions = Decisions(service, self.conversations, self.identities)
+        self.max_turns = max_turns
+
+    async def drain(self, grace: float) -> bool:
+        """At shutdown: wait up to ``grace`` seconds until no turn or decision holds a turn slot.
+
+        The slots are kept once taken, so nothing queued starts afterwards. False when some were
+        still running at the deadline (they are cut off; the graph resumes from its checkpoint).
+        """
+
+        async def take_all() -> None:
+            for _ in range(self.max_turns):
+                await self.conversations.slots.acquire()
+
+        try:
+            await asyncio.wait_for(take_all(), grace)
+        except TimeoutError:
+            log.warning("shutdown: Slack turns still running after %.0f s are cut off", grace)
+            return False
+        return True
 
     async def question(self, client: AsyncWebClient, place: Place, text: str) -> None:
         async with self.conversations.slots:
@@ -189,11 +218,17 @@ def build_slack_app(
         max_turns = default_max_turns(settings)
     connector = SlackConnector(service, update_interval=update_interval, max_turns=max_turns)
     app._portal_connector = connector  # type: ignore[attr-defined]  # for tests and the HTTP mount
+    # A delivery is done once its listener finished (answered or apologised); one whose process
+    # died first stays claimed only until its lease lapses (connectors.slack.store).
+    app._async_listener_runner.listener_completion_handler = FinishDeliveries(connector.store, delivery_key)
+    acks = metrics_for(service.runtime).slack_acks
 
     @app.middleware
     async def deduplicate(req, body, next):  # Bolt injects arguments by name
         key = delivery_key(body)
+        kind = key.split(":", 1)[0] if key else "other"
         if key is not None and not connector.store.claim(key):
+            acks.labels(kind, "duplicate").inc()
             log.info(
                 "duplicate Slack delivery %s (retry %s, reason %s) acknowledged and dropped",
                 key,
@@ -201,6 +236,7 @@ def build_slack_app(
                 req.headers.get("x-slack-retry-reason", ["-"])[0],
             )
             return BoltResponse(status=200, body="")
+        acks.labels(kind, "accepted").inc()
         await next()
 
     # --- conversations -------------------------------------------------------------------------
@@ -292,6 +328,12 @@ def build_slack_app(
         await ack()
         await _decide(connector, client, body, "reject")
 
+    # --- feedback on answers -------------------------------------------------------------------
+    @app.action(render.FEEDBACK_ACTION)
+    async def on_feedback(ack, body, client):
+        await ack()
+        await _feedback(connector, client, body)
+
     @app.error
     async def on_error(error, body):
         log.error("unhandled error in a Slack listener: %s: %s", type(error).__name__, error)
@@ -314,6 +356,29 @@ async def _decide(connector: SlackConnector, client: AsyncWebClient, body: dict[
                 )
             except Exception:
                 log.exception("could not report a failed click")
+
+
+async def _feedback(connector: SlackConnector, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    """A thumbs up or down: stored with the turn it rates (the button's value names it)."""
+    action = (body.get("actions") or [{}])[0]
+    rating, turn = render.parse_feedback_value(str(action.get("value") or ""))
+    message = body.get("message") or (body.get("container") or {})
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    thread_ts = message.get("thread_ts") or message.get("ts") or (body.get("container") or {}).get("thread_ts")
+    team = (body.get("team") or {}).get("id")
+    user = (body.get("user") or {}).get("id")
+    try:
+        principal = await connector.identities.resolve(client, user, team)
+        await connector.service.afeedback(render.thread_id_for(team, channel, thread_ts), rating, principal, turn=turn)
+        text = "Thanks — noted." if rating == "good" else "Thanks — noted; this answer goes to the eval backlog."
+    except Exception as exc:
+        log.warning("feedback not recorded: %s", exc)
+        text = f":warning: Sorry, I could not record that ({type(exc).__name__})."
+    if channel and user:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
+        except Exception:
+            log.info("could not acknowledge feedback to %s", user)
 
 
 async def _answer_privately(

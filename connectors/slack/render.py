@@ -176,12 +176,58 @@ def _cap(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- answers -------------------------------------------------------------------------------------
+FEEDBACK_ACTION = "portal_feedback"
+
+
+def feedback_block(turn: int) -> dict[str, Any]:
+    """Slack's thumbs up / down under an answer; the value names the conversation's turn it rates."""
+    return {
+        "type": "context_actions",
+        "elements": [
+            {
+                "type": "feedback_buttons",
+                "action_id": FEEDBACK_ACTION,
+                "positive_button": {
+                    "text": {"type": "plain_text", "text": "Good answer"},
+                    "accessibility_label": "This answer was helpful",
+                    "value": f"good:{turn}",
+                },
+                "negative_button": {
+                    "text": {"type": "plain_text", "text": "Bad answer"},
+                    "accessibility_label": "This answer was wrong or unhelpful",
+                    "value": f"bad:{turn}",
+                },
+            }
+        ],
+    }
+
+
+def parse_feedback_value(value: str) -> tuple[str, int | None]:
+    rating, _, turn = value.partition(":")
+    return ("bad" if rating == "bad" else "good"), (int(turn) if turn.isdigit() else None)
+
+
 def answer_message(
-    answer: str, *, citations: list[dict[str, Any]] | None = None, refs: list[str] | None = None
+    answer: str,
+    *,
+    citations: list[dict[str, Any]] | None = None,
+    refs: list[str] | None = None,
+    feedback_turn: int | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The final answer: sections (tables as fields), then context lines with sources and entities."""
     answer = answer.strip() or "_(no answer)_"
     blocks = markdown_blocks(answer)
+    blocks.extend(answer_context(citations=citations, refs=refs))
+    if feedback_turn is not None:
+        blocks.append(feedback_block(feedback_turn))
+    return _fallback(answer), _cap(blocks)
+
+
+def answer_context(
+    *, citations: list[dict[str, Any]] | None = None, refs: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The context lines under an answer: its sources and the catalog entities it names."""
+    blocks: list[dict[str, Any]] = []
     seen: set[str] = set()
     links = []
     for citation in citations or []:
@@ -195,7 +241,7 @@ def answer_message(
         blocks.append(_context(":books: Sources: " + " · ".join(links[:10])))
     if refs:
         blocks.append(_context(":label: " + ", ".join(f"`{escape(r)}`" for r in refs[:10])))
-    return _fallback(answer), _cap(blocks)
+    return blocks
 
 
 def progress_message(partial: str, status: str | None = None) -> tuple[str, list[dict[str, Any]]]:

@@ -6,12 +6,15 @@ the same listeners, deduplication and approvals as over HTTP apply.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from connectors.slack import socket_configured
 
 if TYPE_CHECKING:
     from agent.service import AgentService
+
+log = logging.getLogger(__name__)
 
 
 def socket_mode_handler(service: AgentService, *, update_interval: float = 1.0):
@@ -28,8 +31,14 @@ def socket_mode_handler(service: AgentService, *, update_interval: float = 1.0):
 
 
 async def run_socket_mode(service: AgentService) -> None:
-    """Connect and serve until cancelled (Ctrl-C)."""
+    """Connect and serve until SIGTERM or Ctrl-C, then stop gracefully.
+
+    On the signal the socket is closed first (Slack sends new envelopes to the other connections),
+    then the turns in progress get ``shutdown_grace_seconds`` to finish before the process exits.
+    """
     import asyncio
+    import contextlib
+    import signal
 
     from agent.gate.expiry import sweep_periodically
 
@@ -37,9 +46,19 @@ async def run_socket_mode(service: AgentService) -> None:
     connector = handler.app._portal_connector
     await connector.recover(handler.app.client)  # what a killed process left half-done, before new work
     sweep = asyncio.create_task(sweep_periodically(lambda: connector.decisions.expire_overdue(handler.app.client)))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(ValueError, NotImplementedError):  # not the main thread, or no signals here
+            loop.add_signal_handler(sig, stop.set)
     try:
-        await handler.start_async()
+        await handler.connect_async()
+        await stop.wait()
+        log.info("signal received: closing the socket, letting turns in progress finish")
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         sweep.cancel()
         await handler.close_async()
+        await connector.drain(service.runtime.settings.shutdown_grace_seconds)
         await service.aclose()

@@ -1,6 +1,8 @@
 """One conversation turn in a Slack thread: status, progressive answer, final Block Kit message.
 
-The flow, after Slack has been acknowledged:
+Where the workspace allows it, the answer streams natively (:mod:`connectors.slack.streaming`:
+``chat.startStream``/``appendStream``/``stopStream``, tool activity as task chunks, feedback
+buttons at the end). Otherwise, after Slack has been acknowledged:
 
 1. a placeholder reply is posted in the thread (and, in assistant DM threads, a status is set);
 2. the turn runs through :meth:`AgentService.aevents`; its tokens and tool events update the
@@ -29,6 +31,7 @@ from agent.redact import redact_text
 from agent.service import AwaitingApproval
 from connectors.slack import render
 from connectors.slack.store import SlackStore
+from connectors.slack.streaming import NativeStream, StreamRefused
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -90,10 +93,19 @@ class _Held:
 
 
 class Conversations:
-    def __init__(self, service: AgentService, store: SlackStore, *, update_interval: float = 1.0, max_turns: int = 1):
+    def __init__(
+        self,
+        service: AgentService,
+        store: SlackStore,
+        *,
+        update_interval: float = 1.0,
+        max_turns: int = 1,
+        native_streaming: bool = True,
+    ):
         self.service = service
         self.store = store
         self.update_interval = update_interval
+        self.native_streaming = native_streaming
         self.locks = ThreadLocks()
         # Turns share the process (and its GIL) with the acknowledgements of new deliveries; running
         # few at a time keeps acks fast under bursts and costs no throughput on a CPU-bound model.
@@ -110,23 +122,33 @@ class Conversations:
             if waiting is not None:
                 await self.tell_waiting(client, place, waiting)
                 return
+            native: NativeStream | None = None
             try:
                 await self._status(client, place, "is thinking…")
+                events = self.service.aevents(text, principal, place.thread_id)
+                native = await self._start_native(client, place)
+                if native is not None:
+                    await self._publish_native(client, place, await native.follow(events), native)
+                    return
                 fallback, blocks = render.progress_message("", "thinking…")
                 posted = await client.chat_postMessage(
                     channel=place.channel, thread_ts=place.thread_ts, text=fallback, blocks=blocks
                 )
                 placeholder = posted["ts"]
-                events = self.service.aevents(text, principal, place.thread_id)
                 finished = await self._stream(client, place, placeholder, events)
                 await self.publish(client, place, finished, message_ts=placeholder)
             except AwaitingApproval as exc:  # another replica's turn stopped at an approval meanwhile
-                await self.tell_waiting(client, place, exc.request, message_ts=placeholder)
+                if native is not None:
+                    await self._stop_quietly(native, render.escape(waiting_text(exc.request)))
+                else:
+                    await self.tell_waiting(client, place, exc.request, message_ts=placeholder)
             except Exception as exc:  # never silence: say so in the thread
                 log.exception("Slack turn failed in %s", place.thread_id)
-                await self.apologise(
-                    client, place, f"I could not answer that ({type(exc).__name__}).", message_ts=placeholder
-                )
+                what = f"I could not answer that ({type(exc).__name__})."
+                if native is not None:
+                    await self._stop_quietly(native, f":warning: Sorry, {what}")
+                else:
+                    await self.apologise(client, place, what, message_ts=placeholder)
             finally:
                 await self._status(client, place, "")
 
@@ -170,6 +192,43 @@ class Conversations:
             raise RuntimeError("the turn ended without an outcome")
         return finished
 
+    # --- Slack's native streaming (the chat.update path above is the fallback) -----------------
+    async def _start_native(self, client: AsyncWebClient, place: Place) -> NativeStream | None:
+        if not self.native_streaming:
+            return None
+        try:
+            return await NativeStream.start(
+                client, channel=place.channel, thread_ts=place.thread_ts, team=place.team, user=place.user
+            )
+        except StreamRefused as exc:
+            log.info("native streaming refused in %s (%s): falling back to chat.update", place.channel, exc)
+            return None
+
+    async def _publish_native(
+        self, client: AsyncWebClient, place: Place, finished: Finished, native: NativeStream
+    ) -> None:
+        """Stop the stream with the answer's sources, entities and feedback buttons; or, when the turn
+        stopped for an approval, stop it and post the request with its buttons."""
+        request = (finished.interrupt or {}).get("request")
+        if request:
+            await native.stop(text=":raised_hand: This needs an approval first:")
+            await self.request_approval(client, place, request)
+            return
+        citations = [citation.model_dump() for citation in finished.citations]
+        blocks = [
+            *render.answer_context(citations=citations, refs=finished.refs),
+            render.feedback_block(self.service.turn_count(place.thread_id)),
+        ]
+        await native.stop(blocks=blocks)
+        await self._upload_charts(client, place, finished)
+
+    @staticmethod
+    async def _stop_quietly(native: NativeStream, text: str) -> None:
+        try:
+            await native.stop(text=text)
+        except Exception:
+            log.exception("could not stop the Slack stream %s", native.ts)
+
     async def tell_waiting(
         self, client: AsyncWebClient, place: Place, request: ApprovalRequest, *, message_ts: str | None = None
     ) -> None:
@@ -189,13 +248,21 @@ class Conversations:
             await self.request_approval(client, place, finished.interrupt["request"], message_ts=message_ts)
             return
         citations = [citation.model_dump() for citation in finished.citations]
-        fallback, blocks = render.answer_message(finished.answer, citations=citations, refs=finished.refs)
+        fallback, blocks = render.answer_message(
+            finished.answer,
+            citations=citations,
+            refs=finished.refs,
+            feedback_turn=self.service.turn_count(place.thread_id),
+        )
         if message_ts:
             await client.chat_update(channel=place.channel, ts=message_ts, text=fallback, blocks=blocks)
         else:
             await client.chat_postMessage(
                 channel=place.channel, thread_ts=place.thread_ts, text=fallback, blocks=blocks
             )
+        await self._upload_charts(client, place, finished)
+
+    async def _upload_charts(self, client: AsyncWebClient, place: Place, finished: Finished) -> None:
         for path, title in list(_charts(finished))[:MAX_CHARTS]:
             try:
                 await client.files_upload_v2(

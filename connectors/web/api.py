@@ -12,16 +12,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 
+from agent.redact import redact_text
 from connectors.web import protocol
 from connectors.web.bodies import WebBody, check_metadata_filter, check_thread_id
 from connectors.web.context import WebContext
-from connectors.web.runs import ASSISTANT_ID, ASSISTANT_UUID, RunError, RunRequest, prepare, start_graph, stream
+from connectors.web.run_registry import RunRecord
+from connectors.web.runs import (
+    ASSISTANT_ID,
+    ASSISTANT_UUID,
+    RunError,
+    RunFailed,
+    RunRequest,
+    prepare,
+    start_graph,
+    stream,
+)
 from connectors.web.threads import ThreadRecord
 
 log = logging.getLogger(__name__)
@@ -48,6 +60,12 @@ class ThreadSearch(WebBody):
     offset: int = Field(0, ge=0)
     sort_by: str = "updated_at"
     sort_order: str = "desc"
+
+
+class FeedbackBody(WebBody):
+    rating: Literal["good", "bad"]
+    turn: int | None = Field(None, ge=1, description="Which question of the conversation (1 = the first)")
+    comment: str | None = Field(None, max_length=2000)
 
 
 class CheckpointRef(BaseModel):
@@ -200,6 +218,19 @@ def build_router(ctx: WebContext) -> APIRouter:
             states.append(protocol.thread_state(state))
         return states
 
+    @router.post("/threads/{thread_id}/feedback")
+    async def thread_feedback(thread_id: str, request: Request, body: FeedbackBody):
+        """A thumbs up or down on one of the conversation's answers (default: the latest)."""
+        ctx.limit_reads(request)
+        ctx.owned_thread(thread_id, request)
+        try:
+            turn = await service.afeedback(
+                thread_id, body.rating, ctx.principal(request), turn=body.turn, comment=body.comment
+            )
+        except LookupError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        return {"thread_id": thread_id, "turn": turn.number, "rating": body.rating}
+
     # --- runs ----------------------------------------------------------------------------------
     async def run_thread(thread_id: str, request: Request, body: RunRequest) -> ThreadRecord:
         """The caller's thread to run on, created if asked and free; 404 for anyone else's."""
@@ -220,7 +251,7 @@ def build_router(ctx: WebContext) -> APIRouter:
             raise RunError(422, str(exc)) from exc
         return await new_thread(thread_id, owner, {})
 
-    async def start_run(thread_id: str, request: Request, body: RunRequest) -> tuple[str, asyncio.Queue, set[str]]:
+    async def start_run(thread_id: str, request: Request, body: RunRequest) -> tuple[RunRecord, set[str]]:
         """Check, prepare and start the run; every refusal is raised here, before any response."""
         principal = ctx.limit_runs(request)
         _check_assistant(body.assistant_id)
@@ -239,8 +270,17 @@ def build_router(ctx: WebContext) -> APIRouter:
                 },
                 record=record,  # read above; the run's preparation does not change it
             )
-            queue = start_graph(ctx, thread_id, events, lease)
-        return str(uuid.uuid4()), queue, modes
+            run = ctx.runs.add(
+                RunRecord(
+                    run_id=str(uuid.uuid4()),
+                    thread_id=thread_id,
+                    owner=ctx.owner(request),
+                    assistant_id=ASSISTANT_UUID,
+                    metadata=body.metadata or {},
+                )
+            )
+            start_graph(ctx, events, lease, run)
+        return run, modes
 
     @router.post(
         "/threads/{thread_id}/runs/stream",
@@ -249,30 +289,98 @@ def build_router(ctx: WebContext) -> APIRouter:
     )
     async def run_stream(thread_id: str, request: Request, body: RunRequest):
         """Start a run and stream it (SSE). Resume an approval with ``command.resume``."""
-        run_id, queue, modes = await start_run(thread_id, request, body)
-        headers = {**SSE_HEADERS, "Content-Location": f"/threads/{thread_id}/runs/{run_id}"}
-        return StreamingResponse(
-            stream(queue, modes, run_id, thread_id), media_type="text/event-stream", headers=headers
-        )
+        run, modes = await start_run(thread_id, request, body)
+        headers = {**SSE_HEADERS, "Content-Location": f"/threads/{thread_id}/runs/{run.run_id}"}
+        events = stream(run, modes)
+        if body.on_disconnect == "cancel":
+            events = cancel_when_left(events, run)
+        return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+
+    @router.post("/threads/{thread_id}/runs")
+    async def run_create(thread_id: str, request: Request, body: RunRequest):
+        """Start a run in the background; follow it with ``…/stream``, ``…/join`` or cancel it."""
+        run, _ = await start_run(thread_id, request, body)
+        return run.json()
 
     @router.post("/threads/{thread_id}/runs/wait")
     async def run_wait(thread_id: str, request: Request, body: RunRequest):
         """Run to the end (or to an approval) and return the final values."""
-        run_id, queue, _ = await start_run(thread_id, request, body)
-        error = None
-        async for part in stream(queue, {"values"}, run_id, thread_id):
-            if part.startswith("event: error"):
-                error = part
-        if error:
-            return JSONResponse(
-                {"error": "RunFailed", "message": error.split("data: ", 1)[-1].strip()}, status_code=500
-            )
-        state = await service.athread_state(thread_id)
+        run, _ = await start_run(thread_id, request, body)
+        return await final_values(run)
+
+    async def final_values(run: RunRecord):
+        await run.wait()
+        failed = next((item for item in run.items if isinstance(item, RunFailed)), None)
+        if failed is not None and run.status == "error":
+            return JSONResponse({"error": "RunFailed", "message": redact_text(str(failed.error))}, status_code=500)
+        state = await service.athread_state(run.thread_id)
         values = protocol.public_values(state.values)
         interrupts = protocol.interrupts_of(state)
         return {**values, **({"__interrupt__": interrupts} if interrupts else {})}
 
+    def owned_run(thread_id: str, run_id: str, request: Request) -> RunRecord:
+        ctx.limit_reads(request)
+        ctx.owned_thread(thread_id, request)
+        run = ctx.runs.get(thread_id, run_id, ctx.owner(request))
+        if run is None:
+            raise HTTPException(status_code=404, detail=f"run {run_id} not found on thread {thread_id}")
+        return run
+
+    @router.get("/threads/{thread_id}/runs")
+    async def run_list(thread_id: str, request: Request):
+        ctx.limit_reads(request)
+        ctx.owned_thread(thread_id, request)
+        return [run.json() for run in ctx.runs.of_thread(thread_id, ctx.owner(request))]
+
+    @router.get("/threads/{thread_id}/runs/{run_id}")
+    async def run_get(thread_id: str, run_id: str, request: Request):
+        return owned_run(thread_id, run_id, request).json()
+
+    @router.get("/threads/{thread_id}/runs/{run_id}/join")
+    async def run_join(thread_id: str, run_id: str, request: Request):
+        """Wait for the run to end; the thread's values then (as ``runs/wait`` returns them)."""
+        return await final_values(owned_run(thread_id, run_id, request))
+
+    @router.get(
+        "/threads/{thread_id}/runs/{run_id}/stream",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def run_join_stream(
+        thread_id: str, run_id: str, request: Request, stream_mode: list[str] | None = Query(None)
+    ):
+        """Join a run's stream, from its start (a reconnecting client loses nothing)."""
+        run = owned_run(thread_id, run_id, request)
+        modes = RunRequest(stream_mode=stream_mode or ["values"]).modes()
+        return StreamingResponse(stream(run, modes), media_type="text/event-stream", headers=SSE_HEADERS)
+
+    @router.post("/threads/{thread_id}/runs/{run_id}/cancel")
+    async def run_cancel(thread_id: str, run_id: str, request: Request, wait: bool = False):
+        """Stop a run (the page's stop button): it ends ``interrupted``; what it already did stays done."""
+        run = owned_run(thread_id, run_id, request)
+        if not run.done and run.task is not None:
+            run.task.cancel()
+            if wait:
+                await run.wait()
+        return run.json()
+
     return router
+
+
+async def cancel_when_left(events: AsyncIterator[str], run: RunRecord) -> AsyncIterator[str]:
+    """``on_disconnect="cancel"``: a client that leaves before the end stops the run.
+
+    agent-chat-ui's stop button only aborts its request (the SDK sends this mode when it cannot
+    rejoin), so without it the run would go on and still write its answer to the thread.
+    """
+    finished = False
+    try:
+        async for chunk in events:
+            yield chunk
+        finished = True
+    finally:
+        if not finished and not run.done and run.task is not None:
+            run.task.cancel()
 
 
 async def warm_up(ctx: WebContext) -> None:

@@ -10,7 +10,8 @@ import asyncio
 import json
 import logging
 import re
-from contextlib import asynccontextmanager, suppress
+import time
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi_offline import FastAPIOffline
+from pydantic import Field
+from starlette.routing import Route
 
 from agent.redact import redact_text
 from agent.service import AgentService
+from agent.telemetry.metrics import metrics_for
+from connectors.mcp.transports import McpHttp
 from connectors.web import api, approvals
 from connectors.web.auth import VisitorCookie
-from connectors.web.bodies import json_only
+from connectors.web.bodies import WebBody, json_only
 from connectors.web.context import WebContext
+from connectors.web.demo_people import COOKIE as DEMO_COOKIE
+from connectors.web.metrics import mount_metrics
 from connectors.web.pages import CSP, page
 
 log = logging.getLogger(__name__)
@@ -130,10 +137,38 @@ def _readiness(service: AgentService) -> dict[str, Any]:
     return out
 
 
+def _grace_left(app: FastAPI, grace: float) -> float:
+    """Seconds of the shutdown grace left: counted from the signal when there was one."""
+    deadline = getattr(app.state, "drain_deadline", None)
+    return grace if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+async def _finish_runs(ctx: WebContext, grace: float) -> None:
+    """Let runs whose clients went away finish for ``grace`` seconds, then cancel the rest.
+
+    A cancelled run releases its thread lease and approval claim on the way out (their ``finally``
+    blocks), and its conversation resumes from the last checkpoint the next time it runs.
+    """
+    running = list(ctx.background)
+    if not running:
+        return
+    _done, late = await asyncio.wait(running, timeout=grace)
+    if late:
+        log.warning("shutdown: %d run(s) still going after %.0f s are cancelled", len(late), grace)
+        for task in late:
+            task.cancel()
+        await asyncio.wait(late, timeout=5)
+
+
+class TryAs(WebBody):
+    ref: str | None = Field(None, description="A demo person's ref, or null to browse anonymously again")
+
+
 def create_app(service: AgentService, *, background_indexing: bool = True) -> FastAPI:
     """The app. ``background_indexing=False`` skips refreshing the docs index at start-up (tests)."""
     ctx = WebContext(service)
     settings = service.runtime.settings
+    mcp = McpHttp(service, ctx.auth.principal)  # /mcp: the same tokens, the same gate
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -149,16 +184,22 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
                 service.runtime.start_background_work()
 
         tasks = [asyncio.create_task(warm()), *(asyncio.create_task(sweep) for sweep in _expiry_sweeps(app, ctx))]
+        mcp_sessions = AsyncExitStack()
+        await mcp_sessions.enter_async_context(mcp.running())
         try:
             yield
         finally:
+            await mcp_sessions.aclose()
             for task in tasks:
                 task.cancel()
             for task in tasks:
                 with suppress(BaseException):
                     await task
-            if ctx.background:  # let runs in progress reach a checkpoint before the connection closes
-                await asyncio.wait(list(ctx.background), timeout=15)
+            grace = _grace_left(app, settings.shutdown_grace_seconds)
+            await _finish_runs(ctx, grace)
+            slack = getattr(app.state, "slack_app", None)
+            if slack is not None:  # Slack turns run in Bolt's own tasks, after their acknowledgement
+                await slack._portal_connector.drain(_grace_left(app, grace))
             await service.aclose()
             ctx.threads.close()
 
@@ -189,6 +230,8 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
         )
     app.add_middleware(BodyLimit, limit=settings.web_max_request_bytes)
     app.add_middleware(VisitorCookie)
+    mount_metrics(app, metrics_for(service.runtime))  # outermost: it counts what the others refuse
+    app.router.routes.append(Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]))
 
     # --- health --------------------------------------------------------------------------------
     @app.get("/healthz", tags=["health"])
@@ -218,6 +261,27 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
             "read_only": principal.read_only,
             "anonymous": principal.is_anonymous,
         }
+
+    # --- "try as" a demo person (the demo organisation only) -----------------------------------
+    @app.get("/demo/people", tags=["auth"])
+    async def demo_people() -> dict[str, Any]:
+        """The demo people the page may offer; empty whenever real sources are configured."""
+        return {"people": ctx.demo_people.people, "demo_only": True}
+
+    @app.post("/demo/try-as", tags=["auth"])
+    async def demo_try_as(request: Request, body: TryAs) -> Response:
+        if not ctx.demo_people.enabled:
+            raise HTTPException(status_code=404, detail="there are no demo people: real sources are configured")
+        if body.ref is not None and not ctx.demo_people.known(body.ref):
+            raise HTTPException(status_code=422, detail=f"{body.ref} is not one of the demo people")
+        response = JSONResponse({"ref": body.ref, "demo_only": True})
+        if body.ref is None:
+            response.delete_cookie(DEMO_COOKIE, path="/")
+        else:
+            response.set_cookie(
+                DEMO_COOKIE, ctx.demo_people.cookie_value(body.ref), path="/", httponly=True, samesite="strict"
+            )
+        return response
 
     # --- pages and assets ----------------------------------------------------------------------
     def _html(kind: str) -> HTMLResponse:

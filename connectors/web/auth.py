@@ -97,6 +97,10 @@ class Authenticator:
                 return self._user(ref=value, what=f"the signed-in user {value}")
         return Principal.anonymous(via="web")
 
+    def user(self, ref: str) -> Principal:
+        """The catalog User ``ref`` as a web caller (403 if it is not one)."""
+        return self._user(ref=ref, what=f"the user {ref}")
+
     def _user(self, *, ref: str | None = None, email: str | None = None, what: str) -> Principal:
         catalog = self._catalog()
         try:

@@ -10,7 +10,10 @@ from fastapi import HTTPException, Request
 
 from agent.service import AgentService
 from connectors.web.auth import Authenticator, RateLimiter, caller_key, visitor_owner
-from connectors.web.threads import ThreadRecord, ThreadStore
+from connectors.web.demo_people import DemoPeople
+from connectors.web.run_registry import RunRegistry
+from connectors.web.shared_limits import SharedRateLimiter, rate_limiter
+from connectors.web.threads import ThreadRecord, thread_store
 from contract.principal import Principal
 
 MAX_QUESTION_CHARS = 8000
@@ -51,21 +54,23 @@ class WebContext:
         settings = service.runtime.settings
         self.service = service
         self.settings = settings
-        self.threads = ThreadStore(service.runtime.data_dir / "web.db")
+        self.threads = thread_store(service.runtime)
         self.auth = Authenticator(
             lambda: service.runtime.catalog,
             settings.web_api_tokens,
             settings.web_trust_proxy_headers,
             settings.web_trusted_identity_header,
         )
-        self.run_limiter = RateLimiter(settings.web_rate_limit_per_minute)
-        self.read_limiter = RateLimiter(settings.web_read_rate_limit_per_minute)
+        self.run_limiter = rate_limiter(service.runtime, "run", settings.web_rate_limit_per_minute)
+        self.read_limiter = rate_limiter(service.runtime, "read", settings.web_read_rate_limit_per_minute)
         self.busy: set[str] = set()
         self.ready = False
         self.startup_error: str | None = None
         offline = str(settings.model).startswith("offline")
         self.run_slots = asyncio.Semaphore(OFFLINE_CONCURRENT_RUNS if offline else LLM_CONCURRENT_RUNS)
         self.background: set[asyncio.Task] = set()
+        self.runs = RunRegistry()  # this process's runs, to join, wait for or cancel
+        self.demo_people = DemoPeople(enabled=settings.uses_demo)  # "try as", with the demo only
 
     async def graph(self):
         """The service's graph (built once, off the event loop)."""
@@ -76,6 +81,9 @@ class WebContext:
         cached = getattr(request.state, "principal", None)
         if cached is None:
             cached = self.auth.principal(request)
+            demo_person = self.demo_people.chosen(request) if cached.is_anonymous else None
+            if demo_person is not None:
+                cached = self.auth.user(demo_person)
             request.state.principal = cached
         return cached
 
@@ -92,7 +100,7 @@ class WebContext:
         """The caller, once a thread creation, list, state or history read fits its rate limit."""
         return self._limit(self.read_limiter, request)
 
-    def _limit(self, limiter: RateLimiter, request: Request) -> Principal:
+    def _limit(self, limiter: RateLimiter | SharedRateLimiter, request: Request) -> Principal:
         principal = self.principal(request)
         ok, wait = limiter.allow(caller_key(principal, request))
         if not ok:

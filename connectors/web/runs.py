@@ -31,6 +31,7 @@ from agent.service import AwaitingApproval, DecisionRefused
 from connectors.web import protocol
 from connectors.web.bodies import WebBody
 from connectors.web.context import MAX_QUESTION_CHARS, Lease, WebContext
+from connectors.web.run_registry import RunRecord
 from contract.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ async def prepare(
     if body.command is not None:
         if "resume" not in body.command:
             raise RunError(422, "only command.resume is supported")
-        if body.input is not None:
+        if body.input:  # agent-chat-ui resumes with ``submit({}, {command})``: an empty input is no input
             raise RunError(422, "a run takes either input or command, not both")
         pending = await ctx.service.apending_approval(thread_id)
         if pending is None:
@@ -187,7 +188,6 @@ async def prepare(
 
 
 # --- streaming --------------------------------------------------------------------------------------
-_DONE = object()
 
 
 @dataclass
@@ -212,62 +212,59 @@ def interrupts_in(event: TurnEvent | RunFailed) -> Any:
     return event.updates.get("__interrupt__") if isinstance(event, StateUpdated) else None
 
 
-def start_graph(ctx: WebContext, thread_id: str, events: AsyncIterator[TurnEvent], lease: Lease) -> asyncio.Queue:
-    """Run the turn in its own task, feeding a queue; it finishes even if the client goes away.
+def start_graph(ctx: WebContext, events: AsyncIterator[TurnEvent], lease: Lease, run: RunRecord) -> RunRecord:
+    """Run the turn in its own task, feeding ``run``'s log; it finishes even if the client goes away.
 
     A run is never cut half-way because a browser tab closed: an approved change completes and
     is checkpointed. At most ``ctx.run_slots`` graphs run at once; the rest wait their turn in
     order, which keeps a burst of conversations from thrashing the CPU and the checkpointer.
     The task owns the thread's ``lease`` and releases it when it ends, however it ends (a task
-    cancelled before it ever ran included: its done-callback releases it too).
+    cancelled before it ever ran included: its done-callback releases it too). Cancelling the
+    task (``POST …/runs/{id}/cancel``) ends the run as ``interrupted``.
     """
-    queue: asyncio.Queue = asyncio.Queue()
 
     async def produce() -> None:
-        interrupted = False
-        failed = False
+        status = "success"
         try:
             async with ctx.run_slots:
+                run.status = "running"
                 async for event in events:
                     if interrupts_in(event) is not None:
-                        interrupted = True
-                    queue.put_nowait(event)
+                        status = "interrupted"
+                    await run.append(event)
+        except asyncio.CancelledError:
+            status = "interrupted"
+            await run.append(RunFailed(RuntimeError("the run was cancelled")))
         except Exception as exc:
-            failed = True
-            queue.put_nowait(RunFailed(exc))
+            status = "error"
+            await run.append(RunFailed(exc))
         finally:
             lease.release()
             try:
-                ctx.threads.set_status(thread_id, "interrupted" if interrupted else ("error" if failed else "idle"))
+                ctx.threads.set_status(run.thread_id, {"success": "idle"}.get(status, status))
             finally:
-                queue.put_nowait(_DONE)
+                await run.finish(status)
 
     task = asyncio.create_task(produce())
+    run.task = task
     ctx.background.add(task)
     task.add_done_callback(ctx.background.discard)
     task.add_done_callback(lambda _: lease.release())
     lease.hand_off()
-    return queue
+    return run
 
 
-async def stream(queue: asyncio.Queue, modes: set[str], run_id: str, thread_id: str) -> AsyncIterator[str]:
-    """SSE text for the run feeding ``queue`` (see :func:`start_graph`), in the client's modes."""
+async def stream(run: RunRecord, modes: set[str]) -> AsyncIterator[str]:
+    """SSE text for ``run`` (see :func:`start_graph`) from its start, in the client's modes."""
     status = "success"
     last_values: dict[str, Any] | None = None
     interrupts: list[dict[str, Any]] = []
-    writer = EventWriter(modes, run_id, thread_id)
-    yield protocol.sse("metadata", {"run_id": run_id, "attempt": 1})
-    finished = False
-    while not finished:
-        # Everything already produced goes out in one write: under load this saves a send per token.
-        items = [await queue.get()]
-        while not queue.empty():
-            items.append(queue.get_nowait())
+    writer = EventWriter(modes, run.run_id, run.thread_id)
+    yield protocol.sse("metadata", {"run_id": run.run_id, "attempt": 1})
+    # Everything already produced goes out in one write: under load this saves a send per token.
+    async for items in run.follow():
         out: list[str] = []
         for item in items:
-            if item is _DONE:
-                finished = True
-                break
             writer.write(item, out)
             found = interrupts_in(item)
             if found is not None:
@@ -284,7 +281,7 @@ async def stream(queue: asyncio.Queue, modes: set[str], run_id: str, thread_id: 
         status = "interrupted"
         if "values" in modes:
             yield protocol.sse("values", {**protocol.public_values(last_values), "__interrupt__": interrupts})
-    yield protocol.sse("end", {"run_id": run_id, "status": status})
+    yield protocol.sse("end", {"run_id": run.run_id, "status": status})
 
 
 class EventWriter:

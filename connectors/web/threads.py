@@ -1,4 +1,7 @@
-"""Web conversation metadata (owner, title, times) in a small SQLite table next to the checkpoints.
+"""Web conversation metadata (owner, title, times) in a small table next to the checkpoints.
+
+SQLite (``web.db``) by default; the shared PostgreSQL database when replicas share one, so that
+whichever replica a request lands on knows who owns a thread.
 
 The conversation itself lives in the LangGraph checkpointer; this table answers "which threads are
 mine" for the history list and ``POST /threads/search`` without scanning checkpoints.
@@ -7,13 +10,16 @@ mine" for the history list and ``POST /threads/search`` without scanning checkpo
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
+
+from agent.storage.database import Database, SqliteDatabase, database, is_postgres
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS web_threads (
@@ -44,16 +50,11 @@ class ThreadRecord(BaseModel):
 
 
 class ThreadStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL with NORMAL sync survives a process kill; only an OS crash may lose the last updates
-        # of this index (titles, times), never a conversation: fsync per update costs ms per request.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+    def __init__(self, db: Database | Path):
+        # SQLite: WAL with NORMAL sync survives a process kill; only an OS crash may lose the last
+        # updates of this index (titles, times), never a conversation: fsync per update costs ms.
+        self._db = db if isinstance(db, Database) else SqliteDatabase(Path(db))
+        self._db.migrate(SCHEMA)
 
     def close(self) -> None:
         self._db.close()
@@ -74,23 +75,21 @@ class ThreadStore:
         """The new thread's record, or None if the id is already in the table (whoever owns it)."""
         now = now_iso()
         meta = {**(metadata or {}), "owner": owner}
-        with self._lock:
-            inserted = self._db.execute(
-                "INSERT OR IGNORE INTO web_threads(thread_id, owner, metadata, created_at, updated_at)"
-                " VALUES (?,?,?,?,?)",
-                (thread_id, owner, json.dumps(meta), now, now),
-            ).rowcount
+        inserted = self._db.execute(
+            "INSERT INTO web_threads(thread_id, owner, metadata, created_at, updated_at)"
+            " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (thread_id, owner, json.dumps(meta), now, now),
+        ).rowcount
         if not inserted:
             return None
         return ThreadRecord(thread_id=thread_id, owner=owner, metadata=meta, created_at=now, updated_at=now)
 
     def get(self, thread_id: str) -> ThreadRecord | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT thread_id, owner, title, metadata, status, created_at, updated_at FROM web_threads"
-                " WHERE thread_id = ?",
-                (thread_id,),
-            ).fetchone()
+        row = self._db.execute(
+            "SELECT thread_id, owner, title, metadata, status, created_at, updated_at FROM web_threads"
+            " WHERE thread_id = ?",
+            (thread_id,),
+        ).fetchone()
         return self._record(row) if row else None
 
     def update(
@@ -107,23 +106,20 @@ class ThreadStore:
         if record is None:
             return
         meta = {**record.metadata, **(metadata or {}), "owner": record.owner}
-        with self._lock:
-            self._db.execute(
-                "UPDATE web_threads SET status = ?, title = COALESCE(title, ?), metadata = ?, updated_at = ?"
-                " WHERE thread_id = ?",
-                (status or record.status, title, json.dumps(meta), now_iso(), thread_id),
-            )
+        self._db.execute(
+            "UPDATE web_threads SET status = ?, title = COALESCE(title, ?), metadata = ?, updated_at = ?"
+            " WHERE thread_id = ?",
+            (status or record.status, title, json.dumps(meta), now_iso(), thread_id),
+        )
 
     def set_status(self, thread_id: str, status: str) -> None:
         """Only the status (and time): one statement, as at the end of every run."""
-        with self._lock:
-            self._db.execute(
-                "UPDATE web_threads SET status = ?, updated_at = ? WHERE thread_id = ?", (status, now_iso(), thread_id)
-            )
+        self._db.execute(
+            "UPDATE web_threads SET status = ?, updated_at = ? WHERE thread_id = ?", (status, now_iso(), thread_id)
+        )
 
     def delete(self, thread_id: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM web_threads WHERE thread_id = ?", (thread_id,))
+        self._db.execute("DELETE FROM web_threads WHERE thread_id = ?", (thread_id,))
 
     def search(
         self,
@@ -146,9 +142,15 @@ class ThreadStore:
             query += " AND status = ?"
             params.append(status)
         query += f" ORDER BY {column} {order}"
-        with self._lock:
-            rows = self._db.execute(query, params).fetchall()
+        rows = self._db.execute(query, params).fetchall()
         records = [self._record(r) for r in rows]
         if metadata:
             records = [r for r in records if all(r.metadata.get(k) == v for k, v in metadata.items())]
         return records[offset : offset + max(0, min(limit, 1000))]
+
+
+def thread_store(runtime: Runtime) -> ThreadStore:
+    """The shared PostgreSQL database when one is configured, else ``web.db`` in the data directory."""
+    if is_postgres(runtime.settings.database_url):
+        return ThreadStore(database(runtime))
+    return ThreadStore(runtime.data_dir / "web.db")

@@ -251,3 +251,18 @@ def test_the_expiry_sweep_closes_a_lapsed_claim_of_an_overdue_request(tmp_path):
     closed = asyncio.run(service.aexpire(overdue[0]))
     assert closed is not None and executions(runtime) == []
     assert service.gate.store.status(request["id"]) == "refused"
+
+
+def test_a_read_only_caller_sees_the_dry_run_but_no_request_is_made(tmp_path):
+    """Previews change nothing, so people who may not request a change still see what it would do."""
+    from contract.principal import Principal
+
+    runtime = make_runtime(tmp_path)
+    service = service_with(
+        runtime, [call("restart_widget", {"name": "widget-api", "replicas": 2}), AIMessage(content="ok")]
+    )
+    turn = service.ask("restart widget-api", Principal.anonymous(via="web"))
+    assert turn.interrupt is None and executions(runtime) == []
+    told = tool_messages(service, turn.thread_id)[-1].content
+    assert "read-only access" in told and "would restart widget-api with 2 replicas" in told
+    assert service.gate.store.with_status("pending") == []

@@ -28,8 +28,12 @@ def test_only_families_with_a_source_are_live(tmp_path):
 
 
 def test_the_demo_has_every_family_live(tmp_path):
+    """Every family with a source the demo organisation provides; MCP servers are other programs, so
+    the demo configures none and says which setting would."""
     status = Runtime(Settings(data_dir=tmp_path, demo=True)).family_status()
+    external = status.pop("mcp")
     assert all(s["live"] for s in status.values()), status
+    assert external["live"] is False and "PORTAL_AGENT_MCP_SERVERS" in external["configure"]
 
 
 def test_config_command_lists_the_families(tmp_path, monkeypatch):

@@ -44,7 +44,14 @@ COLUMNS = {
     "billing_account": ["BillingAccountName", "BillingAccountId"],
     "invoice_issuer": ["InvoiceIssuerName", "InvoiceIssuer"],
     "publisher": ["PublisherName", "Publisher"],
+    "account_id": ["SubAccountId"],
+    "charge_description": ["ChargeDescription"],
+    "charge_frequency": ["ChargeFrequency"],
+    "commitment_discount_type": ["CommitmentDiscountType"],
+    "commitment_discount_category": ["CommitmentDiscountCategory"],
+    "sku": ["SkuId"],
 }
+MONTHS = {"billing_period": ["BillingPeriodStart"]}  # shown as the YYYY-MM of the column's date
 ROW_COALESCE = {"account", "resource", "billing_account"}
 REQUIRED = {"BilledCost": ["BilledCost"], "BillingCurrency": ["BillingCurrency", "BilledCurrency"]}
 REQUIRED["ChargePeriodStart"] = ["ChargePeriodStart"]
@@ -145,6 +152,7 @@ class Independent:
         effective, listed = col(["EffectiveCost"]), col(["ListCost"])
         self.has_list = bool(listed)
         dims = {d: col(options) if d in ROW_COALESCE else col(options)[:1] for d, options in COLUMNS.items()}
+        months = {d: col(options)[:1] for d, options in MONTHS.items()}
         tags = col(["Tags"])
         raw = _rows(path)
         starts = [_value(r[start]) or "" for r in raw]
@@ -156,6 +164,9 @@ class Independent:
                 continue
             eff = _amount(r[effective[0]]) if effective else None
             values = {d: next((v for c in cols if (v := _value(r[c]))), MISSING) for d, cols in dims.items()}
+            for d, cols in months.items():
+                when = _day(r[cols[0]], day_first) if cols else None
+                values[d] = when.strftime("%Y-%m") if when else MISSING
             list_cost = (_amount(r[listed[0]]) or Decimal(0)) if listed else Decimal(0)
             self.rows.append(
                 (
@@ -224,7 +235,7 @@ def test_every_dimension_and_some_filters_match_an_independent_computation(path:
     _same(_aggregate(engine, []), truth.totals(lambda r: None), "total")
     for metric in ("effective", "list") if truth.has_list else ("effective",):
         _same(_aggregate(engine, [], metric=metric), truth.totals(lambda r: None, metric=metric), metric)
-    for dim in COLUMNS:
+    for dim in [*COLUMNS, *MONTHS]:
         _same(_aggregate(engine, [dim]), truth.totals(lambda r, d=dim: r[4][d]), dim)
     keys = sorted({k for row in truth.rows for k in row[5]})
     for key in keys:

@@ -1,4 +1,5 @@
-"""The ONNX Runtime MiniLM against sentence-transformers: same embeddings, same routing, honest fallback."""
+"""The exported MiniLM (ONNX Runtime, OpenVINO) against sentence-transformers: same embeddings, same routing,
+honest fallback."""
 
 from __future__ import annotations
 
@@ -61,6 +62,33 @@ def test_onnx_int8_matches_sentence_transformers(reference):
     assert _min_cosine(vectors, reference) >= 0.97
 
 
+def test_openvino_bf16_matches_sentence_transformers(reference):
+    """The docs index's encoder: bf16 on OpenVINO stays within 0.999 of sentence-transformers per text."""
+    encoder = embeddings.load_model("openvino")
+    assert encoder.name == "openvino"
+    vectors = encoder.encode(TEXTS)
+    assert vectors.dtype == np.float32 and vectors.shape == (len(TEXTS), embeddings.DIMENSIONS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert _min_cosine(vectors, reference) >= 0.999
+
+
+def test_openvino_queries_and_batches_agree():
+    """A query runs on its one-thread compiled model, a batch on all cores: the same vectors."""
+    encoder = embeddings.load_model("openvino")
+    together = encoder.encode(TEXTS, batch_size=4)
+    alone = np.vstack([encoder.encode([text]) for text in TEXTS])
+    assert _min_cosine(together, alone) >= 0.999
+
+
+def test_without_openvino_the_docs_index_falls_back_to_int8(monkeypatch, caplog):
+    """No openvino package (or no bf16 on the CPU): ONNX Runtime's int8 model, and a warning that says why."""
+    monkeypatch.setitem(sys.modules, "openvino", None)  # ``import openvino`` now raises ImportError
+    with caplog.at_level(logging.WARNING, logger="contract.embeddings"):
+        encoder = embeddings.build_encoder("openvino")
+    assert encoder.name == "onnx-int8"
+    assert "OpenVINO bf16 path unavailable" in caplog.text and "openvino is not installed" in caplog.text
+
+
 def test_length_sorted_batches_keep_each_text_in_its_row():
     """Batching sorts by length and pads per batch; no row may depend on its neighbours."""
     encoder = embeddings.load_model("onnx")
@@ -69,14 +97,14 @@ def test_length_sorted_batches_keep_each_text_in_its_row():
     assert _min_cosine(together, alone) >= 0.9999
 
 
-def test_the_router_uses_fp32_onnx_and_the_docs_index_int8(monkeypatch):
+def test_the_router_uses_fp32_onnx_and_the_docs_index_openvino(monkeypatch):
     from tools.docs.embedding import encode
 
     monkeypatch.delenv(embeddings.BACKEND_ENV, raising=False)
     assert embeddings.load_model().name == "onnx"
     texts = TEXTS[:4]
     assert np.array_equal(embeddings.embed(texts), embeddings.load_model("onnx").encode(texts))
-    assert np.array_equal(encode(texts), embeddings.load_model("onnx-int8").encode(texts))
+    assert np.array_equal(encode(texts), embeddings.load_model("openvino").encode(texts))
 
 
 def test_the_variable_overrides_both(monkeypatch):
@@ -90,7 +118,9 @@ def test_the_variable_overrides_both(monkeypatch):
 
 def test_an_unknown_backend_names_the_variable(monkeypatch):
     monkeypatch.setenv(embeddings.BACKEND_ENV, "gpu")
-    with pytest.raises(ValueError, match="PORTAL_AGENT_EMBEDDINGS='gpu': expected one of onnx-int8, onnx, torch"):
+    with pytest.raises(
+        ValueError, match="PORTAL_AGENT_EMBEDDINGS='gpu': expected one of openvino, onnx-int8, onnx, torch"
+    ):
         embeddings.embed(["x"])
 
 
@@ -128,7 +158,7 @@ def test_the_cache_key_follows_the_model_files(tmp_path):
 
 def test_a_cached_export_loads_without_torch():
     """After the one-time export, a process embeds without importing torch or sentence-transformers."""
-    embeddings.load_model("onnx-int8")  # the export exists (built now if this is the first use)
+    embeddings.load_model("openvino")  # the export exists (built now if this is the first use)
     code = (
         "import sys\n"
         "from contract.embeddings import embed\n"

@@ -164,6 +164,12 @@ class MockSlack:
             ts = f"1700000000.{next(self._ts):06d}"
             params["_ts"] = ts  # recorded with the call: the ts Slack gave the message
             return 200, {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
+        if method == "chat.startStream":
+            ts = f"1700000002.{next(self._ts):06d}"
+            params["_ts"] = ts
+            return 200, {"ok": True, "channel": params.get("channel"), "ts": ts}
+        if method in ("chat.appendStream", "chat.stopStream"):
+            return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.update":
             return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "chat.postEphemeral":

@@ -14,3 +14,6 @@ def demo_today(monkeypatch) -> None:
     """Pin "today" to the demo organisation's day: every Settings built afterwards reads
     ``PORTAL_AGENT_DEMO_TODAY``, so no period depends on the day the tests run."""
     monkeypatch.setenv("PORTAL_AGENT_DEMO_TODAY", DEMO_TODAY.isoformat())
+
+
+from tests.support.postgres import postgres_server, postgres_url  # noqa: E402,F401  (fixtures)

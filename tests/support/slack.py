@@ -284,6 +284,8 @@ def make_service(
         "slack_signing_secret": SECRET,
         "slack_app_token": "xapp-1-test-app-token",
         "slack_api_url": api.api_url,
+        # The chat.update path; tests/slack/test_streaming.py turns Slack's native streaming on.
+        "slack_native_streaming": False,
     }
     families = [widget_family()]
     if png is not None:

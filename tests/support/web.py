@@ -68,6 +68,24 @@ def _chart(args: TopicArgs, ctx) -> ToolResult:
     return ToolResult(data={"total": 1234.5, "currency": "USD", "chart": chart})
 
 
+SLOW_SECONDS = 3.0
+
+
+def _slow(args: TopicArgs, ctx) -> ToolResult:
+    """A read that takes a while, so that a test can stop the run while it is going."""
+    import time
+
+    time.sleep(SLOW_SECONDS)
+    return ToolResult(data={"report": "all widgets nominal"})
+
+
+def _plan_slow(state: PlanState):
+    found = state.result_of("widget_slow_report")
+    if found is None:
+        return CallTools(calls=[ToolCallSpec(name="widget_slow_report", args={"topic": "report"})])
+    return Answer(text=f"Report: {found.data['report']}.")
+
+
 def _name(state: PlanState) -> dict[str, Any] | None:
     match = re.search(r"\b(widget-[a-z]+)\b", state.utterance)
     return {"name": match.group(1)} if match else None
@@ -128,7 +146,33 @@ def web_family() -> ToolFamily:
         func=_chart,
         family="webtest",
     )
+    slow = PortalTool(
+        name="widget_slow_report",
+        description="A widget report that takes a few seconds.",
+        args_schema=TopicArgs,
+        func=_slow,
+        family="webtest",
+    )
     intents = [
+        Intent(
+            name="webtest.slow",
+            family="webtest",
+            summary="a slow widget report",
+            examples=[
+                "slow report on widgets",
+                "give me the slow widget report",
+                "run the slow report",
+                "slow report please",
+                "the slow widgets report",
+                "widget slow report",
+                "slow report for widget-api",
+                "produce the slow report",
+            ],
+            patterns=[r"\bslow report\b"],
+            extract=lambda s: {},
+            plan=_plan_slow,
+            requires=("widget_slow_report",),
+        ),
         Intent(
             name="webtest.docs",
             family="webtest",
@@ -187,7 +231,7 @@ def web_family() -> ToolFamily:
             requires=("restart_widget",),
         ),
     ]
-    return ToolFamily(name="webtest", tools=lambda rt: [restart, docs, chart], intents=lambda rt: intents)
+    return ToolFamily(name="webtest", tools=lambda rt: [restart, docs, chart, slow], intents=lambda rt: intents)
 
 
 def make_web_runtime(data_dir: Path, **settings: Any) -> Runtime:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import yaml
+
 from connectors.web.runs import ASSISTANT_UUID
 from tests.support.agent import executions
 from tests.support.web import DOC_URL, ask_body, auth, parse_sse, refused, run
@@ -359,3 +361,30 @@ async def test_a_request_that_expired_while_the_server_was_down_is_closed_at_sta
     assert thread["status"] == "idle" and not thread["interrupts"]
     assert "expired" in state["values"]["messages"][-1]["content"]
     assert executions(service.runtime) == []
+
+
+async def test_feedback_on_an_answer_is_stored_and_exported_as_a_draft_case(client, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from portal_agent.cli import app as cli
+
+    created = (await client.post("/threads", json={}, headers=auth("wendy"))).json()
+    thread = created["thread_id"]
+    run = {"assistant_id": "agent", "input": {"messages": [{"role": "human", "content": "how do I deploy widgets?"}]}}
+    await client.post(f"/threads/{thread}/runs/wait", json=run, headers=auth("wendy"))
+    given = await client.post(f"/threads/{thread}/feedback", json={"rating": "bad", "turn": 1}, headers=auth("wendy"))
+    assert given.status_code == 200 and given.json() == {"thread_id": thread, "turn": 1, "rating": "bad"}
+    # someone else's conversation, an unanswered turn, a made-up rating
+    url = f"/threads/{thread}/feedback"
+    assert (await client.post(url, json={"rating": "bad"}, headers=auth("oscar"))).status_code == 404
+    assert (await client.post(url, json={"rating": "bad", "turn": 7}, headers=auth("wendy"))).status_code == 404
+    assert (await client.post(url, json={"rating": "meh"}, headers=auth("wendy"))).status_code == 422
+    data_dir = client.app.state.web.service.runtime.data_dir
+    monkeypatch.setenv("PORTAL_AGENT_DATA_DIR", str(data_dir))
+    monkeypatch.chdir(tmp_path)
+    exported = CliRunner().invoke(cli, ["feedback", "export"])
+    assert exported.exit_code == 0, exported.output
+    (case,) = yaml.safe_load(exported.stdout)
+    assert case["question"] == "how do I deploy widgets?" and "widgetctl deploy" in case["feedback"]["answer_given"]
+    assert case["feedback"]["tools_called"] == [{"name": "widget_docs", "args": {"topic": "deploy"}}]
+    assert case["expect"]["facts"][0].startswith("TODO")

@@ -5,37 +5,16 @@ Screenshots are kept under ``tests/web/artifacts/`` (gitignored).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.agent import executions
+from tests.support.browser import NEEDS_CHROMIUM, ask, launch, shot
 from tests.support.web import DOC_URL
 
-CHROMIUM = os.environ.get("PORTAL_AGENT_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)),
-        reason=f"no system Chromium at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -74,21 +53,10 @@ def host_site():
 
 @pytest.fixture
 def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
     with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        instance = launch(p)
         yield instance
         instance.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def ask(page, text: str) -> None:
-    box = page.get_by_role("textbox", name="Your question")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_full_page_chat_answer_citation_approval_chart_history(live_server, browser):

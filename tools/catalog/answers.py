@@ -53,7 +53,7 @@ def render_owner(step: StepResult) -> str:
         text = f"{ref_label(entity['ref'], entity['name'])} is owned by {ref_label(owner['ref'], owner.get('name'))}"
     if owner.get("email"):
         text += f", reachable at {owner['email']}"
-    text += "."
+    text += "." + _what_it_is(entity)
     if owner.get("members"):
         text += f" Members: {join([person(m) for m in owner['members']], 8)}."
     if data.get("oncall"):
@@ -62,6 +62,20 @@ def render_owner(step: StepResult) -> str:
     if links:
         text += " Contacts: " + join([f"{c.get('title', c['type'])}: {c['value']}" for c in links]) + "."
     return text
+
+
+def _what_it_is(entity: dict[str, Any]) -> str:
+    """`` It is a production service: <description>.`` — "who owns X and what is it?" is one ask."""
+    if entity.get("kind", "").lower() in ("group", "user"):
+        return ""
+    phrase = " ".join(x for x in (entity.get("lifecycle"), entity.get("type")) if x)
+    if not phrase and not entity.get("description"):
+        return ""
+    text = f" It is {article(phrase)}" if phrase else " It is described as"
+    if entity.get("description"):
+        description = entity["description"].rstrip(".")
+        text += f": {description}"
+    return text + "."
 
 
 def render_oncall(step: StepResult) -> str:
@@ -247,6 +261,8 @@ def render_contents(step: StepResult) -> str:
     text = f"The {entity['name']} {entity['kind'].lower()} ({entity['ref']})"
     if data.get("owner"):
         text += f", owned by {ref_label(data['owner'])}"
+    if data.get("part_of"):
+        text += f", part of {join([ref_label(r) for r in data['part_of']])}"
     if not data.get("count"):
         return text + ", has no parts recorded in the catalog."
     chunks = []
@@ -294,6 +310,8 @@ def render_entity(step: StepResult) -> str:
     part_of = [r for r in rels.get("partOf", [])]
     if part_of:
         text += f", part of {join([ref_label(r) for r in part_of])}"
+    if data.get("domain_ref") and data["domain_ref"] not in part_of:
+        text += f", in the domain {ref_label(data['domain_ref'])}"
     text += "."
     if data.get("description"):
         text += f" {data['description']}"

@@ -35,6 +35,7 @@ from tools.catalog.answers import (
     render_owned,
     render_owner,
 )
+from tools.catalog.fields import asked_fields, render_asked
 from tools.catalog.mentions import STOPWORDS, wordset
 
 FAMILY = "catalog"
@@ -187,8 +188,15 @@ def _slots(state: PlanState, extract: Callable[[PlanState], dict[str, Any] | Non
 # --- who owns X ---------------------------------------------------------------------------------
 
 
+CONTACT_RE = re.compile(r"\b(e-?mail|reach|contact)\b", re.I)
+
+
 def extract_owner(state: PlanState) -> dict[str, Any] | None:
-    return resolve_targets(state, OWNABLE)
+    """The entity; a team or person too when the ask is how to contact them ("email for team-d")."""
+    slots = resolve_targets(state, OWNABLE)
+    if slots is None and CONTACT_RE.search(state.utterance):  # it names only a team or a person
+        slots = resolve_targets(state, ["group", "user"])
+    return slots
 
 
 def owner(state: PlanState, steps: list[StepResult]) -> Answer:
@@ -265,12 +273,15 @@ def apis(state: PlanState, steps: list[StepResult]) -> Answer:
 CONTAINER_KINDS = ["system", "domain"]
 
 
+# A component's parts are its subcomponents (spec.subcomponentOf makes partOf/hasPart).
+SUBCOMPONENT_RE = re.compile(r"\bsub-?components?\b", re.I)
+
+
 def extract_contents(state: PlanState) -> dict[str, Any] | None:
     """A system or domain; "what's in it" about a component means the system it is part of."""
     catalog = _catalog(state)
-    return resolve_targets(
-        state, CONTAINER_KINDS, focus_map=lambda ref: next(iter(catalog.related(ref, rel.PART_OF)), None)
-    )
+    kinds = [*CONTAINER_KINDS, "component"] if SUBCOMPONENT_RE.search(state.utterance) else CONTAINER_KINDS
+    return resolve_targets(state, kinds, focus_map=lambda ref: next(iter(catalog.related(ref, rel.PART_OF)), None))
 
 
 def contents(state: PlanState, steps: list[StepResult]) -> Answer:
@@ -312,7 +323,15 @@ def extract_describe(state: PlanState) -> dict[str, Any] | None:
 
 
 def entity(state: PlanState, steps: list[StepResult]) -> Answer:
-    return _paragraphs(state, steps, render_entity)
+    """The description, led by the annotations, links or spec fields the question names."""
+
+    def render(step: StepResult) -> str:
+        data = step.data
+        names = [data.get("name") or "", data.get("title") or "", *state.slots.get("mentions", [])]
+        asked = asked_fields(state.utterance, data.get("fields") or [], names)
+        return (render_asked(asked) + " " if asked else "") + render_entity(step)
+
+    return _paragraphs(state, steps, render)
 
 
 # --- find / list services ---------------------------------------------------------------------------
@@ -448,7 +467,16 @@ def extract_find(state: PlanState) -> dict[str, Any] | None:
         filters["query"] = query.group(1).strip()
     if not filters:
         return None
+    if filters.get("kind") == "user" and str(filters.get("owner", "")).startswith("group:"):
+        return None  # "how many people are in team-c" asks for members: a team owns no users
+    if COUNT_RE.search(text):
+        filters["limit"] = COUNT_LIMIT
     return {"filters": filters}
+
+
+COUNT_RE = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b")
+# A count lists up to this many entities (the search tool's most): beyond it the count is a floor.
+COUNT_LIMIT = 100
 
 
 def search_failed(state: PlanState, search: StepResult) -> Answer:
@@ -477,7 +505,14 @@ def found(state: PlanState, search: StepResult) -> Answer:
         )
         labels.append(ref_label(r["ref"], r.get("name")) + (f" [{extra}]" if extra else ""))
     count = len(results)
-    more = " (showing the first 25)" if count >= 25 else ""
+    limit = filters.pop("limit", 25)
+    if limit == COUNT_LIMIT:
+        at_least = "at least " if count >= limit else ""
+        return Answer(
+            text=f"There are {at_least}{count} {what} in the catalog: {join(labels, limit)}.",
+            refs=[r["ref"] for r in results],
+        )
+    more = f" (showing the first {limit})" if count >= limit else ""
     return Answer(
         text=f"Found {count} {what}{more}: {join(labels, 25)}."
         if count != 1

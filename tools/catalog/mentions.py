@@ -57,6 +57,25 @@ def compact(text: str) -> str:
     return _NON_ALNUM.sub("", text.lower())
 
 
+# Kinds nobody asks about by name: a Location only says where entities were read from, and its
+# name ("systems", "templates") is a common word a question uses for something else.
+UNMENTIONED_KINDS = frozenset({"location"})
+# A typo is only assumed inside a word at least this long: "hello-world grpc" is not a misspelt
+# "hello-world-trpc", since a one-letter change to a short word makes another word.
+MIN_TYPO_WORD = 5
+
+
+def _edits_short_word(key: str, cand: str, words: list[str]) -> bool:
+    """Whether the one edit between ``key`` and ``cand`` falls in a short word of ``key``."""
+    at = next((i for i, (a, b) in enumerate(zip(key, cand, strict=False)) if a != b), min(len(key), len(cand)))
+    start = 0
+    for word in words:
+        if start <= at < start + len(word) or (at == start + len(word) and word is words[-1]):
+            return len(word) < MIN_TYPO_WORD
+        start += len(word)
+    return False
+
+
 @dataclass
 class Mention:
     ref: str
@@ -134,6 +153,8 @@ class MentionIndex:
         self.emails: dict[str, str] = {}
         fuzzy_keys: set[str] = set()
         for entity in entities:
+            if entity.kind_lower in UNMENTIONED_KINDS:
+                continue
             display = entity.profile.get("displayName")
             primary = {
                 compact(entity.name),
@@ -213,6 +234,8 @@ class MentionIndex:
                 edge_stop = words[0] in STOPWORDS or last in STOPWORDS
                 if not hits and MIN_FUZZY_LEN <= len(key) <= MAX_FUZZY_LEN and not edge_stop:
                     for cand, similarity in self._fuzzy(key):
+                        if n > 1 and _edits_short_word(key, cand, [compact(w) for w in words]):
+                            continue
                         for alias in self.exact[cand]:
                             hits.append((alias, alias.quality * similarity / 100.0 - 2.0))
                 if allowed is not None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from contract.tooling import PortalTool, ToolContext, ToolResult
 from tools.catalog import relations as rel
 from tools.catalog.definitions import summarize_definition
+from tools.catalog.fields import entity_fields
 from tools.catalog.model import (
     ANNOTATION_GITHUB_PROJECT_SLUG,
     ANNOTATION_KUBERNETES_ID,
@@ -165,6 +166,18 @@ def _source(store: CatalogStore, entity: Entity) -> str | None:
     return None
 
 
+def _domain_of(store: CatalogStore, entity: Entity) -> str | None:
+    """The domain an entity is in through the system it is part of ("what domain is X in?")."""
+    for parent in store.related(entity.ref, rel.PART_OF):
+        if parent.startswith("domain:"):
+            return None  # said by partOf itself
+        if parent.startswith("system:"):
+            domains = [r for r in store.related(parent, rel.PART_OF) if r.startswith("domain:")]
+            if domains:
+                return domains[0]
+    return None
+
+
 # --- tools --------------------------------------------------------------------------------------
 def get_entity(args: RefArgs, ctx: ToolContext) -> ToolResult:
     store = _store(ctx)
@@ -181,6 +194,9 @@ def get_entity(args: RefArgs, ctx: ToolContext) -> ToolResult:
     for relation in entity.relations:
         grouped.setdefault(relation.type, []).append(relation.target_ref)
     data["relations"] = {k: v[:MAX_LIST] for k, v in grouped.items()}
+    domain = _domain_of(store, entity)
+    if domain:
+        data["domain_ref"] = domain
     owner = store.owner_of(entity.ref)
     if owner:
         data["owner_ref"] = owner
@@ -192,8 +208,11 @@ def get_entity(args: RefArgs, ctx: ToolContext) -> ToolResult:
     if entity.kind_lower == "user":
         data["profile"] = {k: v for k, v in entity.profile.items() if k in ("displayName", "email")}
         data["groups"] = store.groups_of(entity.ref)
+    if entity.kind_lower == "group" and entity.email:
+        data["profile"] = {"email": entity.email}
     if entity.kind_lower == "api":
         data["definition"] = summarize_definition(entity.type, entity.spec.get("definition"))
+    data["fields"] = entity_fields(entity)
     refs = [entity.ref] + ([owner] if owner else [])
     return ToolResult(data=data, refs=refs, note=note, source=_source(store, entity))
 

@@ -47,13 +47,19 @@ OPTIONAL = {
     "BillingAccountId": ("BillingAccountId",),
     "InvoiceIssuerName": ("InvoiceIssuerName", "InvoiceIssuer"),
     "PublisherName": ("PublisherName", "Publisher"),
+    "ChargeDescription": ("ChargeDescription",),
+    "ChargeFrequency": ("ChargeFrequency",),
+    "CommitmentDiscountType": ("CommitmentDiscountType",),
+    "CommitmentDiscountCategory": ("CommitmentDiscountCategory",),
+    "SkuId": ("SkuId",),
+    "BillingPeriodStart": ("BillingPeriodStart",),
     "Tags": ("Tags",),
 }
 NULL_STRINGS = ["NULL", "null", "Null", ""]
 DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 MISSING = "(not set)"
 # Bumped whenever the normalised schema changes, so stale Parquet caches are not reused.
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 
 
 class FocusFormatError(ValueError):
@@ -237,7 +243,16 @@ DIMENSION_COLUMNS = {
     "billing_account": ("BillingAccountName", "BillingAccountId"),
     "invoice_issuer": ("InvoiceIssuerName",),
     "publisher": ("PublisherName",),
+    "account_id": ("SubAccountId",),
+    "charge_description": ("ChargeDescription",),
+    "charge_frequency": ("ChargeFrequency",),
+    "commitment_discount_type": ("CommitmentDiscountType",),
+    "commitment_discount_category": ("CommitmentDiscountCategory",),
+    "sku": ("SkuId",),
+    "billing_period": ("BillingPeriodStart",),  # as YYYY-MM: the invoice month a charge belongs to
 }
+# Dimensions read from a timestamp column, shown as the month it falls in.
+MONTH_DIMENSIONS = {"billing_period"}
 NORMALISED = (
     "day",
     "billed_cost",
@@ -255,10 +270,19 @@ def _dimension(ff: FocusFile, canonicals: tuple[str, ...]) -> str:
     return f"coalesce({', '.join(_text(ff, c) for c in canonicals)}, {_lit(MISSING)})"
 
 
+def _month(ff: FocusFile, canonical: str) -> str:
+    if not ff.columns.get(canonical):
+        return _lit(MISSING)
+    return f"coalesce(strftime(CAST({_timestamp(ff, canonical)} AS DATE), '%Y-%m'), {_lit(MISSING)})"
+
+
 def _select_list(ff: FocusFile) -> str:
     billed = _number(ff, "BilledCost")
     ts = _timestamp(ff, "ChargePeriodStart")
-    dims = "".join(f"\n  {_dimension(ff, cols)} AS {name}," for name, cols in DIMENSION_COLUMNS.items())
+    dims = "".join(
+        f"\n  {_month(ff, cols[0]) if name in MONTH_DIMENSIONS else _dimension(ff, cols)} AS {name},"
+        for name, cols in DIMENSION_COLUMNS.items()
+    )
     return f"""
   CAST({ts} AS DATE) AS day,
   {billed} AS billed_cost,

@@ -44,11 +44,19 @@ Dimension = Literal[
     "billing_account",
     "invoice_issuer",
     "publisher",
+    "account_id",
+    "charge_description",
+    "charge_frequency",
+    "commitment_discount_type",
+    "commitment_discount_category",
+    "sku",
+    "billing_period",
 ]
 TagDimension = Annotated[str, StringConstraints(pattern=r"^tag:.+")]
 BY_HELP = (
     "entity/team/system/environment: the catalog mapping of tags; the rest: FOCUS columns (account = "
-    "SubAccountName, region = RegionId); tag:<key> for any tag"
+    "SubAccountName, account_id = SubAccountId, region = RegionId, billing_period = BillingPeriodStart's "
+    "month, sku = SkuId); tag:<key> for any tag"
 )
 PERIOD_HELP = (
     'Period in words or dates: "last month", "this month", "Q3", "last quarter", "the last 30 days", '

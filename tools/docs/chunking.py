@@ -1,10 +1,11 @@
 """Sections → chunks under a token budget, with overlap, carrying everything a citation needs.
 
 A section that fits the budget is one chunk. A longer one is cut between blocks, never inside a
-code block or a table (a block bigger than the budget becomes a chunk of its own); the next
+code block; a table bigger than the budget is cut between its rows, its header repeated. The next
 chunk starts with the tail of the previous prose so that a sentence cut at the boundary still has
-its context. Each chunk's document starts with a header line (site, page title, heading path):
-the embedding model and BM25 both see where the text sits, which is what questions name.
+its context, and a paragraph that introduces the next block ("…:") moves with it. Each chunk's
+document starts with a header line (site, page title, heading path): the embedding model and BM25
+both see where the text sits, which is what questions name.
 
 Tokens are counted with tiktoken's offline ``cl100k_base`` (``agent.budget``). The budget is kept
 below MiniLM's 256-wordpiece window so that the whole chunk is embedded.
@@ -18,7 +19,7 @@ import re
 from contract.tokens import count_tokens
 from tools.docs.models import Block, Chunk, Page, Section
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "7"
 DEFAULT_MAX_TOKENS = 200
 DEFAULT_OVERLAP_TOKENS = 40
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
@@ -51,13 +52,17 @@ def split_section(blocks: list[Block], max_tokens: int, overlap_tokens: int) -> 
     current: list[Block] = []
     current_tokens = 0
     overlap = ""
-    for block in blocks:
+    for block in (part for b in blocks for part in split_block(b, max_tokens)):
         n = count_tokens(block.text)
         if current and current_tokens + n > max_tokens:
+            carried: list[Block] = []
+            while len(current) > 1 and _introduces(current[-1]):  # "The minimum is:" / "For v3.4:" / code
+                carried.insert(0, current.pop())
             pieces.append(_join(overlap, current))
             last = current[-1]
-            overlap = _tail(last.text, overlap_tokens) if last.kind in PROSE else ""
-            current, current_tokens = [], count_tokens(overlap)
+            overlap = _tail(last.text, overlap_tokens) if last.kind in PROSE and not carried else ""
+            current = carried
+            current_tokens = count_tokens(overlap) + sum(count_tokens(b.text) for b in carried)
         current.append(block)
         current_tokens += n
     if current:
@@ -65,7 +70,42 @@ def split_section(blocks: list[Block], max_tokens: int, overlap_tokens: int) -> 
     return pieces
 
 
+def split_block(block: Block, max_tokens: int) -> list[Block]:
+    """A table bigger than the budget, cut between rows into tables that each fit, its header repeated.
+
+    A 60-row flag table embedded as one chunk is past MiniLM's window and so long that BM25's length
+    normalisation buries it: the row that answers (``--concurrent | int | 1 | …``) is never retrieved.
+    Code blocks stay whole (cutting YAML samples into headless parts made more chunks that matched
+    loosely and lowered the gate's evidence on real sites); a long one is quoted by its answering lines.
+    """
+    lines = block.text.splitlines()
+    if block.kind != "table" or len(lines) <= 3:
+        return [block]
+    head, body, tail = lines[:2], lines[2:], []
+    if count_tokens(block.text) <= max_tokens:
+        return [block]
+    frame = count_tokens("\n".join(head + tail))
+    parts: list[Block] = []
+    current: list[str] = []
+    size = frame
+    for line in body:
+        n = count_tokens(line) + 1
+        if current and size + n > max_tokens:
+            parts.append(Block(block.kind, "\n".join(head + current + tail)))
+            current, size = [], frame
+        current.append(line)
+        size += n
+    if current:
+        parts.append(Block(block.kind, "\n".join(head + current + tail)))
+    return parts
+
+
 PROSE = frozenset({"paragraph", "list", "quote", "html"})
+
+
+def _introduces(block: Block) -> bool:
+    """A paragraph ending in ":" introduces the next block ("The minimum RBAC is:"): they stay in one chunk."""
+    return block.kind == "paragraph" and block.text.rstrip().endswith(":")
 
 
 STEP = re.compile(r"^\s{0,3}\d+[.)]\s", re.MULTILINE)

@@ -2,8 +2,8 @@
 
 Chroma's default embedding function downloads a model on first use; it must never run, so every
 collection is created and opened with this function. It uses the process-wide MiniLM of
-``contract.embeddings`` in its int8 ONNX variant, the fast one for bulk indexing; documents and
-queries are embedded by the same variant.
+``contract.embeddings`` in its indexing backend (OpenVINO bf16 where the CPU has it, else the int8
+ONNX variant), the fast one for bulk indexing; documents and queries are embedded by the same one.
 """
 
 from __future__ import annotations

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from contract.tokens import count_tokens
 from tools.docs.bm25 import tokenize
 
-ANSWER_TOKENS = 300  # what one answer quotes, across passages (two short paragraphs and a command)
+ANSWER_TOKENS = 400  # what one answer quotes, across passages (a few short paragraphs and a command)
 CODE_LINES = 30  # a longer code block is quoted up to here, with a note of what was left out
-MAX_UNITS = 6
+FOCUS_LINES = 14  # of a longer code block, at most this many lines around those naming the question's words
+SHORT_CODE_LINES = 15  # a code block right after a quoted sentence is quoted with it up to this size
+SHORT_LIST_TOKENS = 120  # a list up to this size is quoted whole when one of its items answers
+MAX_UNITS = 6  # units quoted on their own merit; what they bring along (see _companions) is not counted
 PARAGRAPH_TOKENS = 80  # a paragraph up to this long is quoted whole; a longer one sentence by sentence
 PROCEDURE_SHARE = 0.6  # a numbered list whose weight reaches this share of the best unit is quoted whole
 RELATIVE_FLOOR = 0.35  # a unit scoring under this share of the best one is not quoted
@@ -49,6 +52,7 @@ class Unit:
     block: int  # units of one block (a paragraph, a list, a table) share it
     header: str = ""  # a table row's header and separator lines
     score: float = 0.0
+    shown: str | None = None  # what is quoted of a long code block (its lines that answer), if not all
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -137,6 +141,12 @@ class Scorer:
         self.exact = identifiers(question)
         self.context = [set(tokenize(h)) for h in headings]
 
+    def line(self, text: str) -> float:
+        """A code line's share of the question's term weight, with the identifiers it names verbatim."""
+        present = set(tokenize(text))
+        own = sum(w for t, w in self.weights.items() if t in present) / self.total
+        return own + sum(0.5 for ident in self.exact if ident in text) / max(len(self.exact), 1)
+
     def __call__(self, text: str, passage: int, kind: str) -> float:
         present = set(tokenize(text))
         own = sum(w for t, w in self.weights.items() if t in present) / self.total
@@ -162,7 +172,50 @@ def procedures_of(units: list[Unit], scorer: Scorer) -> list[tuple[float, list[U
 
 
 def _cost(unit: Unit) -> int:
-    return count_tokens(_render_code(unit.text) if unit.kind == "code" else unit.text)
+    return count_tokens(_code_shown(unit) if unit.kind == "code" else unit.text)
+
+
+def _code_shown(unit: Unit) -> str:
+    return unit.shown if unit.shown is not None else _render_code(unit.text)
+
+
+def focus_code(code: str, scorer: Scorer) -> str | None:
+    """Of a code block too long to quote whole, the lines that name the question's words, each with
+    the line before and after, in order and with "…" for what is left out; None when no line does.
+
+    CLI references and config samples are long blocks whose one answering line (``--qps float …
+    (default 20)``) sits far past any fixed cut.
+    """
+    lines = code.splitlines()
+    if len(lines) <= CODE_LINES + 2:
+        return None
+    fenced = lines[0].lstrip().startswith(("```", "~~~"))
+    first, last = (1, len(lines) - 1) if fenced and lines[-1].strip().startswith(("```", "~~~")) else (0, len(lines))
+    scores = {i: scorer.line(lines[i]) for i in range(first, last)}
+    ranked = sorted((i for i in scores if scores[i] > 0), key=lambda i: (-scores[i], i))
+    if not ranked:
+        return None
+    best = scores[ranked[0]]
+    keep: set[int] = set()
+    for i in ranked:
+        if scores[i] < RELATIVE_FLOOR * best:
+            break
+        window = {j for j in (i - 1, i, i + 1) if first <= j < last and lines[j].strip()}
+        if len(keep | window) > FOCUS_LINES:
+            break
+        keep |= window
+    out = [lines[0]] if fenced else []
+    previous = first - 1
+    for i in sorted(keep):
+        if i > previous + 1:
+            out.append("…")
+        out.append(lines[i])
+        previous = i
+    if previous < last - 1:
+        out.append("…")
+    if fenced and last < len(lines):
+        out.append(lines[-1])
+    return "\n".join(out)
 
 
 def _render_code(code: str) -> str:
@@ -175,20 +228,48 @@ def _render_code(code: str) -> str:
     return "\n".join([*kept, fence] if fence else kept)
 
 
+def _introduces(unit: Unit) -> bool:
+    return unit.kind == "sentence" and unit.text.rstrip().endswith(":")
+
+
 def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
-    """What a unit needs to make sense: a "…:" brings what it introduces; code brings its introduction."""
+    """What a unit needs to make sense.
+
+    A "…:" brings what it introduces, through a chain of short introductions ("The minimum is:" /
+    "For >= v3.4:" / the code); the last sentence before a short code block brings that block (the
+    command that does what it says); code brings its introduction; an item of a short list brings
+    the whole list (a list of options answers as a whole: the one asked about is read among the others).
+    """
     index = units.index(unit)
     out: list[Unit] = []
-    after = units[index + 1] if index + 1 < len(units) else None
     before = units[index - 1] if index > 0 else None
-    if unit.text.rstrip().endswith(":") and after is not None and after.passage == unit.passage:
-        if after.kind == "code":
-            out.append(after)
-        elif after.kind == "item":
+    follow = index
+    while _introduces(units[follow]) and follow + 1 < len(units) and units[follow + 1].passage == unit.passage:
+        follow += 1
+        after = units[follow]
+        if after.kind == "item":
             out.extend(u for u in units if u.block == after.block and u.passage == unit.passage)
-    introduces = before is not None and before.kind == "sentence" and before.text.rstrip().endswith(":")
-    if unit.kind == "code" and introduces and before.passage == unit.passage:
+            break
+        out.append(after)
+        if after.kind != "sentence":
+            break
+    after = units[index + 1] if index + 1 < len(units) else None
+    if (
+        unit.kind == "sentence"
+        and not out
+        and after is not None
+        and after.kind == "code"
+        and after.passage == unit.passage
+        and after.block == unit.block + 1
+        and after.text.count("\n") <= SHORT_CODE_LINES + 1
+    ):
+        out.append(after)
+    if unit.kind == "code" and before is not None and _introduces(before) and before.passage == unit.passage:
         out.append(before)
+    if unit.kind == "item":
+        siblings = [u for u in units if u.block == unit.block and u.passage == unit.passage]
+        if sum(_cost(u) for u in siblings) <= SHORT_LIST_TOKENS:
+            out.extend(u for u in siblings if u is not unit)
     return out
 
 
@@ -230,17 +311,19 @@ def select(
         if score >= PROCEDURE_SHARE * best:
             intro = [u for u in units if u.passage == steps[0].passage and u.order == steps[0].order - 1]
             take([*(u for u in intro if u.kind == "sentence"), *steps], force=True)
+    picked = 0
     for unit in ranked:
-        if len(chosen) >= MAX_UNITS or unit.score <= 0 or unit.score < RELATIVE_FLOOR * best:
+        if picked >= MAX_UNITS or unit.score <= 0 or unit.score < RELATIVE_FLOOR * best:
             break
         if unit in chosen:
             continue
         group = [unit, *_companions(units, unit)]
         if not take(group, force=not chosen) and not take([unit]):
             continue
+        picked += 1
         following = _next_sentence(units, unit)  # finish the thought before starting another passage
-        if following is not None and following.score >= RELATIVE_FLOOR * best and len(chosen) < MAX_UNITS:
-            take([following])
+        if following is not None and following.score >= RELATIVE_FLOOR * best and picked < MAX_UNITS:
+            picked += take([following])
     return sorted(chosen, key=lambda u: (u.passage, u.order))
 
 
@@ -277,7 +360,7 @@ def render(units: list[Unit]) -> str:
             else:
                 out[-1] += "\n" + unit.text
         else:
-            out.append(_render_code(unit.text))
+            out.append(_code_shown(unit))
         last_block, last_kind = unit.block, unit.kind
     return "\n\n".join(out)
 
@@ -299,6 +382,8 @@ def extract(
     scorer = Scorer(question, [heading for heading, _ in passages], idf)
     for unit in units:
         unit.score = scorer(unit.text, unit.passage, unit.kind)
+        if unit.kind == "code":
+            unit.shown = focus_code(unit.text, scorer)
     if similarity is not None and units:
         for unit, sim in zip(units, similarity([u.text for u in units]), strict=True):
             meaning = min(max((sim - SIM_FLOOR) / SIM_SPAN, 0.0), 1.0) * (1.0 - PASSAGE_DECAY * unit.passage)

@@ -34,6 +34,40 @@ LEADING = re.compile(
 )
 
 
+# A question often follows what the asker did or saw ("I installed it with Helm. How do I …?",
+# "argo cron backfill – what's the default …?"): these match it at the start of any sentence or clause.
+# They are recognisers, not patterns, because they hold only while docs are configured: asked of a
+# deployment with only runbooks, "mountpoint is /var. how do I get onto the node?" is no ask for docs.
+CLAUSE = r"(?:^|[.!?;]\s+|\s[–—-]\s+)\s*"
+HOW_AFTER = re.compile(
+    rf"{CLAUSE}(?:so\s+|and\s+|but\s+)?how (?:do|can|should|would|could|to) (?:i|we|you|one)\b|{CLAUSE}how to\b",
+    re.IGNORECASE,
+)
+QUESTION_AFTER = re.compile(
+    rf"{CLAUSE}(?:what|which)\b.*\b(?:defaults?|flags?|options?|settings?|fields?|annotations?|configmaps?|parameters?)\b"
+    rf"|{CLAUSE}(?:is (?:it|that|this) possible|is there a (?:way|setting|flag|option)|can (?:i|we|one)\b"
+    r"|what do (?:i|we) (?:set|need|use|configure))\b|\bby default\b",
+    re.IGNORECASE,
+)
+
+
+def _docs_live(runtime: FamilyRuntime) -> bool:
+    from tools.docs.sources import docs_configured
+
+    return docs_configured(runtime)
+
+
+def recognise_how(runtime: FamilyRuntime, text: str) -> bool:
+    """ "… . How do I …?" after a preamble, while docs are configured."""
+    return bool(HOW_AFTER.search(text)) and _docs_live(runtime)
+
+
+def recognise_question(runtime: FamilyRuntime, text: str) -> bool:
+    """A question about defaults, flags, options, settings or whether something is possible, anywhere in
+    the ask, while docs are configured: reference docs answer those, and no other family does."""
+    return bool(QUESTION_AFTER.search(text)) and _docs_live(runtime)
+
+
 def _clean(text: str) -> str:
     return " ".join(text.strip().strip("?.!").split())
 

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 COLLECTION = "portal-agent-docs"
 CANDIDATES = 40  # per ranking, before fusion
 RRF_K = 60
-WEIGHTS = {"vector": 1.0, "bm25": 1.0, "entity": 0.0}
+WEIGHTS = {"vector": 1.0, "bm25": 1.0, "lines": 1.0, "entity": 0.0}
 # Relevance ("documented" or not), calibrated on five corpora by benchmarks/docs_gate.py:
 #   evidence = best cosine similarity + share of the query's term weight BM25 matched
 #              + LEAD_WEIGHT × the best similarity's lead over the 6th-20th candidates
@@ -275,6 +275,8 @@ class DocsStore:
             rankings["entity"] = [h.id for h in boosted]
             for hit in boosted:
                 found.setdefault(hit.id, hit)
+        if index is not None and len(found) > 1:
+            rankings["lines"] = _by_best_line(list(found.values()), query, index.idf)
         for name, ids in rankings.items():
             weight = WEIGHTS[name]
             for rank, cid in enumerate(ids):
@@ -348,6 +350,32 @@ class DocsStore:
             for cid, doc, meta in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
         ]
         return sorted(hits, key=lambda h: int(h.metadata.get("chunk", 0)))
+
+
+def best_line_share(text: str, weights: dict[str, float], heading: str = "") -> float:
+    """The largest share of the query's term weight that one line of ``text`` holds, with its heading's words
+    (a line under "Why the reindex runs out of memory" need not repeat them)."""
+    total = sum(weights.values()) or 1.0
+    context = set(tokenize(heading))
+    best = 0.0
+    for line in text.splitlines():
+        present = context | set(tokenize(line))
+        best = max(best, sum(w for t, w in weights.items() if t in present))
+    return best / total
+
+
+def _by_best_line(hits: list[Hit], query: str, idf: dict[str, float]) -> list[str]:
+    """Candidates ranked by their best single line: a third ranking for the fusion.
+
+    BM25 and the vectors score a chunk as a whole, so a long CLI reference or option table whose one
+    line answers (``--concurrent int  The number of concurrent reconciles (default 1)``) ranks below
+    chunks that mention the words here and there. Ranking the candidates by the share of the
+    question's term weight (idf) held by their best line lifts the chunk where the words meet.
+    """
+    unknown = max(idf.values(), default=1.0)
+    weights = {t: idf.get(t, unknown) for t in dict.fromkeys(tokenize(query))}
+    scored = [(best_line_share(h.own_text or h.body, weights, str(h.metadata.get("heading", ""))), h.id) for h in hits]
+    return [cid for share, cid in sorted(scored, key=lambda x: -x[0]) if share > 0]
 
 
 def _where(filters: dict[str, Any]) -> dict[str, Any] | None:

@@ -165,7 +165,15 @@ def hit_payload(hit: Hit, query: str, ctx: ToolContext) -> dict[str, Any]:
     return out
 
 
-ANSWER_PASSAGES = 5
+ANSWER_PASSAGES = 8  # the passages answers are extracted from; results beyond ``limit`` are shown only if quoted
+
+
+def quoted_results(answer: list[dict[str, Any]], hits: list[Hit], limit: int) -> tuple[list[dict[str, Any]], list[Hit]]:
+    """The first ``limit`` hits plus any later one the answer quotes, with the answer renumbered to match."""
+    keep = list(range(min(limit, len(hits))))
+    keep += sorted({a["result"] - 1 for a in answer if a["result"] - 1 >= limit})
+    number = {old: new + 1 for new, old in enumerate(keep)}
+    return [{**a, "result": number[a["result"] - 1]} for a in answer], [hits[i] for i in keep]
 
 
 def answer_extracts(store: DocsStore, hits: list[Hit], query: str) -> list[dict[str, Any]]:
@@ -254,18 +262,23 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     text = args.query
     if args.page and page_keys is None:
         text = f"{args.query} {args.page}"
-    result = store.search(text, k=args.limit, entity=entity, owner=owner, system=system, page_keys=page_keys)
+    pool = max(args.limit, ANSWER_PASSAGES)
+    result = store.search(text, k=pool, entity=entity, owner=owner, system=system, page_keys=page_keys)
     status = index_status(ctx.runtime)
     if status.get("building"):
         notes.append("the docs index is being rebuilt; results may be incomplete")
+    shown = result.hits[: args.limit]
+    answer: list[dict[str, Any]] = []
+    if result.relevant:
+        answer, shown = quoted_results(answer_extracts(store, result.hits, args.query), result.hits, args.limit)
     data: dict[str, Any] = {
         "relevant": result.relevant,
-        "results": [hit_payload(h, args.query, ctx) for h in result.hits] if result.relevant else [],
+        "results": [hit_payload(h, args.query, ctx) for h in shown] if result.relevant else [],
         "best_similarity": round(result.best_similarity, 3),
         "chunks_searched": result.chunks,
     }
     if result.relevant:
-        data["answer"] = answer_extracts(store, result.hits, args.query)
+        data["answer"] = answer
     citations = []
     refs: list[str] = []
     if result.relevant:

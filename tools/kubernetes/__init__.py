@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _enabled(runtime: FamilyRuntime) -> bool:
-    """On with configured kubeconfigs, in a cluster, or with a provided cluster (the demo's stand-in API)."""
+    """On with kubeconfigs or snapshots configured, in a cluster, or with a provided cluster (the demo stand-in)."""
     from tools.kubernetes.clusters import cluster_sources_configured
 
     return cluster_sources_configured(runtime)
@@ -28,5 +28,5 @@ family = ToolFamily(
     intents=lazy("tools.kubernetes.intents:build_intents"),
     enabled=_enabled,
     unconfigured="no Kubernetes cluster is configured — set PORTAL_AGENT_KUBECONFIG to kubeconfig files "
-    "(or run portal-agent inside a cluster)",
+    "or PORTAL_AGENT_KUBERNETES_SNAPSHOT to captured objects (or run portal-agent inside a cluster)",
 )

@@ -17,6 +17,7 @@ from tools.kubernetes.errors import KubeError, describe
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
+    from tools.kubernetes.snapshot import SnapshotKube
 
 # kind -> (API class, snake name used in the generated method names, namespaced)
 KINDS: dict[str, tuple[str, str, bool]] = {
@@ -165,6 +166,16 @@ class Kube:
         )
 
 
-def kube_for(runtime: FamilyRuntime, cluster: str | None) -> Kube:
-    """One of the runtime's clusters by name (the first one when ``cluster`` is None)."""
-    return Kube(clusters_for(runtime), cluster)
+def kube_for(runtime: FamilyRuntime, cluster: str | None) -> Kube | SnapshotKube:
+    """One of the runtime's clusters by name (the first one when ``cluster`` is None).
+
+    A snapshot cluster is served from its files by :class:`~tools.kubernetes.snapshot.SnapshotKube`,
+    which has the same methods, so callers never branch on where a cluster's objects come from.
+    """
+    clusters = clusters_for(runtime)
+    name = clusters.resolve(cluster)
+    if clusters.is_snapshot(name):
+        from tools.kubernetes.snapshot import SnapshotKube
+
+        return SnapshotKube(clusters, name, clusters.snapshot(name))
+    return Kube(clusters, name)

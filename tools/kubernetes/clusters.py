@@ -1,7 +1,9 @@
 """Which clusters the portal can see, and one ``kubernetes`` ApiClient per cluster, created lazily.
 
 Sources, in order: the kubeconfig files in ``settings.kubeconfig`` (every context of every file is
-a cluster, by context name: several clusters at once); else the in-cluster service account; else
+a cluster, by context name: several clusters at once), together with the read-only snapshots in
+``settings.kubernetes_snapshot`` (each path one cluster, named after its basename, served by
+:class:`snapshot.SnapshotKube`); else the in-cluster service account; else
 the :class:`ProvidedCluster` the process was wired with (the demo organisation's stand-in API),
 reached through the kubeconfig it generates, so it runs through exactly the same client code path.
 """
@@ -51,13 +53,18 @@ def in_cluster_available() -> bool:
 
 
 def cluster_sources_configured(runtime: FamilyRuntime) -> bool:
-    return bool(runtime.settings.kubeconfig) or in_cluster_available() or provided_cluster(runtime) is not None
+    settings = runtime.settings
+    return (
+        bool(settings.kubeconfig or settings.kubernetes_snapshot)
+        or in_cluster_available()
+        or provided_cluster(runtime) is not None
+    )
 
 
 @dataclass
 class ClusterInfo:
     name: str
-    source: str  # "kubeconfig" | "in-cluster" | "provided"
+    source: str  # "kubeconfig" | "snapshot" | "in-cluster" | "provided"
     file: str | None = None
     context: str | None = None
     server: str | None = None
@@ -76,39 +83,54 @@ class Clusters:
     def _discover(self) -> dict[str, ClusterInfo]:
         settings = self.runtime.settings
         found: dict[str, ClusterInfo] = {}
-        if settings.kubeconfig:
-            for raw in settings.kubeconfig:
-                path = Path(raw).expanduser()
-                try:
-                    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                    contexts = data.get("contexts") or []
-                    clusters = {c.get("name"): (c.get("cluster") or {}) for c in data.get("clusters") or []}
-                    if not contexts:
-                        raise ValueError("no contexts")
-                except (OSError, ValueError, yaml.YAMLError, AttributeError) as exc:
-                    self.problems.append(f"kubeconfig {path}: cannot be used: {exc}")
-                    log.warning("kubeconfig %s: %s", path, exc)
-                    continue
-                for ctx in contexts:
-                    name = ctx.get("name")
-                    if not name:
-                        self.problems.append(f"kubeconfig {path}: a context without a name was skipped")
-                        continue
-                    if name in found:
-                        self.problems.append(
-                            f"kubeconfig {path}: context {name!r} already defined in "
-                            f"{found[name].file}; the first one is used"
-                        )
-                        continue
-                    cluster_name = (ctx.get("context") or {}).get("cluster")
-                    server = clusters.get(cluster_name, {}).get("server")
-                    found[name] = ClusterInfo(name, "kubeconfig", str(path), name, server)
+        if settings.kubeconfig or settings.kubernetes_snapshot:
+            self._discover_kubeconfigs(found)
+            self._discover_snapshots(found)
         elif in_cluster_available():
             host, port = os.environ.get("KUBERNETES_SERVICE_HOST"), os.environ.get("KUBERNETES_SERVICE_PORT", "443")
             found[IN_CLUSTER] = ClusterInfo(IN_CLUSTER, "in-cluster", server=f"https://{host}:{port}")
         elif (provided := provided_cluster(self.runtime)) is not None:
             found[provided.name] = ClusterInfo(provided.name, "provided", context=provided.name)
         return found
+
+    def _discover_kubeconfigs(self, found: dict[str, ClusterInfo]) -> None:
+        for raw in self.runtime.settings.kubeconfig:
+            path = Path(raw).expanduser()
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                contexts = data.get("contexts") or []
+                clusters = {c.get("name"): (c.get("cluster") or {}) for c in data.get("clusters") or []}
+                if not contexts:
+                    raise ValueError("no contexts")
+            except (OSError, ValueError, yaml.YAMLError, AttributeError) as exc:
+                self.problems.append(f"kubeconfig {path}: cannot be used: {exc}")
+                log.warning("kubeconfig %s: %s", path, exc)
+                continue
+            for ctx in contexts:
+                name = ctx.get("name")
+                if not name:
+                    self.problems.append(f"kubeconfig {path}: a context without a name was skipped")
+                    continue
+                if name in found:
+                    self.problems.append(
+                        f"kubeconfig {path}: context {name!r} already defined in "
+                        f"{found[name].file}; the first one is used"
+                    )
+                    continue
+                cluster_name = (ctx.get("context") or {}).get("cluster")
+                server = clusters.get(cluster_name, {}).get("server")
+                found[name] = ClusterInfo(name, "kubeconfig", str(path), name, server)
+
+    def _discover_snapshots(self, found: dict[str, ClusterInfo]) -> None:
+        """Each snapshot path is one cluster named after its basename (``-2``… when two share one)."""
+        for raw in self.runtime.settings.kubernetes_snapshot:
+            path = Path(raw).expanduser()
+            base = path.resolve().name or "snapshot"
+            name, n = base, 1
+            while name in found:
+                n += 1
+                name = f"{base}-{n}"
+            found[name] = ClusterInfo(name, "snapshot", file=str(path))
 
     # -------------------------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -117,7 +139,7 @@ class Clusters:
     def default(self) -> str:
         if not self.infos:
             raise KubeError(
-                "no Kubernetes cluster is configured (set PORTAL_AGENT_KUBECONFIG)"
+                "no Kubernetes cluster is configured (set PORTAL_AGENT_KUBECONFIG or PORTAL_AGENT_KUBERNETES_SNAPSHOT)"
                 + (f"; problems: {'; '.join(self.problems)}" if self.problems else "")
             )
         return next(iter(self.infos))
@@ -130,6 +152,21 @@ class Clusters:
         raise KubeError(
             f"unknown cluster {name!r}; known clusters: {', '.join(self.infos) or 'none'}", kind="not_found"
         )
+
+    def is_snapshot(self, name: str | None = None) -> bool:
+        """A cluster loaded from files: read-only, so no change to it is ever offered for approval."""
+        return self.infos[self.resolve(name)].source == "snapshot"
+
+    def snapshot(self, name: str | None = None) -> Any:
+        """The loaded objects of a snapshot cluster (:class:`snapshot_files.Loaded`), read once."""
+        from tools.kubernetes.snapshot import Snapshots
+
+        info = self.infos[self.resolve(name)]
+        loaded = self.runtime.service("kubernetes.snapshots", Snapshots).get(Path(info.file or ""))
+        for warning in loaded.warnings:
+            if warning not in self.problems:
+                self.problems.append(warning)
+        return loaded
 
     def client(self, name: str | None = None) -> Any:
         """The ApiClient of a cluster (``kubernetes.client.ApiClient``), created once."""

@@ -46,10 +46,57 @@ def _component(state: PlanState) -> dict[str, Any] | None:
     if mentions:
         best = max(mentions, key=lambda m: (m.score, m.end - m.start))
         return {"ref": best.ref}
-    refs = [r for r in state.focus if r.startswith("component:")]
+    named = _named_object(state)
+    if named is not None:
+        return {"ref": named}
+    refs = [r for r in state.focus if r.split(":", 1)[0] in FOCUS_KINDS]
     if refs:
         return {"ref": refs[0], "from_focus": True}
     return None
+
+
+NAME = r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?"
+OBJECT_RE = re.compile(
+    rf"\b(pod|deployment|statefulset|daemonset)s?\s+(?:(?:named|called)\s+)?[`'\"]?((?:{NAME}/)?{NAME})", re.I
+)
+NOT_NAMES = {
+    *("is", "are", "was", "were", "be", "been", "of", "for", "in", "on", "to", "with", "the", "a", "an"),
+    *("that", "which", "keep", "keeps", "has", "have", "had", "do", "does", "did", "run", "runs", "running"),
+    *("use", "uses", "using", "get", "gets", "got", "status", "strategy", "image", "images", "and", "or"),
+}
+FOCUS_KINDS = {"component", "pod", "deployment", "statefulset", "daemonset"}
+
+
+def _named_object(state: PlanState) -> str | None:
+    return _object_in(state.runtime, state.utterance)
+
+
+def _object_in(runtime: Any, text: str) -> str | None:
+    """A pod or workload the ask names itself: "pod web-7d9f", or, on a snapshot, any object name it mentions.
+
+    The kind word makes a name explicit on any cluster; a bare name is only looked up in a snapshot,
+    whose objects are in memory, so planning never lists a live cluster.
+    """
+    m = OBJECT_RE.search(text)
+    # "pod web-7d9f", "deployment api-v2": a name as Kubernetes makes them (English words are not)
+    if m and m.group(2).lower() not in NOT_NAMES and re.search(r"[-0-9]", m.group(2)):
+        return f"{m.group(1).lower()}:{m.group(2)}"
+    from tools.kubernetes.clusters import clusters_for
+    from tools.kubernetes.errors import KubeError
+
+    clusters = clusters_for(runtime)
+    cluster = CLUSTER_RE.search(text)
+    try:
+        name = clusters.resolve(cluster.group(1) if cluster else None)
+        if not clusters.is_snapshot(name):
+            return None
+        loaded = clusters.snapshot(name)
+    except KubeError:
+        return None
+    names = {n: k for k, _, n in loaded.objects if k in ("Deployment", "StatefulSet", "DaemonSet", "Pod")}
+    words = sorted(set(re.findall(NAME, text.lower())), key=len, reverse=True)
+    hit = next((w for w in words if w in names and ("-" in w or any(c.isdigit() for c in w))), None)
+    return f"{names[hit].lower()}:{hit}" if hit else None
 
 
 def _cluster(state: PlanState, slots: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +201,9 @@ def extract_rollback(state: PlanState) -> dict[str, Any] | None:
 
 # --- answers ---------------------------------------------------------------------------------------
 def _label(ref: str) -> str:
+    kind, _, rest = ref.partition(":")
+    if kind in FOCUS_KINDS - {"component"}:  # an object the ask named: "pod **web-7d9f**"
+        return f"{kind} **{rest}**"
     return f"**{ref.split('/', 1)[-1]}** ({ref})"
 
 
@@ -196,9 +246,17 @@ def diagnosis(state: PlanState, step: StepResult) -> Answer:
     findings = data.get("findings") or []
     if not findings:
         checked = ", ".join(data.get("checked", []))
+        if data.get("healthy") is False:  # never "no problem" for pods that are not healthy
+            return Answer(
+                text=f"{_label(ref)} is not healthy ({data.get('workload')}; pod states {data.get('pods')}), "
+                f"but none of my checks explains why (checked for: {checked}). Its status and events say more."
+                + _from_snapshot(step),
+                refs=[ref],
+                found=False,
+            )
         return Answer(
             text=f"I found no problem with {_label(ref)}: {data.get('workload')}; pod states "
-            f"{data.get('pods')}. Checked for: {checked}.",
+            f"{data.get('pods')}. Checked for: {checked}." + _from_snapshot(step),
             refs=[ref],
         )
     top = findings[0]
@@ -211,7 +269,13 @@ def diagnosis(state: PlanState, step: StepResult) -> Answer:
     for other in findings[1:]:
         lines.append(f"Also: **{other['mode']}** — {other['summary']}")
     lines.append(f"({data.get('workload')})")
-    return Answer(text="\n".join(lines), refs=[ref])
+    return Answer(text="\n".join(lines) + _from_snapshot(step), refs=[ref])
+
+
+def _from_snapshot(step: StepResult) -> str:
+    """Where the objects came from, when it is a snapshot rather than a live cluster."""
+    source = str(step.result.get("source") or "")
+    return f"\nRead from {source}." if "snapshot" in source else ""
 
 
 def logs(state: PlanState, step: StepResult) -> Answer:
@@ -276,16 +340,46 @@ def _mutation_answer(step: StepResult, ref: str, what: str) -> Answer:
     return Answer(text=text, refs=[ref])
 
 
-def restarted(state: PlanState, step: StepResult) -> Answer:
-    return _mutation_answer(step, state.slots["ref"], "The restart")
+def read_only(state: PlanState) -> Answer | None:
+    """One line when the ask's cluster is a snapshot loaded from files: no change is ever requested."""
+    from tools.kubernetes.clusters import clusters_for
+    from tools.kubernetes.errors import KubeError
+    from tools.kubernetes.snapshot import read_only_message
+
+    clusters = clusters_for(state.runtime)
+    try:
+        name = clusters.resolve(state.slots.get("cluster"))
+    except KubeError:
+        return None  # the tool's own call reports an unknown cluster
+    if not clusters.is_snapshot(name):
+        return None
+    ref = state.slots["ref"]
+    return Answer(text=f"{read_only_message(name)}.", refs=[ref] if ref.startswith("component:") else [])
 
 
-def scaled(state: PlanState, step: StepResult) -> Answer:
-    return _mutation_answer(step, state.slots["ref"], "The scale")
+def _plan_change(state: PlanState, tool: str, what: str, **extra: Any) -> Step:
+    refused = read_only(state)
+    if refused is not None:
+        return refused
+    step = state.result_of(tool)
+    if step is not None:
+        return _mutation_answer(step, state.slots["ref"], what)
+    return CallTools(calls=[ToolCallSpec(name=tool, args=_args(state, **extra))])
+
+
+def plan_restart(state: PlanState) -> Step:
+    return _plan_change(state, "k8s_rollout_restart", "The restart")
+
+
+def plan_scale(state: PlanState) -> Step:
+    return _plan_change(state, "k8s_scale", "The scale", replicas=state.slots.get("replicas"))
 
 
 def plan_rollback(state: PlanState) -> Step:
     """Resolve "the previous revision" first, so that the approval is bound to an explicit revision."""
+    refused = read_only(state)
+    if refused is not None:
+        return refused
     ref = state.slots["ref"]
     step = state.result_of("k8s_rollback")
     if step is not None:
@@ -303,6 +397,70 @@ def plan_rollback(state: PlanState) -> Step:
             return Answer(text=f"{_label(ref)} has no previous revision to roll back to.", refs=[ref])
         revision = max(older)
     return CallTools(calls=[ToolCallSpec(name="k8s_rollback", args=_args(state, revision=revision))])
+
+
+DESCRIBE_WORDS = re.compile(
+    r"\b(node|image|limits?|requests?|cpu|memory|probes?|exit(?:ed| code)?|terminat\w*|restart\w*|status|"
+    r"phase|scheduled|containers?|qos|owner|strategy|replicas?|conditions?|command|describe|details?)\b",
+    re.IGNORECASE,
+)
+
+
+def names_cluster_object(runtime: Any, text: str) -> bool:
+    """A strong hit for ``kubernetes.describe``: the ask names a pod or workload of a cluster."""
+    try:
+        return _object_in(runtime, text) is not None
+    except Exception:  # no cluster configured, an unreadable snapshot: not ours to recognise
+        return False
+
+
+def asks_describe(state: PlanState) -> dict[str, Any] | None:
+    """What a named object is (its node, containers, limits, state, events). "Why" asks go to the
+    diagnosis, logs and events asks to theirs; a catalog component needs a detail word."""
+    text = state.utterance
+    if OTHER_FAMILIES.search(text) or re.search(r"\bwhy\b|\blogs?\b|\broot cause\b", text, re.IGNORECASE):
+        return None
+    named = _named_object(state)
+    if named is not None:
+        return _cluster(state, {"ref": named})
+    return extract_entity(state) if DESCRIBE_WORDS.search(text) else None
+
+
+def described(state: PlanState, step: StepResult) -> Answer:
+    ref, data = state.slots["ref"], step.data or {}
+    lines: list[str] = []
+    for w in data.get("workloads", []):
+        replicas = ", ".join(f"{k}={v}" for k, v in (w.get("replicas") or {}).items())
+        lines.append(
+            f"**{w['workload']}** — desired {w.get('desired')}, {replicas or 'no status'}; "
+            f"images {', '.join(w.get('images') or [])}"
+        )
+        if w.get("strategy"):
+            lines.append(f"- strategy: {w['strategy']}")
+        lines += [f"- condition {c}" for c in w.get("conditions", [])]
+        lines += [f"- event {e}" for e in w.get("events", [])]
+    for pod in data.get("pods", []):
+        head = f"**pod {pod['pod']}** on node {pod['node']} — {pod.get('phase')}"
+        if pod.get("reason") or pod.get("message"):
+            head += f" ({pod.get('reason') or ''}{': ' + pod['message'] if pod.get('message') else ''})"
+        lines.append(head)
+        lines += [f"- condition {c}" for c in pod.get("conditions", []) if "=True" not in c]
+        for c in pod.get("containers", []):
+            text = f"- {c['kind']} container `{c['name']}` ({c.get('image')}): {c['state']}"
+            text += f"; restarts {c.get('restarts', 0)}"
+            if c.get("last_state"):
+                text += f"; last: {c['last_state']}"
+            text += f"; {c['resources']}"
+            for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+                if c.get(probe):
+                    text += f"; {probe} {c[probe]}"
+            if c.get("command"):
+                text += f"; command `{c['command']}`"
+            lines.append(text)
+        lines += [f"- event {e}" for e in pod.get("events", [])]
+    if data.get("more_pods"):
+        lines.append(f"(and {data['more_pods']} more pod(s))")
+    return Answer(text="\n".join(lines) + _from_snapshot(step), refs=[ref])
 
 
 asks_running = guarded(RUNNING_WORDS)

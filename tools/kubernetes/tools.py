@@ -47,10 +47,19 @@ def _kube(ctx: ToolContext, cluster: str | None) -> Kube:
     return kube_for(ctx.runtime, cluster)
 
 
-def _target(ctx: ToolContext, name: str) -> Target:
+def _target(ctx: ToolContext, name: str, cluster: str | None) -> Target:
     from tools.kubernetes.mapping import target_for
 
-    return target_for(ctx.runtime, name)
+    return target_for(ctx.runtime, name, cluster)
+
+
+def _source(kube: Kube) -> str:
+    """Where the objects came from, as answers name it: a snapshot says it is one."""
+    from tools.kubernetes.snapshot import SnapshotKube
+
+    if isinstance(kube, SnapshotKube):
+        return f"cluster {kube.cluster} (a read-only snapshot loaded from files; times are as captured)"
+    return f"cluster {kube.cluster}"
 
 
 def _query(target: Target | None, kube: Kube | None, **extra: Any) -> dict[str, Any]:
@@ -80,10 +89,26 @@ def _guard(fn):
 
 # --- read tools ----------------------------------------------------------------------------------
 @_guard
+def _describe(args: EntityArgs, ctx: ToolContext) -> ToolResult:
+    from tools.kubernetes.describe import describe
+    from tools.kubernetes.workloads import collect
+
+    target = _target(ctx, args.name, args.cluster)
+    kube = _kube(ctx, args.cluster)
+    snap = collect(kube, target)
+    data = describe(snap, target.pod)
+    if not data["pods"] and not data["workloads"]:
+        return ToolResult.failure(
+            f"nothing found for {target.describe()} on cluster {kube.cluster}", _query(target, kube)
+        )
+    return ToolResult(data=data, query=_query(target, kube), source=_source(kube), refs=[target.ref])
+
+
+@_guard
 def _workloads(args: EntityArgs, ctx: ToolContext) -> ToolResult:
     from tools.kubernetes.workloads import collect, summarize
 
-    target = _target(ctx, args.name)
+    target = _target(ctx, args.name, args.cluster)
     kube = _kube(ctx, args.cluster)
     snap = collect(kube, target, events=False)
     services = kube.list("Service", target.namespace, label_selector=target.selector)
@@ -98,7 +123,7 @@ def _workloads(args: EntityArgs, ctx: ToolContext) -> ToolResult:
         )
     ]
     data = summarize(snap, services=services, ingresses=ingresses)
-    return ToolResult(data=data, query=_query(target, kube), source=f"cluster {kube.cluster}", refs=[target.ref])
+    return ToolResult(data=data, query=_query(target, kube), source=_source(kube), refs=[target.ref])
 
 
 @_guard
@@ -106,7 +131,7 @@ def _events(args: EventsArgs, ctx: ToolContext) -> ToolResult:
     from tools.kubernetes.analyzers.base import event_text
     from tools.kubernetes.workloads import collect
 
-    target = _target(ctx, args.name)
+    target = _target(ctx, args.name, args.cluster)
     kube = _kube(ctx, args.cluster)
     snap = collect(kube, target)
     events = [e for e in snap.events if not args.warnings_only or e.get("type") == "Warning"]
@@ -121,7 +146,7 @@ def _events(args: EventsArgs, ctx: ToolContext) -> ToolResult:
     return ToolResult(
         data={"events": rows, "total": len(events)},
         note=note,
-        source=f"cluster {kube.cluster}",
+        source=_source(kube),
         query=_query(target, kube, warnings_only=args.warnings_only),
         refs=[target.ref],
     )
@@ -131,7 +156,7 @@ def _events(args: EventsArgs, ctx: ToolContext) -> ToolResult:
 def _logs(args: LogsArgs, ctx: ToolContext) -> ToolResult:
     from tools.kubernetes.workloads import collect, compress_log, pick_pod
 
-    target = _target(ctx, args.name)
+    target = _target(ctx, args.name, args.cluster)
     kube = _kube(ctx, args.cluster)
     snap = collect(kube, target, events=False)
     if args.pod:
@@ -174,7 +199,7 @@ def _logs(args: LogsArgs, ctx: ToolContext) -> ToolResult:
     return ToolResult(
         data={"pod": pod["metadata"]["name"], "container": container, "previous": previous, "log": compressed, **stats},
         note=note,
-        source=f"cluster {kube.cluster}",
+        source=_source(kube),
         query=_query(target, kube, pod=pod["metadata"]["name"], container=container, tail=args.tail, previous=previous),
         refs=[target.ref],
     )
@@ -184,7 +209,7 @@ def _logs(args: LogsArgs, ctx: ToolContext) -> ToolResult:
 def _history(args: EntityArgs, ctx: ToolContext) -> ToolResult:
     from tools.kubernetes.workloads import collect, history, template_diff
 
-    target = _target(ctx, args.name)
+    target = _target(ctx, args.name, args.cluster)
     kube = _kube(ctx, args.cluster)
     snap = collect(kube, target, events=False)
     revs = history(snap)
@@ -207,7 +232,7 @@ def _history(args: EntityArgs, ctx: ToolContext) -> ToolResult:
             }
     elif not revs:
         data["note"] = "no Deployment revisions (StatefulSets/DaemonSets keep ControllerRevisions, not shown)"
-    return ToolResult(data=data, query=_query(target, kube), source=f"cluster {kube.cluster}", refs=[target.ref])
+    return ToolResult(data=data, query=_query(target, kube), source=_source(kube), refs=[target.ref])
 
 
 @_guard
@@ -215,7 +240,7 @@ def _diagnose(args: EntityArgs, ctx: ToolContext) -> ToolResult:
     from tools.kubernetes.analyzers import ANALYZERS, analyze
     from tools.kubernetes.workloads import collect, healthy, summarize
 
-    target = _target(ctx, args.name)
+    target = _target(ctx, args.name, args.cluster)
     kube = _kube(ctx, args.cluster)
     snap = collect(kube, target)
     _fetch_logs(kube, snap)
@@ -236,9 +261,7 @@ def _diagnose(args: EntityArgs, ctx: ToolContext) -> ToolResult:
     if not findings:
         data["checked"] = [a.mode for a in ANALYZERS]
     note = f"not readable, so not analysed: {'; '.join(snap.skipped)}" if snap.skipped else None
-    return ToolResult(
-        data=data, query=_query(target, kube), source=f"cluster {kube.cluster}", refs=[target.ref], note=note
-    )
+    return ToolResult(data=data, query=_query(target, kube), source=_source(kube), refs=[target.ref], note=note)
 
 
 def _fetch_logs(kube: Kube, snap) -> None:
@@ -289,6 +312,14 @@ def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
             "and returns findings with evidence and suggested fixes.",
             EntityArgs,
             _diagnose,
+        ),
+        read(
+            "k8s_describe",
+            "Describe a pod or workload like kubectl describe: node, phase, conditions, each container's image, "
+            "requests/limits, probes, state and last termination (reason, exit code), restarts, and its events "
+            "with counts. Name a catalog component, or a Kubernetes object as pod:<name> / deployment:<name>.",
+            EntityArgs,
+            _describe,
         ),
         read(
             "k8s_events",

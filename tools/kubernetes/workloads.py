@@ -23,8 +23,14 @@ def collect(kube: Kube, target: Target, *, events: bool = True) -> Snapshot:
     ns = target.namespace
     sel = target.selector
     snap = Snapshot(name=target.name, namespace=ns)
+    if target.pod:  # one named pod: it, and the workloads its labels select
+        named = kube.list("Pod", ns, field_selector=f"metadata.name={target.pod}")
+        snap.pods = [p for p in named if p["metadata"].get("name") == target.pod]
+        if not sel:
+            return _with_events(kube, snap, ns, events)
+    else:
+        snap.pods = kube.list("Pod", ns, label_selector=sel)
     snap.deployments = kube.list("Deployment", ns, label_selector=sel)
-    snap.pods = kube.list("Pod", ns, label_selector=sel)
     # Kinds a cluster may not serve or RBAC may not let us list: skipped with a note, not fatal.
     snap.statefulsets = _optional(kube, snap, "StatefulSet", ns, sel)
     snap.daemonsets = _optional(kube, snap, "DaemonSet", ns, sel)
@@ -40,6 +46,10 @@ def collect(kube: Kube, target: Target, *, events: bool = True) -> Snapshot:
         )
         in names
     ]
+    return _with_events(kube, snap, ns, events)
+
+
+def _with_events(kube: Kube, snap: Snapshot, ns: str | None, events: bool) -> Snapshot:
     if events:
         try:
             _collect_events(kube, snap, ns)
@@ -67,7 +77,7 @@ def _collect_events(kube: Kube, snap: Snapshot, ns: str | None) -> None:
     objects = [*snap.all_workloads(), *snap.replicasets, *snap.pods, *snap.hpas]
     uids = {o["metadata"].get("uid") for o in objects}
     own = {(o.get("kind"), o["metadata"]["name"]) for o in objects}
-    spaces = {ns} if ns else {o["metadata"].get("namespace") for o in snap.all_workloads()}
+    spaces = {ns} if ns else {o["metadata"].get("namespace") for o in objects}
     for space in sorted(s for s in spaces if s):
         for ev in kube.list("Event", space):
             inv = ev.get("involvedObject") or {}

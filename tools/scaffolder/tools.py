@@ -342,6 +342,7 @@ def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
             preview=publish_preview,
             risk="medium",
             action="scaffold and publish",
+            destructive=False,  # it creates a repository; it never overwrites one
             description="Run a template for real: publish the repository (or pull request) and "
             "register it in the catalog. Needs an approval; the approver sees the dry run.",
         ),

@@ -185,6 +185,9 @@
     "button:focus-visible,textarea:focus-visible,a:focus-visible{outline:2px solid var(--accent);outline-offset:2px}",
     "button.primary{background:var(--accent);color:var(--accent-fg);border-color:var(--accent)}",
     "button:disabled{opacity:.5;cursor:default}",
+    ".try-as{font-size:12px;color:var(--muted)}.try-as[hidden]{display:none}.try-as select{font:inherit;max-width:220px}",
+    "button.stop[hidden]{display:none}.feedback{display:flex;gap:4px;align-items:center;margin-top:4px}",
+    ".feedback button{border:0;padding:2px 4px}.feedback .thanks{color:var(--muted);font-size:12px}",
     ".body{display:flex;flex:1;min-height:0}",
     "nav{width:220px;border-right:1px solid var(--line);overflow:auto;padding:8px}",
     "nav[hidden]{display:none}",
@@ -258,7 +261,8 @@
       this.build();
       if (this.mode === "approvals") this.loadApprovals();
       else { this.restoreThread(); this.loadHistory(); }
-      this.whoami();
+      var self = this;
+      this.whoami().then(function () { if (self.mode !== "approvals") self.offerDemoPeople(); });
     }
 
     headers(json) {
@@ -294,6 +298,8 @@
       header.appendChild(el("h2", null, this.mode === "approvals" ? "Pending approvals" : title));
       this.who = el("span", { class: "who", "aria-live": "polite" });
       header.appendChild(this.who);
+      this.tryAs = el("label", { class: "try-as", hidden: "" });
+      header.appendChild(this.tryAs);
       if (this.mode !== "approvals") {
         this.historyBtn = el("button", { type: "button", "aria-label": "Show conversation history", "aria-expanded": "false",
                                          "aria-controls": "pa-history" }, "☰");
@@ -324,8 +330,11 @@
         var form = el("form", { "aria-label": "Ask the assistant" });
         this.input = el("textarea", { rows: "1", "aria-label": "Your question", placeholder: "Ask a question (Enter to send)" });
         this.send = el("button", { type: "submit", class: "primary", "aria-label": "Send" }, "Send");
+        this.stopBtn = el("button", { type: "button", class: "stop", "aria-label": "Stop the answer", hidden: "" }, "Stop");
+        this.stopBtn.addEventListener("click", function () { self.stop(); });
         form.appendChild(this.input);
         form.appendChild(this.send);
+        form.appendChild(this.stopBtn);
         form.addEventListener("submit", function (e) { e.preventDefault(); self.ask(); });
         this.input.addEventListener("keydown", function (e) {
           if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); self.ask(); }
@@ -361,6 +370,29 @@
       try { localStorage.setItem("portal-agent:theme", next); } catch (e) { /* storage blocked */ }
     }
 
+    // Only with the demo organisation: "try as" one of its people (the server offers none otherwise).
+    async offerDemoPeople() {
+      var self = this, data;
+      try { data = await this.call("GET", "/demo/people"); } catch (e) { return; }
+      if (!data.people || !data.people.length) return;
+      this.tryAs.textContent = "";
+      this.tryAs.appendChild(document.createTextNode("Demo only — try as: "));
+      var select = el("select", { "aria-label": "Try the demo as one of its people (demo only)" });
+      select.appendChild(el("option", { value: "" }, "anonymous (read-only)"));
+      data.people.forEach(function (p) { select.appendChild(el("option", { value: p.ref }, p.label)); });
+      if (this.user && !this.user.anonymous) select.value = this.user.ref;
+      select.addEventListener("change", async function () {
+        try {
+          await self.call("POST", "/demo/try-as", { ref: select.value || null });
+          self.newConversation();
+          await self.whoami();
+          self.loadHistory();
+        } catch (e) { self.addError(self.addAssistant(), e.message); }
+      });
+      this.tryAs.appendChild(select);
+      this.tryAs.hidden = false;
+    }
+
     async whoami() {
       try {
         var me = await this.call("GET", "/whoami");
@@ -387,6 +419,7 @@
     newConversation() {
       this.setThread(null);
       this.log.textContent = "";
+      this.questions = 0;
       if (this.input) this.input.focus();
     }
 
@@ -417,6 +450,7 @@
       try {
         var state = await this.call("GET", "/threads/" + encodeURIComponent(id) + "/state");
         this.log.textContent = "";
+        this.questions = 0;
         this.setThread(id);
         var pending = { citations: [], charts: [] }, self = this;
         ((state.values && state.values.messages) || []).forEach(function (m) {
@@ -446,8 +480,37 @@
     // --- rendering ---------------------------------------------------------------------------
     addUser(text) {
       var node = el("div", { class: "msg user" }, text);
+      this.questions = (this.questions || 0) + 1;
       this.log.appendChild(node);
       this.scroll();
+    }
+
+    // Thumbs up / down under an answer: stored with the turn it rates (the server reads what was
+    // asked and answered from the conversation itself).
+    addFeedback(turn) {
+      var self = this, number = this.questions || 0, threadId = this.threadId;
+      if (!threadId || !number) return;
+      var row = el("div", { class: "feedback", role: "group", "aria-label": "Was this answer helpful?" });
+      [["good", "\u2713 Helpful", "Good answer"], ["bad", "\u2717 Not helpful", "Bad answer"]].forEach(function (b) {
+        var btn = el("button", { type: "button", "aria-label": b[2], title: b[2], "data-rating": b[0] }, b[1]);
+        btn.addEventListener("click", async function () {
+          row.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+          try {
+            await self.call("POST", "/threads/" + encodeURIComponent(threadId) + "/feedback", { rating: b[0], turn: number });
+            row.appendChild(el("span", { class: "thanks" }, b[0] === "good" ? "Thanks!" : "Thanks, noted."));
+          } catch (e) { row.appendChild(el("span", { class: "error", role: "alert" }, e.message)); }
+        });
+        row.appendChild(btn);
+      });
+      turn.node.appendChild(row);
+    }
+
+    async stop() {
+      if (this.controller) this.controller.abort();
+      if (this.threadId && this.runId) {
+        try { await this.call("POST", "/threads/" + encodeURIComponent(this.threadId) + "/runs/" + encodeURIComponent(this.runId) + "/cancel"); }
+        catch (e) { /* the run may have ended meanwhile */ }
+      }
     }
 
     addAssistant() {
@@ -469,6 +532,8 @@
       requestAnimationFrame(function () {
         turn.pending = false;
         var text = turn.order.length ? turn.order.map(function (id) { return turn.parts[id]; }).filter(Boolean).join("\n\n") : turn.text;
+        // The answer names its chart's URL for text-only clients; here the chart itself is shown.
+        if (turn.chartNames.length) text = text.replace(/^Chart: \/charts\/[^\n]*$/gm, "").replace(/\n{3,}/g, "\n\n");
         turn.textNode.innerHTML = markdown(text);
         self.scroll();
       });
@@ -502,6 +567,7 @@
         turn.chartNames.push(name);
         turn.charts.appendChild(el("img", { src: self.api + "/charts/" + encodeURIComponent(name), alt: "Chart " + name, loading: "lazy" }));
       });
+      if (turn.chartNames.length) this.render(turn);
       var planner = lastMessage && lastMessage.additional_kwargs && lastMessage.additional_kwargs.planner;
       if (planner && planner.focus && planner.focus.length && !turn.refs.textContent) {
         turn.refs.textContent = "About: " + planner.focus.slice(0, 6).join(", ");
@@ -612,11 +678,15 @@
       if (this.send) this.send.disabled = true;
       body.assistant_id = "agent";
       body.stream_mode = ["messages-tuple", "updates", "custom"];
-      var outcome = { error: null, interrupted: false };
+      var outcome = { error: null, interrupted: false, stopped: false };
       var pending = { citations: [], charts: [] }, last = null;
+      this.controller = new AbortController();
+      this.runId = null;
+      if (this.stopBtn) this.stopBtn.hidden = false;
       try {
         var res = await fetch(this.api + "/threads/" + encodeURIComponent(threadId) + "/runs/stream", {
-          method: "POST", headers: this.headers("sse"), body: JSON.stringify(body), credentials: this.token ? "same-origin" : "include" });
+          method: "POST", headers: this.headers("sse"), body: JSON.stringify(body), credentials: this.token ? "same-origin" : "include",
+          signal: this.controller.signal });
         if (!res.ok) {
           var data = null;
           try { data = await res.json(); } catch (e) { data = null; }
@@ -634,12 +704,19 @@
             handle(part);
           }
         }
+      } catch (e) {
+        if (e.name !== "AbortError") throw e;
+        outcome.stopped = true;
+        this.addError(turn, "Stopped.");
       } finally {
         this.busy = false;
+        this.controller = null;
         if (this.send) this.send.disabled = false;
+        if (this.stopBtn) this.stopBtn.hidden = true;
       }
       function handle(part) {
         var data = part.data;
+        if (part.event === "metadata" && data && data.run_id) { self.runId = data.run_id; return; }
         if (part.event === "messages" && Array.isArray(data)) {
           var m = data[0] || {};
           if (m.type === "tool") { self.collect(pending, m); return; }
@@ -663,10 +740,11 @@
       }
       this.finish(turn, pending, last);
       turn.node.classList.add("done");
-      if (!outcome.error && !outcome.interrupted && !turn.order.length && !turn.activity.childNodes.length) {
+      if (!outcome.error && !outcome.interrupted && !outcome.stopped && !turn.order.length && !turn.activity.childNodes.length) {
         turn.text = "(no answer)";
         this.render(turn);
       }
+      if (!outcome.error && !outcome.interrupted && !outcome.stopped) this.addFeedback(turn);
       return outcome;
     }
 
@@ -674,6 +752,7 @@
     async loadApprovals() {
       var self = this;
       this.log.textContent = "";
+      this.questions = 0;
       try {
         var data = await this.call("GET", "/approvals");
         if (!data.pending.length) {

@@ -38,7 +38,14 @@ def load_catalog_from(sources: list[str], settings: Settings | None = None, gith
 
 
 def load_sources(sources: list[str], settings: Settings | None = None, github: bool = False) -> LoadResult:
+    from tools.catalog.sources.mcp_actions import is_mcp_source
+
     total = LoadResult()
+    for source in (s for s in sources if is_mcp_source(s)):
+        from tools.catalog.sources.mcp_actions import fetch_entities as fetch_over_mcp
+
+        total.extend(fetch_over_mcp(source, _secret(getattr(settings, "mcp_servers", None))))
+    sources = [s for s in sources if not is_mcp_source(s)]
     files = [s for s in sources if s and not _is_url(s)]
     if files:
         from tools.catalog.sources.files import load_files

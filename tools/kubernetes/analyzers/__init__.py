@@ -7,6 +7,7 @@ each analyzer's ``order`` (a stuck rollout explains its crashing pods, so it com
 from __future__ import annotations
 
 from tools.kubernetes.analyzers import (
+    container_state,
     crashloop,
     hpa_max,
     imagepull,
@@ -27,6 +28,7 @@ ANALYZERS: list[Analyzer] = [
     probes.analyzer,
     hpa_max.analyzer,
     restarts.analyzer,
+    container_state.analyzer,  # last: what no specific analyzer names
 ]
 ORDER = {a.name: a.order for a in ANALYZERS}
 
@@ -35,6 +37,13 @@ def analyze(snapshot: Snapshot, analyzers: list[Analyzer] | None = None) -> list
     findings: list[Finding] = []
     for analyzer in analyzers or ANALYZERS:
         findings.extend(analyzer.analyze(snapshot))
+    # The fallback speaks only of pods no specific analyzer has explained.
+    explained = {e.object for f in findings if f.analyzer != container_state.analyzer.name for e in f.evidence}
+    findings = [
+        f
+        for f in findings
+        if f.analyzer != container_state.analyzer.name or not {e.object for e in f.evidence} & explained
+    ]
     return sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], ORDER.get(f.analyzer, 99)))
 
 

@@ -106,8 +106,12 @@ class Remediation(ABC):
     # --- the flow every remediation shares ----------------------------------------------------
     def _planned(self, args: Any, ctx: ToolContext) -> Planned:
         from tools.kubernetes.client import kube_for
+        from tools.kubernetes.snapshot import SnapshotKube, read_only_message
 
-        return self.plan(kube_for(ctx.runtime, args.cluster), args, ctx)
+        kube = kube_for(ctx.runtime, args.cluster)
+        if isinstance(kube, SnapshotKube):  # refused before planning: no dry run pretends it could apply
+            raise KubeError(read_only_message(kube.cluster), kind="read_only")
+        return self.plan(kube, args, ctx)
 
     def preview(self, args: Any, ctx: ToolContext) -> Preview:
         """The approval request's preview: the plan, run server-side as a dry run."""
