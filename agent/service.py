@@ -277,7 +277,8 @@ class AgentService:
         kind = "decision" if isinstance(payload, Command) else "question"
         async with self.runs.ahold(thread_id):
             with TurnTelemetry(self.runtime, kind, thread_id) as turn:
-                async for event in translate.aevents_of(graph.astream(payload, config, stream_mode=translate.modes)):
+                stream = graph.astream(payload, config, stream_mode=translate.modes, **_durability(payload))
+                async for event in translate.aevents_of(stream):
                     if isinstance(event, Token):
                         turn.token()
                     yield event
@@ -393,7 +394,7 @@ class AgentService:
         config = self._config(request.thread_id)
         try:
             with self.runs.hold(request.thread_id), TurnTelemetry(self.runtime, "decision", request.thread_id) as turn:
-                self.graph.invoke(Command(resume=resume_payload(decision, approver)), config)
+                self.graph.invoke(Command(resume=resume_payload(decision, approver)), config, durability="sync")
                 snapshot = _observed(turn, self.graph.get_state(config), before)
         finally:
             self.gate.release(request.id)
@@ -426,7 +427,7 @@ class AgentService:
             return None
         before = len(snapshot.values.get("messages", []))
         with self.runs.hold(thread_id), TurnTelemetry(self.runtime, "recovery", thread_id) as turn:
-            self.graph.invoke(recovery.input, self._config(thread_id))
+            self.graph.invoke(recovery.input, self._config(thread_id), durability="sync")
             snapshot = _observed(turn, self._state(thread_id), before)
         return _turn_result(snapshot, thread_id, before)
 
@@ -513,6 +514,13 @@ def _finished(snapshot, thread_id: str, before: int) -> Finished:
         citations=citations_in(new),
         attachments=attachments_in(new),
     )
+
+
+def _durability(payload: Any) -> dict[str, str]:
+    """A decision's run saves each step before the next begins: the approval is on disk before the
+    change runs, so a crash between the two can never leave an execution without its decision.
+    Questions keep LangGraph's default (checkpoints written in the background)."""
+    return {"durability": "sync"} if isinstance(payload, Command) else {}
 
 
 def new_thread_id() -> str:
