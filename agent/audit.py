@@ -50,6 +50,20 @@ def _mac(key: bytes, message: str) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def next_record(last: dict[str, Any] | None, event: str, fields: dict[str, Any], key: bytes) -> dict[str, Any]:
+    """The record after ``last`` in a chain: numbered, timestamped, redacted, hashed onto ``last``
+    and MACed (the file log and the PostgreSQL log build theirs alike)."""
+    body = {
+        "seq": (last["seq"] + 1) if last else 1,
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "event": event,
+        **redact(fields),
+    }
+    prev = last["hash"] if last else GENESIS
+    digest = _digest(prev, body)
+    return {**body, "prev": prev, "hash": digest, "mac": _mac(key, f"record:{digest}")}
+
+
 class VerifyReport(BaseModel):
     ok: bool
     records: int
@@ -75,23 +89,14 @@ class AuditLog:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 key = self._key or self._key_from_file(create=True)
-                last = self._last_record(fh)
-                body = {
-                    "seq": (last["seq"] + 1) if last else 1,
-                    "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                    "event": event,
-                    **redact(fields),
-                }
-                prev = last["hash"] if last else GENESIS
-                digest = _digest(prev, body)
-                record = {**body, "prev": prev, "hash": digest, "mac": _mac(key, f"record:{digest}")}
+                record = next_record(self._last_record(fh), event, fields, key)
                 fh.seek(0, os.SEEK_END)
                 fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
                 # After the record is durable: a crash in between leaves the head one record behind,
                 # which verification accepts (that record's MAC vouches for it), never ahead.
-                self._write_head(key, body["seq"], digest)
+                self._write_head(key, record["seq"], record["hash"])
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
         return record

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.audit import GENESIS, AuditLog, VerifyReport, _digest, _mac, _Verification
-from agent.redact import redact
+from agent.audit import AuditLog, VerifyReport, _mac, _Verification, next_record
 from agent.storage.database import Database, database, is_postgres
 
 if TYPE_CHECKING:
@@ -54,25 +52,16 @@ class DatabaseAuditLog(AuditLog):
         key = self._key or self._key_from_file(create=True)
         with self.db.transaction(lock=CHAIN_LOCK) as tx:
             row = tx.execute("SELECT record FROM audit_records ORDER BY seq DESC LIMIT 1").fetchone()
-            last = json.loads(row[0]) if row else None
-            body = {
-                "seq": (last["seq"] + 1) if last else 1,
-                "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "event": event,
-                **redact(fields),
-            }
-            prev = last["hash"] if last else GENESIS
-            digest = _digest(prev, body)
-            record = {**body, "prev": prev, "hash": digest, "mac": _mac(key, f"record:{digest}")}
+            record = next_record(json.loads(row[0]) if row else None, event, fields, key)
             tx.execute(
                 "INSERT INTO audit_records(seq, event, request_id, record) VALUES (?, ?, ?, ?)",
-                (body["seq"], event, fields.get("request_id"), json.dumps(record, ensure_ascii=False, default=str)),
+                (record["seq"], event, fields.get("request_id"), json.dumps(record, ensure_ascii=False, default=str)),
             )
-            head_mac = _mac(key, f"head:{body['seq']}:{digest}")
+            head_mac = _mac(key, f"head:{record['seq']}:{record['hash']}")
             tx.execute(
                 "INSERT INTO audit_head(id, records, hash, mac) VALUES (1, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET records = excluded.records, hash = excluded.hash, mac = excluded.mac",
-                (body["seq"], digest, head_mac),
+                (record["seq"], record["hash"], head_mac),
             )
         return record
 

@@ -50,3 +50,15 @@ def live_server(tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def browser():
+    """Debian's headless Chromium under Playwright (the browser tests skip without either)."""
+    from tests.support.browser import launch
+
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        instance = launch(p)
+        yield instance
+        instance.close()

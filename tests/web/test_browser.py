@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.support.agent import executions
-from tests.support.browser import NEEDS_CHROMIUM, ask, launch, shot
+from tests.support.browser import NEEDS_CHROMIUM, ask, shot
 from tests.support.web import DOC_URL
 
 pytestmark = NEEDS_CHROMIUM
@@ -49,14 +49,6 @@ def host_site():
     publish.origin = origin  # type: ignore[attr-defined]
     yield publish
     server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    with playwright_api.sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
 
 
 def test_full_page_chat_answer_citation_approval_chart_history(live_server, browser):

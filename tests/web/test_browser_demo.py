@@ -14,19 +14,11 @@ from agent.service import AgentService
 from connectors.web.app import create_app
 from contract.settings import Settings
 from demo import DEMO_TODAY
-from tests.support.browser import NEEDS_CHROMIUM, ask, launch, shot
+from tests.support.browser import NEEDS_CHROMIUM, ask, shot
 from tests.support.web import TOKENS, LiveServer, make_web_runtime
 
 pytestmark = NEEDS_CHROMIUM
 playwright_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def browser():
-    with playwright_api.sync_playwright() as p:
-        instance = launch(p)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

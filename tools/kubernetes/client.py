@@ -36,6 +36,16 @@ KINDS: dict[str, tuple[str, str, bool]] = {
 FORBIDDEN_KINDS = {"Secret"}
 
 
+def readable_kind(kind: str) -> tuple[str, str, bool]:
+    """The client class, method stem and scope of a kind this family may read; KubeError otherwise
+    (Secrets never: their data is never read or shown)."""
+    if kind in FORBIDDEN_KINDS:
+        raise KubeError(f"reading {kind} objects is not allowed: secret data is never read or shown")
+    if kind not in KINDS:
+        raise KubeError(f"unsupported kind {kind}")
+    return KINDS[kind]
+
+
 class Kube:
     """One cluster. ``timeout`` is (connect, read) seconds."""
 
@@ -73,11 +83,7 @@ class Kube:
             ) from exc
 
     def _kind(self, kind: str) -> tuple[Any, str, bool]:
-        if kind in FORBIDDEN_KINDS:
-            raise KubeError(f"reading {kind} objects is not allowed: secret data is never read or shown")
-        if kind not in KINDS:
-            raise KubeError(f"unsupported kind {kind}")
-        cls_name, snake, namespaced = KINDS[kind]
+        cls_name, snake, namespaced = readable_kind(kind)
         return self._api(cls_name), snake, namespaced
 
     # --- reads ---------------------------------------------------------------------------------

@@ -93,12 +93,9 @@ class SnapshotKube:
         self.loaded = loaded
 
     def _kind(self, kind: str) -> None:
-        from tools.kubernetes.client import FORBIDDEN_KINDS, KINDS
+        from tools.kubernetes.client import readable_kind
 
-        if kind in FORBIDDEN_KINDS:
-            raise KubeError(f"reading {kind} objects is not allowed: secret data is never read or shown")
-        if kind not in KINDS:
-            raise KubeError(f"unsupported kind {kind}")
+        readable_kind(kind)
 
     def list(
         self,

@@ -57,20 +57,10 @@ def fetch_entities(
             items = payload.get("items")
             if not isinstance(items, list):
                 raise BackstageError(f"{url}: unexpected response (no 'items' list)")
-            for position, item in enumerate(items):
-                where = f"{url}#page{page + 1}.item{position}"
-                if not isinstance(item, dict):
-                    result.errors.append(LoadError(path=where, reason="item is not an entity object"))
-                    continue
-                entity, problems = build_entity(item, where, None)
-                if entity is None:
-                    for problem in problems:
-                        result.errors.append(LoadError(path=where, reason=problem))
-                    continue
+            for entity in add_items(result, items, f"{url}#page{page + 1}"):
                 entity.source_path = (
                     f"{base_url.rstrip('/')}/catalog/{entity.namespace}/{entity.kind_lower}/{entity.name}"
                 )
-                result.entities.append(entity)
             cursor = (payload.get("pageInfo") or {}).get("nextCursor")
             if not cursor:
                 break
@@ -82,6 +72,24 @@ def fetch_entities(
             http.close()
     result.files = 1
     return result
+
+
+def add_items(result: LoadResult, items: list[Any], where: str) -> list[Any]:
+    """A page of entities as Backstage serves them (REST or MCP actions) into ``result``; an item
+    that is not a valid entity becomes a LoadError naming its page and position. Returns the new ones."""
+    added = []
+    for position, item in enumerate(items):
+        at = f"{where}.item{position}"
+        if not isinstance(item, dict):
+            result.errors.append(LoadError(path=at, reason="item is not an entity object"))
+            continue
+        entity, problems = build_entity(item, at, None)
+        if entity is None:
+            result.errors.extend(LoadError(path=at, reason=problem) for problem in problems)
+            continue
+        result.entities.append(entity)
+        added.append(entity)
+    return added
 
 
 def _get(http: httpx.Client, url: str, params: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tools.catalog.loader import LoadError, LoadResult, build_entity
+from tools.catalog.loader import LoadError, LoadResult
+from tools.catalog.sources.backstage_api import add_items
 
 PREFIX = "mcp:"
 QUERY_ACTION = "query-catalog-entities"
@@ -44,16 +45,7 @@ def fetch_entities(source: str, servers_setting: str | None) -> LoadResult:
         arguments: dict[str, Any] = {"limit": PAGE_SIZE}
         for page in range(MAX_PAGES):
             payload = _payload(connection.call(tool, arguments))
-            for position, item in enumerate(payload.get("items") or []):
-                where = f"{source}#page{page + 1}.item{position}"
-                if not isinstance(item, dict):
-                    result.errors.append(LoadError(path=where, reason="item is not an entity object"))
-                    continue
-                entity, problems = build_entity(item, where, None)
-                if entity is None:
-                    result.errors.extend(LoadError(path=where, reason=p) for p in problems)
-                    continue
-                result.entities.append(entity)
+            add_items(result, payload.get("items") or [], f"{source}#page{page + 1}")
             cursor = payload.get("nextPageCursor")
             if not cursor:
                 return result
