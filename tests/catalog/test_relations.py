@@ -135,7 +135,32 @@ def test_existing_relations_are_kept_and_merged():
     ]
 
 
-def test_unknown_kinds_get_no_computed_relations():
-    entity = _e("AiResource", "skill", {"owner": "team-a", "system": "s"})
+def test_kinds_outside_the_core_set_get_relations_from_their_common_fields():
+    # Backstage's own examples ship AiResources with spec.owner and spec.system; their processor
+    # emits ownedBy/partOf like the built-in kinds, so the system lists them and the team owns them.
+    entity = _e("AiResource", "skill", {"owner": "team-a", "system": "s", "agents": ["copilot"]})
     relations, problems = compute_relations([entity])
-    assert relations.get("airesource:default/skill", []) == [] and problems == []
+    assert sorted((r.type, r.target_ref) for r in relations["airesource:default/skill"]) == [
+        (rel.OWNED_BY, "group:default/team-a"),
+        (rel.PART_OF, "system:default/s"),
+    ]
+    assert [(r.type, r.target_ref) for r in relations["system:default/s"]] == [
+        (rel.HAS_PART, "airesource:default/skill")
+    ]
+    assert problems == []
+    # A Location's spec has no such fields; nothing is guessed for it.
+    location = _e("Location", "where", {"owner": "team-a", "targets": ["./a.yaml"]})
+    assert compute_relations([location])[0].get("location:default/where", []) == []
+
+
+def test_a_field_spelt_with_other_capitals_is_read_and_flagged():
+    # Real catalogs write spec.subComponentOf; Backstage reads only spec.subcomponentOf.
+    parent = _e("Component", "kit", {"owner": "team-a"})
+    child = _e("Component", "module", {"owner": "team-a", "subComponentOf": "kit"})
+    relations, problems = compute_relations([parent, child])
+    assert (rel.HAS_PART, "component:default/module") in [
+        (r.type, r.target_ref) for r in relations["component:default/kit"]
+    ]
+    assert [p.reason for p in problems] == [
+        "spec.subComponentOf read as spec.subcomponentOf (Backstage reads only that spelling and ignores this one)"
+    ]

@@ -53,7 +53,16 @@ def render_owner(step: StepResult) -> str:
         text = f"{ref_label(entity['ref'], entity['name'])} is owned by {ref_label(owner['ref'], owner.get('name'))}"
     if owner.get("email"):
         text += f", reachable at {owner['email']}"
-    text += "." + _what_it_is(entity)
+    text += "."
+    if owner.get("nearest_parent_email"):
+        nearest = owner["nearest_parent_email"]
+        text += (
+            f" {owner.get('name') or owner['ref'].split('/', 1)[-1]} has no e-mail of its own; its nearest parent"
+            f" with one, {ref_label(nearest['ref'])}, has {nearest['email']}."
+        )
+    text += _what_it_is(entity)
+    if entity.get("system"):  # "who owns X and what system is it in?" is one ask
+        text += f" Part of {ref_label(entity['system'])}."
     if owner.get("members"):
         text += f" Members: {join([person(m) for m in owner['members']], 8)}."
     if data.get("oncall"):
@@ -211,6 +220,10 @@ def render_apis(step: StepResult) -> str:
             details.append("rpcs " + ", ".join(definition["rpcs"][:6]))
         if definition.get("channels"):
             details.append("channels " + ", ".join(definition["channels"][:4]))
+        for server in definition.get("servers", [])[:4]:
+            where = server["url"] + (f" ({server['protocol']})" if server.get("protocol") else "")
+            choices = "; ".join(f"{k}: {', '.join(v)}" for k, v in server.get("variables", {}).items())
+            details.append(f"server {where}" + (f" with {choices}" if choices else ""))
         if definition.get("types"):
             details.append("types " + ", ".join(definition["types"][:6]))
         if definition.get("location"):
@@ -247,6 +260,7 @@ KIND_NOUNS = {
     "system": ("system", "systems"),
     "domain": ("domain", "domains"),
     "template": ("template", "templates"),
+    "airesource": ("AI resource", "AI resources"),
 }
 
 
@@ -263,6 +277,8 @@ def render_contents(step: StepResult) -> str:
         text += f", owned by {ref_label(data['owner'])}"
     if data.get("part_of"):
         text += f", part of {join([ref_label(r) for r in data['part_of']])}"
+    if data.get("defined") is False:
+        text += " is not defined in the catalog, but entities name it as theirs"
     if not data.get("count"):
         return text + ", has no parts recorded in the catalog."
     chunks = []
@@ -270,7 +286,21 @@ def render_contents(step: StepResult) -> str:
         chunks.append(
             f"{kind_count(kind, len(items))}: {join([ref_label(i['ref'], i.get('name')) for i in items], 15)}"
         )
-    return text + ", contains " + "; ".join(chunks) + "."
+    text += ", contains " + "; ".join(chunks) + "."
+    if data.get("in_its_systems"):
+        inner = ", ".join(kind_count(kind, n) for kind, n in data["in_its_systems"].items())
+        text += f" Its systems hold {inner} in total."
+    if data.get("parts_by_lifecycle"):
+        text += f" By lifecycle: {lifecycle_counts(data['parts_by_lifecycle'])}."
+    return text
+
+
+def lifecycle_counts(counts: dict[str, dict[str, int]]) -> str:
+    """``components 7 experimental; APIs 2 experimental, 1 production``."""
+    return "; ".join(
+        KIND_NOUNS.get(kind, (kind, kind + "s"))[1] + " " + ", ".join(f"{n} {lc}" for lc, n in by.items())
+        for kind, by in counts.items()
+    )
 
 
 def render_owned(step: StepResult) -> str:
@@ -332,6 +362,8 @@ def render_entity(step: StepResult) -> str:
             text += f" {phrase}: {join([ref_label(t) for t in targets], 8)}."
     if data.get("profile", {}).get("email"):
         text += f" E-mail: {data['profile']['email']}."
+    if data.get("parts_by_lifecycle"):
+        text += f" Its parts by lifecycle: {lifecycle_counts(data['parts_by_lifecycle'])}."
     if data.get("oncall"):
         text += f" On call: {join([person(p) for p in data['oncall']])}."
     if data.get("definition", {}).get("title"):
@@ -405,8 +437,17 @@ def render_group(step: StepResult) -> str:
             f" Child groups: {join([ref_label(c) for c in data['children']])}"
             f" ({data['all_members_count']} people including sub-groups)."
         )
+    if data.get("descendants"):
+        below = [f"{ref_label(d['ref'])} under {d['parent'].split('/', 1)[-1]}" for d in data["descendants"]]
+        text += f" Further down: {join(below, 20)}."
     if group.get("email"):
         text += f" E-mail: {group['email']}."
+    elif data.get("nearest_parent_email"):
+        nearest = data["nearest_parent_email"]
+        text += (
+            f" It has no e-mail of its own; its nearest parent with one, {ref_label(nearest['ref'])},"
+            f" has {nearest['email']}."
+        )
     if data.get("oncall"):
         text += f" On call: {join([person(p) for p in data['oncall']])}."
     return text

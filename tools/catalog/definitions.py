@@ -45,6 +45,9 @@ def summarize_definition(api_type: str | None, definition: Any) -> dict[str, Any
                     ops.append(f"{'/'.join(methods) or '?'} {path}")
                 out["operations"] = ops[:MAX_ITEMS]
                 out["operation_count"] = len(ops)
+            servers = _servers(doc.get("servers"))
+            if servers:
+                out["servers"] = servers
             channels = doc.get("channels")
             if isinstance(channels, dict):
                 out["channels"] = list(channels)[:MAX_ITEMS]
@@ -59,3 +62,32 @@ def summarize_definition(api_type: str | None, definition: Any) -> dict[str, Any
         return out
     out["excerpt"] = " ".join(text.split())[:200]
     return out
+
+
+def _servers(raw: Any) -> list[dict[str, Any]]:
+    """Where to connect: each server's URL and protocol, and the values its URL variables may
+    take (an AsyncAPI broker's ``{port}`` with ``enum: [1883, 8883]`` is how to reach it)."""
+    items = raw.items() if isinstance(raw, dict) else enumerate(raw) if isinstance(raw, list) else ()
+    out: list[dict[str, Any]] = []
+    for key, server in items:
+        if not isinstance(server, dict) or not server.get("url"):
+            continue
+        row: dict[str, Any] = {"url": str(server["url"])}
+        if isinstance(key, str):
+            row["name"] = key
+        for field in ("protocol", "description"):
+            if server.get(field):
+                row[field] = " ".join(str(server[field]).split())[:120]
+        variables = server.get("variables")
+        if isinstance(variables, dict):
+            values = {}
+            for name, var in variables.items():
+                if isinstance(var, dict):
+                    allowed = var.get("enum") if isinstance(var.get("enum"), list) else []
+                    listed = [str(v) for v in allowed] or ([str(var["default"])] if "default" in var else [])
+                    if listed:
+                        values[str(name)] = listed[:MAX_ITEMS]
+            if values:
+                row["variables"] = values
+        out.append(row)
+    return out[:MAX_ITEMS]

@@ -74,16 +74,24 @@ def _flatten(prefix: str, value: Any, out: list[dict[str, str]]) -> None:
 
 
 def entity_fields(entity: Entity) -> list[dict[str, str]]:
-    """Every annotation, link and spec field of an entity as ``{"path", "value"}``, capped."""
+    """Every annotation, label, link and spec field of an entity as ``{"path", "value"}``, capped."""
     out: list[dict[str, str]] = []
     for key, value in entity.annotations.items():
         _flatten(f"annotation {key}", value, out)
+    labels = entity.metadata.labels if isinstance(entity.metadata.labels, dict) else {}
+    for key, value in labels.items():  # ``goVersion: go1.15.3``: what a label is for
+        _flatten(f"label {key}", value, out)
     for link in entity.metadata.links:
         label = " ".join(x for x in (link.title, link.type, link.icon) if x)
         out.append({"path": f"link {label}".strip(), "value": link.url})
     for key, value in entity.spec.items():
         if key not in SKIPPED_SPEC:
             _flatten(f"spec.{key}", value, out)
+        elif key == "definition" and isinstance(value, dict) and len(value) == 1:
+            # A placeholder not loaded here (a URL, a missing file): where the definition is.
+            ((marker, target),) = value.items()
+            if str(marker).startswith("$") and isinstance(target, str):
+                out.append({"path": f"spec.definition {marker[1:]}", "value": target})
     return out[:MAX_FIELDS]
 
 
@@ -108,7 +116,7 @@ def asked_fields(question: str, fields: list[dict[str, str]], entity_names: list
         keys = _tokens(field["path"])
         if field["path"].startswith("link"):
             keys |= _tokens(field["value"].split("//", 1)[-1].split("/", 1)[0])  # the link's host
-        hits = len(words & (keys - {"annotation", "link", "spec"}))
+        hits = len(words & (keys - {"annotation", "label", "link", "spec"}))
         if hits:
             scored.append((hits, -i, field))
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)

@@ -35,8 +35,9 @@ from tools.catalog.answers import (
     render_owned,
     render_owner,
 )
-from tools.catalog.fields import asked_fields, render_asked
+from tools.catalog.fields import asked_fields, entity_fields, render_asked
 from tools.catalog.mentions import STOPWORDS, wordset
+from tools.catalog.namesakes import asked_namesakes, best_fit
 
 FAMILY = "catalog"
 MAX_REFS = 3
@@ -158,8 +159,12 @@ def refs_or_search(state: PlanState, kinds: list[str] | None) -> tuple[list[str]
 
 def _note_for(slots: dict[str, Any], step: StepResult) -> str:
     note = step.result.get("note")
-    alternatives = slots.get("alternatives", {}).get(step.args.get("ref", ""), [])
+    ref = step.args.get("ref", "")
+    alternatives = slots.get("alternatives", {}).get(ref, [])
     extra = f" (the name also matches {', '.join(alternatives)})" if alternatives else ""
+    instead = slots.get("chosen_over", {}).get(ref)
+    if instead:
+        extra += f" (the question's words fit {ref} better than {instead}, which the name also matches)"
     return (f" Note: {note}." if note and "resolved to" in note else "") + extra
 
 
@@ -200,7 +205,21 @@ def extract_owner(state: PlanState) -> dict[str, Any] | None:
 
 
 def owner(state: PlanState, steps: list[StepResult]) -> Answer:
-    return _paragraphs(state, steps, render_owner)
+    """The owner, and the entities named after the one asked about that the question also asks
+    about ("who owns X, and what Buildkite pipelines are registered for it?")."""
+    catalog = _catalog(state)
+    mentions = dict(zip(state.slots.get("refs", []), state.slots.get("mentions", []), strict=False))
+
+    def render(step: StepResult) -> str:
+        text = render_owner(step)
+        ref = step.args.get("ref", "")
+        related = asked_namesakes(catalog, ref, state.utterance, mentions.get(ref, ""))
+        if related:
+            rows = [f"{ref_label(e.ref)}" + (f" [{e.type}]" if e.type else "") for e in related]
+            text += f" Named after it in the catalog: {join(rows)}."
+        return text
+
+    return _paragraphs(state, steps, render)
 
 
 # --- who is on call -----------------------------------------------------------------------------
@@ -281,7 +300,29 @@ def extract_contents(state: PlanState) -> dict[str, Any] | None:
     """A system or domain; "what's in it" about a component means the system it is part of."""
     catalog = _catalog(state)
     kinds = [*CONTAINER_KINDS, "component"] if SUBCOMPONENT_RE.search(state.utterance) else CONTAINER_KINDS
-    return resolve_targets(state, kinds, focus_map=lambda ref: next(iter(catalog.related(ref, rel.PART_OF)), None))
+    slots = resolve_targets(state, kinds, focus_map=lambda ref: next(iter(catalog.related(ref, rel.PART_OF)), None))
+    if not slots or not slots.get("refs"):
+        undefined = _undefined_container(state)
+        if undefined:
+            return {"refs": [undefined], "mentions": [undefined.split("/", 1)[-1]]}
+    return slots
+
+
+NAME_TOKEN_RE = re.compile(r"[A-Za-z0-9][\w.\-]*[A-Za-z0-9]")
+
+
+def _undefined_container(state: PlanState) -> str | None:
+    """A system (or domain) the question names that no file defines but entities name in their
+    spec.system: the mention index only knows defined entities, the tool lists such a system's parts."""
+    catalog = _catalog(state)
+    for token in NAME_TOKEN_RE.findall(state.utterance):
+        if len(token) < 3 or token.lower() in ASK_WORDS:
+            continue
+        for kind in CONTAINER_KINDS:
+            ref = f"{kind}:default/{token.lower()}"
+            if catalog.get(ref) is None and catalog.related(ref, rel.HAS_PART):
+                return ref
+    return None
 
 
 def contents(state: PlanState, steps: list[StepResult]) -> Answer:
@@ -319,7 +360,49 @@ def owned(state: PlanState, steps: list[StepResult]) -> Answer:
 
 
 def extract_describe(state: PlanState) -> dict[str, Any] | None:
-    return resolve_targets(state, None)
+    slots = resolve_targets(state, None)
+    if slots and slots.get("mentions"):
+        _prefer_the_asked_entity(state, slots)
+    return slots
+
+
+QUESTION_RE = re.compile(r"^\s*(who|what|which|where|when|how|is|are|does|do|can|any)\b|\?\s*$", re.I)
+
+
+def names_entity_detail(runtime: Any, text: str) -> bool:
+    """A strong hit for ``catalog.describe``: a question naming an entity and a detail that one of
+    its fields holds ("which branches get a daily scheduled run in the X pipeline?", "where's
+    its spec?"); without it such a question goes to the docs, which hold no catalog fields."""
+    if runtime is None or not QUESTION_RE.search(text):
+        return False
+    try:
+        catalog = runtime.catalog
+        mentions = catalog.find_mentions(text)
+    except Exception:  # no catalog configured: nothing to recognise
+        return False
+    for mention in mentions[:MAX_REFS]:
+        entity = catalog.get(mention.ref)
+        if entity is None:
+            continue
+        other = best_fit(catalog, entity.ref, mention.alternatives, text, mention.text)
+        chosen = catalog.get(other) if other else entity
+        names = [chosen.name, chosen.title or "", mention.text]
+        if asked_fields(text, entity_fields(chosen), names):
+            return True
+    return False
+
+
+def _prefer_the_asked_entity(state: PlanState, slots: dict[str, Any]) -> None:
+    """Swap a named entity for the namesake the question's other words describe ("the X
+    integration tests" is X's pipeline Resource), saying so in the answer (see namesakes.py)."""
+    catalog = _catalog(state)
+    refs = list(slots["refs"])
+    for i, (ref, mention) in enumerate(zip(refs, slots["mentions"], strict=False)):
+        other = best_fit(catalog, ref, slots.get("alternatives", {}).get(ref, []), state.utterance, mention)
+        if other is not None and other not in refs:
+            refs[i] = other
+            slots.setdefault("chosen_over", {})[other] = ref
+    slots["refs"] = refs
 
 
 def entity(state: PlanState, steps: list[StepResult]) -> Answer:
@@ -500,25 +583,53 @@ def found(state: PlanState, search: StepResult) -> Answer:
             for x in (
                 r.get("lifecycle") if not filters.get("lifecycle") else None,
                 r.get("owner") if not filters.get("owner") else None,
+                f"{r['member_count']} direct members" if "member_count" in r else None,
             )
             if x
         )
         labels.append(ref_label(r["ref"], r.get("name")) + (f" [{extra}]" if extra else ""))
+    tally = _tally(state.utterance, results, filters)
     count = len(results)
     limit = filters.pop("limit", 25)
     if limit == COUNT_LIMIT:
         at_least = "at least " if count >= limit else ""
         return Answer(
-            text=f"There are {at_least}{count} {what} in the catalog: {join(labels, limit)}.",
+            text=f"There are {at_least}{count} {what} in the catalog: {join(labels, limit)}.{tally}",
             refs=[r["ref"] for r in results],
         )
     more = f" (showing the first {limit})" if count >= limit else ""
     return Answer(
-        text=f"Found {count} {what}{more}: {join(labels, 25)}."
-        if count != 1
-        else f"Found 1 match ({what}): {labels[0]}.",
+        text=(
+            f"Found {count} {what}{more}: {join(labels, 25)}."
+            if count != 1
+            else f"Found 1 match ({what}): {labels[0]}."
+        )
+        + tally,
         refs=[r["ref"] for r in results],
     )
+
+
+RANK_RE = re.compile(r"\b(most|fewest|least|biggest|largest|smallest|highest|lowest)\b", re.I)
+
+
+def _tally(utterance: str, results: list[dict[str, Any]], filters: dict[str, Any]) -> str:
+    """For "which team owns the most APIs" / "which team has the fewest members": the listing
+    counted, largest first, so the answer says the number rather than leaving it to the reader."""
+    if not RANK_RE.search(utterance) or len(results) < 2:
+        return ""
+    if all("member_count" in r for r in results):
+        ranked = sorted(results, key=lambda r: (-r["member_count"], r["ref"]))
+        return " By direct members: " + ", ".join(f"{r['name']} {r['member_count']}" for r in ranked) + "."
+    if filters.get("owner"):
+        return ""
+    owners: dict[str, int] = {}
+    for r in results:
+        if r.get("owner"):
+            owners[r["owner"]] = owners.get(r["owner"], 0) + 1
+    if len(owners) < 2:
+        return ""
+    ranked_owners = sorted(owners.items(), key=lambda item: (-item[1], item[0]))
+    return " By owner: " + ", ".join(f"{ref.split('/', 1)[-1]} {n}" for ref, n in ranked_owners) + "."
 
 
 # --- group hierarchy / members --------------------------------------------------------------------

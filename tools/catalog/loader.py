@@ -8,7 +8,8 @@ globs (``./utils/**/catalog-info.yaml``) included, and ``$text``/``$json``/``$ya
 against the entity's file. Absolute URL targets are read through ``url_reader`` when one is given
 (the GitHub integration), else reported as not fetched. Each file is read once even when a
 directory walk and a Location both reach it. A broken document or file becomes a
-:class:`LoadError` naming the file and line; the rest loads.
+:class:`LoadError` naming the file and line; the rest loads. A placeholder whose file cannot be
+read is a warning naming the file, the field and the missing file, and its entity still loads.
 """
 
 from __future__ import annotations
@@ -170,11 +171,14 @@ def entities_from_text(
             result.skipped += 1
             continue
         entity, problems = build_entity(doc, path, line, location, origin=origin, read=read)
-        if entity is None:
-            label = _label(doc)
-            for problem in problems:
-                result.errors.append(LoadError(path=path, line=line, reason=f"{label}: {problem}", ref=None))
-        else:
+        label = _label(doc)
+        severity = "error" if entity is None else "warning"
+        ref = entity.ref if entity is not None else None
+        for problem in problems:
+            result.errors.append(
+                LoadError(path=path, line=line, reason=f"{label}: {problem}", ref=ref, severity=severity)
+            )
+        if entity is not None:
             result.entities.append(entity)
     return result
 
@@ -192,11 +196,13 @@ def build_entity(
     origin: str | None = None,
     read: PlaceholderReader | None = None,
 ) -> tuple[Entity | None, list[str]]:
-    """Validate one document like Backstage and turn it into an :class:`Entity`."""
+    """Validate one document like Backstage and turn it into an :class:`Entity`.
+
+    Returns ``(entity, problems)``: with no entity, the problems are why it was rejected; with one,
+    they are warnings about it (a placeholder that could not be read, see below)."""
+    warnings: list[str] = []
     if read is not None and isinstance(doc.get("spec"), dict):
-        placeholder_problems = _resolve_placeholders(doc["spec"], read)
-        if placeholder_problems:
-            return None, placeholder_problems
+        warnings = _resolve_placeholders(doc["spec"], read, "spec")
     problems = check_entity(doc)
     if problems:
         return None, problems
@@ -208,18 +214,24 @@ def build_entity(
         annotations.setdefault(ANNOTATION_MANAGED_BY_LOCATION, location)
         annotations.setdefault(ANNOTATION_MANAGED_BY_ORIGIN_LOCATION, origin or location)
     try:
-        return Entity.from_dict(doc, source_path=path, line=line), []
+        return Entity.from_dict(doc, source_path=path, line=line), warnings
     except ValidationError as exc:
         return None, [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
 
 
-def _resolve_placeholders(node: Any, read: PlaceholderReader, depth: int = 0) -> list[str]:
-    """Resolve ``$text``/``$json``/``$yaml`` placeholders in place, each read with ``read``."""
+def _resolve_placeholders(node: Any, read: PlaceholderReader, where: str, depth: int = 0) -> list[str]:
+    """Resolve ``$text``/``$json``/``$yaml`` placeholders in place, each read with ``read``.
+
+    One that cannot be read (a schema file the repository does not have) is left as it is and
+    reported, naming the field, so the entity still loads with everything else it says: Backstage
+    would hold the whole entity back, and a catalog question about its owner or links would then
+    have no answer although the file gives one. The tools say the definition was not loaded."""
     problems: list[str] = []
     if depth > 20:
         return problems
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, value in list(items):
+        field = f"{where}[{key}]" if isinstance(node, list) else f"{where}.{key}"
         if isinstance(value, dict) and len(value) == 1:
             ((marker, target),) = value.items()
             if marker in ("$text", "$json", "$yaml") and isinstance(target, str):
@@ -235,11 +247,21 @@ def _resolve_placeholders(node: Any, read: PlaceholderReader, depth: int = 0) ->
                 except Unreadable:
                     pass  # a URL no reader here can fetch: left as it is, for Backstage to resolve
                 except (OSError, ValueError, yaml.YAMLError) as exc:
-                    problems.append(f"{marker} placeholder {target!r} could not be read: {exc}")
+                    problems.append(
+                        f"{field}: {marker} placeholder {target!r} could not be read ({_reason(exc)}); "
+                        "the entity is kept with this field not loaded"
+                    )
                 continue
         if isinstance(value, dict | list):
-            problems.extend(_resolve_placeholders(value, read, depth + 1))
+            problems.extend(_resolve_placeholders(value, read, field, depth + 1))
     return problems
+
+
+def _reason(exc: Exception) -> str:
+    """A short cause: the missing file's path for a FileNotFoundError, else the first line."""
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"no such file: {exc.filename}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 class FileLoader:

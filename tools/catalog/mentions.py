@@ -100,6 +100,11 @@ def aliases_of(entity: Entity) -> Iterable[tuple[str, float]]:
     yield name, 100.0
     if entity.title:
         yield entity.title, 98.0
+        # "GC Notify API | GC Notification API": real titles list a name and its variants.
+        parts = [p.strip() for p in re.split(r"\s+[|/]\s+", entity.title) if p.strip()]
+        if len(parts) > 1:
+            for part in parts:
+                yield part, 96.0
     display = entity.profile.get("displayName")
     if isinstance(display, str) and display:
         yield display, 97.0

@@ -82,6 +82,39 @@ RULES_BY_KIND: dict[str, list[FieldRule]] = {}
 for _rule in RULES:
     RULES_BY_KIND.setdefault(_rule.kind, []).append(_rule)
 
+# Kinds outside the core set (``AiResource`` in Backstage's own examples, a plugin's ``Pipeline``)
+# get their relations from their plugin's processor, which emits the same ones for the same common
+# fields; without them such an entity would be owned by nobody and part of no system here.
+OTHER_KIND = "*"
+OTHER_KIND_RULES: tuple[FieldRule, ...] = (
+    FieldRule(OTHER_KIND, "owner", "group", OWNED_BY, OWNER_OF),
+    FieldRule(OTHER_KIND, "system", "system", PART_OF, HAS_PART),
+    FieldRule(OTHER_KIND, "dependsOn", None, DEPENDS_ON, DEPENDENCY_OF),
+)
+# Kinds with no relation-bearing spec fields of their own: nothing is guessed for them.
+NO_RELATION_KINDS = frozenset({"location"})
+
+
+def rules_for(kind: str) -> tuple[FieldRule, ...] | list[FieldRule]:
+    """The field rules of a kind: the built-in table, or the common fields for another kind."""
+    kind = kind.lower()
+    if kind in RULES_BY_KIND:
+        return RULES_BY_KIND[kind]
+    return () if kind in NO_RELATION_KINDS else OTHER_KIND_RULES
+
+
+def _spec_value(spec: dict[str, object], field: str) -> tuple[str, object]:
+    """``spec[field]``, or a key spelt with other capitals (``subComponentOf``), which real
+    catalogs write and which is read here as the field it plainly means; ``(key, value)``."""
+    if field in spec:
+        return field, spec[field]
+    lowered = field.lower()
+    for key, value in spec.items():
+        if isinstance(key, str) and key.lower() == lowered:
+            return key, value
+    return field, None
+
+
 # Where Backstage has no default kind we still resolve a bare name (so the catalog stays useful),
 # but the validator warns about it: Backstage itself would reject the reference.
 FALLBACK_KIND = "component"
@@ -97,16 +130,21 @@ class RefProblem:
 
 def spec_refs(entity: Entity) -> Iterable[tuple[FieldRule, str, str | None]]:
     """(rule, target ref, problem) for each reference in the entity's relation-bearing spec fields."""
-    for rule in RULES_BY_KIND.get(entity.kind_lower, ()):
-        raw = entity.spec.get(rule.field)
+    for rule in rules_for(entity.kind_lower):
+        key, raw = _spec_value(entity.spec, rule.field)
         if raw is None:
             continue
+        spelling = (
+            f"spec.{key} read as spec.{rule.field} (Backstage reads only that spelling and ignores this one)"
+            if key != rule.field
+            else None
+        )
         values = raw if isinstance(raw, list) else [raw]
         for value in values:
             if not isinstance(value, str) or not value.strip():
                 yield rule, "", f"spec.{rule.field} entry {value!r} is not a non-empty string"
                 continue
-            problem = None
+            problem = spelling
             try:
                 target = parse_ref(value, rule.default_kind, entity.namespace)
             except InvalidRefError as exc:
@@ -116,7 +154,7 @@ def spec_refs(entity: Entity) -> Iterable[tuple[FieldRule, str, str | None]]:
                     except InvalidRefError:
                         yield rule, "", f"spec.{rule.field}: {exc}"
                         continue
-                    problem = f"spec.{rule.field}: {exc}; assumed {target}"
+                    problem = "; ".join(p for p in (spelling, f"spec.{rule.field}: {exc}; assumed {target}") if p)
                 else:
                     yield rule, "", f"spec.{rule.field}: {exc}"
                     continue

@@ -90,9 +90,16 @@ class CatalogStore:
         found = self._by_ref.get(str(compound).lower())
         if found is not None:
             return found
-        if ":" in text and "/" not in text.split(":", 1)[0]:
-            return None  # an explicit kind that does not exist
         name = compound.name.lower()
+        if ":" in text and "/" not in text.split(":", 1)[0]:
+            if "/" in text.split(":", 1)[1]:
+                return None  # an explicit kind and namespace that do not exist
+            # ``domain:sre`` for the one Domain named sre, which lives in namespace portefaix: a
+            # kind without a namespace means the default one to Backstage, but someone asking
+            # means that entity; the ref returned says its namespace. Two such: none is guessed.
+            same = [e for e in self._by_name.get(name, []) if e.kind_lower == compound.kind.lower()]
+            return same[0] if len(same) == 1 else None
+
         candidates = self._by_name.get(name) or self._by_compact.get(compact(name)) or []
         if "/" in text:
             candidates = [e for e in candidates if e.namespace.lower() == compound.namespace]
@@ -337,9 +344,10 @@ class CatalogStore:
                 entity = by_ref.get(key)
                 parent[key] = (current, how)
                 shown[key] = entity.ref if entity else target
-                if key.startswith("api:"):
+                if key.startswith("api:") and api_edge:
                     depth[key] = current_depth
-                    queue.appendleft(key)  # an API is a hop, not a dependency by itself
+                    queue.appendleft(key)  # an API reached as consumed/provided is a hop, not a dependency
+                    # by itself; one named in spec.dependsOn (``api:openai-api``) is listed below
                 else:
                     depth[key] = current_depth + 1
                     found.append(key)

@@ -23,6 +23,8 @@ from tools.catalog.model import (
     ANNOTATION_SOURCE_LOCATION,
     ANNOTATION_TECHDOCS_REF,
     Entity,
+    InvalidRefError,
+    parse_ref,
 )
 
 if TYPE_CHECKING:
@@ -212,6 +214,10 @@ def get_entity(args: RefArgs, ctx: ToolContext) -> ToolResult:
         data["profile"] = {"email": entity.email}
     if entity.kind_lower == "api":
         data["definition"] = summarize_definition(entity.type, entity.spec.get("definition"))
+    if entity.kind_lower in ("system", "domain"):
+        lifecycles = _by_lifecycle(store, store.related(entity.ref, rel.HAS_PART))
+        if lifecycles:
+            data["parts_by_lifecycle"] = lifecycles
     data["fields"] = entity_fields(entity)
     refs = [entity.ref] + ([owner] if owner else [])
     return ToolResult(data=data, refs=refs, note=note, source=_source(store, entity))
@@ -229,7 +235,12 @@ def search(args: SearchArgs, ctx: ToolContext) -> ToolResult:
         tag=args.tag,
         limit=args.limit,
     )
-    results = [{**entity.summary(), "score": score} for entity, score in hits]
+    results = []
+    for entity, score in hits:
+        row = {**entity.summary(), "score": score}
+        if entity.kind_lower == "group":  # "which team has the fewest members?"
+            row["member_count"] = len(store.members_of(entity.ref))
+        results.append(row)
     data: dict[str, Any] = {"count": len(results), "results": results}
     note = None
     if not results:
@@ -268,6 +279,9 @@ def owner(args: RefArgs, ctx: ToolContext) -> ToolResult:
                 parents = store.parents_of(owner_entity.ref)
                 if parents:
                     info["parent"] = parents[0]
+                nearest = _nearest_email(store, parents) if not owner_entity.email else None
+                if nearest:
+                    info["nearest_parent_email"] = nearest
         data["owner"] = info
     oncall = store.oncall_of(entity.ref)
     data["oncall"] = [person(store, r) for r in oncall]
@@ -385,6 +399,9 @@ def system_contents(args: RefArgs, ctx: ToolContext) -> ToolResult:
     store = _store(ctx)
     entity, note = resolve(store, args.ref, "system", kinds=["system", "domain", "component"])
     if entity is None:
+        undefined = _undefined_container(store, args.ref)
+        if undefined is not None:
+            return undefined
         return not_found(store, args.ref, "catalog_system_contents")
     by_kind: dict[str, list[str]] = {}
     for ref in store.related(entity.ref, rel.HAS_PART):
@@ -404,10 +421,46 @@ def system_contents(args: RefArgs, ctx: ToolContext) -> ToolResult:
         parts[kind] = [_brief(store, ref) for ref in shown]
     data["contents"] = parts
     data["count"] = total
+    lifecycles = _by_lifecycle(store, [r for refs in by_kind.values() for r in refs])
+    if lifecycles:
+        data["parts_by_lifecycle"] = lifecycles
+    if entity.kind_lower == "domain":  # "how many components are in the domain": through its systems
+        inner: dict[str, set[str]] = {}
+        for system_ref in by_kind.get("system", []):
+            for ref in store.related(system_ref, rel.HAS_PART):
+                inner.setdefault(ref.split(":", 1)[0], set()).add(ref.lower())
+        if inner:
+            data["in_its_systems"] = {kind: len(refs) for kind, refs in sorted(inner.items())}
     if not total:
         notes.append(f"{entity.ref} has no parts in the catalog")
     refs = [entity.ref] + [item["ref"] for items in parts.values() for item in items]
     return ToolResult(data=data, refs=refs, note="; ".join(notes) or None, source=_source(store, entity))
+
+
+def _undefined_container(store: CatalogStore, text: str) -> ToolResult | None:
+    """The parts of a system (or domain) that entities name in ``spec.system`` but that no file
+    defines: real catalogs do this, and "what is in X" still has an answer, said as such."""
+    for kind in ("system", "domain"):
+        try:
+            ref = str(parse_ref(text.strip(), kind))
+        except InvalidRefError:
+            return None
+        parts = sorted(store.related(ref, rel.HAS_PART))
+        if not parts:
+            continue
+        shown, cap = _capped(parts)
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for part in shown:
+            by_kind.setdefault(part.split(":", 1)[0], []).append(_brief(store, part))
+        kind_name, _, name = ref.partition(":")
+        entity = {"ref": ref, "kind": kind_name.capitalize(), "name": name.split("/", 1)[-1], "known": False}
+        note = (
+            f"{ref} is not defined in the catalog (no {kind_name.capitalize()} entity for it); "
+            f"{len(parts)} entities name it in spec.{kind_name}"
+        )
+        data = {"entity": entity, "owner": None, "contents": by_kind, "count": len(parts), "defined": False}
+        return ToolResult(data=data, refs=[ref, *shown], note="; ".join(n for n in (note, cap) if n))
+    return None
 
 
 def owned_by(args: OwnedByArgs, ctx: ToolContext) -> ToolResult:
@@ -486,11 +539,64 @@ def group_hierarchy(args: RefArgs, ctx: ToolContext) -> ToolResult:
         "all_members_count": len(store.members_of(entity.ref, recursive=True)),
         "oncall": [person(store, r) for r in store.oncall_of(entity.ref)],
     }
+    below = _descendants(store, entity.ref)
+    if below:
+        data["descendants"], below_cap = _capped(below)
+        if below_cap:
+            cap = "; ".join(c for c in (cap, f"descendants: {below_cap}") if c)
+    nearest = _nearest_email(store, data["parents"]) if not entity.email else None
+    if nearest:
+        data["nearest_parent_email"] = nearest
     refs = [entity.ref, *data["parents"], *data["children"], *(m["ref"] for m in shown)]
+    refs += [d["ref"] for d in data.get("descendants", [])]
     notes = [n for n in (note, cap) if n]
     return ToolResult(
         data=data, refs=list(dict.fromkeys(refs)), note="; ".join(notes) or None, source=_source(store, entity)
     )
+
+
+def _nearest_email(store: CatalogStore, ancestors: list[str]) -> dict[str, str] | None:
+    """The e-mail of the nearest ancestor group that has one ("if it has none, its parent's")."""
+    for parent_ref in ancestors:
+        parent_group = store.get(parent_ref, "group")
+        if parent_group is not None and parent_group.email:
+            return {"ref": parent_group.ref, "email": parent_group.email}
+    return None
+
+
+def _by_lifecycle(store: CatalogStore, refs: list[str]) -> dict[str, dict[str, int]]:
+    """Per kind, how many of these entities are in each lifecycle ("is it all experimental?")."""
+    counts: dict[str, dict[str, int]] = {}
+    for ref in refs:
+        lifecycle = store.lifecycle_of(ref)
+        if lifecycle:
+            of_kind = counts.setdefault(ref.split(":", 1)[0].lower(), {})
+            of_kind[lifecycle] = of_kind.get(lifecycle, 0) + 1
+    return {kind: dict(sorted(c.items(), key=lambda item: -item[1])) for kind, c in sorted(counts.items())}
+
+
+def _descendants(store: CatalogStore, group_ref: str, max_depth: int = 8) -> list[dict[str, Any]]:
+    """Every group below ``group_ref`` past its direct children, breadth first, each with the group
+    it sits under: "the hierarchy under acme-corp" is the whole tree, not one level of it."""
+    out: list[dict[str, Any]] = []
+    seen = {group_ref.lower()}
+    frontier = [group_ref]
+    for depth in range(1, max_depth + 1):
+        nxt = []
+        for parent in frontier:
+            for child in store.related(parent, rel.PARENT_OF):
+                if child.lower() in seen:
+                    continue
+                seen.add(child.lower())
+                nxt.append(child)
+                if depth > 1:
+                    group = store.get(child, "group")
+                    row = {"ref": child, "parent": parent, "depth": depth}
+                    if group is not None and group.type:
+                        row["type"] = group.type
+                    out.append(row)
+        frontier = nxt
+    return out
 
 
 def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
@@ -546,7 +652,9 @@ def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
         tool(
             "catalog_system_contents",
             "What a system or domain contains: for a system its components, APIs and resources; for a "
-            "domain its systems (and sub-domains); also the owner and what it is part of.",
+            "domain its systems (and sub-domains) and how many components, APIs… those hold; how many "
+            "parts are in each lifecycle; also the owner and what it is part of. A system that "
+            "entities name but no file defines is listed from those entities.",
             RefArgs,
             system_contents,
         ),
@@ -560,8 +668,9 @@ def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
         ),
         tool(
             "catalog_group_hierarchy",
-            "Organisation structure around a group: its parent groups, child groups, members (with "
-            "e-mails) and on-call; for a user, their groups and the groups above them.",
+            "Organisation structure around a group: its parent groups, child groups and every group "
+            "below those, members (with e-mails), the group's e-mail (or its nearest parent's) and "
+            "on-call; for a user, their groups and the groups above them.",
             RefArgs,
             group_hierarchy,
         ),
