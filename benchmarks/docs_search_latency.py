@@ -29,7 +29,8 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def build(n: int, workdir: Path):
+def build(n: int, workdir: Path, store=None):
+    """``store`` (default: an embedded one in ``workdir/big``) filled with ``n`` synthetic chunks."""
     from agent.runtime import Runtime
     from contract.settings import Settings
     from tools.docs import family
@@ -43,7 +44,7 @@ def build(n: int, workdir: Path):
     vectors = np.asarray(seed["embeddings"], dtype=np.float32)
     vocab = sorted({w for d in docs for w in d.split() if w.isalpha() and len(w) > 3})
     rng = np.random.default_rng(42)
-    store = DocsStore(workdir / "big")
+    store = store or DocsStore(workdir / "big")
     if store.count() >= n:
         return store
     store.reset()
@@ -83,7 +84,6 @@ def run(
     quick: bool = False, chunks: int | None = None, queries: int | None = None, workdir: Path | None = None
 ) -> list[Figure]:
     chunks = chunks or (2_000 if quick else 100_000)
-    queries = queries or (20 if quick else 300)
     workdir = workdir or Path(tempfile.mkdtemp(prefix="docs-latency-"))
     print(f"building {chunks:,} chunks in {workdir} …")
     store = build(chunks, workdir)
@@ -93,7 +93,11 @@ def run(
         f"index: {store.count():,} chunks in Chroma; BM25 built in {time.perf_counter() - t0:.1f} s "
         f"({len(index.postings):,} terms)"
     )
+    return measure(store, queries or (20 if quick else 300))
 
+
+def measure(store, queries: int, prefix: str = "") -> list[Figure]:
+    """Timed searches (unfiltered, then with an owner filter) and the process's memory after them."""
     from tools.docs.embedding import encode
 
     raw = yaml.safe_load((ROOT / "evals/datasets/docs.yaml").read_text())
@@ -119,20 +123,30 @@ def run(
     def ms(values: list[float], q: float) -> str:
         return f"{1000 * _percentile(values, q):.1f}"
 
+    rss = _rss_mib()
     print(f"\nsearch over {store.count():,} chunks, warm process, {len(totals)} queries")
     print(f"{'':<36}{'p50':>8}{'p95':>8}{'p99':>8}  (ms)")
     print(f"{'hybrid search incl. query embedding':<36}{ms(totals, 50):>8}{ms(totals, 95):>8}{ms(totals, 99):>8}")
     print(f"{'  of which query embedding alone':<36}{ms(embeds, 50):>8}{ms(embeds, 95):>8}{ms(embeds, 99):>8}")
     print(f"{'hybrid search with an owner filter':<36}{ms(filtered, 50):>8}{ms(filtered, 95):>8}{ms(filtered, 99):>8}")
-    print(f"mean {1000 * statistics.mean(totals):.1f} ms")
+    print(f"mean {1000 * statistics.mean(totals):.1f} ms; app memory (RSS) {rss:.0f} MiB")
     return [
-        Figure("chunks", store.count(), "chunks"),
-        Figure("search p50 incl. query embedding", 1000 * _percentile(totals, 50), "ms"),
-        Figure("search p95 incl. query embedding", 1000 * _percentile(totals, 95), "ms"),
-        Figure("search p99 incl. query embedding", 1000 * _percentile(totals, 99), "ms"),
-        Figure("query embedding p95", 1000 * _percentile(embeds, 95), "ms"),
-        Figure("search p95 with an owner filter", 1000 * _percentile(filtered, 95), "ms"),
+        Figure(f"{prefix}chunks", store.count(), "chunks"),
+        Figure(f"{prefix}search p50 incl. query embedding", 1000 * _percentile(totals, 50), "ms"),
+        Figure(f"{prefix}search p95 incl. query embedding", 1000 * _percentile(totals, 95), "ms"),
+        Figure(f"{prefix}search p99 incl. query embedding", 1000 * _percentile(totals, 99), "ms"),
+        Figure(f"{prefix}query embedding p95", 1000 * _percentile(embeds, 95), "ms"),
+        Figure(f"{prefix}search p95 with an owner filter", 1000 * _percentile(filtered, 95), "ms"),
+        Figure(f"{prefix}app memory (RSS)", rss, "MiB"),
     ]
+
+
+def _rss_mib() -> float:
+    """The process's resident memory now (``VmRSS``), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def options() -> argparse.ArgumentParser:

@@ -166,7 +166,11 @@ def config(json_output: Annotated[bool, typer.Option("--json")] = False) -> None
 
     settings = load_settings()
     masked = settings.masked()
-    families = Runtime(settings).family_status()
+    runtime = Runtime(settings)
+    families = runtime.family_status()
+    keyword_index = runtime.readiness().get("docs_index", {}).get("keyword_index")
+    if keyword_index:
+        masked["docs_keyword_index"] = keyword_index  # postgresql: shared by the replicas
     if json_output:
         typer.echo(json.dumps({**masked, "families": families}, indent=2, default=str))
         return

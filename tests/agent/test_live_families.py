@@ -44,7 +44,9 @@ def test_config_command_lists_the_families(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no portal-agent.yaml from the working directory
     result = CliRunner().invoke(app, ["config", "--json"])
     assert result.exit_code == 0, result.output
-    families = json.loads(result.output)["families"]
+    shown = json.loads(result.output)
+    families = shown["families"]
+    assert shown["docs_keyword_index"] == "memory"  # no Chroma server and PostgreSQL: this process's own
     assert families["catalog"] == {"live": True}
     assert families["docs"]["live"] is False and "PORTAL_AGENT_DOCS" in families["docs"]["configure"]
     table = CliRunner().invoke(app, ["config"])
@@ -66,3 +68,32 @@ async def test_readyz_says_which_families_are_live(tmp_path):
     assert ready.status_code == 200, ready.text
     families = ready.json()["families"]
     assert families["catalog"] is True and families["docs"] is False and families["cost"] is False
+    assert ready.json()["docs_index"]["keyword_index"] == "memory"
+
+
+def test_the_keyword_index_is_shared_only_with_a_chroma_server_and_postgresql(tmp_path, monkeypatch):
+    from portal_agent.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PORTAL_AGENT_DATA_DIR", str(tmp_path))
+    cases = [
+        ({"PORTAL_AGENT_CHROMA_URL": "http://chroma:8000"}, "memory"),
+        ({"PORTAL_AGENT_DATABASE_URL": "postgresql://u:pw@db/portal"}, "memory"),
+        ({"PORTAL_AGENT_CHROMA_URL": "http://chroma:8000", "PORTAL_AGENT_DATABASE_URL": "sqlite:///x.db"}, "memory"),
+        (
+            {
+                "PORTAL_AGENT_CHROMA_URL": "http://chroma:8000",
+                "PORTAL_AGENT_DATABASE_URL": "postgresql://u:pw@db/portal",
+            },
+            "postgresql",
+        ),
+    ]
+    for env, where in cases:
+        for name in ("PORTAL_AGENT_CHROMA_URL", "PORTAL_AGENT_DATABASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        result = CliRunner().invoke(app, ["config", "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["docs_keyword_index"] == where, env
+        assert "pw@" not in result.output

@@ -21,7 +21,12 @@ DOCUMENTED_COMPONENT = (
 
 
 def docs_runtime(
-    data_dir: Path, *, catalog: list[str] | None = None, docs: list[str] | None = None, chroma_url: str | None = None
+    data_dir: Path,
+    *,
+    catalog: list[str] | None = None,
+    docs: list[str] | None = None,
+    chroma_url: str | None = None,
+    database_url: str | None = None,
 ) -> Runtime:
     """A runtime with only the docs family over the given sources (never the demo organisation)."""
     settings = Settings(
@@ -29,6 +34,7 @@ def docs_runtime(
         catalog=[str(c) for c in catalog or []],
         docs=[str(d) for d in docs or []],
         chroma_url=chroma_url,
+        database_url=database_url,
     )
     return Runtime(settings, extra_families=[family], builtin_families=False)
 

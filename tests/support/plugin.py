@@ -16,4 +16,5 @@ def demo_today(monkeypatch) -> None:
     monkeypatch.setenv("PORTAL_AGENT_DEMO_TODAY", DEMO_TODAY.isoformat())
 
 
+from tests.support.chroma import chroma_server  # noqa: E402,F401  (fixture)
 from tests.support.postgres import postgres_server, postgres_url  # noqa: E402,F401  (fixtures)

@@ -8,6 +8,7 @@ per term, so a query touches only the documents that contain its terms: a few mi
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -56,17 +57,25 @@ def tokenize(text: str) -> list[str]:
     """
     out: list[str] = []
     for match in WORD.finditer(text):
-        original = match.group(0)
-        token = original.lower()
-        camel = CAMEL.findall(original) if re.search(r"[a-z][A-Z]", original) else []
-        if "_" in token or "." in token or camel:
-            out.append(token)
-            parts = [p.lower() for p in camel] if camel and "_" not in token and "." not in token else []
-            parts = parts or re.split(r"[_.]", token)
-        else:
-            parts = [token]
-        out.extend(stem(p) for p in parts if p and p not in STOPWORDS)
+        out.extend(word_terms(match.group(0)))
     return out
+
+
+@functools.lru_cache(maxsize=200_000)
+def word_terms(original: str) -> tuple[str, ...]:
+    """The terms of one word. Memoised: a search re-reads its candidates' lines for every query,
+    and a corpus's vocabulary is small next to its text."""
+    token = original.lower()
+    camel = CAMEL.findall(original) if re.search(r"[a-z][A-Z]", original) else []
+    out: list[str] = []
+    if "_" in token or "." in token or camel:
+        out.append(token)
+        parts = [p.lower() for p in camel] if camel and "_" not in token and "." not in token else []
+        parts = parts or re.split(r"[_.]", token)
+    else:
+        parts = [token]
+    out.extend(stem(p) for p in parts if p and p not in STOPWORDS)
+    return tuple(out)
 
 
 class BM25Index:

@@ -147,7 +147,14 @@ def sync(
     """Bring the index in line with ``sites``. ``progress(stage, done, total)`` is called as it goes."""
     started = time.perf_counter()
     report = IndexReport(sites=len(sites), skipped=list(skipped or []))
-    with store.sync_lock:
+    with store.exclusive_sync():
+        readable, fingerprint = _read_all(sites, report, progress, failed_sites or set())
+        if fingerprint == store.synced_fingerprint() and store.count():
+            # another replica indexed exactly these pages already: nothing to read back or embed
+            report.pages = report.pages_unchanged = len(readable)
+            report.chunks_total = store.count()
+            report.seconds = time.perf_counter() - started
+            return report
         existing: dict[str, tuple[str, list[str]]] = {}
         records = store.all_records(("metadatas",))
         for cid, meta in zip(records["ids"], records["metadatas"], strict=True):
@@ -159,38 +166,25 @@ def sync(
         current: set[str] = set()
         to_add: list[Chunk] = []
         to_delete: list[str] = []
-        total_pages = sum(len(s.pages) for s in sites)
-        done = 0
-        for site in sites:
-            for ref in site.pages:
-                done += 1
-                if progress:
-                    progress("read", done, total_pages)
-                key = f"{site.key}::{ref.path}"
-                raw, problem = read_page(site, ref)
-                if problem is not None:
-                    report.skipped.append(problem)
-                    continue
-                digest = page_hash(site, ref, raw)
-                old = existing.get(key)
-                if old is not None and old[0] == digest:
-                    current.add(key)
-                    report.pages += 1
-                    report.pages_unchanged += 1
-                    continue
-                page, problem = parse_page(site, ref, raw, digest)
-                if problem is not None:
-                    report.skipped.append(problem)
-                    continue
+        for site, ref, key, raw, digest in readable:
+            old = existing.get(key)
+            if old is not None and old[0] == digest:
                 current.add(key)
                 report.pages += 1
-                chunks = chunk_page(page)
-                to_add.extend(chunks)
-                if old is None:
-                    report.pages_new += 1
-                else:
-                    report.pages_changed += 1
-                    to_delete.extend(old[1])
+                report.pages_unchanged += 1
+                continue
+            page, problem = parse_page(site, ref, raw, digest)
+            if problem is not None:
+                report.skipped.append(problem)
+                continue
+            current.add(key)
+            report.pages += 1
+            to_add.extend(chunk_page(page))
+            if old is None:
+                report.pages_new += 1
+            else:
+                report.pages_changed += 1
+                to_delete.extend(old[1])
         keep_sites = set(failed_sites or ())
         for key, (_, ids) in existing.items():
             if key not in current and key.split("::", 1)[0] not in keep_sites:
@@ -204,8 +198,41 @@ def sync(
         if to_delete or to_add:
             store.changed()
         report.chunks_total = store.count()
+        store.mark_synced(fingerprint)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_all(
+    sites: list[DocSite],
+    report: IndexReport,
+    progress: Callable[[str, int, int], None] | None,
+    failed_sites: set[str],
+) -> tuple[list[tuple[DocSite, PageRef, str, bytes, str]], str]:
+    """Every readable page with its key and hash, and a fingerprint of them all.
+
+    The fingerprint (page keys and hashes) is what lets replicas that start together index once:
+    the first one syncs and records it; the others, waiting on the same lock, find it equal and stop.
+    """
+    readable: list[tuple[DocSite, PageRef, str, bytes, str]] = []
+    total_pages = sum(len(s.pages) for s in sites)
+    done = 0
+    for site in sites:
+        for ref in site.pages:
+            done += 1
+            if progress:
+                progress("read", done, total_pages)
+            raw, problem = read_page(site, ref)
+            if problem is not None:
+                report.skipped.append(problem)
+                continue
+            readable.append((site, ref, f"{site.key}::{ref.path}", raw, page_hash(site, ref, raw)))
+    fingerprint = hashlib.sha256(CHUNKER_VERSION.encode())
+    for site_key in sorted(failed_sites):  # their pages are kept as they were, whatever that was
+        fingerprint.update(f"failed\0{site_key}\n".encode())
+    for _, _, key, _, digest in sorted(readable, key=lambda r: r[2]):
+        fingerprint.update(f"{key}\0{digest}\n".encode())
+    return readable, fingerprint.hexdigest()
 
 
 def _embed_and_add(
@@ -342,4 +369,7 @@ def readiness(runtime: FamilyRuntime) -> dict[str, Any]:
     out = {k: status[k] for k in ("building", "fresh") if k in status}
     if status.get("error"):
         out["error"] = str(status["error"])
+    from tools.docs.store import keyword_index_location
+
+    out["keyword_index"] = keyword_index_location(runtime.settings)
     return {"docs_index": out}

@@ -1,9 +1,11 @@
-"""The docs index: a Chroma collection plus an in-memory BM25 over the same chunks, searched hybrid.
+"""The docs index: a Chroma collection plus a BM25 keyword index over the same chunks, searched hybrid.
 
 Chroma holds the chunks, their metadata and their MiniLM vectors (PersistentClient under the data
-dir, or a Chroma server when ``PORTAL_AGENT_CHROMA_URL`` is set). BM25 is rebuilt in memory from
-the collection whenever the index changes, so both rankings always see the same chunks; they are
-fused with reciprocal rank fusion. An optional third ranking restricted to the entities a query
+dir, or a Chroma server when ``PORTAL_AGENT_CHROMA_URL`` is set). The keyword index is rebuilt in
+memory from the collection whenever the index changes — except with a Chroma server and a
+PostgreSQL database, where it lives in PostgreSQL (:mod:`tools.docs.keyword_pg`), so that no
+replica reads or holds the whole corpus. Both rankings see the same chunks and are fused with
+reciprocal rank fusion. An optional third ranking restricted to the entities a query
 names (``boost_entities``) exists but is off by default (weight 0): on the eval set it lowered
 recall, because names overlap (a "search" question is often about search-indexer). Whether
 anything is relevant at all is decided on the best cosine similarity, how far it stands out, and the
@@ -18,6 +20,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from tools.docs.bm25 import BM25Index, tokenize
+from tools.docs.keyword_pg import LexicalHit, SharedKeywordIndex
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +102,27 @@ def _client(data_dir: Path, chroma_url: str | None) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def _is_postgres(url: str | None) -> bool:
+    return bool(url) and str(url).split(":", 1)[0] in ("postgresql", "postgres")
+
+
+def keyword_index_location(settings: Any) -> str:
+    """Where the docs keyword index lives for these settings: ``postgresql`` (one index the replicas
+    share: a Chroma server and a PostgreSQL database are both configured) or ``memory`` (this process's)."""
+    return "postgresql" if settings.chroma_url and _is_postgres(getattr(settings, "database_url", None)) else "memory"
+
+
 class DocsStore:
     """One per process (``runtime.service("docs.store", …)``): thread-safe for search and sync."""
 
-    def __init__(self, data_dir: Path, chroma_url: str | None = None, collection: str = COLLECTION):
+    def __init__(
+        self,
+        data_dir: Path,
+        chroma_url: str | None = None,
+        collection: str = COLLECTION,
+        keyword_url: str | None = None,
+    ):
+        """``keyword_url``, the deployment's PostgreSQL URL, shares the keyword index when Chroma is a server."""
         from tools.docs.embedding import MiniLMEmbeddingFunction
 
         self.client = _client(Path(data_dir), chroma_url)
@@ -122,10 +143,22 @@ class DocsStore:
         self._metadatas: list[dict[str, Any]] = []
         self._vectors: np.ndarray | None = None
         self._rows: dict[str, int] = {}
+        shared = bool(chroma_url) and _is_postgres(keyword_url)  # as keyword_index_location decides
+        self.shared = SharedKeywordIndex(str(keyword_url), collection) if shared else None
+        self._shared_pages: tuple[int, dict[str, dict[str, Any]]] | None = None  # (version, pages)
 
     @classmethod
     def for_runtime(cls, runtime: Any) -> DocsStore:
-        return runtime.service("docs.store", lambda: cls(runtime.data_dir, runtime.settings.chroma_url))
+        settings = runtime.settings
+        return runtime.service(
+            "docs.store",
+            lambda: cls(runtime.data_dir, settings.chroma_url, keyword_url=getattr(settings, "database_url", None)),
+        )
+
+    @property
+    def keyword_where(self) -> str:
+        """Where the keyword index lives: ``postgresql`` (shared by the replicas) or ``memory``."""
+        return "postgresql" if self.shared is not None else "memory"
 
     # --- maintenance ----------------------------------------------------------------------------
     def count(self) -> int:
@@ -141,6 +174,8 @@ class DocsStore:
                 embedding_function=self.embedding_function,
                 configuration={"hnsw": {"space": "cosine"}},
             )
+            if self.shared is not None:
+                self.shared.reset()
             self.changed()
 
     def changed(self) -> None:
@@ -176,13 +211,32 @@ class DocsStore:
                 metadatas=metadatas[start:end],
                 embeddings=embeddings[start:end],
             )
+        if self.shared is not None:
+            self.shared.add(ids, documents, metadatas)
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), 5000):
             self.collection.delete(ids=ids[start : start + 5000])
+        if self.shared is not None:
+            self.shared.delete(ids)
+
+    @contextlib.contextmanager
+    def exclusive_sync(self) -> Iterator[None]:
+        """One indexing run at a time: in this process, and across replicas when the keyword index is shared."""
+        with self.sync_lock, self.shared.exclusive() if self.shared is not None else contextlib.nullcontext():
+            yield
+
+    def synced_fingerprint(self) -> str:
+        """The fingerprint of the sources the shared index last synced ('' when embedded or unknown)."""
+        return self.shared.state()["fingerprint"] if self.shared is not None else ""
+
+    def mark_synced(self, fingerprint: str) -> None:
+        if self.shared is not None:
+            self.shared.mark_synced(fingerprint)
 
     # --- lexical side ---------------------------------------------------------------------------
     def bm25(self) -> BM25Index:
+        """The in-memory keyword index (embedded mode; also what the calibration benchmarks read)."""
         with self.lock:
             if self._bm25 is None or self._bm25_generation != self.generation:
                 generation = self.generation
@@ -199,24 +253,32 @@ class DocsStore:
                 self._bm25_generation = generation
             return self._bm25
 
+    def query_idf(self, query: str) -> dict[str, float]:
+        """The idf of each term of ``query``; a term the index lacks weighs as much as the rarest one."""
+        if self.shared is not None:
+            return self.shared.query_idf(query)
+        idf = self.bm25().idf
+        unseen = max(idf.values(), default=1.0)
+        return {t: idf.get(t, unseen) for t in dict.fromkeys(tokenize(query))}
+
+    def _lexical(self, query: str, n: int, filters: dict[str, Any]) -> list[LexicalHit]:
+        if self.shared is not None:
+            return self.shared.search(query, n, filters or None)
+        index = self.bm25()
+        return [
+            LexicalHit(index.ids[i], self._documents[i], self._metadatas[i], score, coverage)
+            for i, score, coverage in index.search(query, n, filters or None)
+        ]
+
     def pages(self) -> dict[str, dict[str, Any]]:
         """page_key → {title, site_title, url, entity, page} for every indexed page."""
+        if self.shared is not None:
+            version = self.shared.state()["version"]
+            if self._shared_pages is None or self._shared_pages[0] != version:
+                self._shared_pages = (version, _pages_of(self.shared.pages()))
+            return self._shared_pages[1]
         self.bm25()
-        out: dict[str, dict[str, Any]] = {}
-        for meta in self._metadatas:
-            key = meta.get("page_key", "")
-            if key not in out:
-                base = str(meta.get("url", "")).split("#", 1)[0]
-                out[key] = {
-                    "page_key": key,
-                    "title": meta.get("page_title", ""),
-                    "site_title": meta.get("site_title", ""),
-                    "url": base,
-                    "entity": meta.get("entity", ""),
-                    "page": meta.get("page", ""),
-                    "owner": meta.get("owner", ""),
-                }
-        return out
+        return _pages_of(self._metadatas)
 
     # --- search -----------------------------------------------------------------------------------
     def search(
@@ -242,32 +304,30 @@ class DocsStore:
                 filters[name] = [v.lower() for v in value] if isinstance(value, list) else value.lower()
         if page_keys is not None:
             filters["page_key"] = list(page_keys)
-        index = self.bm25() if lexical else None
-        total = len(index) if index is not None else self.count()
+        in_memory = lexical and self.shared is None
+        total = len(self.shared) if self.shared is not None else len(self.bm25()) if lexical else self.count()
         if total == 0:
             return SearchResult(query, [], False, 0.0, 0.0, filters, time.perf_counter() - started, 0)
         qvec = encode([query])[0]
         rankings: dict[str, list[str]] = {}
         found: dict[str, Hit] = {}
-        if filters and index is not None:
-            vector = self._vector_subset(index, qvec, filters, candidates)
+        if filters and in_memory:
+            vector = self._vector_subset(self.bm25(), qvec, filters, candidates)
         else:
             vector = self._vector(qvec, filters, min(candidates, total))
         rankings["vector"] = [h.id for h in vector]
         for hit in vector:
             found[hit.id] = hit
         best_cov = 0.0
-        if index is not None:
-            lexical_hits = index.search(query, candidates, filters or None)
+        if lexical:
             ids = []
-            for i, _score, cov in lexical_hits:
-                cid = index.ids[i]
-                ids.append(cid)
-                best_cov = max(best_cov, cov)
-                hit = found.get(cid)
+            for lexical_hit in self._lexical(query, candidates, filters):
+                ids.append(lexical_hit.id)
+                best_cov = max(best_cov, lexical_hit.coverage)
+                hit = found.get(lexical_hit.id)
                 if hit is None:
-                    hit = found[cid] = Hit(cid, self._documents[i], self._metadatas[i], 0.0)
-                hit.coverage = cov
+                    hit = found[lexical_hit.id] = Hit(lexical_hit.id, lexical_hit.document, lexical_hit.metadata, 0.0)
+                hit.coverage = lexical_hit.coverage
             rankings["bm25"] = ids
         boost = [e.lower() for e in (boost_entities or []) if e]
         if boost and "entity" not in filters and WEIGHTS["entity"] > 0:
@@ -275,8 +335,8 @@ class DocsStore:
             rankings["entity"] = [h.id for h in boosted]
             for hit in boosted:
                 found.setdefault(hit.id, hit)
-        if index is not None and len(found) > 1:
-            rankings["lines"] = _by_best_line(list(found.values()), query, index.idf)
+        if lexical and len(found) > 1:
+            rankings["lines"] = _by_best_line(list(found.values()), query, self.query_idf(query))
         for name, ids in rankings.items():
             weight = WEIGHTS[name]
             for rank, cid in enumerate(ids):
@@ -299,12 +359,23 @@ class DocsStore:
         )
 
     def _fill_similarity(self, hits: list[Hit], qvec: Any) -> None:
-        """Cosine similarity for hits only BM25 found, from the in-memory vectors (the gate weighs it)."""
-        vectors = self._vectors
-        for hit in hits:
+        """Cosine similarity for hits only BM25 found (the gate weighs it): from the in-memory vectors,
+        or, with a shared keyword index, from the Chroma server in one request."""
+        missing = [h for h in hits if h.similarity is None]
+        if not missing:
+            return
+        query = np.asarray(qvec, dtype=np.float32)
+        if self.shared is not None:
+            got = self.collection.get(ids=[h.id for h in missing], include=["embeddings"])
+            vectors = dict(zip(got["ids"], got["embeddings"], strict=True))
+            for hit in missing:
+                if hit.id in vectors:
+                    hit.similarity = float(np.asarray(vectors[hit.id], dtype=np.float32) @ query)
+            return
+        for hit in missing:
             row = self._rows.get(hit.id)
-            if hit.similarity is None and vectors is not None and row is not None and row < len(vectors):
-                hit.similarity = float(vectors[row] @ np.asarray(qvec, dtype=np.float32))
+            if self._vectors is not None and row is not None and row < len(self._vectors):
+                hit.similarity = float(self._vectors[row] @ query)
 
     def _vector_subset(self, index: BM25Index, qvec: Any, filters: dict[str, Any], n: int) -> list[Hit]:
         """Exact cosine ranking over the filtered chunks, from the in-memory snapshot.
@@ -352,6 +423,24 @@ class DocsStore:
         return sorted(hits, key=lambda h: int(h.metadata.get("chunk", 0)))
 
 
+def _pages_of(metadatas: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for meta in metadatas:
+        key = meta.get("page_key", "")
+        if key not in out:
+            base = str(meta.get("url", "")).split("#", 1)[0]
+            out[key] = {
+                "page_key": key,
+                "title": meta.get("page_title", ""),
+                "site_title": meta.get("site_title", ""),
+                "url": base,
+                "entity": meta.get("entity", ""),
+                "page": meta.get("page", ""),
+                "owner": meta.get("owner", ""),
+            }
+    return out
+
+
 def best_line_share(text: str, weights: dict[str, float], heading: str = "") -> float:
     """The largest share of the query's term weight that one line of ``text`` holds, with its heading's words
     (a line under "Why the reindex runs out of memory" need not repeat them)."""
@@ -372,7 +461,7 @@ def _by_best_line(hits: list[Hit], query: str, idf: dict[str, float]) -> list[st
     chunks that mention the words here and there. Ranking the candidates by the share of the
     question's term weight (idf) held by their best line lifts the chunk where the words meet.
     """
-    unknown = max(idf.values(), default=1.0)
+    unknown = max(idf.values(), default=1.0)  # ``idf`` holds every query term (``DocsStore.query_idf``)
     weights = {t: idf.get(t, unknown) for t in dict.fromkeys(tokenize(query))}
     scored = [(best_line_share(h.own_text or h.body, weights, str(h.metadata.get("heading", ""))), h.id) for h in hits]
     return [cid for share, cid in sorted(scored, key=lambda x: -x[0]) if share > 0]

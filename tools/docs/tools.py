@@ -184,7 +184,7 @@ def answer_extracts(store: DocsStore, hits: list[Hit], query: str) -> list[dict[
         (h.document[: int(h.metadata.get("header_chars", 0))], h.own_text.strip() or h.body.strip())
         for h in hits[:ANSWER_PASSAGES]
     ]
-    extracts = extract(passages, query, store.bm25().idf, similarity=lambda texts: _similarity(query, texts))
+    extracts = extract(passages, query, store.query_idf(query), similarity=lambda texts: _similarity(query, texts))
     return [{"result": i + 1, "text": text} for i, text in extracts]
 
 
