@@ -2,7 +2,9 @@
 
 Slack's feedback buttons and the web widget's both land here: one row per rating, with the
 conversation, the turn's question, the answer given and the tool calls it made, read from the
-checkpointed conversation (never from what the client sends, which could be anything).
+checkpointed conversation (never from what the client sends, which could be anything). The rows
+live in the deployment's shared database (:mod:`agent.storage.database`: PostgreSQL for replicas,
+else the data directory's SQLite file), so a rating given on any replica is exported once.
 ``portal-agent feedback export`` turns the negative ones into draft eval cases for a person to
 complete with the facts a right answer must contain.
 """
@@ -10,22 +12,27 @@ complete with the facts a right answer must contain.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
 from agent.redact import redact_text
+from agent.storage.database import Database, SqliteDatabase, database
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 Rating = Literal["good", "bad"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
     thread_id TEXT NOT NULL,
     turn INTEGER NOT NULL,
     rating TEXT NOT NULL,
@@ -36,9 +43,10 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     tool_calls TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    UNIQUE (thread_id, turn, principal)
+    PRIMARY KEY (thread_id, turn, principal)
 );
 """
+COLUMNS = "thread_id, turn, rating, principal, via, comment, question, answer, tool_calls, created_at"
 
 
 class Turn(BaseModel):
@@ -71,45 +79,36 @@ def turns_of(messages: list[BaseMessage]) -> list[Turn]:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path):
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+    def __init__(self, db: Database | Path):
+        """``db``: the shared database, or the path of a SQLite file."""
+        self.db = db if isinstance(db, Database) else SqliteDatabase(Path(db))
+        self.db.migrate(SCHEMA)
 
     def record(
         self, thread_id: str, turn: Turn, rating: Rating, principal: str, via: str, comment: str | None = None
     ) -> None:
         """One rating per person and turn: rating again replaces it (a changed mind, a double click)."""
-        with self._lock, self._connect() as db:
-            db.execute(
-                "INSERT INTO feedback (thread_id, turn, rating, principal, via, comment, question, answer,"
-                " tool_calls, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (thread_id, turn, principal) DO UPDATE SET rating = excluded.rating,"
-                " comment = excluded.comment, created_at = excluded.created_at",
-                (
-                    thread_id,
-                    turn.number,
-                    rating,
-                    principal,
-                    via,
-                    redact_text(comment) if comment else None,
-                    redact_text(turn.question),
-                    redact_text(turn.answer),
-                    json.dumps(turn.tool_calls, default=str),
-                    datetime.now(UTC).isoformat(),
-                ),
-            )
+        self.db.execute(
+            f"INSERT INTO feedback ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (thread_id, turn, principal) DO UPDATE SET rating = excluded.rating,"
+            " comment = excluded.comment, created_at = excluded.created_at",
+            (
+                thread_id,
+                turn.number,
+                rating,
+                principal,
+                via,
+                redact_text(comment) if comment else None,
+                redact_text(turn.question),
+                redact_text(turn.answer),
+                json.dumps(turn.tool_calls, default=str),
+                datetime.now(UTC).isoformat(),
+            ),
+        )
 
     def rows(self, rating: Rating | None = None) -> list[FeedbackRow]:
-        query = "SELECT thread_id, turn, rating, principal, via, comment, question, answer, tool_calls, created_at"
-        query += " FROM feedback" + (" WHERE rating = ?" if rating else "") + " ORDER BY id"
-        with self._lock, self._connect() as db:
-            found = db.execute(query, (rating,) if rating else ()).fetchall()
+        query = f"SELECT {COLUMNS} FROM feedback" + (" WHERE rating = ?" if rating else "")
+        found = self.db.execute(query + " ORDER BY created_at, thread_id, turn", (rating,) if rating else ()).fetchall()
         return [
             FeedbackRow(
                 thread_id=r[0],
@@ -126,9 +125,30 @@ class FeedbackStore:
             for r in found
         ]
 
+    def adopt_legacy_file(self, path: Path) -> int:
+        """Ratings an older version kept in ``feedback.sqlite``: copied in once, the file renamed after."""
+        if not path.exists():
+            return 0
+        with sqlite3.connect(path) as old:
+            rows = old.execute(f"SELECT {COLUMNS} FROM feedback").fetchall()
+        for row in rows:
+            self.db.execute(
+                f"INSERT INTO feedback ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", row
+            )
+        path.rename(path.with_name(path.name + ".migrated"))
+        log.info("moved %d feedback rating(s) from %s into the shared database", len(rows), path)
+        return len(rows)
 
-def feedback_store(data_dir: Path) -> FeedbackStore:
-    return FeedbackStore(data_dir / "feedback.sqlite")
+
+def feedback_store(runtime: Runtime) -> FeedbackStore:
+    """The process's feedback store, in the deployment's shared database."""
+
+    def build() -> FeedbackStore:
+        store = FeedbackStore(database(runtime))
+        store.adopt_legacy_file(runtime.data_dir / "feedback.sqlite")
+        return store
+
+    return runtime.service("feedback.store", build)
 
 
 def draft_cases(rows: list[FeedbackRow]) -> list[dict[str, Any]]:

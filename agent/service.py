@@ -211,7 +211,7 @@ class AgentService:
         chosen = next((t for t in turns if t.number == turn), None) if turn else (turns[-1] if turns else None)
         if chosen is None:
             raise LookupError(f"conversation {thread_id} has no answered turn {turn or ''}".strip())
-        feedback_store(self.runtime.data_dir).record(
+        feedback_store(self.runtime).record(
             thread_id, chosen, "bad" if rating == "bad" else "good", principal.ref, principal.via, comment
         )
         return chosen

@@ -149,6 +149,11 @@ class Settings(BaseSettings):
     approval_claim_lease_seconds: int = Field(
         60, ge=1, description="How long a decision being applied holds its request before another may take it over"
     )
+    claim_holder_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long a replica on another host counts as alive after its last claim heartbeat",
+    )
     slack_claim_lease_seconds: float = Field(
         45.0, gt=0, description="How long a replica's claim on a Slack delivery lasts before a retry may take it over"
     )

@@ -262,9 +262,10 @@ def feedback_export(
     import yaml
 
     from agent.feedback import draft_cases, feedback_store
+    from agent.runtime import Runtime
     from contract.settings import load_settings
 
-    rows = feedback_store(load_settings().data_dir).rows(None if all_ratings else "bad")
+    rows = feedback_store(Runtime(load_settings())).rows(None if all_ratings else "bad")
     text = yaml.safe_dump(draft_cases(rows), sort_keys=False, allow_unicode=True, width=110)
     if out is None:
         typer.echo(text)
@@ -290,11 +291,20 @@ def catalog_validate(path: Annotated[Path, typer.Argument(help="A catalog file o
 def audit_verify(
     path: Annotated[Path | None, typer.Argument(help="Audit log (default: the data dir's)")] = None,
 ) -> None:
-    """Check the audit log's hash chain, MACs and head checkpoint; exit 1 if it was tampered with."""
+    """Check the audit log's hash chain, MACs and head checkpoint; exit 1 if it was tampered with.
+
+    Without a path: the deployment's chain (PostgreSQL with ``PORTAL_AGENT_DATABASE_URL``, else the
+    data directory's file), read with ``PORTAL_AGENT_AUDIT_KEY``.
+    """
     from agent.audit import AuditLog
+    from agent.audit_pg import audit_log
+    from agent.runtime import Runtime
     from contract.settings import load_settings
 
-    log = AuditLog(path or Path(load_settings().data_dir) / "audit.jsonl")
+    settings = load_settings()
+    log = AuditLog(path) if path is not None else audit_log(Runtime(settings))
+    if path is None:
+        typer.echo(f"verifying {_audit_where(settings)}", err=True)
     report = log.verify()
     if report.ok:
         anchor = f"; head {report.head} (keep a copy elsewhere to compare)" if report.anchored else ""
@@ -304,6 +314,13 @@ def audit_verify(
     where = f" at line {report.first_bad_line}" if report.first_bad_line else ""
     typer.echo(f"TAMPERED{where}: {report.reason}", err=True)
     raise typer.Exit(1)
+
+
+def _audit_where(settings) -> str:
+    """The chain's location as an operator would name it (credentials masked)."""
+    if settings.database_url:
+        return f"the audit chain in {settings.masked()['database_url']}"
+    return str(Path(settings.data_dir) / "audit.jsonl")
 
 
 @app.command()

@@ -9,19 +9,22 @@ deciding`` by the process applying a decision, ``approved → executing`` by the
 it. A claim records its holder (:mod:`agent.gate.claims`) and when it was taken, so that a process
 killed half-way does not leave the request in limbo: a ``deciding`` claim lapses after a short
 lease (or as soon as its holder is gone), and an ``executing`` one whose holder is gone is
-recorded as ``unknown`` (it may or may not have run) instead of being run again.
+recorded as ``unknown`` (it may or may not have run) instead of being run again. A holder on
+another replica's host is gone when its heartbeats stop (:mod:`agent.gate.heartbeats`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from agent.gate.claims import holder_alive, this_process
+from agent.gate.heartbeats import HOLDER_LEASE, Heartbeats
 from agent.gate.policy import ApprovalDecision, ApprovalRequest, now_utc
 from agent.storage.database import Database, SqliteDatabase, database
 
@@ -63,17 +66,25 @@ class StoredApproval(BaseModel):
     updated_at: datetime
     claimed_by: str | None = None
     claimed_at: datetime | None = None
+    _alive: Callable[[str | None], bool] | None = PrivateAttr(default=None)  # the store's heartbeats
 
     def holder_gone(self) -> bool:
-        return not holder_alive(self.claimed_by)
+        return not (self._alive or holder_alive)(self.claimed_by)
 
 
 class ApprovalStore:
-    def __init__(self, db: Database | Path, *, lease: timedelta = DEFAULT_LEASE):
-        """``db`` is the shared database, or the path of a SQLite file (tests, tools reading one)."""
+    def __init__(
+        self, db: Database | Path, *, lease: timedelta = DEFAULT_LEASE, holder_lease: timedelta = HOLDER_LEASE
+    ):
+        """``db`` is the shared database, or the path of a SQLite file (tests, tools reading one).
+
+        ``lease``: how long a ``deciding`` claim may last; ``holder_lease``: how long a holder on
+        another host counts as alive after its last heartbeat.
+        """
         self.db = db if isinstance(db, Database) else SqliteDatabase(Path(db))
         self.lease = lease
         self.db.migrate(SCHEMA, CLAIM_COLUMNS)
+        self.holders = Heartbeats(self.db, holder_lease)
 
     def add_pending(self, request: ApprovalRequest) -> None:
         """Record a request; a second call for the same id (a replayed node) changes nothing."""
@@ -137,6 +148,7 @@ class ApprovalStore:
         found = self.row(request_id)
         if found is None or not self.decidable(found):
             return False
+        self.holders.keep_beating()
         now = now_utc().isoformat()
         cur = self.db.execute(
             "UPDATE approvals SET status = ?, decision = ?, updated_at = ?, claimed_by = ?, claimed_at = ?"
@@ -156,6 +168,7 @@ class ApprovalStore:
 
     def start_execution(self, request_id: str) -> bool:
         """Claim an approved request for running it: True once, for one caller, ever."""
+        self.holders.keep_beating()
         now = now_utc().isoformat()
         cur = self.db.execute(
             "UPDATE approvals SET status = 'executing', updated_at = ?, claimed_by = ?, claimed_at = ?"
@@ -206,7 +219,7 @@ class ApprovalStore:
             f"{where} ORDER BY created_at",
             params,
         ).fetchall()
-        return [
+        found = [
             StoredApproval(
                 request=ApprovalRequest.model_validate_json(request),
                 status=status,
@@ -218,12 +231,19 @@ class ApprovalStore:
             )
             for request, status, decision, result, updated_at, claimed_by, claimed_at in rows
         ]
+        for row in found:
+            row._alive = self.holders.alive
+        return found
 
 
 def approval_store(runtime: Runtime) -> ApprovalStore:
     """The process's one store of approval requests (the gate and the approval-status tool share it)."""
-    lease = timedelta(seconds=runtime.settings.approval_claim_lease_seconds)
-    return runtime.service("approvals.store", lambda: ApprovalStore(database(runtime), lease=lease))
+    settings = runtime.settings
+    lease = timedelta(seconds=settings.approval_claim_lease_seconds)
+    holder_lease = timedelta(seconds=settings.claim_holder_lease_seconds)
+    return runtime.service(
+        "approvals.store", lambda: ApprovalStore(database(runtime), lease=lease, holder_lease=holder_lease)
+    )
 
 
 def _iso(value: datetime | None) -> str | None:

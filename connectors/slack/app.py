@@ -162,6 +162,11 @@ class SlackConnector:
                 log.exception("could not post the recovered outcome in %s", place.thread_id)
         return len(results)
 
+    async def sweep(self, client: AsyncWebClient) -> None:
+        """Periodically: close overdue requests, and settle what a replica that died left in Slack threads."""
+        await self.decisions.expire_overdue(client)
+        await self.recover(client)
+
     async def pending(self, client: AsyncWebClient, channel: str, user: str, team: str | None) -> None:
         principal = await self.identities.resolve(client, user, team)
         requests = self.service.pending_for(principal)

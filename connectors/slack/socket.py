@@ -45,7 +45,7 @@ async def run_socket_mode(service: AgentService) -> None:
     handler = socket_mode_handler(service)
     connector = handler.app._portal_connector
     await connector.recover(handler.app.client)  # what a killed process left half-done, before new work
-    sweep = asyncio.create_task(sweep_periodically(lambda: connector.decisions.expire_overdue(handler.app.client)))
+    sweep = asyncio.create_task(sweep_periodically(lambda: connector.sweep(handler.app.client)))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

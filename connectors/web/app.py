@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from fastapi_offline import FastAPIOffline
 from pydantic import Field
 from starlette.routing import Route
 
+from agent.gate.expiry import sweep_periodically
 from agent.redact import redact_text
 from agent.service import AgentService
 from agent.telemetry.metrics import metrics_for
@@ -116,15 +118,27 @@ def _optional_hooks(app: FastAPI, service: AgentService) -> None:
     mount_slack(app, service)
 
 
-def _expiry_sweeps(app: FastAPI, ctx: WebContext) -> list:
-    """Closing overdue approval requests: the web's conversations, and Slack's when it is mounted."""
-    from agent.gate.expiry import sweep_periodically
+def _sweeps(app: FastAPI, ctx: WebContext) -> list[Callable[[], Awaitable[None]]]:
+    """What the app does every ``SWEEP_SECONDS``: close overdue approval requests, and settle the
+    approved actions of a replica that died (their claims' holder is gone) — the web's
+    conversations, and Slack's when it is mounted (that connector posts the outcome in the thread)."""
 
-    sweeps = [sweep_periodically(lambda: approvals.expire_overdue(ctx))]
+    def not_slack(thread_id: str) -> bool:
+        return not thread_id.startswith("slack:")
+
+    async def web_sweep() -> None:
+        await approvals.expire_overdue(ctx)
+        await asyncio.to_thread(ctx.service.recover_interrupted, not_slack)
+
+    sweeps = [web_sweep]
     slack = getattr(app.state, "slack_app", None)
     if slack is not None:
         connector = slack._portal_connector
-        sweeps.append(sweep_periodically(lambda: connector.decisions.expire_overdue(slack.client)))
+
+        async def slack_sweep() -> None:
+            await connector.sweep(slack.client)
+
+        sweeps.append(slack_sweep)
     return sweeps
 
 
@@ -183,7 +197,9 @@ def create_app(service: AgentService, *, background_indexing: bool = True) -> Fa
             if background_indexing:
                 service.runtime.start_background_work()
 
-        tasks = [asyncio.create_task(warm()), *(asyncio.create_task(sweep) for sweep in _expiry_sweeps(app, ctx))]
+        app.state.sweeps = _sweeps(app, ctx)
+        periodic = [asyncio.create_task(sweep_periodically(sweep)) for sweep in app.state.sweeps]
+        tasks = [asyncio.create_task(warm()), *periodic]
         mcp_sessions = AsyncExitStack()
         await mcp_sessions.enter_async_context(mcp.running())
         try:

@@ -112,3 +112,36 @@ def test_an_approval_killed_before_execution_runs_once_at_start_up(tmp_path, poi
     assert events == ["approval.requested", "approval.approved", "mutation.executing", "mutation.result"]
     assert audit.verify().ok
     assert run_step(tmp_path, "recover-all") == [] and len(executions(make_runtime(tmp_path))) == 1
+
+
+async def test_a_running_web_app_settles_an_orphaned_action_in_its_periodic_sweep(tmp_path):
+    """Not only at start-up: a serving replica's sweep settles an action whose process died later."""
+    import asyncio
+
+    from langchain_core.messages import AIMessage
+
+    from agent.service import AgentService
+    from connectors.web.app import create_app
+    from tests.support.agent import ScriptedModel
+
+    asked = await asyncio.to_thread(run_step, tmp_path, "ask")
+    request = asked["interrupt"]["request"]
+    service = AgentService(make_runtime(tmp_path), model=ScriptedModel(script=[AIMessage(content="recovered")]))
+    app = create_app(service, background_indexing=False)
+    async with app.router.lifespan_context(app):  # serving before the crash below
+        proc = subprocess.Popen(
+            [*PROCESS_MAIN, str(tmp_path), "approve", request["id"], "olga.oncall"],
+            cwd=REPO,
+            env={**os.environ, "WIDGET_RESTART_HANGS": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while not executions(make_runtime(tmp_path)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        for sweep in app.state.sweeps:  # what the app runs every SWEEP_SECONDS
+            await sweep()
+    assert store(tmp_path).status(request["id"]) == "unknown"
+    assert len(executions(make_runtime(tmp_path))) == 1

@@ -117,6 +117,40 @@ def test_a_replica_killed_mid_execution_is_settled_by_the_other_exactly_once(rep
     assert OUTCOME_UNKNOWN in state["answer"]
 
 
+def test_a_replica_on_another_host_is_settled_once_its_heartbeats_stop(replicas):
+    """Replicas on different hosts cannot check each other's pids: B leaves A's running action alone
+    while A beats, and settles it as outcome unknown once A is killed and its holder lease runs out."""
+    a, b, env = replicas
+    env = {**env, "PORTAL_AGENT_CLAIM_HOLDER_LEASE_SECONDS": "2"}
+    env_a, env_b = {**env, "PORTAL_AGENT_INSTANCE_ID": "pod-a"}, {**env, "PORTAL_AGENT_INSTANCE_ID": "pod-b"}
+    asked = run_step(a, "ask", env=env_a)
+    request = asked["interrupt"]["request"]
+    proc = subprocess.Popen(
+        [*PROCESS_MAIN, str(a), "approve", request["id"], "olga.oncall"],
+        cwd=REPO,
+        env={**os.environ, **env_a, "WIDGET_RESTART_HANGS": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not executions(make_runtime(a)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3)  # longer than the holder lease: only A's heartbeats keep its claim alive now
+    store = ApprovalStore(PostgresDatabase(env["PORTAL_AGENT_DATABASE_URL"]))
+    assert store.row(request["id"]).claimed_by.startswith("pod-a:")
+    assert run_step(b, "recover-all", env=env_b) == []  # A is alive on its host: its work is left alone
+    assert store.status(request["id"]) == "executing"
+
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    time.sleep(3)  # A's last heartbeat ages past the lease
+    recovered = run_step(b, "recover-all", env=env_b)
+    assert [r["thread_id"] for r in recovered] == [asked["thread_id"]]
+    assert store.status(request["id"]) == "unknown"
+    assert _executed(a, b) == 1  # never re-run blindly
+    assert run_step(b, "recover-all", env=env_b) == []
+
+
 def test_a_pending_approval_survives_a_killed_decider(replicas):
     a, b, env = replicas
     request = run_step(a, "ask", env=env)["interrupt"]["request"]

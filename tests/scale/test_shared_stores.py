@@ -123,3 +123,42 @@ def test_a_callers_rate_limit_holds_across_replicas(postgres_url):
     assert SharedRateLimiter(PostgresDatabase(postgres_url), "read", per_minute=6, burst=3).allow("user:default/wendy")[
         0
     ], "each limiter counts apart"
+
+
+def test_feedback_given_on_either_replica_is_exported_once(postgres_url):
+    from agent.feedback import FeedbackStore, Turn
+
+    a, b = FeedbackStore(PostgresDatabase(postgres_url)), FeedbackStore(PostgresDatabase(postgres_url))
+    turn = Turn(number=1, question="who owns checkout?", answer="team-payments", tool_calls=[{"name": "catalog"}])
+    a.record("t1", turn, "bad", "user:default/wendy", "web", comment="token=hunter2hunter2hunter2")
+    b.record("t1", turn, "good", "user:default/wendy", "slack")  # the same person changes their mind elsewhere
+    b.record("t2", turn, "bad", "user:default/olga", "slack")
+    rows = a.rows()
+    assert [(r.thread_id, r.rating, r.principal) for r in rows] == [
+        ("t1", "good", "user:default/wendy"),
+        ("t2", "bad", "user:default/olga"),
+    ]
+    assert [r.thread_id for r in b.rows("bad")] == ["t2"]
+
+
+def test_audit_verify_reads_the_deployments_chain_in_postgresql(postgres_url, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from portal_agent.cli import app
+
+    key = "cd" * 32
+    log = DatabaseAuditLog(PostgresDatabase(postgres_url), tmp_path, key=bytes.fromhex(key))
+    for n in range(3):
+        log.append("test.event", n=n)
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "PORTAL_AGENT_DATABASE_URL": postgres_url,
+        "PORTAL_AGENT_AUDIT_KEY": key,
+        "PORTAL_AGENT_DATA_DIR": str(tmp_path / "other"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    ok = CliRunner().invoke(app, ["audit", "verify"])
+    assert ok.exit_code == 0 and "ok: 3 records" in ok.output, ok.output
+    log.db.execute("UPDATE audit_records SET record = replace(record, 'test.event', 'test.evil') WHERE seq = 2")
+    tampered = CliRunner().invoke(app, ["audit", "verify"])
+    assert tampered.exit_code == 1 and "TAMPERED" in tampered.output

@@ -106,7 +106,7 @@ async def test_a_thumbs_down_is_stored_once_with_its_turn_and_exported_as_a_draf
     again = urlencode({"payload": json.dumps(raw)})
     assert (await dispatch(app, again, signed_headers(again, form=True))).status == 200
     await slack_api.wait_for("chat.postEphemeral", 2)
-    rows = feedback_store(service.runtime.data_dir).rows("bad")
+    rows = feedback_store(service.runtime).rows("bad")
     assert [(r.rating, r.number, r.question, r.answer, r.principal) for r in rows] == [
         ("bad", 1, "is widget-api ok?", "widget-api is down.", "user:default/wendy.owner")
     ]

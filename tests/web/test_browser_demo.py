@@ -56,7 +56,7 @@ def test_try_as_a_demo_person_previews_for_read_only_and_feedback(demo_server, b
     answer.get_by_role("button", name="Bad answer").click()
     playwright_api.expect(answer.locator(".feedback .thanks")).to_have_text("Thanks, noted.")
     shot(page, "demo-02-try-as-and-feedback")
-    rows = feedback_store(demo_server.app.state.web.service.runtime.data_dir).rows("bad")
+    rows = feedback_store(demo_server.app.state.web.service.runtime).rows("bad")
     assert [(r.question, r.principal) for r in rows] == [("who owns checkout?", "user:default/tomas.novak")]
 
     ask(page, "restart checkout")
