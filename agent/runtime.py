@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent.redact import install_log_redaction
+from agent.storage.database import is_postgres
 from contract.private_files import private_data_dir
 from contract.settings import Settings
+from contract.shared_files import CATALOG_REGISTRATIONS
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from agent.planner.router import Router
     from contract.catalog import Catalog
     from contract.intents import Intent
+    from contract.shared_files import SharedFiles
     from contract.tooling import PortalTool
 
 T = TypeVar("T")
@@ -30,6 +34,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+SHARED_CHECK_SECONDS = 5.0  # how stale another replica's registration may be here
 
 
 class Runtime:
@@ -67,11 +72,50 @@ class Runtime:
         with self._lock:
             self._services.pop(key, None)
 
-    @cached_property
+    def shared_files(self, namespace: str) -> SharedFiles | None:
+        """Files the replicas share, in PostgreSQL; None without one (the data directory serves)."""
+        from agent.storage.database import database, is_postgres
+        from agent.storage.shared_files import DatabaseFiles
+
+        if not is_postgres(self.settings.database_url):
+            return None
+        return self.service(f"shared_files:{namespace}", lambda: DatabaseFiles(database(self), namespace))
+
+    @property
     def catalog(self) -> Catalog:
+        """The catalog, loaded on first use; with replicas sharing PostgreSQL, loaded again when
+        another replica changed the shared files it reads (a registered entity), checked at most
+        every ``SHARED_CHECK_SECONDS``."""
         from tools.registry import load_catalog
 
-        return load_catalog(self, self.all_families)
+        loaded = self.__dict__.get("_catalog")
+        if loaded is None or self._shared_changed():
+            version = self._shared_version()
+            loaded = self.__dict__["_catalog"] = load_catalog(self, self.all_families)
+            self._catalog_version = version
+        return loaded
+
+    @catalog.setter
+    def catalog(self, value: Catalog) -> None:
+        """A family replacing the catalog it rebuilt (the scaffolder's ``catalog:register``)."""
+        self.__dict__["_catalog"] = value
+        self._catalog_version = self._shared_version()
+
+    def _shared_version(self) -> str:
+        files = self.shared_files(CATALOG_REGISTRATIONS)
+        self._shared_checked = time.monotonic()
+        return files.version() if files is not None else ""
+
+    def _shared_changed(self) -> bool:
+        if not is_postgres(self.settings.database_url):
+            return False
+        if time.monotonic() - getattr(self, "_shared_checked", 0.0) < SHARED_CHECK_SECONDS:
+            return False
+        try:
+            return self._shared_version() != getattr(self, "_catalog_version", "")
+        except Exception:  # the database is away: keep answering from the catalog loaded
+            log.warning("could not check the shared catalog registrations", exc_info=True)
+            return False
 
     def chat_model(self) -> BaseChatModel:
         """The configured chat model, created once (the scaffolder drafts templates with it)."""

@@ -218,7 +218,7 @@ def run(quick: bool = False, entities: int | None = None, queries: int | None = 
         figures = [Figure("entities", len(store), "entities"), Figure("load", load_s, "s")]
 
         runtime = Runtime(Settings(catalog=[str(root)]), extra_families=[family], builtin_families=False)
-        runtime.__dict__["catalog"] = store  # reuse the store loaded above
+        runtime.catalog = store  # reuse the store loaded above
         ctx = ToolContext(runtime=runtime, principal=Principal(ref="user:default/guest", via="test"))
         tools = runtime.tools
 

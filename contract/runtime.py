@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from contract.catalog import Catalog
     from contract.settings import Settings
+    from contract.shared_files import SharedFiles
     from contract.tooling import PortalTool
 
 T = TypeVar("T")
@@ -48,6 +49,10 @@ class FamilyRuntime(Protocol):
         ...
 
     def reset_service(self, key: str) -> None: ...
+
+    def shared_files(self, namespace: str) -> SharedFiles | None:
+        """Files every replica sees (PostgreSQL); None when state lives in this host's data directory."""
+        ...
 
     def chat_model(self) -> BaseChatModel:
         """The configured chat model; raises ``contract.chat_model.ModelConfigError`` when unusable."""

@@ -48,4 +48,4 @@ def test_missing_source_is_an_error_entry_not_an_exception():
 def test_family_is_cheap_to_describe():
     runtime = _runtime(catalog=str(DATA / "basic"))
     assert len(family.tools(runtime)) == 8 and len(family.intents(runtime)) == 10
-    assert "catalog" not in runtime.__dict__  # describing tools and intents did not load the catalog
+    assert "_catalog" not in runtime.__dict__  # describing tools and intents did not load the catalog

@@ -1,8 +1,8 @@
 """A conversation's template draft: which template, the values given so far, and the field asked.
 
-Stored per thread in the data dir so "ask for the missing ones one at a time" works across turns
-(and across processes: the web and Slack connectors may answer from different replicas sharing a
-data dir).
+Stored per thread so "ask for the missing ones one at a time" works across turns and across
+processes: in the data dir, or in the shared database when replicas share PostgreSQL (the next
+answer may come from another replica).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from contract.shared_files import SharedFiles
+
 
 class Draft(BaseModel):
     template: str
@@ -21,26 +23,52 @@ class Draft(BaseModel):
     asking: str | None = None  # the field the last answer was asked for
 
 
-def _path(data_dir: Path, thread_id: str | None, principal: str) -> Path:
-    key = hashlib.sha256(f"{thread_id or '-'}|{principal}".encode()).hexdigest()[:24]
-    return data_dir / "scaffolder" / "drafts" / f"{key}.json"
+SHARED_NAMESPACE = "scaffolder-drafts"
 
 
-def load(data_dir: Path, thread_id: str | None, principal: str) -> Draft | None:
-    path = _path(data_dir, thread_id, principal)
-    if not path.is_file():
+def _key(thread_id: str | None, principal: str) -> str:
+    return hashlib.sha256(f"{thread_id or '-'}|{principal}".encode()).hexdigest()[:24]
+
+
+def _shared(runtime: Any) -> SharedFiles | None:
+    return getattr(runtime, "shared_files", lambda namespace: None)(SHARED_NAMESPACE)
+
+
+def _path(runtime: Any, key: str) -> Path:
+    return Path(runtime.data_dir) / "scaffolder" / "drafts" / f"{key}.json"
+
+
+def load(runtime: Any, thread_id: str | None, principal: str) -> Draft | None:
+    key = _key(thread_id, principal)
+    shared = _shared(runtime)
+    if shared is not None:
+        text = shared.read(key)
+    else:
+        path = _path(runtime, key)
+        text = path.read_text(encoding="utf-8") if path.is_file() else None
+    if text is None:
         return None
     try:
-        return Draft.model_validate_json(path.read_text(encoding="utf-8"))
+        return Draft.model_validate_json(text)
     except ValueError:
         return None
 
 
-def save(data_dir: Path, thread_id: str | None, principal: str, draft: Draft) -> None:
-    path = _path(data_dir, thread_id, principal)
+def save(runtime: Any, thread_id: str | None, principal: str, draft: Draft) -> None:
+    key, text = _key(thread_id, principal), json.dumps(draft.model_dump(), default=str)
+    shared = _shared(runtime)
+    if shared is not None:
+        shared.put(key, text)
+        return
+    path = _path(runtime, key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(draft.model_dump(), default=str), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
 
 
-def clear(data_dir: Path, thread_id: str | None, principal: str) -> None:
-    _path(data_dir, thread_id, principal).unlink(missing_ok=True)
+def clear(runtime: Any, thread_id: str | None, principal: str) -> None:
+    key = _key(thread_id, principal)
+    shared = _shared(runtime)
+    if shared is not None:
+        shared.remove(key)
+    else:
+        _path(runtime, key).unlink(missing_ok=True)

@@ -423,7 +423,7 @@ def uses_model(runtime: Any) -> bool:
 
 def _save(runtime: Any, folder: Path, name: str) -> Path:
     """Copy a checked template folder to ``<data dir>/scaffolder/generated/<name>`` (replacing it)."""
-    from tools.scaffolder.sources import generated_dir
+    from tools.scaffolder.sources import generated_dir, publish_generated
 
     if not TEMPLATE_NAME.fullmatch(name):
         raise GenerationError(f"{name!r} is not a valid template name (lower-case letters, digits and dashes)")
@@ -432,6 +432,7 @@ def _save(runtime: Any, folder: Path, name: str) -> Path:
         shutil.rmtree(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(folder, final)
+    publish_generated(runtime, final)
     return final
 
 

@@ -15,15 +15,15 @@ from tools.scaffolder.actions.base import ActionError
 
 def register(runtime: Any, path: Path, location: str) -> list[str]:
     """Add the entities of ``path`` to ``runtime``'s catalog, for good; returns their refs."""
-    from tools.catalog.sources.registered import Registrations, overlay
+    from tools.catalog.sources.registered import overlay, registrations
     from tools.catalog.store import CatalogStore
 
     try:
-        entities = Registrations(runtime.data_dir).add(path, location)
+        entities = registrations(runtime).add(path, location)
     except ValueError as exc:
         raise ActionError(str(exc)) from exc
     store = runtime.catalog
-    runtime.__dict__["catalog"] = CatalogStore(  # replaces the cached_property's value
+    runtime.catalog = CatalogStore(  # the runtime's catalog, replaced
         overlay(store.all(), entities), errors=list(store.errors), skipped=store.skipped, sources=list(store.sources)
     )
     return [e.ref for e in entities]

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from contract.shared_files import SharedFiles
 from tools.scaffolder.model import API_VERSION, Template, TemplateError
 
 WORD = re.compile(r"[a-z0-9]+")
@@ -108,8 +109,43 @@ def load_from_paths(paths: list[str | Path], index: TemplateIndex) -> None:
                 index.errors.append(str(exc))
 
 
+GENERATED_NAMESPACE = "scaffolder-generated"
+
+
 def generated_dir(runtime: Any) -> Path:
+    """Where generated templates are read from: this process's copy when replicas share them."""
     return runtime.data_dir / "scaffolder" / "generated"
+
+
+def _shared_generated(runtime: Any) -> SharedFiles | None:
+    return getattr(runtime, "shared_files", lambda namespace: None)(GENERATED_NAMESPACE)
+
+
+def publish_generated(runtime: Any, folder: Path) -> None:
+    """A template just generated into ``folder`` (under :func:`generated_dir`), for the other replicas."""
+    shared = _shared_generated(runtime)
+    if shared is None:
+        return
+    shared.remove(f"{folder.name}/")
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        shared.put(f"{folder.name}/{path.relative_to(folder).as_posix()}", path.read_text(encoding="utf-8"))
+
+
+def _materialise_generated(runtime: Any, shared: SharedFiles) -> None:
+    """The shared generated templates as this process's folder (written fresh: another replica may
+    have replaced one). Names are checked: nothing is written outside the folder."""
+    import shutil
+
+    target = generated_dir(runtime)
+    if target.exists():
+        shutil.rmtree(target)
+    for name, text in shared.read_all().items():
+        parts = name.split("/")
+        if len(parts) < 2 or any(part in ("", ".", "..") for part in parts):
+            continue
+        path = target.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 def build_index(runtime: Any) -> TemplateIndex:
@@ -125,6 +161,9 @@ def build_index(runtime: Any) -> TemplateIndex:
         except TemplateError as exc:
             index.errors.append(f"{entity.ref}: {exc}")
     load_from_paths(list(runtime.settings.templates), index)
+    shared = _shared_generated(runtime)
+    if shared is not None:
+        _materialise_generated(runtime, shared)
     gen = generated_dir(runtime)
     if gen.is_dir():
         load_from_paths([gen], index)
@@ -132,7 +171,15 @@ def build_index(runtime: Any) -> TemplateIndex:
 
 
 def templates_of(runtime: Any) -> TemplateIndex:
-    """The runtime's template index, built once and refreshed when a template is generated."""
+    """The runtime's template index, built once and refreshed when a template is generated (here,
+    or on another replica: the shared templates' version is compared on each use)."""
+    shared = _shared_generated(runtime)
+    if shared is not None:
+        version = shared.version()
+        built = runtime.service("scaffolder.templates.version", lambda: [version])
+        if built[0] != version:
+            runtime.reset_service("scaffolder.templates")
+            built[0] = version
     return runtime.service("scaffolder.templates", lambda: build_index(runtime))
 
 

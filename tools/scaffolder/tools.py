@@ -149,9 +149,9 @@ def fill(args: FillArgs, ctx: ToolContext) -> ToolResult:
     from tools.scaffolder import parameters as params
 
     runtime = ctx.runtime
-    draft = drafts.load(runtime.data_dir, ctx.thread_id, ctx.principal.ref)
+    draft = drafts.load(runtime, ctx.thread_id, ctx.principal.ref)
     if args.cancel:
-        drafts.clear(runtime.data_dir, ctx.thread_id, ctx.principal.ref)
+        drafts.clear(runtime, ctx.thread_id, ctx.principal.ref)
         return ToolResult(data={"template": draft.template if draft else None, "cancelled": True})
     if args.template:
         template = _template(runtime, args.template)
@@ -172,7 +172,7 @@ def fill(args: FillArgs, ctx: ToolContext) -> ToolResult:
     draft.values = values
     next_field = params.field_named(template, validation.missing[0]) if validation.missing else None
     draft.asking = next_field.name if next_field else None
-    drafts.save(runtime.data_dir, ctx.thread_id, ctx.principal.ref, draft)
+    drafts.save(runtime, ctx.thread_id, ctx.principal.ref, draft)
     data: dict[str, Any] = {
         "template": template.ref,
         "values": values,
@@ -268,7 +268,7 @@ def publish(args: RunArgs, ctx: ToolContext) -> ToolResult:
     result = run_template(
         template, values, dry_run=False, publisher=publishers_for(runtime), runtime=runtime, user=_user(ctx)
     )
-    drafts.clear(runtime.data_dir, ctx.thread_id, ctx.principal.ref)
+    drafts.clear(runtime, ctx.thread_id, ctx.principal.ref)
     if result.registered:
         runtime.reset_service("scaffolder.templates")
     return ToolResult(

@@ -110,11 +110,11 @@ def catalog_sources(runtime: FamilyRuntime) -> list[str]:
 def load_catalog(runtime: FamilyRuntime) -> CatalogStore:
     """The runtime's catalog: configured sources plus GitHub discovery, or the demo organisation,
     with the entities registered at run time on top."""
-    from tools.catalog.sources.registered import Registrations, overlay
+    from tools.catalog.sources.registered import overlay, registrations
 
     sources = catalog_sources(runtime)
     loaded = load_sources(sources, runtime.settings, github=True)
-    registered = Registrations(runtime.data_dir).load()
+    registered = registrations(runtime).load()
     loaded.entities = overlay(loaded.entities, registered.entities)
     loaded.errors.extend(registered.errors)
     return _store(loaded, sources)
