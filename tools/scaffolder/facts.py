@@ -135,3 +135,32 @@ def describe(template: Template) -> dict[str, Any]:
         "secrets": secrets,
         "source": template.source,
     }
+
+
+def overview(templates: list[Template]) -> dict[str, Any]:
+    """What a question about the whole set asks (how many of each type, which use an action, which
+    never ask for an owner), counted here: a model would otherwise count through every template's
+    details, which do not fit one tool output once there are more than a handful."""
+    from collections import Counter
+
+    from tools.scaffolder.parameters import fields as form_fields
+
+    def asks_owner(template: Template) -> bool:
+        return any(
+            "owner" in f.name.lower() or str(f.schema.get("ui:field", "")) == "OwnerPicker"
+            for f in form_fields(template)
+        )
+
+    by_action: dict[str, list[str]] = {}
+    for template in templates:
+        for action in dict.fromkeys(s.action for s in template.steps):
+            by_action.setdefault(action, []).append(template.name)
+    return {
+        "templates": len(templates),
+        "by_type": dict(Counter(t.type or "(no type)" for t in templates).most_common()),
+        "by_owner": dict(Counter(t.owner or "(no owner)" for t in templates).most_common()),
+        "using_action": {
+            action: {"count": len(names), "templates": names} for action, names in sorted(by_action.items())
+        },
+        "not_asking_for_an_owner": [t.name for t in templates if not asks_owner(t)],
+    }

@@ -121,15 +121,12 @@ def list_templates(args: ListArgs, ctx: ToolContext) -> ToolResult:
             if words
             & set(WORD.findall(" ".join([t.name, t.title or "", t.description or "", t.type or "", *t.tags]).lower()))
         ] or items
-    if args.detail:
-        from tools.scaffolder.facts import describe
+    from tools.scaffolder.facts import describe, overview
 
-        data = [describe(t) for t in items]
-    else:
-        data = [t.summary() for t in items]
+    data = [describe(t) for t in items] if args.detail else [t.summary() for t in items]
     note = "; ".join(index.errors[:5]) if index.errors else None
-    return ToolResult(
-        data={"templates": data, "count": len(data)},
+    return ToolResult(  # the overview first: it survives when the details overflow the output cap
+        data={"overview": overview(items), "count": len(data), "templates": data},
         refs=[t.ref for t in items],
         source="catalog Template entities",
         note=note,
