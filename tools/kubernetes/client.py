@@ -32,6 +32,8 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "HorizontalPodAutoscaler": ("AutoscalingV2Api", "horizontal_pod_autoscaler", True),
     "Ingress": ("NetworkingV1Api", "ingress", True),
     "CronJob": ("BatchV1Api", "cron_job", True),
+    "Job": ("BatchV1Api", "job", True),
+    "PersistentVolumeClaim": ("CoreV1Api", "persistent_volume_claim", True),
 }
 FORBIDDEN_KINDS = {"Secret"}
 

@@ -8,6 +8,7 @@ with their counts. The diagnosis says what is wrong; this says what is there, so
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tools.kubernetes.analyzers.base import Snapshot, event_text
@@ -122,6 +123,7 @@ def describe_workload(w: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
             if k in status
         },
         "desired": spec.get("replicas"),
+        **_availability(w),
         "strategy": (spec.get("strategy") or spec.get("updateStrategy") or {}).get("type"),
         "images": sorted({c.get("image") for c in template.get("containers") or []}),
         "conditions": [
@@ -135,6 +137,94 @@ def describe_workload(w: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v not in (None, [], {})}
 
 
+def _availability(w: dict[str, Any]) -> dict[str, Any]:
+    """Ready and available replicas out of those wanted, as ``kubectl get`` counts them (absent = 0)."""
+    spec, status = w.get("spec") or {}, w.get("status") or {}
+    if w.get("kind") == "DaemonSet":
+        wanted = status.get("desiredNumberScheduled", 0)
+        return {
+            "ready": f"{status.get('numberReady', 0)}/{wanted}",
+            "available": f"{status.get('numberAvailable', 0)}/{wanted}",
+        }
+    wanted = spec.get("replicas", 1)
+    out = {"ready": f"{status.get('readyReplicas', 0)}/{wanted}"}
+    if w.get("kind") == "Deployment":
+        out["available"] = f"{status.get('availableReplicas', 0)}/{wanted}"
+    return out
+
+
+def _conditions(obj: dict[str, Any]) -> list[str]:
+    return [
+        f"{c.get('type')}={c.get('status')}"
+        + (f" {c.get('reason')}" if c.get("reason") else "")
+        + (f": {str(c.get('message'))[:240]}" if c.get("message") else "")
+        for c in (obj.get("status") or {}).get("conditions") or []
+    ]
+
+
+def describe_other(obj: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
+    """A Job, HPA or PVC: its state in the fields ``kubectl describe`` leads with, its conditions and events."""
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    kind = obj.get("kind")
+    facts: list[str] = []
+    if kind == "Job":
+        facts.append(
+            f"active {status.get('active', 0)}, succeeded {status.get('succeeded', 0)}, "
+            f"failed {status.get('failed', 0)}"
+            f"; completions {spec.get('completions', 1)}, backoffLimit {spec.get('backoffLimit', 6)}"
+        )
+        images = sorted(
+            {c.get("image") for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []}
+        )
+        if images:
+            facts.append(f"images {', '.join(str(i) for i in images)}")
+    elif kind == "HorizontalPodAutoscaler":
+        ref_ = spec.get("scaleTargetRef") or {}
+        facts.append(
+            f"targets {ref_.get('kind')}/{ref_.get('name')}; min {spec.get('minReplicas', 1)}, "
+            f"max {spec.get('maxReplicas')}"
+            f", current {status.get('currentReplicas')}, desired {status.get('desiredReplicas')}"
+        )
+    elif kind == "PersistentVolumeClaim":
+        size = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+        facts.append(
+            f"phase {status.get('phase')}; storageClass {spec.get('storageClassName') or '(default)'}"
+            f"; requests {size}; access {', '.join(spec.get('accessModes') or [])}"
+            + (f"; volume {spec['volumeName']}" if spec.get("volumeName") else "")
+        )
+    events = snap.events_for(obj)
+    return {
+        "object": f"{kind} {meta['namespace'] + '/' if meta.get('namespace') else ''}{meta.get('name')}",
+        "facts": facts,
+        "conditions": _conditions(obj),
+        "events": [_event_line(e) for e in events[:MAX_EVENTS]],
+    }
+
+
+def describe_subject(obj: dict[str, Any], snap: Snapshot) -> dict[str, Any]:
+    """An object the cluster holds no record of: what its events say."""
+    meta = obj.get("metadata") or {}
+    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    events = sorted(
+        snap.events_for(obj), key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True
+    )
+    facts = [
+        "not among the cluster's objects (deleted, or not captured); "
+        + ("known only from its events" if events else "no events about it either")
+    ]
+    for e in events:  # the scheduler's "Successfully assigned ns/pod to node-3" says where it ran
+        m = re.search(r"\bassigned \S+ to (\S+)", str(e.get("message") or ""))
+        if e.get("reason") == "Scheduled" and m:
+            facts.append(f"scheduled on node {m.group(1)} (its Scheduled event)")
+            break
+    return {
+        "object": f"{obj.get('kind')} {where}{meta.get('name')}",
+        "facts": facts,
+        "conditions": [],
+        "events": [_event_line(e) for e in events[: MAX_EVENTS * 2]],
+    }
+
+
 def describe(snap: Snapshot, pod_name: str | None = None) -> dict[str, Any]:
     pods = [p for p in snap.pods if pod_name is None or p["metadata"].get("name") == pod_name]
     worst = sorted(pods, key=lambda p: ((p.get("status") or {}).get("phase") == "Running", p["metadata"].get("name")))
@@ -142,6 +232,10 @@ def describe(snap: Snapshot, pod_name: str | None = None) -> dict[str, Any]:
         "workloads": [describe_workload(w, snap) for w in snap.all_workloads()][:3],
         "pods": [describe_pod(p, snap) for p in worst[:MAX_PODS]],
     }
+    others = [describe_other(o, snap) for o in [*snap.jobs, *snap.pvcs, *snap.hpas][:3]]
+    others += [describe_subject(o, snap) for o in snap.subjects]
+    if others:
+        data["objects"] = others
     if len(pods) > MAX_PODS:
         data["more_pods"] = len(pods) - MAX_PODS
     return data

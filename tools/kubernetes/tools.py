@@ -8,9 +8,9 @@ dry run) and ``execute`` (apply, verify, report).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from contract.tooling import PortalTool, ToolContext, ToolResult
 from tools.kubernetes.args import EntityArgs
@@ -38,6 +38,29 @@ class LogsArgs(EntityArgs):
 class EventsArgs(EntityArgs):
     warnings_only: bool = Field(True, description="Only Warning events")
     limit: int = Field(12, ge=1, le=100, description="How many events to show, newest first")
+    by_count: bool = Field(False, description="Most frequent first (by count) instead of newest first")
+
+
+LIST_KINDS = (
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "PersistentVolumeClaim",
+    "HorizontalPodAutoscaler",
+)
+
+
+class ListArgs(BaseModel):
+    kind: Literal[LIST_KINDS] = Field("Pod", description="Kind of object to list")  # type: ignore[valid-type]
+    namespace: str | None = Field(None, description="Namespace; default: all namespaces")
+    node: str | None = Field(None, description="Only pods scheduled on this node")
+    state: str | None = Field(
+        None, description="Only objects in this state: Pending, not ready, Failed, Running, CrashLoopBackOff, Bound…"
+    )
+    limit: int = Field(20, ge=1, le=100, description="How many objects to show")
+    cluster: str | None = Field(None, description="Cluster (kubeconfig context) name; default: the first one")
 
 
 # --- plumbing ----------------------------------------------------------------------------------
@@ -97,7 +120,7 @@ def _describe(args: EntityArgs, ctx: ToolContext) -> ToolResult:
     kube = _kube(ctx, args.cluster)
     snap = collect(kube, target)
     data = describe(snap, target.pod)
-    if not data["pods"] and not data["workloads"]:
+    if not data["pods"] and not data["workloads"] and not data.get("objects"):
         return ToolResult.failure(
             f"nothing found for {target.describe()} on cluster {kube.cluster}", _query(target, kube)
         )
@@ -136,6 +159,8 @@ def _events(args: EventsArgs, ctx: ToolContext) -> ToolResult:
     snap = collect(kube, target)
     events = [e for e in snap.events if not args.warnings_only or e.get("type") == "Warning"]
     events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "", reverse=True)
+    if args.by_count:
+        events.sort(key=lambda e: -(e.get("count") or (e.get("series") or {}).get("count") or 1))
     rows = [
         f"{e.get('lastTimestamp') or e.get('eventTime') or '?'} {e.get('type')} "
         f"{(e.get('involvedObject') or {}).get('kind')}/{(e.get('involvedObject') or {}).get('name')} "
@@ -149,6 +174,36 @@ def _events(args: EventsArgs, ctx: ToolContext) -> ToolResult:
         source=_source(kube),
         query=_query(target, kube, warnings_only=args.warnings_only),
         refs=[target.ref],
+    )
+
+
+@_guard
+def _list(args: ListArgs, ctx: ToolContext) -> ToolResult:
+    from tools.kubernetes.workloads import list_rows
+
+    kube = _kube(ctx, args.cluster)
+    field = f"spec.nodeName={args.node}" if args.node and args.kind == "Pod" else None
+    objects = kube.list(args.kind, args.namespace, field_selector=field)
+    rows = list_rows(args.kind, objects, args.state)
+    data: dict[str, Any] = {
+        "kind": args.kind,
+        "rows": [row for _, row in rows[: args.limit]],
+        "refs": [ref for ref, _ in rows[: args.limit]],
+        "matched": len(rows),
+        "of": len(objects),
+    }
+    note = f"{len(rows) - args.limit} more left out" if len(rows) > args.limit else None
+    return ToolResult(
+        data=data,
+        note=note,
+        source=_source(kube),
+        query={
+            "cluster": kube.cluster,
+            "kind": args.kind,
+            "namespace": args.namespace or "(all)",
+            **({"node": args.node} if args.node else {}),
+            **({"state": args.state} if args.state else {}),
+        },
     )
 
 
@@ -320,6 +375,13 @@ def build_tools(runtime: FamilyRuntime) -> list[PortalTool]:
             "with counts. Name a catalog component, or a Kubernetes object as pod:<name> / deployment:<name>.",
             EntityArgs,
             _describe,
+        ),
+        read(
+            "k8s_list",
+            "List the objects of one kind (pods by default) in a namespace or the cluster, optionally only those "
+            "on a node or in a state (Pending, not ready, Failed…): each with its state, node and reason.",
+            ListArgs,
+            _list,
         ),
         read(
             "k8s_events",

@@ -23,6 +23,31 @@ def collect(kube: Kube, target: Target, *, events: bool = True) -> Snapshot:
     ns = target.namespace
     sel = target.selector
     snap = Snapshot(name=target.name, namespace=ns)
+    if target.events_only:  # nothing of record but the events about it
+        snap.subjects = [{"kind": target.kind, "metadata": {"name": target.name, "namespace": ns}}]
+        return _with_events(kube, snap, ns, events)
+    if target.kind in ("HorizontalPodAutoscaler", "PersistentVolumeClaim", "Job"):
+        try:
+            obj = kube.get(target.kind, ns, target.name)
+        except KubeError as exc:  # a Job known only as its pods' owner (deleted, or not captured)
+            if exc.kind != "not_found" or not target.owner:
+                raise
+        else:
+            obj.setdefault("kind", target.kind)
+            {"HorizontalPodAutoscaler": snap.hpas, "PersistentVolumeClaim": snap.pvcs, "Job": snap.jobs}[
+                target.kind
+            ].append(obj)
+        if target.kind != "Job":
+            return _with_events(kube, snap, ns, events)
+    if target.owner:  # the pods a ReplicaSet or Job owns
+        snap.pods = [
+            p
+            for p in kube.list("Pod", ns)
+            if any(o.get("name") == target.owner for o in p["metadata"].get("ownerReferences") or [])
+        ]
+        if target.kind == "ReplicaSet" or (target.kind == "Job" and not snap.jobs):
+            snap.subjects = [{"kind": target.kind, "metadata": {"name": target.name, "namespace": ns}}]
+        return _with_events(kube, snap, ns, events)
     if target.pod:  # one named pod: it, and the workloads its labels select
         named = kube.list("Pod", ns, field_selector=f"metadata.name={target.pod}")
         snap.pods = [p for p in named if p["metadata"].get("name") == target.pod]
@@ -34,6 +59,18 @@ def collect(kube: Kube, target: Target, *, events: bool = True) -> Snapshot:
     # Kinds a cluster may not serve or RBAC may not let us list: skipped with a note, not fatal.
     snap.statefulsets = _optional(kube, snap, "StatefulSet", ns, sel)
     snap.daemonsets = _optional(kube, snap, "DaemonSet", ns, sel)
+    if target.kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        # the workload the ask named is that one, whether or not its own labels match its selector
+        named_list = {"Deployment": snap.deployments, "StatefulSet": snap.statefulsets, "DaemonSet": snap.daemonsets}
+        chosen = named_list[target.kind]
+        if not any(w["metadata"].get("name") == target.name for w in chosen):
+            obj = kube.get(target.kind, ns, target.name)
+            obj.setdefault("kind", target.kind)
+            chosen.insert(0, obj)
+        chosen[:] = [w for w in chosen if w["metadata"].get("name") == target.name]
+    if target.kind == "Namespace":
+        snap.jobs = _optional(kube, snap, "Job", ns, None)
+        snap.pvcs = _optional(kube, snap, "PersistentVolumeClaim", ns, None)
     snap.cronjobs = _optional(kube, snap, "CronJob", ns, sel)
     snap.replicasets = _optional(kube, snap, "ReplicaSet", ns, sel)
     names = {(w["kind"], w["metadata"]["name"]) for w in snap.all_workloads()}
@@ -46,6 +83,8 @@ def collect(kube: Kube, target: Target, *, events: bool = True) -> Snapshot:
         )
         in names
     ]
+    if target.kind == "Namespace":
+        snap.whole_namespace = True
     return _with_events(kube, snap, ns, events)
 
 
@@ -74,10 +113,30 @@ def _optional(kube: Kube, snap: Snapshot, kind: str, ns: str | None, sel: str | 
 
 
 def _collect_events(kube: Kube, snap: Snapshot, ns: str | None) -> None:
-    objects = [*snap.all_workloads(), *snap.replicasets, *snap.pods, *snap.hpas]
-    uids = {o["metadata"].get("uid") for o in objects}
+    objects = [
+        *snap.all_workloads(),
+        *snap.replicasets,
+        *snap.pods,
+        *snap.hpas,
+        *snap.jobs,
+        *snap.pvcs,
+        *snap.subjects,
+    ]
+    uids = {o["metadata"].get("uid") for o in objects} - {None}
     own = {(o.get("kind"), o["metadata"]["name"]) for o in objects}
+    # the ReplicaSets and Jobs that own the pods (their events say why pods are missing or failing)
+    own |= {(o.get("kind"), o.get("name")) for p in snap.pods for o in p["metadata"].get("ownerReferences") or []}
+    if snap.whole_namespace:
+        snap.events.extend(kube.list("Event", ns))
+        return
     spaces = {ns} if ns else {o["metadata"].get("namespace") for o in objects}
+    if not ns and any(not o["metadata"].get("namespace") for o in snap.subjects):  # a node: its events anywhere
+        snap.events.extend(
+            ev
+            for ev in kube.list("Event", None)
+            if ((ev.get("involvedObject") or {}).get("kind"), (ev.get("involvedObject") or {}).get("name")) in own
+        )
+        return
     for space in sorted(s for s in spaces if s):
         for ev in kube.list("Event", space):
             inv = ev.get("involvedObject") or {}
@@ -97,6 +156,109 @@ def _pod_state(p: dict[str, Any]) -> str:
     if status.get("phase") == "Running" and not is_ready(p):
         return "Running (not ready)"
     return status.get("phase") or "Unknown"
+
+
+def _requests(p: dict[str, Any]) -> str:
+    out: dict[str, list[str]] = {}
+    for c in (p.get("spec") or {}).get("containers") or []:
+        for k, v in ((c.get("resources") or {}).get("requests") or {}).items():
+            out.setdefault(k, []).append(str(v))
+    return ", ".join(f"{k}={'+'.join(v)}" for k, v in sorted(out.items()))
+
+
+def _pod_why(p: dict[str, Any]) -> str | None:
+    """The one message that says why a pod is in its state: the scheduler's, a waiting or a terminated one."""
+    sched = condition(p, "PodScheduled")
+    if sched and sched.get("status") == "False" and sched.get("message"):
+        return str(sched["message"])
+    for cs in container_statuses(p, init=True):
+        state = cs.get("state") or {}
+        waiting = state.get("waiting") or {}
+        term = state.get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
+        if term and (term.get("exitCode") or 0) != 0:
+            said = f": {term['message']}" if term.get("message") else ""
+            return f"{cs.get('name')} exit code {term.get('exitCode')} ({term.get('reason')}){said}"
+        if waiting.get("message"):
+            return f"{cs.get('name')}: {waiting['message']}"
+    status = p.get("status") or {}
+    return status.get("message") or None
+
+
+def _matches_state(wanted: str | None, *states: str | None) -> bool:
+    if not wanted:
+        return True
+    want = wanted.lower().replace("-", " ").strip()
+    have = [s.lower() for s in states if s]
+    if want in ("not ready", "unready", "notready"):
+        return "not ready" in have
+    if want in ("not available", "unhealthy"):
+        return "unhealthy" in have
+    if want == "restarted":
+        return "restarted" in have
+    return any(want == s or want in s.split() or (len(want) > 5 and want in s) for s in have)
+
+
+def _short_of_replicas(w: dict[str, Any]) -> bool:
+    spec, status = w.get("spec") or {}, w.get("status") or {}
+    if w.get("kind") == "DaemonSet":
+        return status.get("numberReady", 0) < status.get("desiredNumberScheduled", 0)
+    return status.get("readyReplicas", 0) < spec.get("replicas", 1)
+
+
+def list_rows(kind: str, objects: list[dict[str, Any]], state: str | None = None) -> list[tuple[str, str]]:
+    """(ref, line) per object: its state, where it runs, why; only those in ``state`` when given."""
+    rows = []
+    for o in objects:
+        meta, spec, status = o.get("metadata") or {}, o.get("spec") or {}, o.get("status") or {}
+        name = f"{meta.get('namespace') + '/' if meta.get('namespace') else ''}{meta.get('name')}"
+        if kind == "Pod":
+            now = _pod_state(o)
+            ready = "ready" if is_ready(o) else "not ready"
+            live = status.get("phase") != "Succeeded"
+            health = "unhealthy" if live and not is_ready(o) else None
+            count = sum(cs.get("restartCount") or 0 for cs in container_statuses(o, init=True))
+            again = "restarted" if count else None
+            if not _matches_state(state, now, status.get("phase"), ready if live else None, health, again):
+                continue
+            shown = now if "ready" in now else f"{now} ({ready})"
+            row = f"{name}: {shown}, node {spec.get('nodeName') or '(not scheduled)'}, restarts {count}"
+            if req := _requests(o):
+                row += f", requests {req}"
+            if why := _pod_why(o):
+                row += f" — {' '.join(why.split())[:240]}"
+        elif kind == "PersistentVolumeClaim":
+            phase = status.get("phase")
+            if not _matches_state(state, phase):
+                continue
+            size = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+            row = f"{name}: {phase}, storageClass {spec.get('storageClassName') or '(default)'}, requests {size}"
+            row += f", volume {spec['volumeName']}" if spec.get("volumeName") else ""
+        else:
+            bad = [
+                f"{c.get('type')}={c.get('status')} {c.get('reason') or ''}".strip()
+                for c in status.get("conditions") or []
+                if c.get("type") not in ("ScalingLimited", "Complete", "Suspended")
+                and (c.get("status") == "False") != (c.get("type") in ("Failed", "ReplicaFailure"))
+            ]
+            if kind == "Job":
+                summary = f"succeeded {status.get('succeeded', 0)}, failed {status.get('failed', 0)}"
+            elif kind == "HorizontalPodAutoscaler":
+                target = spec.get("scaleTargetRef") or {}
+                summary = f"target {target.get('kind')}/{target.get('name')}, current {status.get('currentReplicas')}"
+            elif kind == "DaemonSet":
+                summary = f"ready {status.get('numberReady', 0)}/{status.get('desiredNumberScheduled', 0)}"
+            else:
+                summary = f"ready {status.get('readyReplicas', 0)}/{spec.get('replicas', 1)}"
+            short = kind not in ("Job", "HorizontalPodAutoscaler") and _short_of_replicas(o)
+            health = "unhealthy" if bad or short else None
+            wanted = state
+            if kind != "Job" and state and state.lower() == "failed":
+                wanted = "unhealthy"  # "failing deployments": any that is short of ready replicas or degraded
+            if not _matches_state(wanted, *[b.split("=")[0] for b in bad], *[b.split()[-1] for b in bad], health):
+                continue
+            row = f"{name}: {summary}" + (f"; {', '.join(bad)}" if bad else "")
+        rows.append((f"{kind.lower()}:{name}", row))
+    return rows
 
 
 def restarts(p: dict[str, Any]) -> int:

@@ -7,6 +7,7 @@ each analyzer's ``order`` (a stuck rollout explains its crashing pods, so it com
 from __future__ import annotations
 
 from tools.kubernetes.analyzers import (
+    conditions,
     container_state,
     crashloop,
     hpa_max,
@@ -20,6 +21,8 @@ from tools.kubernetes.analyzers import (
 from tools.kubernetes.analyzers.base import SEVERITY_RANK, Analyzer, Evidence, Finding, Remediation, Snapshot
 
 ANALYZERS: list[Analyzer] = [
+    conditions.replica_failure,
+    conditions.job_failed,
     progress_deadline.analyzer,
     crashloop.analyzer,
     oomkilled.analyzer,
@@ -27,10 +30,14 @@ ANALYZERS: list[Analyzer] = [
     pending.analyzer,
     probes.analyzer,
     hpa_max.analyzer,
+    conditions.hpa_conditions,
+    conditions.pvc_pending,
     restarts.analyzer,
     container_state.analyzer,  # last: what no specific analyzer names
 ]
-ORDER = {a.name: a.order for a in ANALYZERS}
+# Run only when every other analyzer found nothing: the Warning events, by count.
+FALLBACK: Analyzer = conditions.warning_events
+ORDER = {a.name: a.order for a in [*ANALYZERS, FALLBACK]}
 
 
 def analyze(snapshot: Snapshot, analyzers: list[Analyzer] | None = None) -> list[Finding]:
@@ -44,6 +51,8 @@ def analyze(snapshot: Snapshot, analyzers: list[Analyzer] | None = None) -> list
         for f in findings
         if f.analyzer != container_state.analyzer.name or not {e.object for e in f.evidence} & explained
     ]
+    if not findings and analyzers is None:
+        findings = FALLBACK.analyze(snapshot)
     return sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], ORDER.get(f.analyzer, 99)))
 
 

@@ -79,6 +79,11 @@ class Snapshot:
     replicasets: list[dict[str, Any]] = field(default_factory=list)
     pods: list[dict[str, Any]] = field(default_factory=list)
     hpas: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    pvcs: list[dict[str, Any]] = field(default_factory=list)
+    # objects known only from their events (a deleted pod, a node), or a ReplicaSet named by its pods
+    subjects: list[dict[str, Any]] = field(default_factory=list)
+    whole_namespace: bool = False  # every object of ``namespace``, not one workload's
     events: list[dict[str, Any]] = field(default_factory=list)
     logs: dict[tuple[str, str, bool], str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # kinds the cluster would not list (404/403)

@@ -68,6 +68,15 @@ class CrashLoopAnalyzer(Analyzer):
                     value=f"{code} ({term.get('reason', '')})".replace(" ()", ""),
                 )
             )
+        said = " ".join(str(term.get("message") or "").split())
+        if said:  # the runtime's or the app's own last words ("exec: \"wge\": executable file not found")
+            evidence.append(
+                Evidence(
+                    object=pod_ref(p),
+                    field=f"status.containerStatuses[{container}].lastState.terminated.message",
+                    value=said[:300],
+                )
+            )
         log = snapshot.logs.get((p["metadata"]["name"], container, True)) or ""
         lines = error_lines(log, limit=2) if log else []
         for line in lines:
@@ -85,6 +94,8 @@ class CrashLoopAnalyzer(Analyzer):
         )
         if lines:
             summary += f"; last error: {lines[-1][-160:]}"
+        elif said:
+            summary += f"; its last termination said: {said[:200]}"
         remediations = [
             Remediation(
                 text="read the previous container's logs and fix the cause (config, dependency, code) before restarting"

@@ -51,6 +51,11 @@ class ProgressDeadlineAnalyzer(Analyzer):
             )
             new_rs = revs[-1][1] if revs else None
             blocked = ""
+            if new_rs is None:  # no ReplicaSet at hand: the image the Deployment asks for
+                containers = (((dep.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")
+                image = ", ".join(str(c.get("image", "")) for c in containers or [])
+                if image:
+                    evidence.append(Evidence(object=dep_ref, field="spec.template...image", value=image))
             if new_rs is not None:
                 image = ", ".join(c.get("image", "") for c in new_rs["spec"]["template"]["spec"].get("containers", []))
                 evidence.append(Evidence(object=ref(new_rs, "ReplicaSet"), field="spec.template...image", value=image))

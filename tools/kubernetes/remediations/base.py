@@ -163,6 +163,8 @@ class WorkloadRemediation(Remediation):
         from tools.kubernetes.mapping import target_for
 
         target = target_for(ctx.runtime, args.name)
+        if reason := target.not_changeable():
+            raise KubeError(reason, kind="bad_request")
         workload = find_workload(kube, target.namespace, target.selector)
         return Planned(kube, self.change(kube, workload, args), target, workload)
 

@@ -31,6 +31,8 @@ class DeletePod(Remediation):
         from tools.kubernetes.mapping import target_for
 
         target = target_for(ctx.runtime, args.name)
+        if (reason := target.not_changeable()) and not target.owner:  # a ReplicaSet's or Job's pod may go
+            raise KubeError(reason, kind="bad_request")
         pods = kube.list("Pod", target.namespace, label_selector=target.selector)
         found = next((p for p in pods if p["metadata"]["name"] == args.pod), None)
         if found is None:
