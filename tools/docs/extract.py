@@ -53,6 +53,7 @@ class Unit:
     header: str = ""  # a table row's header and separator lines
     score: float = 0.0
     shown: str | None = None  # what is quoted of a long code block (its lines that answer), if not all
+    lexical: float = 0.0  # the score from the question's words alone (before meaning is mixed in)
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -273,6 +274,52 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
     return out
 
 
+INLINE_CODE = re.compile(r"`[^`\n]+`|(?<![\w-])--[a-z][\w-]+")
+
+
+def _actionable(unit: Unit) -> bool:
+    """A code block, or a sentence or list item naming a command, flag or config key in code."""
+    return unit.kind == "code" or (unit.kind in ("sentence", "item") and bool(INLINE_CODE.search(unit.text)))
+
+
+def _example_of(units: list[Unit], unit: Unit) -> list[Unit]:
+    """ "… set `archive:` to `true`." / "Example:" / the sample: a setting's example, after a short lead-in."""
+    index = units.index(unit)
+    lead_in = units[index + 1] if index + 1 < len(units) else None
+    if (
+        unit.kind == "sentence"
+        and _actionable(unit)
+        and not _introduces(unit)
+        and lead_in is not None
+        and lead_in.passage == unit.passage
+        and _introduces(lead_in)
+        and len(lead_in.text.split()) <= 3
+    ):
+        return [lead_in, *_companions(units, lead_in)]
+    return []
+
+
+def _partner(units: list[Unit], unit: Unit, chosen: list[Unit]) -> list[Unit]:
+    """The example of a setting quoted from ``unit``'s passage, else the passage's best actionable unit
+    not quoted yet, with what it needs.
+
+    A question matches where a section states the problem ("the status is over the 1MB etcd limit",
+    "Waited for 7s due to client-side throttling"); the line that answers it is the one that names what
+    to set (``nodeStatusOffLoad: true``, ``--qps``), and it rarely repeats the question's words.
+    """
+    for quoted in sorted((u for u in chosen if u.passage == unit.passage), key=lambda u: u.order):
+        example = [u for u in _example_of(units, quoted) if u not in chosen]
+        if example:
+            return example
+    candidates = [u for u in units if u.passage == unit.passage and u is not unit and _actionable(u)]
+    # a code sample that names none of the question's words answers nothing by itself
+    candidates = [u for u in candidates if u not in chosen and (u.kind != "code" or u.lexical > 0)]
+    if not candidates:
+        return []
+    best = max(candidates, key=lambda u: (u.lexical > 0, u.score, -abs(u.order - unit.order)))
+    return [best, *(u for u in _companions(units, best) if u is not unit), *_example_of(units, best)]
+
+
 def _next_sentence(units: list[Unit], unit: Unit) -> Unit | None:
     """The sentence after ``unit`` in the same paragraph, if there is one."""
     if unit.kind != "sentence":
@@ -287,8 +334,13 @@ def select(
     procedure: bool = False,
     procedures: list[tuple[float, list[Unit]]] | None = None,
     budget: int = ANSWER_TOKENS,
+    actionable: bool = False,
 ) -> list[Unit]:
-    """The best units under ``budget`` tokens, in (passage, order) order; ``procedures`` are scored step lists."""
+    """The best units under ``budget`` tokens, in (passage, order) order; ``procedures`` are scored step lists.
+
+    With ``actionable``, what is left of the budget then goes to each quoted passage's best actionable
+    unit not quoted yet (see :func:`_partner`), passages with the best quotes first.
+    """
     if not units:
         return []
     ranked = sorted(units, key=lambda u: (-u.score, u.passage, u.order))
@@ -298,7 +350,10 @@ def select(
 
     def take(group: list[Unit], *, force: bool = False) -> bool:
         nonlocal spent
-        fresh = [u for u in group if u not in chosen]
+        fresh: list[Unit] = []
+        for u in group:
+            if u not in chosen and u not in fresh:
+                fresh.append(u)
         cost = sum(_cost(u) for u in fresh)
         if not force and spent + cost > budget:
             return False
@@ -324,6 +379,14 @@ def select(
         following = _next_sentence(units, unit)  # finish the thought before starting another passage
         if following is not None and following.score >= RELATIVE_FLOOR * best and picked < MAX_UNITS:
             picked += take([following])
+    if actionable:  # with what is left of the budget: each quoted passage's best actionable unit, best first
+        anchors: dict[int, Unit] = {}
+        for unit in sorted(chosen, key=lambda u: -u.score):
+            anchors.setdefault(unit.passage, unit)
+        for unit in anchors.values():
+            partner = _partner(units, unit, chosen)
+            if partner:
+                take(partner)
     return sorted(chosen, key=lambda u: (u.passage, u.order))
 
 
@@ -372,6 +435,7 @@ def extract(
     *,
     similarity: Similarity | None = None,
     budget: int = ANSWER_TOKENS,
+    actionable: bool = False,
 ) -> list[tuple[int, str]]:
     """(passage index, Markdown) for each (heading, text) passage that holds part of the answer, in passage order.
 
@@ -381,7 +445,7 @@ def extract(
     units = [u for i, (_, text) in enumerate(passages) for u in split_units(text, i)]
     scorer = Scorer(question, [heading for heading, _ in passages], idf)
     for unit in units:
-        unit.score = scorer(unit.text, unit.passage, unit.kind)
+        unit.score = unit.lexical = scorer(unit.text, unit.passage, unit.kind)
         if unit.kind == "code":
             unit.shown = focus_code(unit.text, scorer)
     if similarity is not None and units:
@@ -389,7 +453,9 @@ def extract(
             meaning = min(max((sim - SIM_FLOOR) / SIM_SPAN, 0.0), 1.0) * (1.0 - PASSAGE_DECAY * unit.passage)
             unit.score = (1.0 - SEMANTIC_WEIGHT) * unit.score + SEMANTIC_WEIGHT * meaning
     procedure = bool(STEPS.match(question))
-    chosen = select(units, procedure=procedure, procedures=procedures_of(units, scorer), budget=budget)
+    chosen = select(
+        units, procedure=procedure, procedures=procedures_of(units, scorer), budget=budget, actionable=actionable
+    )
     if not chosen:  # no word in common (a pure paraphrase): the opening of the best passage
         opening = [u for u in units if u.passage == 0][:2]
         chosen = opening

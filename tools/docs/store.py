@@ -16,11 +16,13 @@ documented" instead of the least bad page.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from tools.docs.bm25 import BM25Index, tokenize
+from tools.docs.bm25 import STOPWORDS, WORD, BM25Index, tokenize, word_terms
 from tools.docs.keyword_pg import LexicalHit, SharedKeywordIndex
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,9 @@ LEAD_FROM, LEAD_TO = 5, 20
 SIM_WEAK = 0.30  # below this a chunk is not even "the closest page" (and the vectors-only gate)
 SIM_PAGE, PAGE_COVERAGE = 0.15, 0.3  # the asker named the page: a weak match on it is worth quoting
 FILTER_FIELDS = ("entity", "owner", "system")
+# With a shared keyword index the BM25 side is a PostgreSQL query: it runs while this thread embeds
+# the question and asks Chroma for the vectors (both wait on other processes, not on the GIL).
+_LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="docs-lexical")
 
 
 @dataclass
@@ -261,6 +266,65 @@ class DocsStore:
         unseen = max(idf.values(), default=1.0)
         return {t: idf.get(t, unseen) for t in dict.fromkeys(tokenize(query))}
 
+    def _shared_lexical(
+        self, query: str, n: int, filters: dict[str, Any]
+    ) -> tuple[list[LexicalHit], dict[str, np.ndarray]]:
+        """The shared index's BM25 hits and, in the same background step, their vectors from Chroma
+        (the gate weighs the similarity of a chunk only BM25 found; fetched now, it costs no extra wait)."""
+        hits = self._lexical(query, n, filters)
+        if not hits:
+            return hits, {}
+        got = self.collection.get(ids=[h.id for h in hits], include=["embeddings"])
+        vectors = zip(got["ids"], got["embeddings"], strict=True)
+        return hits, {cid: np.asarray(vector, dtype=np.float32) for cid, vector in vectors}
+
+    def respelled(self, query: str) -> str:
+        """``query`` with each word the index never saw replaced by the index's word one typo away
+        ("diffrence" → "difference", "exponental" → "exponential"), for the keyword side only.
+
+        A misspelt word weighs as much as the rarest term and matches nothing, so one typo could push
+        a question the docs answer below the relevance gate. Only words of five letters or more are
+        respelt, to a word starting with the same letter, at one edit (two from nine letters on); the
+        in-memory index only (a shared index keeps its vocabulary in PostgreSQL).
+        """
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        if self.shared is not None:
+            return query
+        vocabulary = self._spelling_vocabulary()
+        idf = self.bm25().idf
+
+        def fix(match: re.Match) -> str:
+            word = match.group(0)
+            terms = word_terms(word)
+            if len(word) < 5 or not word.isalpha() or not terms or any(t in idf for t in terms):
+                return word
+            term = terms[-1]
+            if term in STOPWORDS:  # "whats" is "what": no term at all
+                return term
+            limit = 2 if len(term) >= 9 else 1
+            options = [v for v in vocabulary.get(term[0], ()) if abs(len(v) - len(term)) <= limit]
+            found = process.extract(term, options, scorer=Levenshtein.distance, score_cutoff=limit, limit=5)
+            if not found:
+                return word
+            return min(found, key=lambda f: (f[1], idf.get(f[0], 99.0)))[0]
+
+        return WORD.sub(fix, query) if vocabulary else query
+
+    def _spelling_vocabulary(self) -> dict[str, list[str]]:
+        """The index's alphabetic terms of four letters or more, by first letter (cached per index)."""
+        index = self.bm25()
+        cached = getattr(self, "_spelling", None)
+        if cached is not None and cached[0] is index:
+            return cached[1]
+        by_letter: dict[str, list[str]] = {}
+        for term in index.idf:
+            if len(term) >= 4 and term.isalpha():
+                by_letter.setdefault(term[0], []).append(term)
+        self._spelling = (index, by_letter)
+        return by_letter
+
     def _lexical(self, query: str, n: int, filters: dict[str, Any]) -> list[LexicalHit]:
         if self.shared is not None:
             return self.shared.search(query, n, filters or None)
@@ -308,6 +372,9 @@ class DocsStore:
         total = len(self.shared) if self.shared is not None else len(self.bm25()) if lexical else self.count()
         if total == 0:
             return SearchResult(query, [], False, 0.0, 0.0, filters, time.perf_counter() - started, 0)
+        pending_lexical: Future | None = None
+        if lexical and self.shared is not None:
+            pending_lexical = _LEXICAL_POOL.submit(self._shared_lexical, query, candidates, filters)
         qvec = encode([query])[0]
         rankings: dict[str, list[str]] = {}
         found: dict[str, Hit] = {}
@@ -319,14 +386,21 @@ class DocsStore:
         for hit in vector:
             found[hit.id] = hit
         best_cov = 0.0
+        words = self.respelled(query) if in_memory else query  # typos matter to the keyword side only
         if lexical:
             ids = []
-            for lexical_hit in self._lexical(query, candidates, filters):
+            lexical_hits, their_vectors = (
+                pending_lexical.result() if pending_lexical else (self._lexical(words, candidates, filters), {})
+            )
+            query_vector = np.asarray(qvec, dtype=np.float32)
+            for lexical_hit in lexical_hits:
                 ids.append(lexical_hit.id)
                 best_cov = max(best_cov, lexical_hit.coverage)
                 hit = found.get(lexical_hit.id)
                 if hit is None:
                     hit = found[lexical_hit.id] = Hit(lexical_hit.id, lexical_hit.document, lexical_hit.metadata, 0.0)
+                    if lexical_hit.id in their_vectors:
+                        hit.similarity = float(their_vectors[lexical_hit.id] @ query_vector)
                 hit.coverage = lexical_hit.coverage
             rankings["bm25"] = ids
         boost = [e.lower() for e in (boost_entities or []) if e]
@@ -336,7 +410,7 @@ class DocsStore:
             for hit in boosted:
                 found.setdefault(hit.id, hit)
         if lexical and len(found) > 1:
-            rankings["lines"] = _by_best_line(list(found.values()), query, self.query_idf(query))
+            rankings["lines"] = _by_best_line(list(found.values()), words, self.query_idf(words))
         for name, ids in rankings.items():
             weight = WEIGHTS[name]
             for rank, cid in enumerate(ids):
@@ -445,12 +519,23 @@ def best_line_share(text: str, weights: dict[str, float], heading: str = "") -> 
     """The largest share of the query's term weight that one line of ``text`` holds, with its heading's words
     (a line under "Why the reindex runs out of memory" need not repeat them)."""
     total = sum(weights.values()) or 1.0
-    context = set(tokenize(heading))
+    context = _terms_of(heading)
     best = 0.0
-    for line in text.splitlines():
-        present = context | set(tokenize(line))
+    for line_terms in _line_terms(text):
+        present = context | line_terms
         best = max(best, sum(w for t, w in weights.items() if t in present))
     return best / total
+
+
+@functools.lru_cache(maxsize=8192)
+def _line_terms(text: str) -> tuple[frozenset[str], ...]:
+    """Each line's terms. Memoised: the same chunks come back as candidates query after query."""
+    return tuple(frozenset(tokenize(line)) for line in text.splitlines())
+
+
+@functools.lru_cache(maxsize=8192)
+def _terms_of(text: str) -> frozenset[str]:
+    return frozenset(tokenize(text))
 
 
 def _by_best_line(hits: list[Hit], query: str, idf: dict[str, float]) -> list[str]:

@@ -7,6 +7,7 @@ who owns the closest docs or the entity the question mentions, so the asker know
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -166,6 +167,90 @@ def hit_payload(hit: Hit, query: str, ctx: ToolContext) -> dict[str, Any]:
 
 
 ANSWER_PASSAGES = 8  # the passages answers are extracted from; results beyond ``limit`` are shown only if quoted
+INTRO_HITS = 3  # a page intro among this many best hits is read on into the sections under it
+INTRO_TOKENS = 200  # a page's opening chunk up to this long (a whole chunk), with no code, is an intro
+FOLLOW_TOKENS = 320  # what an intro is read on into: the chunks under its heading, up to this many tokens
+
+
+def _is_intro(hit: Hit) -> bool:
+    """A page's opening chunk (under its title, not a sub-heading), short and without code.
+
+    Only a page's: read on from any section's opening, a passage grew into its sub-sections' long
+    samples and crowded out the next results that answered (blind argo-workflows set).
+    """
+    from contract.tokens import count_tokens
+
+    meta = hit.metadata
+    text = hit.own_text.strip() or hit.body.strip()
+    return (
+        str(meta.get("heading", "")) == str(meta.get("page_title", ""))
+        and "```" not in text
+        and "~~~" not in text
+        and count_tokens(text) <= INTRO_TOKENS
+    )
+
+
+def _continued(hit: Hit) -> bool:
+    """A section's short opening chunk without code, cut before the rest of its section (a sample
+    too long for one chunk: "Create a IAM Policy to pin down access…" / the policy)."""
+    from contract.tokens import count_tokens
+
+    text = hit.own_text.strip() or hit.body.strip()
+    return "```" not in text and "~~~" not in text and count_tokens(text) <= INTRO_TOKENS // 2
+
+
+def read_on(store: DocsStore, hits: list[Hit]) -> list[Hit]:
+    """The hits with each short page intro among the best ones extended by the chunks under its heading.
+
+    An intro ("To try out Argo Workflows, you can install it and run example workflows.") matches a
+    question best, and says least: the commands and settings are in the sections after it ("Install
+    Argo Workflows", "Enabling Workflow Archive"), which rarely rank on their own.
+    So is a section's short opening cut off from the rest of its section (a sample too long for one
+    chunk). Chunks already among the hits are left where they are, except the rest of the section,
+    which joins it.
+    """
+    from contract.tokens import count_tokens
+
+    out = list(hits)
+    rank = {h.id: i for i, h in enumerate(hits[:ANSWER_PASSAGES])}
+    moved: set[str] = set()  # the rest of a section that ranked lower joins its opening
+    for index, hit in enumerate(hits[:INTRO_HITS]):
+        if hit.id in moved:
+            continue
+        intro = _is_intro(hit)
+        if not intro and not _continued(hit):
+            continue
+        try:
+            chunks = store.page_chunks(str(hit.metadata.get("page_key", "")))
+        except Exception:  # a read-only or remote index that cannot list a page: quote the intro alone
+            continue
+        position = int(hit.metadata.get("chunk", 0))
+        heading = str(hit.metadata.get("heading", ""))
+        texts = [hit.own_text.strip() or hit.body.strip()]
+        spent = count_tokens(texts[0])
+        for chunk in chunks:
+            if int(chunk.metadata.get("chunk", 0)) <= position:
+                continue
+            under = str(chunk.metadata.get("heading", ""))
+            same = chunk.metadata.get("section") == hit.metadata.get("section")  # not a like-named one
+            if not same and (not intro or not under.startswith(f"{heading} › ")):
+                break  # past the intro's page, or the section's own chunks
+            if chunk.id in moved or (chunk.id in rank and (not same or rank[chunk.id] <= index)):
+                continue
+            text = chunk.own_text.strip()
+            cost = count_tokens(text)
+            if spent + cost > INTRO_TOKENS + FOLLOW_TOKENS:
+                break
+            if chunk.id in rank:
+                moved.add(chunk.id)
+            title = under.split(" › ")[-1]
+            texts.append(text if same else f"#### {title}\n\n{text}")  # headings are not quoted
+            spent += cost
+        if len(texts) > 1:
+            header = hit.document[: int(hit.metadata.get("header_chars", 0))]
+            body = "\n\n".join(texts)
+            out[index] = replace(hit, document=header + body, metadata={**hit.metadata, "overlap_chars": 0})
+    return [h for h in out if h.id not in moved]
 
 
 def quoted_results(answer: list[dict[str, Any]], hits: list[Hit], limit: int) -> tuple[list[dict[str, Any]], list[Hit]]:
@@ -184,7 +269,9 @@ def answer_extracts(store: DocsStore, hits: list[Hit], query: str) -> list[dict[
         (h.document[: int(h.metadata.get("header_chars", 0))], h.own_text.strip() or h.body.strip())
         for h in hits[:ANSWER_PASSAGES]
     ]
-    extracts = extract(passages, query, store.query_idf(query), similarity=lambda texts: _similarity(query, texts))
+    extracts = extract(
+        passages, query, store.query_idf(query), similarity=lambda texts: _similarity(query, texts), actionable=True
+    )
     return [{"result": i + 1, "text": text} for i, text in extracts]
 
 
@@ -270,7 +357,8 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     shown = result.hits[: args.limit]
     answer: list[dict[str, Any]] = []
     if result.relevant:
-        answer, shown = quoted_results(answer_extracts(store, result.hits, args.query), result.hits, args.limit)
+        hits = read_on(store, result.hits)
+        answer, shown = quoted_results(answer_extracts(store, hits, args.query), hits, args.limit)
     data: dict[str, Any] = {
         "relevant": result.relevant,
         "results": [hit_payload(h, args.query, ctx) for h in shown] if result.relevant else [],

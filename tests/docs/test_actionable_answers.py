@@ -1,0 +1,129 @@
+"""Docs answers quote what to set, not only where the problem is described (blind real-site evals).
+
+A question matches the sentences that state the problem ("the status is over the 1MB etcd limit");
+the sentence or sample that answers names a config key or a flag and rarely shares the question's
+words. And a page's short intro, the chunk that matches best, is read on into the sections after it,
+where the commands are.
+"""
+
+from __future__ import annotations
+
+from tools.docs.extract import extract
+from tools.docs.store import Hit
+from tools.docs.tools import read_on
+
+IDF = {"status": 2.0, "1mb": 4.0, "etcd": 4.0, "limit": 1.5, "error": 1.0, "fix": 2.0, "archive": 3.0, "turn": 1.5}
+
+OFFLOAD = """Argo stores workflows as Kubernetes resources (i.e. within etcd). This creates a limit to their size
+as resources must be under 1MB. Each resource includes the status of each node. This can be over 1MB.
+
+To enable this feature, configure a database under `persistence` and set `nodeStatusOffLoad: true`."""
+
+QUESTION = "errors because my workflow status is over the 1MB etcd limit, what's the fix?"
+
+
+def test_the_setting_of_a_quoted_passage_is_quoted_too():
+    text = extract([("Offloading Large Workflows", OFFLOAD)], QUESTION, IDF, actionable=True)[0][1]
+    assert "nodeStatusOffLoad: true" in text
+    assert "under 1MB" in text
+
+
+def test_without_actionable_only_the_matching_lines_are_quoted():
+    """Runbook answers (which do not ask for it) keep the plain selection."""
+    text = extract([("Offloading Large Workflows", OFFLOAD)], QUESTION, IDF)[0][1]
+    assert "nodeStatusOffLoad" not in text
+
+
+def test_a_setting_brings_the_example_it_is_followed_by():
+    passage = """If you want to keep completed workflows for a long time, use the workflow archive.
+
+To enable it, configure the database in the `persistence` section and set `archive:` to `true`.
+
+Example:
+
+```yaml
+persistence:
+  postgresql:
+    host: localhost
+```"""
+    question = "how do I turn on the workflow archive?"
+    assert "postgresql:" in extract([("Workflow Archive", passage)], question, IDF, actionable=True)[0][1]
+    assert "postgresql:" not in extract([("Workflow Archive", passage)], question, IDF)[0][1]
+
+
+def test_an_unrelated_long_sample_is_not_quoted_as_the_setting():
+    sample = "\n".join(f"  key{i}: value{i}" for i in range(12))
+    passage = f"The status of each node can be over 1MB in etcd.\n\nNodes are listed below.\n\n```yaml\n{sample}\n```"
+    text = extract([("Sizes", passage)], QUESTION, IDF, actionable=True)[0][1]
+    assert "key3" not in text
+
+
+def _hit(page: str, chunk: int, heading: str, text: str, title: str = "Quick Start") -> Hit:
+    header = f"Site › {heading}\n"
+    meta = {
+        "page_key": page,
+        "page_title": title,
+        "heading": heading,
+        "chunk": chunk,
+        "section": heading,
+        "header_chars": len(header),
+        "overlap_chars": 0,
+    }
+    return Hit(id=f"{page}#{chunk}", document=header + text, metadata=meta, score=0.0)
+
+
+class _Store:
+    def __init__(self, chunks: list[Hit]):
+        self.chunks = chunks
+
+    def page_chunks(self, page_key: str) -> list[Hit]:
+        return [c for c in self.chunks if c.metadata["page_key"] == page_key]
+
+
+def test_a_short_page_intro_is_read_on_into_the_next_sections():
+    intro = _hit("qs", 0, "Quick Start", "To try out the tool, you can install it and run example workflows.")
+    install = _hit("qs", 1, "Quick Start › Install", "Run:\n\n```bash\nkubectl create namespace argo\n```")
+    other = _hit("ops", 0, "Operations", "Something else entirely.", title="Operations")
+    hits = read_on(_Store([intro, install, other]), [intro, other])
+    assert "kubectl create namespace argo" in hits[0].own_text
+    assert hits[0].metadata["heading"] == "Quick Start"  # still cited as the intro
+    assert hits[1] is other  # not an intro of its own page: left as it is
+    answer = extract([("Quick Start", hits[0].own_text)], "fastest way to try it on a local cluster", {})
+    assert "Install" not in answer[0][1]  # the sections' headings are not quoted as text
+
+
+def test_a_section_already_among_the_hits_is_not_repeated():
+    intro = _hit("qs", 0, "Quick Start", "To try out the tool, install it.")
+    install = _hit("qs", 1, "Quick Start › Install", "kubectl create namespace argo")
+    hits = read_on(_Store([intro, install]), [intro, install])
+    assert hits[0] is intro and hits[1] is install
+
+
+def test_an_intro_with_code_is_not_read_on():
+    intro = _hit("qs", 0, "Quick Start", "Install it:\n\n```bash\nmake install\n```")
+    install = _hit("qs", 1, "Quick Start › Next", "kubectl create namespace argo")
+    assert read_on(_Store([intro, install]), [intro])[0] is intro
+
+
+def test_a_misspelt_word_is_respelt_for_the_keyword_side(indexed):
+    """A typo weighs as the rarest term and matches nothing: one could push a documented question under the gate."""
+    from tools.docs.store import DocsStore
+
+    store = DocsStore.for_runtime(indexed)
+    assert store.respelled("how do I rotate the invoce signing key?") == "how do I rotate the invoice signing key?"
+    assert store.respelled("whats the invoice key") == "what the invoice key"  # "whats" is no term
+    assert store.respelled("who won the football world cup in 2022?") == "who won the football world cup in 2022?"
+    typo, right = (store.search(f"how do I rotate the {word} signing key?") for word in ("invoce", "invoice"))
+    assert typo.relevant and typo.best_coverage == right.best_coverage
+
+
+def test_a_sections_short_opening_is_joined_by_the_rest_of_its_section():
+    """ "Create an IAM policy to pin down access:" and the policy, too long for one chunk, cut apart."""
+    opening = _hit("aws", 3, "Secrets Manager › IAM Policy", "Create an IAM policy to pin down access.", "AWS")
+    sample = '```json\n{"Action": ["secretsmanager:GetSecretValue"]}\n```'
+    policy = _hit("aws", 4, "Secrets Manager › IAM Policy", sample, "AWS")
+    nested = _hit("aws", 5, "Secrets Manager › IAM Policy › PushSecret", "Pushing needs more.", "AWS")
+    other = _hit("ops", 0, "Operations", "Something else entirely.", title="Operations")
+    hits = read_on(_Store([opening, policy, nested]), [opening, other, policy])
+    assert "secretsmanager:GetSecretValue" in hits[0].own_text and "Pushing" not in hits[0].own_text
+    assert [h.id for h in hits[1:]] == [other.id]  # the rest of the section moved up into its opening
