@@ -7,30 +7,10 @@ from datetime import timedelta
 
 from agent.gate.claims import this_process
 from agent.gate.heartbeats import Heartbeats
-from agent.gate.policy import ApprovalDecision, ApprovalRequest, now_utc
+from agent.gate.policy import ApprovalDecision
 from agent.gate.store import ApprovalStore
 from agent.storage.database import SqliteDatabase
-from contract.tooling import Preview
-
-
-def _request() -> ApprovalRequest:
-    now = now_utc()
-    return ApprovalRequest(
-        id="req-1",
-        thread_id="thread-1",
-        tool_call_id="call-1",
-        tool="restart_deployment",
-        action="restart",
-        target="component:default/widget-api",
-        args={"name": "widget-api"},
-        args_hash="h",
-        requested_by="user:default/wendy",
-        preview=Preview(summary="restart widget-api"),
-        risk="medium",
-        approvers=["user:default/olga"],
-        created_at=now,
-        expires_at=now + timedelta(minutes=30),
-    )
+from tests.support.approvals import approval_request as _request
 
 
 def _other_host_beat(db: SqliteDatabase, holder: str, age: float) -> None:

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from agent.audit_pg import DatabaseAuditLog
-from agent.gate.policy import ApprovalDecision, ApprovalRequest, now_utc
+from agent.gate.policy import ApprovalDecision
 from agent.gate.store import ApprovalStore
 from agent.storage.database import PostgresDatabase
 from connectors.slack.store import SlackStore
 from connectors.web.shared_limits import SharedRateLimiter
 from connectors.web.threads import ThreadStore
-from contract.tooling import Preview
+from tests.support.approvals import approval_request as _request
 
 KEY = bytes(range(32))
-
-
-def _request(request_id: str = "req-1") -> ApprovalRequest:
-    now = now_utc()
-    return ApprovalRequest(
-        id=request_id,
-        thread_id="thread-1",
-        tool_call_id="call-1",
-        tool="restart_deployment",
-        action="restart",
-        target="component:default/widget-api",
-        args={"name": "widget-api"},
-        args_hash="h",
-        requested_by="user:default/wendy",
-        preview=Preview(summary="restart widget-api"),
-        risk="medium",
-        approvers=["user:default/olga"],
-        created_at=now,
-        expires_at=now + timedelta(minutes=30),
-    )
 
 
 def _claim(url: str, barrier, results) -> None:
