@@ -10,42 +10,10 @@ import pytest
 
 from agent.runtime import Runtime
 from contract.settings import Settings
-from tests.support.catalog import DATA
+from tests.support.catalog import DATA, workspace
 from tools.catalog import family
 from tools.catalog.model import ANNOTATION_MANAGED_BY_LOCATION
 from tools.catalog.sources.registered import Registrations
-
-COMPONENT = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: invoice-api
-  description: Invoices
-spec:
-  type: service
-  lifecycle: experimental
-  owner: {owner}
-  providesApis: [invoice-openapi]
----
-apiVersion: backstage.io/v1alpha1
-kind: API
-metadata:
-  name: invoice-openapi
-spec:
-  type: openapi
-  lifecycle: experimental
-  owner: {owner}
-  definition:
-    $text: ./openapi.yaml
-"""
-
-
-def workspace(tmp_path: Path, owner: str = "group:default/team-billing") -> Path:
-    folder = tmp_path / "workspace"
-    folder.mkdir(exist_ok=True)
-    (folder / "catalog-info.yaml").write_text(COMPONENT.format(owner=owner))
-    (folder / "openapi.yaml").write_text("openapi: 3.0.0\ninfo: {title: Invoices, version: '1'}\n")
-    return folder / "catalog-info.yaml"
 
 
 def runtime(data_dir: Path) -> Runtime:

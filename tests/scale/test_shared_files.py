@@ -11,8 +11,7 @@ from agent.runtime import Runtime
 from agent.storage.database import PostgresDatabase
 from agent.storage.shared_files import DatabaseFiles
 from contract.settings import Settings
-from tests.catalog.test_registered import workspace
-from tests.support.catalog import DATA
+from tests.support.catalog import DATA, workspace
 from tools.catalog import family as catalog_family
 from tools.catalog.sources.registered import registrations
 from tools.scaffolder import drafts
@@ -26,9 +25,7 @@ def replicas(tmp_path, postgres_url, monkeypatch) -> tuple[Runtime, Runtime]:
     monkeypatch.setattr(agent.runtime, "SHARED_CHECK_SECONDS", 0.0)  # look at every use, not every 5 s
 
     def replica(name: str) -> Runtime:
-        settings = Settings(
-            data_dir=tmp_path / name, catalog=str(DATA / "dupes" / "a.yaml"), database_url=postgres_url
-        )
+        settings = Settings(data_dir=tmp_path / name, catalog=str(DATA / "dupes" / "a.yaml"), database_url=postgres_url)
         return Runtime(settings, extra_families=[catalog_family, scaffolder_family], builtin_families=False)
 
     return replica("a"), replica("b")

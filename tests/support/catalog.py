@@ -33,3 +33,38 @@ def require_demo_catalog() -> Path:
     if not (DEMO_CATALOG / "all.yaml").is_file():
         pytest.skip("demo/catalog/all.yaml is not written yet")
     return DEMO_CATALOG
+
+
+# A scaffolder workspace holding a catalog file (a Component and its API with a $text definition),
+# as catalog:register receives it.
+COMPONENT = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: invoice-api
+  description: Invoices
+spec:
+  type: service
+  lifecycle: experimental
+  owner: {owner}
+  providesApis: [invoice-openapi]
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: invoice-openapi
+spec:
+  type: openapi
+  lifecycle: experimental
+  owner: {owner}
+  definition:
+    $text: ./openapi.yaml
+"""
+
+
+def workspace(tmp_path: Path, owner: str = "group:default/team-billing") -> Path:
+    folder = tmp_path / "workspace"
+    folder.mkdir(exist_ok=True)
+    (folder / "catalog-info.yaml").write_text(COMPONENT.format(owner=owner))
+    (folder / "openapi.yaml").write_text("openapi: 3.0.0\ninfo: {title: Invoices, version: '1'}\n")
+    return folder / "catalog-info.yaml"

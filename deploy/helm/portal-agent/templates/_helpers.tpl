@@ -128,7 +128,7 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
 {{- /* What the Kubernetes tools read (tools/kubernetes/client.py KINDS); never Secrets. */}}
 {{- define "portal-agent.readRules" -}}
 - apiGroups: [""]
-  resources: [pods, pods/log, services, events{{ if . }}, nodes{{ end }}]
+  resources: [pods, pods/log, services, events, persistentvolumeclaims{{ if . }}, nodes{{ end }}]
   verbs: [get, list, watch]
 - apiGroups: [apps]
   resources: [deployments, replicasets, statefulsets, daemonsets]
@@ -140,7 +140,7 @@ checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256
   resources: [ingresses]
   verbs: [get, list, watch]
 - apiGroups: [batch]
-  resources: [cronjobs]
+  resources: [cronjobs, jobs]
   verbs: [get, list, watch]
 {{- end }}
 {{- /* The approval-gated remediations' writes (tools/kubernetes/remediations): restart and
