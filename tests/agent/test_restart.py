@@ -15,7 +15,7 @@ from agent.audit import AuditLog
 from agent.gate.gate import OUTCOME_UNKNOWN
 from tests.support.agent import executions, make_runtime
 from tests.support.paths import REPO
-from tests.support.restart import PROCESS_MAIN, crash, run_step, store
+from tests.support.restart import PROCESS_MAIN, approve_and_hang, crash, run_step, store
 
 
 def test_pending_approval_survives_process_restart(tmp_path):
@@ -40,18 +40,9 @@ def test_pending_approval_survives_process_restart(tmp_path):
 def test_kill_during_execution_never_executes_twice(tmp_path):
     asked = run_step(tmp_path, "ask")
     request = asked["interrupt"]["request"]
-    proc = subprocess.Popen(
-        [*PROCESS_MAIN, str(tmp_path), "approve", request["id"], "olga.oncall"],
-        cwd=REPO,
-        env={**os.environ, "WIDGET_RESTART_HANGS": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    audit = AuditLog(tmp_path / "audit.jsonl")
-    deadline = time.monotonic() + 60
     # The tool records its run, then hangs: killed mid-execution, after the action took effect.
-    while not executions(make_runtime(tmp_path)) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    proc = approve_and_hang(tmp_path, request["id"], timeout=60)
+    audit = AuditLog(tmp_path / "audit.jsonl")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert len(executions(make_runtime(tmp_path))) == 1

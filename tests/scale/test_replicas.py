@@ -24,7 +24,7 @@ from agent.gate.store import ApprovalStore
 from agent.storage.database import PostgresDatabase
 from tests.support.agent import executions, make_runtime
 from tests.support.paths import REPO
-from tests.support.restart import PROCESS_MAIN, run_process, run_step
+from tests.support.restart import PROCESS_MAIN, approve_and_hang, run_process, run_step
 
 KEY = "ab" * 32
 
@@ -91,16 +91,7 @@ def test_a_replica_killed_mid_execution_is_settled_by_the_other_exactly_once(rep
     a, b, env = replicas
     asked = run_step(a, "ask", env=env)
     request = asked["interrupt"]["request"]
-    proc = subprocess.Popen(
-        [*PROCESS_MAIN, str(a), "approve", request["id"], "olga.oncall"],
-        cwd=REPO,
-        env={**os.environ, **env, "WIDGET_RESTART_HANGS": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 120
-    while not executions(make_runtime(a)) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    proc = approve_and_hang(a, request["id"], env=env)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert _executed(a, b) == 1
@@ -125,16 +116,7 @@ def test_a_replica_on_another_host_is_settled_once_its_heartbeats_stop(replicas)
     env_a, env_b = {**env, "PORTAL_AGENT_INSTANCE_ID": "pod-a"}, {**env, "PORTAL_AGENT_INSTANCE_ID": "pod-b"}
     asked = run_step(a, "ask", env=env_a)
     request = asked["interrupt"]["request"]
-    proc = subprocess.Popen(
-        [*PROCESS_MAIN, str(a), "approve", request["id"], "olga.oncall"],
-        cwd=REPO,
-        env={**os.environ, **env_a, "WIDGET_RESTART_HANGS": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 120
-    while not executions(make_runtime(a)) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    proc = approve_and_hang(a, request["id"], env=env_a)
     time.sleep(3)  # longer than the holder lease: only A's heartbeats keep its claim alive now
     store = ApprovalStore(PostgresDatabase(env["PORTAL_AGENT_DATABASE_URL"]))
     assert store.row(request["id"]).claimed_by.startswith("pod-a:")

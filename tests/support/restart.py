@@ -41,3 +41,25 @@ def crash(data_dir: Path, point: str, request_id: str, approver: str = "olga.onc
 
 def store(data_dir: Path) -> ApprovalStore:
     return ApprovalStore(data_dir / "portal-agent.db")
+
+
+def approve_and_hang(
+    data_dir: Path, request_id: str, env: dict | None = None, timeout: float = 120
+) -> subprocess.Popen:
+    """An approval whose approved action records its run and then hangs (``WIDGET_RESTART_HANGS``):
+    returned once the run is recorded, for the test to kill mid-execution."""
+    import time
+
+    from tests.support.agent import executions, make_runtime
+
+    proc = subprocess.Popen(
+        [*PROCESS_MAIN, str(data_dir), "approve", request_id, "olga.oncall"],
+        cwd=REPO,
+        env={**os.environ, **(env or {}), "WIDGET_RESTART_HANGS": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + timeout
+    while not executions(make_runtime(data_dir)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return proc
