@@ -189,6 +189,12 @@ EVENTS = [
         "Successfully assigned shop/old-9f8e7-zxcvb to node-c3",
         type_="Normal",
     ),
+    # a pod of billing-api's earlier ReplicaSet, replaced since; and a pod of another workload whose
+    # name merely starts with "billing-api-"
+    _event(
+        "e7", "shop", "Pod", "billing-api-7f9c4b6d5-x2k7q", "BackOff", "Back-off restarting failed container", count=41
+    ),
+    _event("e8", "shop", "Pod", "billing-api-gateway-x2k7q", "BackOff", "Back-off restarting gateway", count=5),
 ]
 
 
@@ -278,6 +284,28 @@ def test_the_hpa_of_a_workload_is_found_by_the_workload_name(service):
     assert "FailedGetScale" in turn.answer and "frontend-old" in turn.answer
     turn, tools = ask(service, "why can't the HPA 'frontend-scaler' scale?")
     assert tools == ["k8s_diagnose"] and "HPACannotScale" in turn.answer
+
+
+def _tool(service, name, args):
+    from contract.principal import Principal
+    from contract.tooling import ToolContext
+
+    ctx = ToolContext(runtime=service.runtime, principal=Principal(ref="user:default/guest", via="test"))
+    return service.runtime.tools[name].run(args, ctx)
+
+
+def test_the_events_of_a_workload_include_those_of_its_replaced_pods(service):
+    result = _tool(service, "k8s_events", {"name": "deployment:shop/billing-api", "by_count": True})
+    assert result.ok
+    assert any("billing-api-7f9c4b6d5-x2k7q" in row and "x41" in row for row in result.data["events"])
+    assert not any("gateway" in row for row in result.data["events"])  # another workload's pod
+
+
+def test_a_listing_of_hpas_says_why_one_cannot_scale(service):
+    result = _tool(service, "k8s_list", {"kind": "HorizontalPodAutoscaler"})
+    assert result.ok
+    (row,) = result.data["rows"]
+    assert "AbleToScale=False FailedGetScale" in row and 'deployments/scale.apps "frontend-old" not found' in row
 
 
 def test_a_crash_loop_states_the_last_termination_message(service):

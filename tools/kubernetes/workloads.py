@@ -7,6 +7,7 @@ environment values, never Secret data.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -17,6 +18,7 @@ from tools.kubernetes.mapping import Target
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
+SAFE = "[bcdfghjklmnpqrstvwxz2456789]"  # the alphabet of generated name suffixes and pod-template hashes
 
 
 def collect(kube: Kube, target: Target, *, events: bool = True) -> Snapshot:
@@ -137,11 +139,37 @@ def _collect_events(kube: Kube, snap: Snapshot, ns: str | None) -> None:
             if ((ev.get("involvedObject") or {}).get("kind"), (ev.get("involvedObject") or {}).get("name")) in own
         )
         return
+    generated = _generated_names(snap)
     for space in sorted(s for s in spaces if s):
         for ev in kube.list("Event", space):
             inv = ev.get("involvedObject") or {}
-            if inv.get("uid") in uids or (inv.get("kind"), inv.get("name")) in own:
+            if (
+                inv.get("uid") in uids
+                or (inv.get("kind"), inv.get("name")) in own
+                or (inv.get("kind") in ("Pod", "ReplicaSet") and generated and generated.match(inv.get("name") or ""))
+            ):
                 snap.events.append(ev)
+
+
+def _generated_names(snap: Snapshot) -> re.Pattern[str] | None:
+    """The names the workloads' controllers give the pods and ReplicaSets they create: a
+    Deployment's ``<name>-<template hash>[-<suffix>]``, a StatefulSet's ``<name>-<ordinal>``, a
+    DaemonSet's ``<name>-<suffix>``, hash and suffix in the API server's vowel-free alphabet (so
+    ``api`` never claims ``api-gateway-…``'s pods). Events outlive their pods (a crash-looping pod replaced on the
+    next rollout leaves its BackOff events behind), so the events about pods no longer listed are
+    matched by the name they were generated with."""
+    parts = []
+    for w in [*snap.all_workloads(), *snap.subjects]:  # subjects: a workload known only from its events
+        name = re.escape(w["metadata"]["name"])
+        parts.append(
+            {
+                "Deployment": rf"{name}-{SAFE}{{6,10}}(?:-{SAFE}{{5}})?",
+                "StatefulSet": rf"{name}-\d+",
+                "DaemonSet": rf"{name}-{SAFE}{{5}}",
+            }.get(w.get("kind"), "")
+        )
+    parts = [p for p in parts if p]
+    return re.compile(rf"^(?:{'|'.join(parts)})$") if parts else None
 
 
 def _pod_state(p: dict[str, Any]) -> str:
@@ -257,8 +285,20 @@ def list_rows(kind: str, objects: list[dict[str, Any]], state: str | None = None
             if not _matches_state(wanted, *[b.split("=")[0] for b in bad], *[b.split()[-1] for b in bad], health):
                 continue
             row = f"{name}: {summary}" + (f"; {', '.join(bad)}" if bad else "")
+            if bad and (why := _condition_message(o, bad)):
+                row += f" — {why}"
         rows.append((f"{kind.lower()}:{name}", row))
     return rows
+
+
+def _condition_message(o: dict[str, Any], bad: list[str]) -> str | None:
+    """The message of the first condition ``bad`` lists (it says why: "the HPA controller was unable
+    to get the target's current scale: … not found"), on one line, trimmed."""
+    first = bad[0].split("=")[0]
+    for c in (o.get("status") or {}).get("conditions") or []:
+        if c.get("type") == first and c.get("message"):
+            return " ".join(str(c["message"]).split())[:240]
+    return None
 
 
 def restarts(p: dict[str, Any]) -> int:
