@@ -109,3 +109,54 @@ def test_two_replicas_starting_together_index_once_and_search_postgres(tmp_path,
     assert DocsStore.for_runtime(replicas[1]).synced_fingerprint()
     again = index_runtime(replicas[1])
     assert again.chunks_added == 0 and again.pages_unchanged == 5
+
+
+def test_the_scaled_out_search_finds_what_the_embedded_one_finds(tmp_path, chroma_server, postgres_url):
+    """Chroma answers ids and distances only; texts, metadata and vectors come from PostgreSQL, and a
+    filtered search is an exact cosine over the matching chunks' stored vectors. The hits, their
+    similarities and the relevance verdict stay those of the embedded store."""
+    runtime = docs_runtime(tmp_path / "embedded", catalog=[DATA / "catalog.yaml"])
+    index_runtime(runtime)
+    embedded = DocsStore.for_runtime(runtime)
+    records = embedded.all_records(("documents", "metadatas", "embeddings"))
+    shared = DocsStore(tmp_path / "app", chroma_server, keyword_url=postgres_url, collection="docs-parity")
+    shared.add(records["ids"], records["documents"], records["metadatas"], records["embeddings"])
+    owner = records["metadatas"][0]["owner"]
+    try:
+        for query in QUERIES:
+            for filters in ({}, {"owner": owner}):
+                want, got = embedded.search(query, k=5, **filters), shared.search(query, k=5, **filters)
+                assert got.relevant == want.relevant, (query, filters)
+                assert [h.id for h in got.hits] == [h.id for h in want.hits], (query, filters)
+                for mine, theirs in zip(got.hits, want.hits, strict=True):
+                    assert mine.document == theirs.document and mine.metadata == theirs.metadata
+                    assert mine.similarity == pytest.approx(theirs.similarity, abs=1e-4), (query, filters, mine.id)
+                if filters:
+                    assert {h.metadata["owner"] for h in got.hits} == {owner}
+        assert shared._bm25 is None
+    finally:
+        shared.shared.close()
+
+
+def test_an_index_written_before_postgres_kept_vectors_is_still_searched(tmp_path, chroma_server, postgres_url):
+    """Rows without a stored embedding (an index synced by an older release) are read from Chroma."""
+    runtime = docs_runtime(tmp_path / "embedded", catalog=[DATA / "catalog.yaml"])
+    index_runtime(runtime)
+    records = DocsStore.for_runtime(runtime).all_records(("documents", "metadatas", "embeddings"))
+    store = DocsStore(tmp_path / "app", chroma_server, keyword_url=postgres_url, collection="docs-legacy")
+    store.collection.upsert(
+        ids=records["ids"],
+        documents=records["documents"],
+        metadatas=records["metadatas"],
+        embeddings=records["embeddings"],
+    )
+    store.shared.add(records["ids"], records["documents"], records["metadatas"])  # no embeddings
+    try:
+        unfiltered = store.search(QUERIES[0], k=3)
+        owner = unfiltered.hits[0].metadata["owner"]
+        for result in (unfiltered, store.search(QUERIES[0], k=3, owner=owner)):
+            assert result.relevant and result.hits
+            assert all(h.document and h.similarity is not None for h in result.hits)
+        assert store.shared.vectors({"owner": owner}, 100) is None  # the exact path declines rows without vectors
+    finally:
+        store.shared.close()

@@ -6,7 +6,11 @@ corpus. When the deployment's database is PostgreSQL (``PORTAL_AGENT_DATABASE_UR
 terms go there instead, tokenized exactly as in memory (identifiers kept whole and split, crude
 stems), and a search is one SQL statement:
 
-- ``docs_chunks``: one row per chunk (text, metadata, term count, lower-cased filter fields);
+- ``docs_chunks``: one row per chunk (text, metadata, term count, lower-cased filter fields, and
+  its embedding as float32 bytes). The copy of the vector makes Chroma a pure nearest-neighbour
+  index: a vector query asks it for ids and distances only, and texts, metadata and the vectors of
+  chunks only BM25 found come from here (Chroma's documents and metadatas cost 11 ms of a 19 ms
+  query at 100,000 chunks; a lookup by primary key costs about one);
 - ``docs_postings``: (term, chunk, tf, chunk length), indexed by an approximate BM25 impact so the
   best ``DEPTH`` postings of a term are read first, as a textbook "champion list". The index
   includes the columns a search reads, so it is an index-only scan once the table is vacuumed
@@ -35,6 +39,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from tools.docs.bm25 import tokenize
 
 K1, B = 1.2, 0.75
@@ -47,7 +53,8 @@ CREATE TABLE IF NOT EXISTS docs_chunks (
     collection TEXT NOT NULL, id TEXT NOT NULL, length INTEGER NOT NULL,
     document TEXT NOT NULL, metadata JSONB NOT NULL,
     entity TEXT NOT NULL, owner TEXT NOT NULL, system TEXT NOT NULL, page_key TEXT NOT NULL,
-    PRIMARY KEY (collection, id));
+    embedding BYTEA, PRIMARY KEY (collection, id));
+ALTER TABLE docs_chunks ADD COLUMN IF NOT EXISTS embedding BYTEA;
 CREATE INDEX IF NOT EXISTS docs_chunks_entity ON docs_chunks (collection, entity);
 CREATE INDEX IF NOT EXISTS docs_chunks_owner ON docs_chunks (collection, owner);
 CREATE INDEX IF NOT EXISTS docs_chunks_system ON docs_chunks (collection, system);
@@ -75,6 +82,17 @@ class LexicalHit:
     metadata: dict[str, Any]
     score: float
     coverage: float  # share of the query's term weight this chunk holds
+    vector: np.ndarray | None = None  # the chunk's embedding, where the index holds it
+
+
+@dataclass
+class ChunkRecord:
+    document: str
+    metadata: dict[str, Any]
+
+
+def _vector(raw: bytes | None) -> np.ndarray | None:
+    return None if raw is None else np.frombuffer(raw, dtype=np.float32)
 
 
 def _lock_key(name: str) -> int:
@@ -137,23 +155,28 @@ class SharedKeywordIndex:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     # --- writes ----------------------------------------------------------------------------------
-    def add(self, ids: Sequence[str], documents: Sequence[str], metadatas: Sequence[dict]) -> None:
-        """Insert or replace chunks (what Chroma's upsert does on the vector side)."""
+    def add(
+        self, ids: Sequence[str], documents: Sequence[str], metadatas: Sequence[dict], embeddings: Any = None
+    ) -> None:
+        """Insert or replace chunks (what Chroma's upsert does on the vector side), with their
+        embeddings when given."""
         chunk_rows, posting_rows, dfs, total = [], [], Counter(), 0
-        for cid, doc, meta in zip(ids, documents, metadatas, strict=True):
+        vectors = [None] * len(ids) if embeddings is None else embeddings
+        for cid, doc, meta, vector in zip(ids, documents, metadatas, vectors, strict=True):
             counts = Counter(tokenize(doc))
             length = sum(counts.values())
             total += length
             fields = [str(meta.get(name, "") or "").lower() for name in FILTER_FIELDS]
-            chunk_rows.append((self.collection, cid, length, doc, json.dumps(meta), *fields))
+            raw = None if vector is None else np.asarray(vector, dtype=np.float32).tobytes()
+            chunk_rows.append((self.collection, cid, length, doc, json.dumps(meta), *fields, raw))
             posting_rows.extend((self.collection, term, cid, tf, length) for term, tf in counts.items())
             dfs.update(counts.keys())
         with self.pool.connection() as conn, conn.transaction():
             self._delete(conn, list(ids))
             with conn.cursor() as cur:
                 with cur.copy(
-                    "COPY docs_chunks (collection, id, length, document, metadata, entity, owner, system, page_key)"
-                    " FROM STDIN"
+                    "COPY docs_chunks (collection, id, length, document, metadata, entity, owner, system, page_key,"
+                    " embedding) FROM STDIN"
                 ) as copy:
                     for row in chunk_rows:
                         copy.write_row(row)
@@ -227,12 +250,17 @@ class SharedKeywordIndex:
         unseen = math.log(1 + (n - 1 + 0.5) / 1.5) if n else 1.0
         return {t: known.get(t, unseen) for t in terms}, known, state
 
-    def search(self, query: str, n: int, where: dict[str, Any] | None = None) -> list[LexicalHit]:
-        """The ``n`` best chunks by BM25 (``where``: lower-cased field → value or list of values)."""
+    def search(
+        self, query: str, n: int, where: dict[str, Any] | None = None, idf_out: dict[str, float] | None = None
+    ) -> list[LexicalHit]:
+        """The ``n`` best chunks by BM25 (``where``: lower-cased field → value or list of values);
+        ``idf_out`` is filled with the query's idf (what :meth:`query_idf` returns)."""
         terms = list(dict.fromkeys(tokenize(query)))
         if not terms:
             return []
-        _, known, state = self._idf(terms)
+        idf, known, state = self._idf(terms)
+        if idf_out is not None:
+            idf_out.update(idf)
         if not known or not state["chunks"]:
             return []
         chunks = state["chunks"]
@@ -248,17 +276,13 @@ class SharedKeywordIndex:
             "depth": DEPTH,
         }
         if where:
-            conditions = []
-            for i, (name, value) in enumerate(where.items()):
-                if name not in FILTER_FIELDS:
-                    raise ValueError(f"unknown docs filter {name!r}")
-                params[f"f{i}"] = [str(v).lower() for v in (value if isinstance(value, list) else [value])]
-                conditions.append(f"c.{name} = ANY(%(f{i})s)")
+            conditions, condition_params = self._conditions(where)
+            params.update(condition_params)
             top = (
                 f"SELECT p.id, sum({score}) AS score FROM docs_chunks c"
                 " JOIN docs_postings p ON p.collection = c.collection AND p.id = c.id"
                 " JOIN q ON q.term = p.term"
-                f" WHERE c.collection = %(c)s AND {' AND '.join(conditions)}"
+                f" WHERE c.collection = %(c)s AND {conditions}"
                 " GROUP BY p.id ORDER BY score DESC LIMIT %(n)s"
             )
         else:
@@ -271,7 +295,7 @@ class SharedKeywordIndex:
         sql = (
             "WITH q(term, idf) AS (SELECT * FROM unnest(%(terms)s::text[], %(idfs)s::float8[])),"
             f" top AS ({top})"
-            " SELECT top.id, top.score, c.document, c.metadata,"
+            " SELECT top.id, top.score, c.document, c.metadata, c.embedding,"
             "  (SELECT coalesce(sum(q.idf), 0) FROM q JOIN docs_postings x ON x.term = q.term"
             "   WHERE x.collection = %(c)s AND x.id = top.id) AS matched"
             " FROM top JOIN docs_chunks c ON c.collection = %(c)s AND c.id = top.id"
@@ -280,9 +304,57 @@ class SharedKeywordIndex:
         with self.pool.connection() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [
-            LexicalHit(cid, document, metadata, float(value), float(matched) / weight_total if weight_total else 0.0)
-            for cid, value, document, metadata, matched in rows
+            LexicalHit(
+                cid,
+                document,
+                metadata,
+                float(value),
+                float(matched) / weight_total if weight_total else 0.0,
+                _vector(embedding),
+            )
+            for cid, value, document, metadata, embedding, matched in rows
         ]
+
+    def vectors(self, where: dict[str, Any], limit: int) -> tuple[list[str], np.ndarray] | None:
+        """(ids, embeddings matrix) of the chunks matching ``where``; None when more than ``limit``
+        match or some lack a stored embedding (then the vector index must answer)."""
+        conditions, params = self._conditions(where)
+        with self.pool.connection() as conn:
+            rows = conn.execute(  # binary: bytea as text is hex, and decoding it cost more than the query
+                f"SELECT id, embedding FROM docs_chunks c WHERE collection = %(c)s AND {conditions}"
+                " ORDER BY id LIMIT %(limit)s",
+                {**params, "c": self.collection, "limit": limit + 1},
+                binary=True,
+            ).fetchall()
+        if len(rows) > limit or any(raw is None for _, raw in rows):
+            return None
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return [cid for cid, _ in rows], np.frombuffer(b"".join(raw for _, raw in rows), dtype=np.float32).reshape(
+            len(rows), -1
+        )
+
+    @staticmethod
+    def _conditions(where: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """SQL conditions on ``docs_chunks c`` for lower-cased filter fields, with their parameters."""
+        conditions, params = [], {}
+        for i, (name, value) in enumerate(where.items()):
+            if name not in FILTER_FIELDS:
+                raise ValueError(f"unknown docs filter {name!r}")
+            params[f"f{i}"] = [str(v).lower() for v in (value if isinstance(value, list) else [value])]
+            conditions.append(f"c.{name} = ANY(%(f{i})s)")
+        return " AND ".join(conditions), params
+
+    def records(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        """Text and metadata of the chunks ``ids`` (those the index holds)."""
+        if not ids:
+            return {}
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT id, document, metadata FROM docs_chunks WHERE collection = %s AND id = ANY(%s)",
+                (self.collection, list(ids)),
+            ).fetchall()
+        return {cid: ChunkRecord(document, metadata) for cid, document, metadata in rows}
 
     def pages(self) -> list[dict[str, Any]]:
         """The metadata of each page's first chunk (for listing pages without reading every chunk)."""

@@ -31,12 +31,14 @@ from urllib.parse import urlparse
 import numpy as np
 
 from tools.docs.bm25 import STOPWORDS, WORD, BM25Index, tokenize, word_terms
-from tools.docs.keyword_pg import LexicalHit, SharedKeywordIndex
+from tools.docs.keyword_pg import ChunkRecord, LexicalHit, SharedKeywordIndex
 
 log = logging.getLogger(__name__)
 
 COLLECTION = "portal-agent-docs"
 CANDIDATES = 40  # per ranking, before fusion
+FILTERED_EXACT_MAX = 5_000  # a shared index's filtered vector search is exact up to this many matching chunks
+# (an entity's or a page's chunks: a few ms; at 1,700 chunks scattered over 100,000 it is on par with Chroma)
 RRF_K = 60
 WEIGHTS = {"vector": 1.0, "bm25": 1.0, "lines": 1.0, "entity": 0.0}
 # Relevance ("documented" or not), calibrated on five corpora by benchmarks/docs_gate.py:
@@ -217,7 +219,7 @@ class DocsStore:
                 embeddings=embeddings[start:end],
             )
         if self.shared is not None:
-            self.shared.add(ids, documents, metadatas)
+            self.shared.add(ids, documents, metadatas, embeddings)
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), 5000):
@@ -268,15 +270,20 @@ class DocsStore:
 
     def _shared_lexical(
         self, query: str, n: int, filters: dict[str, Any]
-    ) -> tuple[list[LexicalHit], dict[str, np.ndarray]]:
-        """The shared index's BM25 hits and, in the same background step, their vectors from Chroma
-        (the gate weighs the similarity of a chunk only BM25 found; fetched now, it costs no extra wait)."""
-        hits = self._lexical(query, n, filters)
-        if not hits:
-            return hits, {}
-        got = self.collection.get(ids=[h.id for h in hits], include=["embeddings"])
-        vectors = zip(got["ids"], got["embeddings"], strict=True)
-        return hits, {cid: np.asarray(vector, dtype=np.float32) for cid, vector in vectors}
+    ) -> tuple[list[LexicalHit], dict[str, np.ndarray], dict[str, float]]:
+        """The shared index's BM25 hits, their vectors (the gate weighs the similarity of a chunk
+        only BM25 found) and the query's idf (the line ranking weighs terms by it), all from the
+        same statements: PostgreSQL returns the vectors with the hits; an index written before it
+        kept vectors has them fetched from Chroma in the same background step."""
+        idf: dict[str, float] = {}
+        hits = self.shared.search(query, n, filters or None, idf_out=idf)
+        vectors = {h.id: h.vector for h in hits if h.vector is not None}
+        missing = [h.id for h in hits if h.vector is None]
+        if missing:
+            got = self.collection.get(ids=missing, include=["embeddings"])
+            for cid, vector in zip(got["ids"], got["embeddings"], strict=True):
+                vectors[cid] = np.asarray(vector, dtype=np.float32)
+        return hits, vectors, idf
 
     def respelled(self, query: str) -> str:
         """``query`` with each word the index never saw replaced by the index's word one typo away
@@ -380,6 +387,8 @@ class DocsStore:
         found: dict[str, Hit] = {}
         if filters and in_memory:
             vector = self._vector_subset(self.bm25(), qvec, filters, candidates)
+        elif pending_lexical is not None:  # texts of chunks BM25 found too are not fetched twice
+            vector = self._shared_vector(qvec, filters, min(candidates, total), pending_lexical)
         else:
             vector = self._vector(qvec, filters, min(candidates, total))
         rankings["vector"] = [h.id for h in vector]
@@ -389,8 +398,8 @@ class DocsStore:
         words = self.respelled(query) if in_memory else query  # typos matter to the keyword side only
         if lexical:
             ids = []
-            lexical_hits, their_vectors = (
-                pending_lexical.result() if pending_lexical else (self._lexical(words, candidates, filters), {})
+            lexical_hits, their_vectors, idf = (
+                pending_lexical.result() if pending_lexical else (self._lexical(words, candidates, filters), {}, None)
             )
             query_vector = np.asarray(qvec, dtype=np.float32)
             for lexical_hit in lexical_hits:
@@ -410,7 +419,7 @@ class DocsStore:
             for hit in boosted:
                 found.setdefault(hit.id, hit)
         if lexical and len(found) > 1:
-            rankings["lines"] = _by_best_line(list(found.values()), words, self.query_idf(words))
+            rankings["lines"] = _by_best_line(list(found.values()), words, idf or self.query_idf(words))
         for name, ids in rankings.items():
             weight = WEIGHTS[name]
             for rank, cid in enumerate(ids):
@@ -474,6 +483,8 @@ class DocsStore:
     def _vector(self, qvec: Any, filters: dict[str, Any], n: int) -> list[Hit]:
         if n <= 0:
             return []
+        if self.shared is not None:
+            return self._shared_vector(qvec, filters, n)
         result = self.collection.query(
             query_embeddings=[qvec.tolist()],
             n_results=n,
@@ -486,6 +497,38 @@ class DocsStore:
         ):
             hits.append(Hit(cid, doc, meta, 0.0, similarity=1.0 - float(dist)))
         return hits
+
+    def _shared_vector(
+        self, qvec: Any, filters: dict[str, Any], n: int, pending_lexical: Future | None = None
+    ) -> list[Hit]:
+        """The server's nearest neighbours as ids and distances; their texts and metadata from the
+        BM25 hits of ``pending_lexical`` where it found them too, else from PostgreSQL, which holds
+        every chunk (Chroma's own copy only for rows it lacks)."""
+        subset = self.shared.vectors(filters, FILTERED_EXACT_MAX) if filters else None
+        if subset is not None:  # few chunks match: exact cosine over their vectors beats Chroma's filtered HNSW
+            subset_ids, matrix = subset
+            sims = matrix @ np.asarray(qvec, dtype=np.float32) if subset_ids else np.zeros(0)
+            top = np.argsort(-sims, kind="stable")[:n]
+            ids, distances = [subset_ids[i] for i in top], [1.0 - float(sims[i]) for i in top]
+        else:
+            result = self.collection.query(
+                query_embeddings=[qvec.tolist()], n_results=n, where=_where(filters), include=["distances"]
+            )
+            ids, distances = result["ids"][0], result["distances"][0]
+        records: dict[str, ChunkRecord] = {}
+        if pending_lexical is not None:
+            for hit in pending_lexical.result()[0]:
+                records[hit.id] = ChunkRecord(hit.document, hit.metadata)
+        records.update(self.shared.records([cid for cid in ids if cid not in records]))
+        if missing := [cid for cid in ids if cid not in records]:
+            got = self.collection.get(ids=missing, include=["documents", "metadatas"])
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                records[cid] = ChunkRecord(doc, meta)
+        return [
+            Hit(cid, records[cid].document, records[cid].metadata, 0.0, similarity=1.0 - float(dist))
+            for cid, dist in zip(ids, distances, strict=True)
+            if cid in records
+        ]
 
     # --- pages ----------------------------------------------------------------------------------
     def page_chunks(self, page_key: str) -> list[Hit]:
