@@ -62,3 +62,25 @@ def test_domain_filter_means_any_system_of_the_domain(basic_store):
         "resource:default/payments-db",
     ]
     assert _refs(basic_store.search("orders", kind="component", system="retail"))[0] == "component:default/orders"
+
+
+def test_a_custom_kind_is_searchable_by_its_words(tmp_path):
+    """Backstage lets a catalog define kinds (``AiResource``); "AI" finds them, while a core kind's
+    name is not a search word (every component would match "component")."""
+    from tools.catalog.sources import load_catalog_from
+
+    (tmp_path / "catalog.yaml").write_text(
+        """apiVersion: backstage.io/v1alpha1
+kind: AiResource
+metadata: {name: code-review-plugin, description: Bundles review skills}
+spec: {type: plugin, owner: team-a}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: air-quality, description: Sensor readings}
+spec: {type: service, lifecycle: production, owner: team-a}
+"""
+    )
+    store = load_catalog_from([str(tmp_path / "catalog.yaml")])
+    assert _refs(store.search("AI"))[0] == "airesource:default/code-review-plugin"
+    assert "component:default/air-quality" not in _refs(store.search("component"))

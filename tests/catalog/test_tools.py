@@ -78,6 +78,18 @@ def test_search_tool(run):
     assert not bad.ok and "invalid arguments" in bad.error
 
 
+def test_a_long_listing_counts_its_results_by_owner(run):
+    """"Which team owns the most components?" is a count over the listing, not a guess from it."""
+    result = run("catalog_search", kind="component", limit=100)
+    expected = {}
+    for row in result.data["results"]:
+        if row.get("owner"):
+            expected[row["owner"]] = expected.get(row["owner"], 0) + 1
+    assert result.data["by_owner"] == expected and len(expected) > 1
+    assert list(result.data["by_owner"].values()) == sorted(expected.values(), reverse=True)
+    assert "by_owner" not in run("catalog_search", kind="component", owner="team-checkout").data  # two results
+
+
 def test_owner_tool(run):
     result = run("catalog_owner", ref="orders db")
     data = result.data

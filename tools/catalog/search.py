@@ -20,7 +20,8 @@ from tools.catalog.mentions import KIND_PRIORITY, STOPWORDS, compact
 from tools.catalog.model import Entity
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
-FIELD_WEIGHTS = {"name": 1.0, "title": 0.95, "tag": 0.85, "description": 0.7}
+FIELD_WEIGHTS = {"name": 1.0, "title": 0.95, "tag": 0.85, "description": 0.7, "kind": 0.6}
+_CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 DESCRIPTION_WORDS = 60
 
 
@@ -39,6 +40,15 @@ class _Row:
 
 def _words(text: str | None) -> list[str]:
     return _WORD_RE.findall((text or "").lower())
+
+
+def _custom_kind_words(kind: str) -> list[str]:
+    """The words of a kind Backstage does not define (``AiResource`` → ai, resource, airesource):
+    such a kind says what an entity is ("what AI resources do we have?"), while the core kinds are
+    on every other entity and are asked for with the ``kind`` filter, so they are not words."""
+    if kind.lower() in KIND_PRIORITY:
+        return []
+    return [*(w.lower() for w in _CAMEL_RE.findall(kind)), kind.lower()]
 
 
 class SearchIndex:
@@ -69,6 +79,7 @@ class SearchIndex:
                 ("title", _words(entity.display_name)),
                 ("tag", [w for t in entity.tags if isinstance(t, str) for w in _words(t)]),
                 ("description", _words(entity.description)[:DESCRIPTION_WORDS]),
+                ("kind", _custom_kind_words(entity.kind)),
             )
             plain_words.update(w for _, words in fields[1:] for w in words)
             plain_words.update(_words(entity.name))

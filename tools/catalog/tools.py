@@ -8,6 +8,7 @@ those refs in ``ToolResult.refs``, so answers can cite them and follow-ups can u
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -223,6 +224,9 @@ def get_entity(args: RefArgs, ctx: ToolContext) -> ToolResult:
     return ToolResult(data=data, refs=refs, note=note, source=_source(store, entity))
 
 
+OWNER_TALLY_FROM = 5  # a listing of this many results also counts them by owner
+
+
 def search(args: SearchArgs, ctx: ToolContext) -> ToolResult:
     store = _store(ctx)
     hits = store.search(
@@ -242,6 +246,9 @@ def search(args: SearchArgs, ctx: ToolContext) -> ToolResult:
             row["member_count"] = len(store.members_of(entity.ref))
         results.append(row)
     data: dict[str, Any] = {"count": len(results), "results": results}
+    owners = Counter(r["owner"] for r in results if r.get("owner"))
+    if len(results) >= OWNER_TALLY_FROM and len(owners) > 1:  # "which team owns the most APIs?"
+        data["by_owner"] = dict(owners.most_common())
     note = None
     if not results:
         note = "nothing matched; try fewer filters or another spelling"
