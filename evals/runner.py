@@ -22,6 +22,7 @@ depends on the day it is measured.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from datetime import date
@@ -296,7 +297,7 @@ def run_dataset(
         runs = [_run_case(service, case, meter) for _ in range(max(1, repeat))]
         first = runs[0]
         first.passes = sum(r.correct for r in runs)
-        if oracle and case.oracle:
+        if oracle and case.oracle and not _abstains(case):
             first.oracle = _run_oracle(service, case).correct
         if judge is not None:
             verdict = judge.grade(case.question, case.expect, first.answer)
@@ -364,7 +365,37 @@ def _run_oracle(service, case: Case) -> Score:
     oracle = AgentService(service.runtime, model=OracleModel(calls=case.oracle or []))
     principal = oracle.principal(case.user or service.runtime.settings.default_user, via="api")
     turn = oracle.ask(case.question, principal, thread_id=new_thread_id())
-    return score(case.expect.model_copy(update={"tools": []}), turn.answer, turn.tool_calls, turn.interrupt is not None)
+    expect = case.expect.model_copy(update={"tools": []})
+    return score(expect, readable(turn.answer), turn.tool_calls, turn.interrupt is not None)
+
+
+def _abstains(case: Case) -> bool:
+    """A question the sources do not answer: the right reply is a model's "not covered", which no
+    tool output says in so many words, so the ceiling (can the tools supply the facts?) skips it."""
+    return not case.expect.facts and "unanswerable" in case.tags
+
+
+def readable(tool_output: str) -> str:
+    """The oracle's answer (the tool messages, one JSON document per line) as the text a model
+    reads: every JSON document's keys and values on lines of their own, strings unescaped, so a
+    fact with quotes (``{component="kube-apiserver"}``) is found as written."""
+    lines = []
+    for line in tool_output.splitlines():
+        try:
+            document = json.loads(line)
+        except ValueError:
+            lines.append(line)
+            continue
+        lines.extend(_flattened(document))
+    return "\n".join(lines)
+
+
+def _flattened(value: Any, path: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [line for key, item in value.items() for line in _flattened(item, f"{path}.{key}" if path else key)]
+    if isinstance(value, list):
+        return [line for item in value for line in _flattened(item, path)]
+    return [f"{path}: {value}" if path else str(value)]
 
 
 def _family(service, tool_names: list[str]) -> str:

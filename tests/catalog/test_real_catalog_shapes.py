@@ -108,6 +108,20 @@ def test_annotations_links_and_spec_fields_are_flattened():
     assert paths == {"annotation a/b": "1", "link T": "https://h/x", "spec.deep.list[0].k": "v"}
 
 
+def test_an_empty_mapping_or_list_keeps_its_key():
+    """Buildkite's ``teams: {robots: {}}`` grants a team default access: the key is the fact."""
+    entity = Entity.from_dict(
+        {
+            "apiVersion": "backstage.io/v1alpha1",
+            "kind": "Resource",
+            "metadata": {"name": "pipeline"},
+            "spec": {"type": "pipeline", "teams": {"robots": {}, "devs": {"access_level": "READ_ONLY"}}, "env": []},
+        }
+    )
+    paths = {f["path"]: f["value"] for f in entity_fields(entity)}
+    assert paths == {"spec.teams.robots": "{}", "spec.teams.devs.access_level": "READ_ONLY", "spec.env": "[]"}
+
+
 def test_asked_fields_match_key_words_synonyms_and_link_hosts():
     fields = [
         {"path": "annotation tracker.example/project-key", "value": "ABX"},

@@ -84,3 +84,24 @@ spec: {type: service, lifecycle: production, owner: team-a}
     store = load_catalog_from([str(tmp_path / "catalog.yaml")])
     assert _refs(store.search("AI"))[0] == "airesource:default/code-review-plugin"
     assert "component:default/air-quality" not in _refs(store.search("component"))
+
+
+def test_an_owner_filter_never_means_an_entity_that_cannot_own(tmp_path):
+    """Entities owned by a group no file defines, and a Location of the same name: "owner home-ops"
+    is the group the entities name, not the Location."""
+    from tools.catalog.sources import load_catalog_from
+
+    (tmp_path / "catalog.yaml").write_text(
+        """apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata: {name: home-ops}
+spec: {targets: []}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: dbman}
+spec: {type: service, lifecycle: experimental, owner: home-ops}
+"""
+    )
+    store = load_catalog_from([str(tmp_path / "catalog.yaml")])
+    assert _refs(store.search(owner="home-ops")) == ["component:default/dbman"]

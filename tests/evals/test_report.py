@@ -25,6 +25,13 @@ MINI = """\
   question: what does checkout depend on?
   expect: {facts: [cart]}
 """
+UNANSWERABLE = """\
+- id: not-in-the-catalog
+  question: who won the 2018 world cup?
+  tags: [unanswerable]
+  expect: {any_facts: [not documented, "couldn't find"]}
+  oracle: [{name: catalog_search, args: {query: world cup}}]
+"""
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +47,26 @@ def demo_service(tmp_path_factory):
 
 def test_the_oracle_scores_what_the_ideal_calls_return(tmp_path, demo_service):
     path = tmp_path / "mini.yaml"
-    path.write_text(MINI)
+    path.write_text(MINI + UNANSWERABLE)
     report = run_dataset(path, demo_service, oracle=True)
     oracle = {r.id: r.oracle for r in report.results}
     # the owner tool returns the owner; the APIs tool does not return the on-call person: a tool gap
-    assert oracle == {"owner": True, "oncall-from-apis": False, "no-oracle": None}
+    # an unanswerable case is not a ceiling question: "not covered" is the model's call, not a tool's output
+    assert oracle == {"owner": True, "oncall-from-apis": False, "no-oracle": None, "not-in-the-catalog": None}
     assert report.results[0].family == "catalog"
     text = markdown([report])
-    assert "| mini | 3 |" in text and "| 1/2 |" in text  # the ceiling next to the planner's score
+    assert "| mini | 4 |" in text and "| 1/2 |" in text  # the ceiling next to the planner's score
     assert "no LLM" in text  # the offline planner sends no tokens to a model
+
+
+def test_the_oracle_reads_tool_output_as_a_model_does():
+    """Facts are looked for in the JSON's values, unescaped: a quoted query is found as written."""
+    from evals.runner import readable
+
+    output = json.dumps({"ok": True, "data": {"steps": [{"query": '{component="kube-apiserver"} |= "error"'}]}})
+    text = readable(output + "\nplain line")
+    assert '{component="kube-apiserver"} |= "error"' in text and 'component=\\"' not in text
+    assert "data.steps.query:" in text and text.endswith("plain line")
 
 
 def test_oracle_calls_may_live_beside_the_set(tmp_path):

@@ -68,9 +68,13 @@ def _flatten(prefix: str, value: Any, out: list[dict[str, str]]) -> None:
     elif isinstance(value, dict):
         for key, inner in value.items():
             _flatten(f"{prefix}.{key}", inner, out)
+        if not value:  # ``teams: {robots: {}}``: the key is the fact (a team with default access)
+            out.append({"path": prefix, "value": "{}"})
     elif isinstance(value, list):
         for i, inner in enumerate(value):
             _flatten(f"{prefix}[{i}]", inner, out)
+        if not value:
+            out.append({"path": prefix, "value": "[]"})
 
 
 def entity_fields(entity: Entity) -> list[dict[str, str]]:

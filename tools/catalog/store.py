@@ -233,6 +233,8 @@ class CatalogStore:
         owner_key = None
         if owner:
             owner_entity = self.get(owner, "group")
+            if owner_entity is not None and owner_entity.kind_lower not in ("group", "user"):
+                owner_entity = None  # "home-ops" the Location is not the owner "home-ops" entities name
             owner_key = owner_entity.key if owner_entity else self._key(owner, "group")
         system_keys = None
         if system:
