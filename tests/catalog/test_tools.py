@@ -79,7 +79,7 @@ def test_search_tool(run):
 
 
 def test_a_long_listing_counts_its_results_by_owner(run):
-    """"Which team owns the most components?" is a count over the listing, not a guess from it."""
+    """ "Which team owns the most components?" is a count over the listing, not a guess from it."""
     result = run("catalog_search", kind="component", limit=100)
     expected = {}
     for row in result.data["results"]:
