@@ -419,7 +419,9 @@ class DocsStore:
             for hit in boosted:
                 found.setdefault(hit.id, hit)
         if lexical and len(found) > 1:
-            rankings["lines"] = _by_best_line(list(found.values()), words, idf or self.query_idf(words))
+            rankings["lines"] = _by_best_line(
+                list(found.values()), words, idf if idf is not None else self.query_idf(words)
+            )
         for name, ids in rankings.items():
             weight = WEIGHTS[name]
             for rank, cid in enumerate(ids):

@@ -155,9 +155,9 @@ def _generated_names(snap: Snapshot) -> re.Pattern[str] | None:
     """The names the workloads' controllers give the pods and ReplicaSets they create: a
     Deployment's ``<name>-<template hash>[-<suffix>]``, a StatefulSet's ``<name>-<ordinal>``, a
     DaemonSet's ``<name>-<suffix>``, hash and suffix in the API server's vowel-free alphabet (so
-    ``api`` never claims ``api-gateway-…``'s pods). Events outlive their pods (a crash-looping pod replaced on the
-    next rollout leaves its BackOff events behind), so the events about pods no longer listed are
-    matched by the name they were generated with."""
+    ``api`` never claims ``api-gateway-…``'s pods). Events outlive their pods (a crash-looping pod
+    replaced on the next rollout leaves its BackOff events behind), so the events about pods no
+    longer listed are matched by the name they were generated with."""
     parts = []
     for w in [*snap.all_workloads(), *snap.subjects]:  # subjects: a workload known only from its events
         name = re.escape(w["metadata"]["name"])
@@ -262,12 +262,13 @@ def list_rows(kind: str, objects: list[dict[str, Any]], state: str | None = None
             row = f"{name}: {phase}, storageClass {spec.get('storageClassName') or '(default)'}, requests {size}"
             row += f", volume {spec['volumeName']}" if spec.get("volumeName") else ""
         else:
-            bad = [
-                f"{c.get('type')}={c.get('status')} {c.get('reason') or ''}".strip()
+            failing = [
+                c
                 for c in status.get("conditions") or []
                 if c.get("type") not in ("ScalingLimited", "Complete", "Suspended")
                 and (c.get("status") == "False") != (c.get("type") in ("Failed", "ReplicaFailure"))
             ]
+            bad = [f"{c.get('type')}={c.get('status')} {c.get('reason') or ''}".strip() for c in failing]
             if kind == "Job":
                 summary = f"succeeded {status.get('succeeded', 0)}, failed {status.get('failed', 0)}"
             elif kind == "HorizontalPodAutoscaler":
@@ -285,20 +286,10 @@ def list_rows(kind: str, objects: list[dict[str, Any]], state: str | None = None
             if not _matches_state(wanted, *[b.split("=")[0] for b in bad], *[b.split()[-1] for b in bad], health):
                 continue
             row = f"{name}: {summary}" + (f"; {', '.join(bad)}" if bad else "")
-            if bad and (why := _condition_message(o, bad)):
-                row += f" — {why}"
+            if failing and failing[0].get("message"):  # why the first one failed, on one line
+                row += f" — {' '.join(str(failing[0]['message']).split())[:240]}"
         rows.append((f"{kind.lower()}:{name}", row))
     return rows
-
-
-def _condition_message(o: dict[str, Any], bad: list[str]) -> str | None:
-    """The message of the first condition ``bad`` lists (it says why: "the HPA controller was unable
-    to get the target's current scale: … not found"), on one line, trimmed."""
-    first = bad[0].split("=")[0]
-    for c in (o.get("status") or {}).get("conditions") or []:
-        if c.get("type") == first and c.get("message"):
-            return " ".join(str(c["message"]).split())[:240]
-    return None
 
 
 def restarts(p: dict[str, Any]) -> int:
