@@ -127,3 +127,27 @@ def test_a_sections_short_opening_is_joined_by_the_rest_of_its_section():
     hits = read_on(_Store([opening, policy, nested]), [opening, other, policy])
     assert "secretsmanager:GetSecretValue" in hits[0].own_text and "Pushing" not in hits[0].own_text
     assert [h.id for h in hits[1:]] == [other.id]  # the rest of the section moved up into its opening
+
+
+def test_an_ask_for_the_options_names_the_subsections_of_the_quoted_section():
+    """A lead-in ("The field `creationPolicy` defines how …") says nothing of the choices its
+    subsections describe one by one: their titles are the answer to "what are the options"."""
+    from tools.docs.intents import compose_answer
+    from tools.docs.tools import with_subsections
+
+    lead = _hit("gc", 2, "Lifecycle › Creation Policy", "The field `creationPolicy` defines how secrets are made.")
+    owner = _hit("gc", 3, "Lifecycle › Creation Policy › Owner (default)", "Sets the ownerReference.")
+    deep = _hit("gc", 4, "Lifecycle › Creation Policy › Owner (default) › Note", "A note.")
+    merge = _hit("gc", 5, "Lifecycle › Creation Policy › Merge", "Merges into an existing secret.")
+    later = _hit("gc", 6, "Lifecycle › Deletion Policy", "What happens on deletion.")
+    store = _Store([lead, owner, deep, merge, later])
+    answer = [{"result": 1, "text": "> The field `creationPolicy` defines how secrets are made."}]
+    with_subsections(store, answer, [lead], "what are the options for creationPolicy?")
+    assert answer[0]["subsections"] == ["Owner (default)", "Merge"]  # direct children only, in page order
+    payload = {"title": "Lifecycle", "heading": "Lifecycle › Creation Policy", "url": "file:///gc/#cp", "entity": ""}
+    text = compose_answer({"ok": True, "data": {"relevant": True, "results": [payload], "answer": answer}}, {}).text
+    assert "Its subsections: **Owner (default)**, **Merge**." in text
+
+    plain = [{"result": 1, "text": "> The field `creationPolicy` defines how secrets are made."}]
+    with_subsections(store, plain, [lead], "what does creationPolicy do?")  # not an ask for alternatives
+    assert "subsections" not in plain[0]

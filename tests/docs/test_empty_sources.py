@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent.runtime import Runtime
 from agent.service import AgentService
+from contract.settings import Settings
 from tests.support.docs import FIXTURES, ctx, docs_runtime
 from tools.docs.sources import docs_configured
 from tools.docs.store import DocsStore
@@ -76,3 +78,29 @@ def test_backstage_example_catalog_alone_configures_no_docs(tmp_path):
     service = AgentService(runtime)
     turn = service.ask("how do I deploy?", service.principal("user:default/guest", via="test"))
     assert NO_DOCS.lower() in turn.answer.lower(), turn.answer
+
+
+def test_docs_known_empty_stop_taking_questions_and_a_docs_miss_falls_back(tmp_path):
+    """TechDocs annotations whose pages all fail to index leave the family configured but empty: once
+    the index is known empty, a docs-looking ask about an entity is answered from the catalog."""
+    from tools.docs.indexer import docs_live
+
+    empty = tmp_path / "site"
+    empty.mkdir()
+    (empty / "mkdocs.yml").write_text("site_name: empty\n")
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        "metadata:\n  name: lonely\n  annotations: {backstage.io/techdocs-ref: 'dir:./site'}\n"
+        "  links: [{url: 'https://pkg.example.dev/lonely', title: Go docs}]\n"
+        "spec: {type: library, owner: team-a, lifecycle: production}\n"
+    )
+    runtime = Runtime(Settings(data_dir=tmp_path / "data", catalog=[str(path)]))  # every family
+    assert docs_configured(runtime) and docs_live(runtime)  # not indexed yet: the first search builds it
+    service = AgentService(runtime)
+    guest = service.principal("user:default/guest", via="test")
+    turn = service.ask("how do I deploy lonely?", guest)  # only docs answer how-tos: the honest line
+    assert EMPTY in turn.answer.lower() and "ValueError" not in turn.answer, turn.answer
+    assert not docs_live(runtime)
+    turn = service.ask("where can i find the go docs for lonely", guest)
+    assert "https://pkg.example.dev/lonely" in turn.answer, turn.answer

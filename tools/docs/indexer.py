@@ -315,6 +315,25 @@ def index_status(runtime: FamilyRuntime) -> dict[str, Any]:
     return out
 
 
+def docs_live(runtime: FamilyRuntime) -> bool:
+    """Whether the docs family has anything to answer from: docs are configured and the index is not
+    known to be empty.
+
+    Until this process has synced the index, configured docs count as live (the first search builds
+    it); once a finished build left it empty (every page skipped), routing stops sending questions
+    here, so they go to a family that has data instead of getting "the index is empty" every time.
+    """
+    from tools.docs.sources import docs_configured
+    from tools.docs.store import DocsStore
+
+    if not docs_configured(runtime):
+        return False
+    state = _state(runtime)
+    if not state.fresh or state.building:
+        return True
+    return DocsStore.for_runtime(runtime).count() > 0
+
+
 def ensure_index_in_background(runtime: FamilyRuntime) -> threading.Thread | None:
     """Bring a stale index up to date in a daemon thread (``serve`` start-up); search answers meanwhile.
 

@@ -52,9 +52,9 @@ QUESTION_AFTER = re.compile(
 
 
 def _docs_live(runtime: FamilyRuntime) -> bool:
-    from tools.docs.sources import docs_configured
+    from tools.docs.indexer import docs_live
 
-    return docs_configured(runtime)
+    return docs_live(runtime)
 
 
 def recognise_how(runtime: FamilyRuntime, text: str) -> bool:
@@ -155,14 +155,18 @@ def cited(state: PlanState, step: StepResult) -> Answer:
     return compose_answer(step.result, state.slots)
 
 
+def _subsections_line(titles: list[str] | None) -> list[str]:
+    return ["\nIts subsections: " + ", ".join(f"**{title}**" for title in titles) + "."] if titles else []
+
+
 def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
     """The answer from one ``search_docs`` result: quotes with numbered citations, or "not documented"."""
     if not result.get("ok", False):
         return Answer(text=f"I couldn't search the docs: {result.get('error')}")
     data = result.get("data") or {}
     if data.get("unavailable"):  # nothing to search: say why in one line
-        why = data["unavailable"]
-        return Answer(text=f"{why[:1].upper()}{why[1:]}.")
+        why = data["unavailable"]  # not found: the planner tries the next plausible family first
+        return Answer(text=f"{why[:1].upper()}{why[1:]}.", found=False)
     topic = slots.get("topic") or slots.get("query", "")
     if not data.get("relevant"):
         lines = [f"I couldn't find this documented: nothing in the docs answers “{topic}” closely enough."]
@@ -187,6 +191,12 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
         (results[a["result"] - 1], a["text"]) for a in data.get("answer", []) if 0 < a.get("result", 0) <= len(results)
     ]
     refs = list(dict.fromkeys(item["entity"] for item, _ in quoted if item.get("entity")))
+    # numbered as quoted: the n-th quote's section and the subsections it has (an ask for the options)
+    subsections = {
+        n: a["subsections"]
+        for n, a in enumerate((a for a in data.get("answer", []) if 0 < a.get("result", 0) <= len(results)), 1)
+        if a.get("subsections")
+    }
     style = slots.get("style")
     out: list[str] = []
     if style == "where":
@@ -197,8 +207,9 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
                 pages.append(item)
         out.append("It's documented here:")
         out.extend(f"{n}. {_cite(item)}" for n, item in enumerate(pages[:3], 1))
-        for item, text in quoted:
+        for n, (item, text) in enumerate(quoted, 1):
             out.append(f"\nFrom {_cite(item)}:\n\n{_quote(text)}")
+            out.extend(_subsections_line(subsections.get(n)))
         return Answer(text="\n".join(out), refs=refs)
     intro = "Here is what the docs say"
     if style == "page" and slots.get("page"):
@@ -206,6 +217,7 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
     out.append(intro + ":")
     for n, (item, text) in enumerate(quoted, 1):
         out.append(f"\n**[{n}] {item['heading'].split(' › ')[-1] or item['title']}**\n\n{_quote(text)}")
+        out.extend(_subsections_line(subsections.get(n)))
     out.append("\nSources:")
     out.extend(f"{n}. {_cite(item)}" for n, (item, _) in enumerate(quoted, 1))
     return Answer(text="\n".join(out), refs=refs)

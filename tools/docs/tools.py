@@ -7,6 +7,7 @@ who owns the closest docs or the entity the question mentions, so the asker know
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -170,6 +171,14 @@ ANSWER_PASSAGES = 8  # the passages answers are extracted from; results beyond `
 INTRO_HITS = 3  # a page intro among this many best hits is read on into the sections under it
 INTRO_TOKENS = 200  # a page's opening chunk up to this long (a whole chunk), with no code, is an intro
 FOLLOW_TOKENS = 320  # what an intro is read on into: the chunks under its heading, up to this many tokens
+# An ask for the alternatives of something ("what are the options for creationPolicy?", "which
+# modes are there?"): docs often give each one its own subsection under a one-line lead-in, so the
+# headings themselves are the answer.
+ALTERNATIVES = re.compile(
+    r"\b(?:options?|alternatives?|choices|ways|types|kinds|modes|strategies|policies|values|variants|flavou?rs)\b",
+    re.IGNORECASE,
+)
+MIN_SUBSECTIONS = 2
 
 
 def _is_intro(hit: Hit) -> bool:
@@ -251,6 +260,41 @@ def read_on(store: DocsStore, hits: list[Hit]) -> list[Hit]:
             body = "\n\n".join(texts)
             out[index] = replace(hit, document=header + body, metadata={**hit.metadata, "overlap_chars": 0})
     return [h for h in out if h.id not in moved]
+
+
+def subsections_of(store: DocsStore, hit: Hit) -> list[str]:
+    """The titles of the sections directly under ``hit``'s section on its page, in page order."""
+    heading = str(hit.metadata.get("heading", ""))
+    if not heading:
+        return []
+    try:
+        chunks = store.page_chunks(str(hit.metadata.get("page_key", "")))
+    except Exception:  # a remote index that cannot list a page: no subsections to name
+        return []
+    depth = heading.count(" › ") + 1
+    titles: list[str] = []
+    for chunk in chunks:
+        under = str(chunk.metadata.get("heading", ""))
+        if under.startswith(f"{heading} › ") and under.count(" › ") == depth:
+            title = under.rsplit(" › ", 1)[-1]
+            if title and title not in titles:
+                titles.append(title)
+    return titles
+
+
+def with_subsections(store: DocsStore, answer: list[dict[str, Any]], hits: list[Hit], query: str) -> None:
+    """Name the subsections of the first quoted section that has them, when the ask is for alternatives.
+
+    The quote of a lead-in ("The field `spec.target.creationPolicy` defines how the operator
+    creates the secret.") says nothing of the choices its subsections describe one by one.
+    """
+    if not ALTERNATIVES.search(query):
+        return
+    for item in answer:
+        titles = subsections_of(store, hits[item["result"] - 1])
+        if len(titles) >= MIN_SUBSECTIONS:
+            item["subsections"] = titles
+            return
 
 
 def quoted_results(answer: list[dict[str, Any]], hits: list[Hit], limit: int) -> tuple[list[dict[str, Any]], list[Hit]]:
@@ -358,7 +402,9 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     answer: list[dict[str, Any]] = []
     if result.relevant:
         hits = read_on(store, result.hits)
-        answer, shown = quoted_results(answer_extracts(store, hits, args.query), hits, args.limit)
+        answer = answer_extracts(store, hits, args.query)
+        with_subsections(store, answer, hits, args.query)
+        answer, shown = quoted_results(answer, hits, args.limit)
     data: dict[str, Any] = {
         "relevant": result.relevant,
         "results": [hit_payload(h, args.query, ctx) for h in shown] if result.relevant else [],
