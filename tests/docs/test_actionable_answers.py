@@ -151,3 +151,21 @@ def test_an_ask_for_the_options_names_the_subsections_of_the_quoted_section():
     plain = [{"result": 1, "text": "> The field `creationPolicy` defines how secrets are made."}]
     with_subsections(store, plain, [lead], "what does creationPolicy do?")  # not an ask for alternatives
     assert "subsections" not in plain[0]
+
+
+def test_a_lead_in_with_no_text_after_it_is_joined_by_its_subsections():
+    """ "Token Cache Configuration" says what caching is for; the flag is in its subsection
+    "Configuration Flags", which ranked lower: it joins the lead-in, in page order."""
+    lead = _hit("vault", 7, "Vault › Token Cache", "The provider can cache tokens to reuse them across requests.", "Vault")
+    flags = _hit("vault", 8, "Vault › Token Cache › Flags", "- `--enable-token-cache`: enable it", "Vault")
+    usage = _hit("vault", 9, "Vault › Token Cache › Usage", "Set the flag to `true`.", "Vault")
+    after = _hit("vault", 10, "Vault › Namespaces", "Namespaces are an enterprise feature.", "Vault")
+    other = _hit("ops", 0, "Operations", "Something else entirely.", title="Operations")
+    hits = read_on(_Store([lead, flags, usage, after]), [lead, other, usage, flags])
+    assert hits[0].own_text.index("--enable-token-cache") < hits[0].own_text.index("Set the flag")
+    assert "enterprise" not in hits[0].own_text  # the next section is not its subsection
+    assert [h.id for h in hits[1:]] == [other.id]
+
+    continued = _hit("vault", 8, "Vault › Token Cache", "More about the cache, in the same section.", "Vault")
+    hits = read_on(_Store([lead, continued, flags]), [lead, flags])
+    assert "More about the cache" in hits[0].own_text and "--enable-token-cache" not in hits[0].own_text

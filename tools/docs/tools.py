@@ -227,7 +227,8 @@ def read_on(store: DocsStore, hits: list[Hit]) -> list[Hit]:
         if hit.id in moved:
             continue
         intro = _is_intro(hit)
-        if not intro and not _continued(hit):
+        lead_in = not intro and _continued(hit)
+        if not intro and not lead_in:
             continue
         try:
             chunks = store.page_chunks(str(hit.metadata.get("page_key", "")))
@@ -237,14 +238,18 @@ def read_on(store: DocsStore, hits: list[Hit]) -> list[Hit]:
         heading = str(hit.metadata.get("heading", ""))
         texts = [hit.own_text.strip() or hit.body.strip()]
         spent = count_tokens(texts[0])
-        for chunk in chunks:
-            if int(chunk.metadata.get("chunk", 0)) <= position:
-                continue
+        later = [c for c in chunks if int(c.metadata.get("chunk", 0)) > position]
+        # A lead-in whose section has no text after it ("Token Cache Configuration" / "Configuration
+        # Flags" / "Usage") is read on into its subsections, and those that ranked lower join it: they
+        # are its body, in page order.
+        lead_in = lead_in and bool(later) and later[0].metadata.get("section") != hit.metadata.get("section")
+        for chunk in later:
             under = str(chunk.metadata.get("heading", ""))
             same = chunk.metadata.get("section") == hit.metadata.get("section")  # not a like-named one
-            if not same and (not intro or not under.startswith(f"{heading} › ")):
+            if not same and (not (intro or lead_in) or not under.startswith(f"{heading} › ")):
                 break  # past the intro's page, or the section's own chunks
-            if chunk.id in moved or (chunk.id in rank and (not same or rank[chunk.id] <= index)):
+            joins = same or lead_in
+            if chunk.id in moved or (chunk.id in rank and (not joins or rank[chunk.id] <= index)):
                 continue
             text = chunk.own_text.strip()
             cost = count_tokens(text)
