@@ -104,3 +104,22 @@ def test_docs_known_empty_stop_taking_questions_and_a_docs_miss_falls_back(tmp_p
     assert not docs_live(runtime)
     turn = service.ask("where can i find the go docs for lonely", guest)
     assert "https://pkg.example.dev/lonely" in turn.answer, turn.answer
+
+
+def test_a_cluster_looking_question_with_only_docs_configured_is_searched_in_the_docs(tmp_path):
+    """ "Can the operator be restricted to a single namespace?" reads like a question about a cluster
+    object; with no cluster configured, the docs that answer it are searched instead."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "scoping.md").write_text(
+        "# Namespace scoping\n\nThe operator runs cluster-wide by default. To restrict it to a single namespace, "
+        "set `scopedNamespace: my-namespace` and `scopedRBAC: true` in the Helm values.\n"
+    )
+    runtime = Runtime(Settings(data_dir=tmp_path / "data", docs=[str(folder)]))
+    service = AgentService(runtime)
+    turn = service.ask(
+        "Can the operator be restricted to a single namespace instead of running cluster-wide?",
+        service.principal("user:default/guest", via="test"),
+    )
+    assert [call["name"] for call in turn.tool_calls] == ["search_docs"], turn.answer
+    assert "scopedNamespace" in turn.answer
