@@ -78,6 +78,19 @@ def _scope_lines(d: dict[str, Any], cur: str) -> list[str]:
     return lines
 
 
+def _span(period: dict[str, str]) -> str:
+    """ " (start to end)" after a period's label, unless the label already is those dates."""
+    span = f"{period['start']} to {period['end']}"
+    return "" if period.get("label") == span else f" ({span})"
+
+
+def _rows(count: int | None, joint: str) -> str:
+    """A row count as an answer line adds it ("…, 12 billing rows"); nothing when not known."""
+    if count is None:
+        return ""
+    return f"{joint}{count:,} billing row{'' if count == 1 else 's'}"
+
+
 def breakdown(state: PlanState, step: StepResult) -> Answer:
     d = step.data
     cur = d["currency"]
@@ -86,16 +99,25 @@ def breakdown(state: PlanState, step: StepResult) -> Answer:
     metric = f" ({METRIC_NAMES[d['metric']]})" if d.get("metric", "billed") != "billed" else ""
     by = f"by {_words(d['by'])} ({d['values']} values)" if d.get("values", 0) > 1 else f"by {_words(d['by'])}"
     lines = [
-        f"**{subject}** cost **{money(d['total'], cur)}**{metric} in {label} "
-        f"({d['period']['start']} to {d['period']['end']}), {by}:"
+        f"**{subject}** cost **{money(d['total'], cur)}**{metric} in {label}"
+        f"{_span(d['period'])}{_rows(d.get('row_count'), ', ')}, {by}:"
     ]
     if d.get("fallback"):
         count = f" ({d['values']} values)" if d.get("values", 0) > 1 else ""
         lines[0] = lines[0].removesuffix(f", {by}:") + f". {d['fallback']['reason']}{count}:"
     for r in d["rows"]:
-        lines.append(f"- {r['key']}: {money(r['cost'], cur)} ({r['share_pct']}%)")
+        # a share of a net credit (a total at or below zero) means nothing
+        share = f"{r['share_pct']}%" if d["total"] > 0 else ""
+        count = _rows(r.get("row_count"), ", " if share else "")
+        lines.append(f"- {r['key']}: {money(r['cost'], cur)}" + (f" ({share}{count})" if share or count else ""))
+        for x in r.get("detail") or []:
+            count = _rows(x.get("row_count"), ", ")
+            lines.append(f"  - {d['detail_label']} {x['key']}: {money(x['cost'], cur)}{count}")
     if d.get("other"):
-        lines.append(f"- {d['other']['count']} others: {money(d['other']['cost'], cur)}")
+        lines.append(
+            f"- {d['other']['count']} others: {money(d['other']['cost'], cur)}"
+            f"{_rows(d['other'].get('row_count'), ' over ')}"
+        )
     lines += _scope_lines(d, cur)
     un = d.get("unallocated") or {}
     if d.get("fallback"):

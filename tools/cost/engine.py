@@ -78,18 +78,28 @@ class Filters:
 
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     excluded: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # True: only rows that carry no tag at all; False: only rows with at least one; None: all rows.
+    untagged: bool | None = None
 
     @classmethod
-    def of(cls, values: dict[str, Values] | None = None, exclude: dict[str, Values] | None = None, **more: Values):
+    def of(
+        cls,
+        values: dict[str, Values] | None = None,
+        exclude: dict[str, Values] | None = None,
+        untagged: bool | None = None,
+        **more: Values,
+    ):
         named = {k: v for k, v in more.items() if _values(v)}
         keep = {dimension(k): v for k, v in {**(values or {}), **named}.items() if _values(v)}
         drop = {dimension(k): v for k, v in (exclude or {}).items() if _values(v)}
-        return cls({k: _values(v) for k, v in keep.items()}, {k: _values(v) for k, v in drop.items()})
+        return cls({k: _values(v) for k, v in keep.items()}, {k: _values(v) for k, v in drop.items()}, untagged)
 
     def active(self) -> dict[str, str | list[str]]:
         """The filters as an answer states them: one value as a string, several as a list."""
         shown: dict[str, str | list[str]] = {k: v[0] if len(v) == 1 else list(v) for k, v in self.values.items()}
         shown.update({f"not {k}": v[0] if len(v) == 1 else list(v) for k, v in self.excluded.items()})
+        if self.untagged is not None:
+            shown["tags"] = "none at all" if self.untagged else "at least one"
         return shown
 
     def get(self, dim: str) -> str | None:
@@ -106,7 +116,11 @@ class Filters:
 
     @property
     def needs_tags(self) -> bool:
-        return any(k not in FOCUS_DIMS for k in self.dims())
+        return self.untagged is not None or any(k not in FOCUS_DIMS for k in self.dims())
+
+    def tags_pass(self, tags: dict[str, str]) -> bool:
+        """Whether a row's parsed tags pass the tagged/untagged filter (an empty set is untagged)."""
+        return self.untagged is None or self.untagged == (not tags)
 
 
 def _short(value: str) -> str:
@@ -141,6 +155,8 @@ class Aggregate:
     dims: list[str]
     by_day: bool
     values: dict[tuple, float] = field(default_factory=lambda: defaultdict(float))
+    # Billing rows behind each key of ``values`` (a figure over few rows reads differently).
+    rows: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))
     unallocated_reasons: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     unknown_values: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     entity_refs: dict[str, str] = field(default_factory=dict)
@@ -156,6 +172,12 @@ class Aggregate:
         out: dict[str, float] = defaultdict(float)
         for key, v in self.values.items():
             out[key[-1]] += v
+        return dict(out)
+
+    def rows_by_currency(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for key, n in self.rows.items():
+            out[key[-1]] += n
         return dict(out)
 
 
@@ -290,7 +312,7 @@ class CostEngine:
                     where.append(f"lower({dim}) {op} ({', '.join('lower(?)' for _ in values)})")
                     params.extend(values)
         sql = (
-            f"SELECT {', '.join(group)}, sum({self._metric(metric)}) FROM focus "
+            f"SELECT {', '.join(group)}, count(*), sum({self._metric(metric)}) FROM focus "
             f"WHERE {' AND '.join(where)} GROUP BY ALL"
         )
         agg = Aggregate(dims, by_day)
@@ -299,9 +321,11 @@ class CostEngine:
         uses_env = "environment" in dims or "environment" in mapped_keep
         env_tag_dims = [d[len(TAG_PREFIX) :] for d in dims if d[len(TAG_PREFIX) :] in self.mapper.env_keys]
         for row in self.dataset.query(sql, params):
-            cols = dict(zip(group, row[:-1], strict=True))
-            cost = float(row[-1] or 0.0)
+            cols = dict(zip(group, row[:-2], strict=True))
+            count, cost = int(row[-2]), float(row[-1] or 0.0)
             tags = parse_tag_text(cols.get("tags")) if needs_tags else {}
+            if not filters.tags_pass(tags):
+                continue
             attr = self.mapper.attribute(cols.get("tags")) if needs_tags else None
             mapped = {d: _mapped(attr, d) for d in MAPPED_DIMS} if attr is not None else {}
             if attr is not None and not _matches(mapped, mapped_keep, mapped_drop):
@@ -340,6 +364,7 @@ class CostEngine:
                 key.append(cols["day"])
             key.append(cols["currency"])
             agg.values[tuple(key)] += cost
+            agg.rows[tuple(key)] += count
         return agg
 
     def _metric(self, metric: str) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from contract.intent_files import load_intents
 from contract.intents import Intent, PlanState
+from tools.cost.focus import DIMENSION_COLUMNS
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
@@ -25,7 +26,11 @@ DIMENSION_WORDS = [
     (r"\bcharge (categor(y|ies)|types?)\b", "charge_category"),
     (r"\bcharge descriptions?\b|\bwhat (they|it) (were|was) for\b", "charge_description"),
     (r"\bcharge frequenc(y|ies)\b|\brecurring\b", "charge_frequency"),
-    (r"\bcommitment discount (types?|kinds?)\b|\bsavings plans?\b|\breserved instances?\b", "commitment_discount_type"),
+    (
+        r"\bcommitment discount (types?|kinds?)\b|\bcommitment discounts?\b(?! categor)|\bsavings plans?\b"
+        r"|\breserved instances?\b",
+        "commitment_discount_type",
+    ),
     (r"\bcommitment discount categor(y|ies)\b", "commitment_discount_category"),
     (r"\bbilling periods?\b|\binvoice months?\b", "billing_period"),
     (r"\bskus?\b", "sku"),
@@ -44,6 +49,49 @@ DIMENSION_WORDS = [
     (r"\bteams?\b|\bsquads?\b", "team"),
     (r"\bservices?\b|\bcomponents?\b|\bworkloads?\b|\bapps?\b|\bentit(y|ies)\b", "entity"),
 ]
+
+
+def _column_words() -> list[tuple[str, str]]:
+    """A FOCUS column named as written ("SubAccountIds", "ChargeDescription") names its dimension:
+    the dimension it is read from first, so SubAccountId is ``account_id``, not ``account``."""
+    owner: dict[str, str] = {}
+    for rank in (0, 1):
+        for dim, cols in DIMENSION_COLUMNS.items():
+            if len(cols) > rank:
+                owner.setdefault(cols[rank].lower(), dim)
+    return [(rf"\b{_plural(col)}\b", dim) for col, dim in owner.items()]
+
+
+def _plural(word: str) -> str:
+    """A pattern for ``word`` and its plural ("servicecategory", "servicecategories")."""
+    if word.endswith("y"):
+        return f"{re.escape(word[:-1])}(?:y|ies)"
+    return f"{re.escape(word)}s?"
+
+
+# Words that name a dimension wherever they stand in a question ("Are we using any commitment
+# discounts? What type?"), unlike "service" or "team", which name one only after "by", "which" ….
+COLUMN_WORDS = _column_words()
+STRONG_DIMENSION_WORDS = [
+    *COLUMN_WORDS,
+    (r"\bcommitment discounts?\b(?! categor)", "commitment_discount_type"),
+    (r"\bbilling periods?\b|\binvoice (months?|periods?)\b", "billing_period"),
+    (r"\bcharge descriptions?\b", "charge_description"),
+]
+# "what were they for": the answer says what the charges were, from their ChargeDescription.
+# Not "what is the cost for checkout": that asks for a figure.
+WHAT_FOR = re.compile(
+    r"\bwhat (?:were|was|are|is) (?:(?:they|it|these|those|that|this)(?: \w+)?"
+    r"|the (?:charges?|credits?|fees?|adjustments?|refunds?|rows?|items?|line items?)) for\b|\bwhat for\b"
+)
+# Rows that carry no tag at all (not "unallocated": rows whose tags name no catalog entity).
+UNTAGGED = re.compile(r"\b(?:untagged|no tags?|without (?:any )?tags?|not tagged|zero tags|missing all tags)\b")
+# A period named only as the one to look beyond ("a billing period other than September 2024").
+CONTRAST_PERIOD = re.compile(r"\b(?:other than|besides|except(?: for)?|outside(?: of)?|apart from|beyond|not in)\s+\w+")
+# Questions about the data's values themselves ("how many distinct SubAccountIds are there?").
+ABOUT_THE_DATA = re.compile(
+    r"\bhow many (?:distinct|different|unique)\b|\b(?:in|across) the (?:whole )?(?:data|export|billing data|file)\b"
+)
 
 
 # --- slot helpers -------------------------------------------------------------------------------
@@ -79,6 +127,8 @@ def _tag_keys(state: PlanState) -> tuple[list[str], list[str]]:
 
 
 FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|just|only|same|now)\b")
+# "… and what's their total BilledCost?": a pronoun for what the previous cost question was about.
+REFERS_BACK = re.compile(r"\b(?:their|them|those|these|they)\b")
 # A service determines its provider and category: mentions of those next to it qualify it
 # ("Azure Kubernetes Service", "networking ... VPC") and would only empty the result.
 IMPLIED_BY_SERVICE = ("provider", "service_category")
@@ -88,7 +138,7 @@ def _previous(state: PlanState) -> PlanState | None:
     """The previous question, when this one continues a cost question ("and just the AWS part?")."""
     if not (state.previous_question and (state.previous_intent or "").startswith("cost.")):
         return None
-    if not FOLLOW_UP.search(state.text):
+    if not (FOLLOW_UP.search(state.text) or REFERS_BACK.search(state.text)):
         return None
     return PlanState(utterance=state.previous_question, principal=state.principal, runtime=state.runtime)
 
@@ -224,10 +274,16 @@ def _dimension(state: PlanState, filters: dict[str, str], default: str = "entity
     named = tag_key_named(scope, _tag_keys(state)[0])
     if named and f"tag:{named[0]}" not in filters:
         return f"tag:{named[0]}"
+    for pattern, dim in COLUMN_WORDS:
+        if re.search(pattern, scope) and dim not in filters:
+            return dim
     for pattern, dim in DIMENSION_WORDS:
         if re.search(pattern, scope):
             if dim == "team" and "team" in filters and not re.search(r"\b(by|per|each|which) teams?\b", text):
                 continue
+            return dim
+    for pattern, dim in STRONG_DIMENSION_WORDS:
+        if re.search(pattern, text) and dim not in filters:
             return dim
     return default
 
@@ -244,9 +300,44 @@ def _metric_args(state: PlanState) -> dict[str, str]:
 
 def _breakdown_args(state: PlanState, filters: dict[str, Any], by: str) -> dict[str, Any]:
     """Values named for the dimension the answer is broken down by list its rows ("by charge
-    category: usage vs credit"), so they are not filters."""
+    category: usage vs credit"), so they are not filters. Rows with no tags at all, what the
+    charges were for, and — for billing periods — whose charges they are, when the question asks."""
     kept = {k: v for k, v in filters.items() if k not in (by, f"not {by}")}
-    return {**_period_args(state), "by": by, **_filter_args(kept), **_metric_args(state)}
+    args = {**_breakdown_period(state, by), "by": by, **_filter_args(kept), **_metric_args(state)}
+    if _asks(state, UNTAGGED):
+        args["untagged"] = True
+    if WHAT_FOR.search(state.text) and by != "charge_description":
+        args["detail"] = "charge_description"
+    elif by == "billing_period" and "provider" not in kept:
+        args["detail"] = "provider"  # each provider invoices its own periods
+    return args
+
+
+def _asks(state: PlanState, pattern: re.Pattern[str]) -> bool:
+    """Whether this question, or the cost question it continues, says ``pattern``."""
+    if pattern.search(state.text):
+        return True
+    previous = _previous(state)
+    return previous is not None and _asks(previous, pattern)
+
+
+def _breakdown_period(state: PlanState, by: str) -> dict[str, str]:
+    """The period of a breakdown: the whole data for a question about the data's values ("how many
+    distinct …", "any billing period other than September 2024?"), else the one the question names."""
+    named = _period_args(state)
+    about_data = (not named and ABOUT_THE_DATA.search(state.text)) or (
+        by == "billing_period" and (not named or CONTRAST_PERIOD.search(state.text))
+    )
+    return (_whole_data(state) or named) if about_data else named
+
+
+def _whole_data(state: PlanState) -> dict[str, str] | None:
+    """The billing data's whole date range as a period, or None when it cannot be read."""
+    billing = _billing(state)
+    if billing is None:
+        return None
+    first, last = billing[0].dataset.date_range()
+    return {"period": f"{first.isoformat()} to {last.isoformat()}"} if first and last else None
 
 
 def extract_entity_cost(state: PlanState) -> dict[str, Any] | None:
@@ -359,6 +450,8 @@ def extract_showback(state: PlanState) -> dict[str, Any] | None:
 
 def extract_sources(state: PlanState) -> dict[str, Any] | None:
     """About the billing data itself — not an amount asked "across the whole export"."""
+    if UNTAGGED.search(state.text):
+        return None  # rows of one kind (no tags at all) are counted and costed by a breakdown
     asks_amount = re.search(r"\b(total|how much|cost|costs|spend|spent|billed ?cost|amount)\b", state.text)
     about_data = re.search(r"\b(sources?|loaded|configured|rows?|files?|currenc|how far|range|rejected)", state.text)
     return None if asks_amount and not about_data else {}

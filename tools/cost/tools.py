@@ -92,6 +92,9 @@ class FilterArgs(BaseModel):
     exclude: dict[str, str | list[str]] = Field(
         default_factory=dict, description='Leave these out, same form, e.g. {"charge_category": "Credit"}'
     )
+    untagged: bool | None = Field(
+        None, description="true: only billing rows with no tags at all; false: only rows with at least one tag"
+    )
 
 
 class BreakdownArgs(FilterArgs):
@@ -102,6 +105,11 @@ class BreakdownArgs(FilterArgs):
         "billed", description="BilledCost, EffectiveCost (amortised) or ListCost"
     )
     chart: bool = Field(True, description="Also render a bar chart (PNG + SVG)")
+    detail: Dimension | TagDimension | None = Field(
+        None,
+        description="Also list each row's biggest values of this dimension, e.g. charge_description for what "
+        "the charges were for, provider for whose charges a billing period holds",
+    )
 
 
 class ChangeArgs(FilterArgs):
@@ -175,8 +183,8 @@ def _engine(ctx: ToolContext) -> CostEngine:
 def _filters(args: FilterArgs) -> Filters:
     from tools.cost.engine import Filters
 
-    named = {k: getattr(args, k) for k in FilterArgs.model_fields if k not in ("where", "exclude")}
-    return Filters.of(args.where, args.exclude, **named)
+    named = {k: getattr(args, k) for k in FilterArgs.model_fields if k not in ("where", "exclude", "untagged")}
+    return Filters.of(args.where, args.exclude, args.untagged, **named)
 
 
 def _period(text: str | None, engine: CostEngine) -> Period:
@@ -285,10 +293,11 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
     totals = agg.totals_by_currency()
     currency = _primary(totals)
     rows = sorted(((k[0], v) for k, v in agg.values.items() if k[-1] == currency), key=lambda r: -r[1])
+    counts = {k[0]: n for k, n in agg.rows.items() if k[-1] == currency}
     total = totals.get(currency, 0.0)
-    shown = rows[: args.top]
-    rest = rows[args.top :]
+    shown, rest = _listed(rows, args.top)
     unallocated = total if fallback else sum(v for k, v in rows if k == UNALLOCATED)
+    details = _details(engine, period, by, args, filters, currency, [k for k, _ in shown])
     data = _base(engine, period, currency, filters.active())
     data.update(
         {
@@ -296,12 +305,25 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
             "by_label": label(by),
             "metric": args.metric,
             "total": _amount(total),
+            "row_count": agg.rows_by_currency().get(currency, 0),
             "values": len(rows),
             "rows": [
-                {"key": k, "cost": _amount(v), "share_pct": round(100 * v / total, 1) if total else 0.0}
+                {
+                    "key": k,
+                    "cost": _amount(v),
+                    "share_pct": round(100 * v / total, 1) if total else 0.0,
+                    "row_count": counts.get(k, 0),
+                    **({"detail": details[k]} if k in details else {}),
+                }
                 for k, v in shown
             ],
-            "other": {"count": len(rest), "cost": _amount(sum(v for _, v in rest))} if rest else None,
+            "other": {
+                "count": len(rest),
+                "cost": _amount(sum(v for _, v in rest)),
+                "row_count": sum(counts.get(k, 0) for k, _ in rest),
+            }
+            if rest
+            else None,
             "unallocated": {
                 "cost": round(unallocated, 2),
                 "reasons": {r: round(v, 2) for r, v in sorted(agg.unallocated_reasons.items(), key=lambda x: -x[1])},
@@ -315,6 +337,8 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
     if fallback:
         data["fallback"] = fallback
         data["tag_keys"] = [k for k, _ in _top_tags(engine, 8)]
+    if details:
+        data["detail_by"], data["detail_label"] = dimension(args.detail or ""), label(dimension(args.detail or ""))
     others = {c: round(v, 2) for c, v in totals.items() if c != currency}
     if others:
         data["other_currencies"] = others
@@ -331,6 +355,42 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
         note=_note(engine, period, _filter_notes(engine, filters)),
         attachments=chart_attachments(data.get("chart")),
     )
+
+
+DETAIL_TOP = 3
+
+
+def _listed(rows: list[tuple[str, float]], top: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """The rows to list and the rest: the ``top`` biggest, plus any credit (a negative row) bigger
+    than one of those, so the parts that make up a net figure are not hidden among "others"."""
+    shown, rest = rows[:top], rows[top:]
+    if not shown:
+        return shown, rest
+    floor = min(abs(v) for _, v in shown)
+    credits = [r for r in rest if r[1] < 0 and abs(r[1]) > floor]
+    return shown + credits, [r for r in rest if r not in credits]
+
+
+def _details(
+    engine: CostEngine, period: Period, by: str, args: BreakdownArgs, filters: Filters, currency: str, keys: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """For each listed row, its biggest values of ``args.detail`` (what the charges were, whose they
+    are) with cost and row count; empty when no detail is asked or it is the breakdown's own dimension."""
+    if not args.detail or dimension(args.detail) == by:
+        return {}
+    detail = dimension(args.detail)
+    agg = engine.aggregate(period, [by, detail], filters, metric=args.metric)
+    per: dict[str, list[tuple[str, float, int]]] = {}
+    for (key, value, cur), cost in agg.values.items():
+        if cur == currency and key in keys:
+            per.setdefault(key, []).append((value, cost, agg.rows[(key, value, cur)]))
+    return {
+        key: [
+            {"key": v, "cost": _amount(c), "row_count": n}
+            for v, c, n in sorted(items, key=lambda i: -abs(i[1]))[:DETAIL_TOP]
+        ]
+        for key, items in per.items()
+    }
 
 
 def cost_change(args: ChangeArgs, ctx: ToolContext) -> ToolResult:
