@@ -93,3 +93,12 @@ def test_the_answer_stays_under_the_token_cap():
 def test_no_common_word_still_quotes_the_opening_of_the_best_passage():
     out = extract([("Intro", "Alpha beta gamma. Delta epsilon.")], "zebra?", {})
     assert out == [(0, "Alpha beta gamma. Delta epsilon.")]
+
+
+def test_an_indented_code_block_is_quoted_as_code_not_joined_into_prose():
+    """Older mkdocs pages show samples as four-space-indented blocks after "Example:"."""
+    from tools.docs.extract import split_units
+
+    passage = "Set `archive:` to `true`.\n\nExample:\n\n    persistence:\n      archive: true\n"
+    code = [u.text for u in split_units(passage, 0) if u.kind == "code"]
+    assert code == ["```\npersistence:\n  archive: true\n```"]

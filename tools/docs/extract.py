@@ -12,6 +12,7 @@ the passage they came from so each group is cited with its page title and anchor
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -91,6 +92,14 @@ def _items(block: str) -> list[str]:
     return ["\n".join(item) for item in items]
 
 
+def fenced(code: str) -> str:
+    """A code block as a fenced one: an indented block ("Example:" / four-space-indented YAML) would be
+    read as prose once quoted, and its lines joined into one."""
+    if code.lstrip().startswith(("```", "~~~")):
+        return code
+    return "```\n" + textwrap.dedent(code).strip("\n") + "\n```"
+
+
 def split_units(text: str, passage: int) -> list[Unit]:
     """A passage's Markdown cut into quotable units, in order."""
     from tools.docs.markdown import parse_markdown
@@ -104,7 +113,7 @@ def split_units(text: str, passage: int) -> list[Unit]:
             units.append(Unit(kind, value, passage, len(units), b, header))
 
         if block.kind == "code":
-            add("code", block.text)
+            add("code", fenced(block.text))
         elif block.kind == "list":
             for item in _items(block.text):
                 add("item", item)

@@ -80,10 +80,30 @@ def _focus_name(state: PlanState) -> str | None:
     return entity.name if entity is not None else None
 
 
+# A docs ask that leans on the one before it ("… ? how do I change it?", "where's the cache kept?"):
+# it points back with a pronoun, or names too few terms of its own to be searched alone.
+POINTS_BACK = re.compile(r"\b(?:it|its|this|that|them|they|one|those|these)\b", re.IGNORECASE)
+OWN_TERMS = 3
+
+
+def _leans_on_previous(query: str, state: PlanState) -> bool:
+    from tools.docs.bm25 import tokenize
+
+    previous = state.previous_intent or ""
+    if not state.previous_question or not previous.startswith("docs."):
+        return False
+    return bool(POINTS_BACK.search(query)) or len([t for t in tokenize(query) if len(t) > 1]) <= OWN_TERMS
+
+
 def _with_focus(query: str, state: PlanState) -> str:
+    """The query with what it refers to: the previous turn's entity ("how do I roll it back?"), and
+    the previous docs question for a part or follow-up that leans on it ("Is there a way to cache step
+    results? Where's the cache kept?" searches for the cache of step results, not any cache)."""
     name = _focus_name(state)
     if name and name.lower() not in query.lower():
-        return f"{query} ({name})"
+        query = f"{query} ({name})"
+    if _leans_on_previous(query, state):
+        query = f"{query} ({_clean(state.previous_question or '')})"
     return query
 
 
