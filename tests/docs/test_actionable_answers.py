@@ -156,7 +156,7 @@ def test_an_ask_for_the_options_names_the_subsections_of_the_quoted_section():
 def test_a_lead_in_with_no_text_after_it_is_joined_by_its_subsections():
     """ "Token Cache Configuration" says what caching is for; the flag is in its subsection
     "Configuration Flags", which ranked lower: it joins the lead-in, in page order."""
-    lead = _hit("vault", 7, "Vault › Token Cache", "The provider can cache tokens to reuse them across requests.", "Vault")
+    lead = _hit("vault", 7, "Vault › Token Cache", "The provider can cache tokens to reuse them.", "Vault")
     flags = _hit("vault", 8, "Vault › Token Cache › Flags", "- `--enable-token-cache`: enable it", "Vault")
     usage = _hit("vault", 9, "Vault › Token Cache › Usage", "Set the flag to `true`.", "Vault")
     after = _hit("vault", 10, "Vault › Namespaces", "Namespaces are an enterprise feature.", "Vault")
