@@ -216,6 +216,8 @@ def render_apis(step: StepResult) -> str:
             details.append(
                 f"{definition.get('operation_count')} operations, e.g. " + ", ".join(definition["operations"][:4])
             )
+        if definition.get("services"):  # a gRPC definition's services, whose rpcs follow
+            details.append("services " + ", ".join(definition["services"][:6]))
         if definition.get("rpcs"):
             details.append("rpcs " + ", ".join(definition["rpcs"][:6]))
         if definition.get("channels"):
@@ -410,6 +412,9 @@ def describe_filters(filters: dict[str, Any]) -> str:
         phrase += f" in {ref_label(filters['system'])}"
     if filters.get("query"):
         phrase += f" matching '{filters['query']}'"
+    lacking = {"provider": "that no component provides", "consumer": "that nothing consumes", "owner": "with no owner"}
+    if filters.get("lacking") in lacking:
+        phrase += f" {lacking[filters['lacking']]}"
     return phrase
 
 

@@ -99,6 +99,19 @@ def entity_fields(entity: Entity) -> list[dict[str, str]]:
     return out[:MAX_FIELDS]
 
 
+def _path_tokens(path: str) -> set[str]:
+    """The words of a field's path past the word saying where it is kept ("annotation", "link",
+    "spec."): a link titled "API Spec" is about a spec, a ``spec.owner`` field is not."""
+    return _tokens(path.partition("." if path.startswith("spec.") else " ")[2])
+
+
+def covers(words: str, fields: list[dict[str, str]]) -> bool:
+    """Whether one field's path holds every word of ``words`` ("access artifact-management" and
+    ``spec.….teams.artifact-management.access_level``): the words name that field."""
+    wanted = _tokens(words)  # one word alone ("version") may well be about another entity
+    return len(wanted) >= 2 and any(wanted <= _path_tokens(f["path"]) for f in fields)
+
+
 def detail_words(question: str, entity_names: list[str]) -> set[str]:
     """The words of a question that may name a detail: not ask words, not the entity's own name."""
     named = set().union(*(_tokens(n) for n in entity_names)) if entity_names else set()
@@ -117,14 +130,46 @@ def asked_fields(question: str, fields: list[dict[str, str]], entity_names: list
         return []
     scored: list[tuple[int, int, dict[str, str]]] = []
     for i, field in enumerate(fields):
-        keys = _tokens(field["path"])
+        keys = _path_tokens(field["path"])
         if field["path"].startswith("link"):
             keys |= _tokens(field["value"].split("//", 1)[-1].split("/", 1)[0])  # the link's host
-        hits = len(words & (keys - {"annotation", "label", "link", "spec"}))
+        hits = len(words & keys)
         if hits:
             scored.append((hits, -i, field))
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
-    return [field for _, _, field in scored[:MAX_ASKED]]
+    chosen = [field for _, _, field in scored[:MAX_ASKED]]
+    return chosen + _siblings(chosen, fields, MAX_ASKED - len(chosen))
+
+
+def _spec_keys(path: str) -> list[str]:
+    return path.split(".") if path.startswith("spec.") else []
+
+
+def _siblings(chosen: list[dict[str, str]], fields: list[dict[str, str]], room: int) -> list[dict[str, str]]:
+    """The other entries of the mapping that two or more chosen fields are entries of.
+
+    "Which teams have access to the pipeline?" matches the teams given an ``access_level``
+    (``spec.….teams.artifact-management.access_level``) but not the ones listed with default
+    access (``teams: {robots: {}}``); leaving those out would answer with part of the list.
+    """
+    keyed = [_spec_keys(f["path"]) for f in chosen]
+    if room <= 0 or len(chosen) < 2 or any(len(keys) < 4 for keys in keyed):
+        return []
+    # entries with the same inner key (``x.access_level``, ``y.access_level``) sit one level deeper
+    same_leaf = len({keys[-1] for keys in keyed}) == 1
+    parents = {tuple(keys[:-2] if same_leaf else keys[:-1]) for keys in keyed}
+    if len(parents) != 1:
+        return []
+    (parent,) = parents
+    depth = len(parent)
+    extra = [
+        f
+        for f in fields
+        if f not in chosen
+        and tuple(_spec_keys(f["path"])[:depth]) == parent
+        and len(_spec_keys(f["path"])) in (depth + 1, depth + 2)
+    ]
+    return extra[:room]
 
 
 def render_asked(fields: list[dict[str, str]]) -> str:

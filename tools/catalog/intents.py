@@ -35,7 +35,7 @@ from tools.catalog.answers import (
     render_owned,
     render_owner,
 )
-from tools.catalog.fields import asked_fields, entity_fields, render_asked
+from tools.catalog.fields import asked_fields, covers, entity_fields, render_asked
 from tools.catalog.mentions import STOPWORDS, wordset
 from tools.catalog.namesakes import asked_namesakes, best_fit
 
@@ -217,7 +217,15 @@ def owner(state: PlanState, steps: list[StepResult]) -> Answer:
         if related:
             rows = [f"{ref_label(e.ref)}" + (f" [{e.type}]" if e.type else "") for e in related]
             text += f" Named after it in the catalog: {join(rows)}."
-        return text
+        return text + _asked_details(catalog, (step.data.get("entity") or {}).get("ref"), mentions.get(ref, ""))
+
+    def _asked_details(catalog: Any, ref: str | None, mention: str) -> str:
+        """ "who owns X and where's its spec?": the fields of X the question also asks for."""
+        entity = catalog.get(ref) if ref else None
+        if entity is None:
+            return ""
+        asked = asked_fields(state.utterance, entity_fields(entity), [entity.name, entity.title or "", mention])
+        return " " + render_asked(asked) if asked else ""
 
     return _paragraphs(state, steps, render)
 
@@ -281,7 +289,18 @@ API_KINDS = ["api", "component", "system"]
 
 
 def extract_apis(state: PlanState) -> dict[str, Any] | None:
+    """The entity; none for "which APIs does no component provide?", a listing (catalog.find)."""
+    if _lacking(state.text) and not _catalog(state).find_mentions(state.utterance, kinds=API_KINDS):
+        return None
+    if CONNECT_RE.search(state.utterance):  # "which ports reach the X broker": an API's servers only
+        if WORKLOAD_RE.search(state.utterance) and not re.search(r"\b(apis?|broker)\b", state.utterance, re.I):
+            return None  # "which ports does the X component listen on" is about where it runs
+        return resolve_targets(state, ["api"])
     return resolve_targets(state, API_KINDS)
+
+
+CONNECT_RE = re.compile(r"\b(ports?|brokers?|connect|connecting)\b", re.I)
+WORKLOAD_RE = re.compile(r"\b(components?|pods?|containers?|deployments?|services?)\b", re.I)
 
 
 def apis(state: PlanState, steps: list[StepResult]) -> Answer:
@@ -348,8 +367,20 @@ def _my_groups(state: PlanState) -> dict[str, Any] | None:
     return {"refs": groups[:MAX_REFS], "self": True} if groups else None
 
 
+# "across the teams under boxoffice", "including its sub-teams": what the groups below own too.
+DESCENDANTS_RE = re.compile(
+    r"\b(teams|groups|squads|departments) (under|below|beneath|within|inside|in)\b"
+    r"|\bsub-?(teams?|groups?|departments?)\b|\bchild (teams|groups)\b|\bdescendants?\b|\bits (teams|groups)\b",
+    re.I,
+)
+
+
 def extract_owned(state: PlanState) -> dict[str, Any] | None:
-    return _my_groups(state) or resolve_targets(state, OWNER_KINDS, allow_self=True, focus_map=_owner_of_focus(state))
+    """The group or person, and whether the groups below it are asked about too."""
+    slots = _my_groups(state) or resolve_targets(state, OWNER_KINDS, allow_self=True, focus_map=_owner_of_focus(state))
+    if slots is not None:
+        slots["descendants"] = bool(DESCENDANTS_RE.search(state.utterance))
+    return slots
 
 
 def owned(state: PlanState, steps: list[StepResult]) -> Answer:
@@ -363,7 +394,24 @@ def extract_describe(state: PlanState) -> dict[str, Any] | None:
     slots = resolve_targets(state, None)
     if slots and slots.get("mentions"):
         _prefer_the_asked_entity(state, slots)
+    if slots is None or slots.get("query"):  # words to search for, or none that look like a name
+        return _field_of_focus(state, _leftover(state.utterance)) or slots
+    if slots and slots.get("from_focus"):  # "where's its spec?" after "who owns X": X, not an undefined owner
+        defined = [ref for ref in slots["refs"] if _catalog(state).get(ref) is not None]
+        slots["refs"] = defined or slots["refs"]
     return slots
+
+
+def _field_of_focus(state: PlanState, query: str) -> dict[str, Any] | None:
+    """The entity in focus when the words left to search for name one of its fields: after the X
+    pipeline, "what access does artifact-management get?" is about X's
+    ``teams.artifact-management.access_level``, not an entity to search for."""
+    catalog = _catalog(state)
+    for ref in state.focus[:MAX_REFS]:
+        entity = catalog.get(ref)
+        if entity is not None and covers(query, entity_fields(entity)):
+            return {"refs": [entity.ref], "from_focus": True}
+    return None
 
 
 QUESTION_RE = re.compile(r"^\s*(who|what|which|where|when|how|is|are|does|do|can|any)\b|\?\s*$", re.I)
@@ -540,6 +588,9 @@ def extract_find(state: PlanState) -> dict[str, Any] | None:
     ):
         groups = catalog.related(state.principal.ref, "memberOf")
         filters["owner"] = groups[0] if groups else state.principal.ref
+        scoped_to_asker = True
+    else:
+        scoped_to_asker = False
     query = re.search(
         r"\b(?:related to|about|matching|named|called|containing|mentioning|like)\s+['\"]?"
         r"([A-Za-z0-9][\w\- ]{1,40}?)['\"]?\s*\??$",
@@ -548,16 +599,38 @@ def extract_find(state: PlanState) -> dict[str, Any] | None:
     )
     if query:
         filters["query"] = query.group(1).strip()
+    lacking = _lacking(text)
+    if lacking and lacking != "owner":  # only an API has providers and consumers
+        if filters.get("kind", "api") != "api":
+            return None  # "components no one uses" asks for dependents, which a listing cannot filter on
+        filters["kind"] = "api"
+    if lacking:
+        filters["lacking"] = lacking
     if not filters:
         return None
     if filters.get("kind") == "user" and str(filters.get("owner", "")).startswith("group:"):
         return None  # "how many people are in team-c" asks for members: a team owns no users
     if COUNT_RE.search(text):
         filters["limit"] = COUNT_LIMIT
-    return {"filters": filters}
+    return {"filters": filters, "scoped_to_asker": scoped_to_asker}
 
 
 COUNT_RE = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b")
+# "APIs that no component provides", "APIs nothing consumes", "components without an owner".
+# Not "not"/"n't": "APIs checkout doesn't consume" is about checkout, no listing of the catalog's.
+NEGATION = r"(?:\bno|\bno one|\bnothing|\bnobody|\bwithout(?:\s+(?:a|an|any))?)"
+LACKING_RES = {
+    "provider": re.compile(rf"{NEGATION}\s+(?:\w+\s+){{0,2}}(?:provides?|provided|providers?|implements?|exposes?)\b"),
+    "consumer": re.compile(rf"{NEGATION}\s+(?:\w+\s+){{0,2}}(?:consumes?|consumed|consumers?|uses?|used)\b"),
+    "owner": re.compile(rf"{NEGATION}\s+(?:\w+\s+){{0,1}}(?:owners?|owned)\b|\bunowned\b|\borphan(?:ed|s)?\b"),
+}
+
+
+def _lacking(text: str) -> str | None:
+    """The relation a listing asks entities to lack ("APIs no component provides": a provider)."""
+    return next((name for name, pattern in LACKING_RES.items() if pattern.search(text.lower())), None)
+
+
 # A count lists up to this many entities (the search tool's most): beyond it the count is a floor.
 COUNT_LIMIT = 100
 
@@ -566,9 +639,32 @@ def search_failed(state: PlanState, search: StepResult) -> Answer:
     return Answer(text=search.error or "The catalog search failed.")
 
 
-def found(state: PlanState, search: StepResult) -> Answer:
-    """The entities a listing found, with the filters it used in words."""
+def found(state: PlanState, search: StepResult) -> Step:
+    """The entities a listing found, with the filters it used in words.
+
+    "Are any of our APIs deprecated?" is scoped to the asker's team; when that finds nothing, the
+    same listing over the whole catalog follows, so the answer does not read as if there were none.
+    """
     filters = dict(state.slots.get("filters") or {})
+    searches = state.results_of("catalog_search")
+    if not state.slots.get("scoped_to_asker") or not filters.get("owner"):
+        return _listed(state, filters, search)
+    wide = {k: v for k, v in filters.items() if k != "owner"}
+    if len(searches) == 1:
+        if search.data.get("results") or not set(wide) - {"limit"}:  # found some, or nothing else asked
+            return _listed(state, filters, search)
+        return CallTools(calls=[ToolCallSpec(name="catalog_search", args={"limit": 25, **wide})])
+    scoped = describe_filters({k: v for k, v in filters.items() if k != "limit"})
+    listed = _listed(state, wide, search)
+    return Answer(
+        text=f"I found no {scoped} (taking the question as about your team). Across the whole catalog: {listed.text}",
+        refs=listed.refs,
+    )
+
+
+def _listed(state: PlanState, filters: dict[str, Any], search: StepResult) -> Answer:
+    """One listing's answer: the entities found with these filters, in words."""
+    filters = dict(filters)
     results = search.data.get("results", [])
     what = describe_filters(filters)
     if not results:

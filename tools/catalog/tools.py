@@ -67,6 +67,11 @@ class SearchArgs(BaseModel):
     owner: str | None = Field(None, description="Owner group (or user) ref or name, e.g. team-payments")
     system: str | None = Field(None, description="System (or domain) ref or name the entity is part of")
     tag: str | None = Field(None, description="A metadata tag, e.g. python")
+    lacking: Literal["provider", "consumer", "owner"] | None = Field(
+        None,
+        description="Only entities with no such relation: 'provider' = APIs no component provides, "
+        "'consumer' = APIs nothing consumes, 'owner' = entities without an owner",
+    )
     limit: int = Field(20, ge=1, le=100, description="Maximum number of results")
 
 
@@ -227,6 +232,12 @@ def get_entity(args: RefArgs, ctx: ToolContext) -> ToolResult:
 OWNER_TALLY_FROM = 5  # a listing of this many results also counts them by owner
 
 
+# The relation an entity lacks for ``SearchArgs.lacking``: none of these relations from it.
+LACKING_RELATIONS = {"provider": rel.API_PROVIDED_BY, "consumer": rel.API_CONSUMED_BY, "owner": rel.OWNED_BY}
+# How many entities a "lacking" search looks through before it filters (the store's ranking cap).
+LACKING_SCAN = 10_000
+
+
 def search(args: SearchArgs, ctx: ToolContext) -> ToolResult:
     store = _store(ctx)
     hits = store.search(
@@ -237,8 +248,11 @@ def search(args: SearchArgs, ctx: ToolContext) -> ToolResult:
         owner=args.owner,
         system=args.system,
         tag=args.tag,
-        limit=args.limit,
+        limit=LACKING_SCAN if args.lacking else args.limit,
     )
+    if args.lacking:  # filtered after ranking, so the limit counts the entities that lack it
+        relation = LACKING_RELATIONS[args.lacking]
+        hits = [(e, score) for e, score in hits if not store.related(e.ref, relation)][: args.limit]
     results = []
     for entity, score in hits:
         row = {**entity.summary(), "score": score}
