@@ -9,6 +9,7 @@ the tool results of its own stage, so a second "who owns …" part never reads t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -74,4 +75,25 @@ class Progress(BaseModel):
         """The whole turn's answer: every part's, in order. The last part's refs come first: a
         follow-up's "it" means what was asked about last."""
         refs = [r for part in reversed(self.done) for r in part.refs]
-        return Answer(text="\n\n".join(part.text for part in self.done), refs=list(dict.fromkeys(refs)))
+        return Answer(
+            text="\n\n".join(_without_repeats([part.text for part in self.done])), refs=list(dict.fromkeys(refs))
+        )
+
+
+def _without_repeats(texts: list[str]) -> list[str]:
+    """The parts' answers, each paragraph said once: two parts about one entity ("which teams have
+    access to X, and what access does Y get?") are often answered by the same description."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        paragraphs = [p for p in text.split("\n\n") if _key(p) not in seen or not p.strip()]
+        seen.update(_key(p) for p in paragraphs)
+        if any(p.strip() for p in paragraphs):
+            out.append("\n\n".join(paragraphs))
+    return out
+
+
+def _key(paragraph: str) -> str:
+    """A paragraph compared without its trailing note on why an entity was chosen ("(the question's
+    words fit …)"), which only the first part's answer carries."""
+    return re.sub(r"\s*\(the question's words fit [^)]*\)\s*$", "", " ".join(paragraph.split()))
