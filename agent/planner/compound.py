@@ -24,7 +24,9 @@ JOINT = re.compile(
     rf"(?={OPENS}\b)",
     re.IGNORECASE,
 )
-MIN_WORDS = 2
+# A part shorter than this is a fragment of the question before it, not a question of its own:
+# "Are we using any commitment discounts? What type?" asks one thing, "… ? who owns it?" two.
+MIN_WORDS = 3
 
 
 def split_question(utterance: str, opener: re.Pattern[str] | None = None) -> list[str]:

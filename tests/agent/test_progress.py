@@ -1,4 +1,4 @@
-"""A compound question's answer says each thing once, whichever part found it."""
+"""A compound question: split into questions of their own, and answered saying each thing once."""
 
 from __future__ import annotations
 
@@ -24,3 +24,15 @@ def test_a_part_whose_every_paragraph_was_said_adds_nothing():
     progress.finish_part(Answer(text="Another fact."), "catalog.owner")
     progress.finish_part(Answer(text=f"{DESCRIPTION}\n\nAnother fact."), "catalog.describe")
     assert progress.answer().text == f"{DESCRIPTION}\n\nAnother fact."
+
+
+def test_a_two_word_fragment_is_part_of_the_question_before_it():
+    from agent.planner.compound import split_question
+
+    assert split_question("Are we using any commitment discounts? What type?") == [
+        "Are we using any commitment discounts? What type?"
+    ]
+    assert split_question("what does checkout depend on? who owns it?") == [
+        "what does checkout depend on?",
+        "who owns it?",
+    ]
