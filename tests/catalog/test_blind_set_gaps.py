@@ -12,12 +12,8 @@ import pytest
 from contract.principal import Principal
 from tests.catalog.planloop import run_intent
 from tests.support.catalog import catalog_runtime
+from tests.support.catalog import entity_doc as _doc
 from tools.catalog.fields import asked_fields, covers, entity_fields
-
-
-def _doc(kind: str, name: str, spec: str, meta: str = "") -> str:
-    return f"apiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {name}\n{meta}spec:\n{spec}---\n"
-
 
 GRPC = "syntax = 'proto3';\\nservice Greeter {\\n  rpc SayHello (HelloRequest) returns (HelloReply) {}\\n}\\n"
 CATALOG = "".join(

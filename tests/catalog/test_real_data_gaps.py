@@ -13,16 +13,12 @@ from contract.principal import Principal
 from contract.tooling import ToolContext
 from tests.catalog.planloop import run_intent
 from tests.support.catalog import catalog_runtime
+from tests.support.catalog import entity_doc as _doc
 from tools.catalog import namesakes
 from tools.catalog.definitions import summarize_definition
 from tools.catalog.fields import entity_fields
 from tools.catalog.model import Entity
 from tools.catalog.sources import load_catalog_from
-
-
-def _doc(kind: str, name: str, spec: str, meta: str = "") -> str:
-    return f"apiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {name}\n{meta}spec:\n{spec}---\n"
-
 
 CATALOG = "".join(
     [

@@ -33,3 +33,15 @@ def ctx(demo_runtime):
     from contract.tooling import ToolContext
 
     return ToolContext(demo_runtime, Principal(ref="user:default/aisha.khan", groups=["group:default/team-payments"]))
+
+
+@pytest.fixture(scope="session")
+def sample_service(tmp_path_factory):
+    """The whole agent over the FOCUS sample export alone (no catalog)."""
+    from agent.runtime import Runtime
+    from agent.service import AgentService
+    from contract.settings import Settings
+    from tests.support.cost import focus_sample
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), focus=[str(focus_sample())], demo_today=DEMO_TODAY)
+    return AgentService(Runtime(settings))

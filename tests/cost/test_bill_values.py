@@ -7,25 +7,15 @@ and Decimal — never with the engine or DuckDB.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from tests.support.cost import fixture_dir, focus_runtime
+from tests.support.cost import ask, focus_runtime, focus_sample, focus_sample_rows
 
 SEPTEMBER = "2024-09-01 to 2024-09-30"
-
-
-def _sample():
-    return fixture_dir("focus") / "focus_sample.csv"
-
-
-def _rows() -> list[dict[str, str]]:
-    with _sample().open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def _sum(rows) -> Decimal:
@@ -50,7 +40,7 @@ def _month(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    return focus_runtime(tmp_path_factory.mktemp("bill-values"), _sample())
+    return focus_runtime(tmp_path_factory.mktemp("bill-values"), focus_sample())
 
 
 def _breakdown(sample, **args):
@@ -62,7 +52,7 @@ def _breakdown(sample, **args):
 
 # --- the tool ---------------------------------------------------------------------------------
 def test_a_breakdown_counts_the_billing_rows_of_the_total_and_of_each_row(sample):
-    rows = _rows()
+    rows = focus_sample_rows()
     d = _breakdown(sample, period=SEPTEMBER, by="provider")
     assert d["row_count"] == len(rows) == 1000
     counts = Counter(r["ProviderName"] for r in rows)
@@ -70,7 +60,7 @@ def test_a_breakdown_counts_the_billing_rows_of_the_total_and_of_each_row(sample
 
 
 def test_rows_with_no_tags_at_all_are_a_filter_and_so_are_their_opposite(sample):
-    rows = _rows()
+    rows = focus_sample_rows()
     untagged = [r for r in rows if _untagged(r)]
     tagged = [r for r in rows if not _untagged(r)]
     d = _breakdown(sample, period=SEPTEMBER, by="service_name", untagged=True, top=50)
@@ -89,7 +79,7 @@ def test_rows_with_no_tags_at_all_are_a_filter_and_so_are_their_opposite(sample)
 
 
 def test_a_credit_bigger_than_a_listed_row_is_listed_too(sample):
-    untagged = [r for r in _rows() if _untagged(r)]
+    untagged = [r for r in focus_sample_rows() if _untagged(r)]
     per_service: dict[str, Decimal] = defaultdict(Decimal)
     for r in untagged:
         per_service[r["ServiceName"]] += Decimal(r["BilledCost"])
@@ -104,7 +94,7 @@ def test_a_credit_bigger_than_a_listed_row_is_listed_too(sample):
 
 
 def test_a_detail_lists_what_the_charges_of_each_row_were(sample):
-    credits = [r for r in _rows() if r["ChargeCategory"] == "Credit"]
+    credits = [r for r in focus_sample_rows() if r["ChargeCategory"] == "Credit"]
     d = _breakdown(
         sample, period=SEPTEMBER, by="service_name", where={"charge_category": "Credit"}, detail="charge_description"
     )
@@ -118,7 +108,7 @@ def test_a_detail_lists_what_the_charges_of_each_row_were(sample):
 
 
 def test_billing_periods_with_whose_charges_they_hold(sample):
-    rows = _rows()
+    rows = focus_sample_rows()
     d = _breakdown(sample, period=SEPTEMBER, by="billing_period", detail="provider")
     per: dict[str, Decimal] = defaultdict(Decimal)
     per_provider: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -133,25 +123,15 @@ def test_billing_periods_with_whose_charges_they_hold(sample):
 
 
 # --- questions --------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def sample_service(tmp_path_factory):
-    from agent.runtime import Runtime
-    from agent.service import AgentService
-    from contract.settings import Settings
-    from demo import DEMO_TODAY
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("sample-q"), focus=[str(_sample())], demo_today=DEMO_TODAY)
-    return AgentService(Runtime(settings))
-
-
-def _ask(service, question: str):
-    turn = service.ask(question, service.principal("user:default/guest", via="test"))
-    return turn, turn.answer
 
 
 def test_what_credits_were_for_names_their_charge_descriptions(sample_service):
-    credits = [r for r in _rows() if r["ChargeCategory"] == "Credit" and r["ChargePeriodStart"].startswith("2024-09")]
-    turn, answer = _ask(sample_service, "how much were the credits in September 2024 and what were they for?")
+    credits = [
+        r
+        for r in focus_sample_rows()
+        if r["ChargeCategory"] == "Credit" and r["ChargePeriodStart"].startswith("2024-09")
+    ]
+    turn, answer = ask(sample_service, "how much were the credits in September 2024 and what were they for?")
     assert turn.tool_calls[0]["args"]["detail"] == "charge_description"
     assert f"cost **{_usd(_sum(credits))}**" in answer, answer
     for description in {r["ChargeDescription"] for r in credits}:
@@ -159,8 +139,8 @@ def test_what_credits_were_for_names_their_charge_descriptions(sample_service):
 
 
 def test_other_billing_periods_are_read_over_the_whole_data_with_their_provider(sample_service):
-    rows = _rows()
-    turn, answer = _ask(
+    rows = focus_sample_rows()
+    turn, answer = ask(
         sample_service, "Is there any charge that belongs to a billing period other than September 2024?"
     )
     args = turn.tool_calls[0]["args"]
@@ -177,23 +157,23 @@ def test_other_billing_periods_are_read_over_the_whole_data_with_their_provider(
 
 
 def test_rows_with_no_tags_are_counted_and_costed(sample_service):
-    untagged = [r for r in _rows() if _untagged(r)]
-    turn, answer = _ask(sample_service, "How many rows have no tags at all, and what's their total BilledCost?")
+    untagged = [r for r in focus_sample_rows() if _untagged(r)]
+    turn, answer = ask(sample_service, "How many rows have no tags at all, and what's their total BilledCost?")
     assert all(c["name"] == "cost_breakdown" and c["args"].get("untagged") is True for c in turn.tool_calls)
     assert f"cost **{_usd(_sum(untagged))}**" in answer and f"{len(untagged)} billing rows" in answer, answer
     assert "20.52" not in answer  # "their total" is the untagged rows', not the whole bill's
 
 
 def test_distinct_values_of_a_focus_column_named_as_written(sample_service):
-    rows = _rows()
-    turn, answer = _ask(sample_service, "How many distinct SubAccountIds are there?")
+    rows = focus_sample_rows()
+    turn, answer = ask(sample_service, "How many distinct SubAccountIds are there?")
     assert turn.tool_calls[0]["args"]["by"] == "account_id"
     assert f"({len({r['SubAccountId'] for r in rows})} values)" in answer, answer  # 73
 
 
 def test_one_providers_side_of_the_bill_lists_its_services(sample_service):
-    oracle = [r for r in _rows() if r["ProviderName"] == "Oracle"]
-    turn, answer = _ask(sample_service, "which services show up on the Oracle side of the bill?")
+    oracle = [r for r in focus_sample_rows() if r["ProviderName"] == "Oracle"]
+    turn, answer = ask(sample_service, "which services show up on the Oracle side of the bill?")
     assert turn.tool_calls[0]["args"]["provider"] == "Oracle"
     assert f"cost **{_usd(_sum(oracle))}**" in answer, answer
     for service in {r["ServiceName"] for r in oracle}:
@@ -201,8 +181,8 @@ def test_one_providers_side_of_the_bill_lists_its_services(sample_service):
 
 
 def test_commitment_discounts_are_broken_down_by_their_type(sample_service):
-    types = {r["CommitmentDiscountType"] for r in _rows()} - {"", "NULL"}
-    turn, answer = _ask(sample_service, "Are we using any commitment discounts? What type?")
+    types = {r["CommitmentDiscountType"] for r in focus_sample_rows()} - {"", "NULL"}
+    turn, answer = ask(sample_service, "Are we using any commitment discounts? What type?")
     assert turn.tool_calls[0]["name"] == "cost_breakdown"
     assert turn.tool_calls[0]["args"]["by"] == "commitment_discount_type"
     for kind in types:  # Savings Plan

@@ -5,25 +5,15 @@ Expected figures are computed here with the csv module and Decimal, never with t
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
 
-from tests.support.cost import fixture_dir, focus_runtime
+from tests.support.cost import ask, focus_runtime, focus_sample, focus_sample_rows
 
 SEPTEMBER = "2024-09-01 to 2024-09-30"
-
-
-def _sample():
-    return fixture_dir("focus") / "focus_sample.csv"
-
-
-def _rows():
-    with _sample().open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def _sum(rows) -> Decimal:
@@ -35,16 +25,16 @@ def _tag(row, key):
 
 
 def test_a_breakdown_by_service_is_by_service_name_when_no_tag_maps_to_the_catalog(tmp_path):
-    runtime, ctx = focus_runtime(tmp_path, _sample())
+    runtime, ctx = focus_runtime(tmp_path, focus_sample())
     result = runtime.tools["cost_breakdown"].run({"period": SEPTEMBER, "by": "entity", "top": 50, "chart": False}, ctx)
     assert result.ok, result.error
     data = result.data
     assert data["currency"] == "USD" and data["period"]["label"] == SEPTEMBER
-    assert str(_sample()) in data["source"]
+    assert str(focus_sample()) in data["source"]
     assert data["by"] == "service_name" and data["fallback"]["from"] == "entity"
     assert "service tag missing" in data["fallback"]["reason"]
     expected: dict[str, Decimal] = defaultdict(Decimal)
-    for row in _rows():
+    for row in focus_sample_rows():
         expected[row["ServiceName"]] += Decimal(row["BilledCost"])
     assert {r["key"] for r in data["rows"]} == set(expected)  # 33 services, all shown (top 50)
     assert [r["cost"] for r in data["rows"]] == sorted((r["cost"] for r in data["rows"]), reverse=True)
@@ -56,7 +46,7 @@ def test_a_breakdown_by_service_is_by_service_name_when_no_tag_maps_to_the_catal
 
 
 def test_custom_tag_keys_map_the_sample_application_tag(tmp_path):
-    runtime, ctx = focus_runtime(tmp_path, _sample(), cost_entity_tags="application")
+    runtime, ctx = focus_runtime(tmp_path, focus_sample(), cost_entity_tags="application")
     result = runtime.tools["cost_breakdown"].run({"period": SEPTEMBER, "by": "entity", "chart": False}, ctx)
     unallocated = result.data["unallocated"]
     assert set(unallocated["reasons"]) == {"application tag value is not in the catalog", "application tag missing"}
@@ -65,21 +55,21 @@ def test_custom_tag_keys_map_the_sample_application_tag(tmp_path):
 
 
 def test_a_period_outside_the_data_says_what_the_data_covers(tmp_path):
-    runtime, ctx = focus_runtime(tmp_path, _sample())
+    runtime, ctx = focus_runtime(tmp_path, focus_sample())
     outside = runtime.tools["cost_breakdown"].run({"period": "last month", "chart": False}, ctx)
     assert outside.ok and outside.data["total"] == 0
     assert "no billing data for" in outside.note and "2024-09-01 to 2024-09-30" in outside.note
     default = runtime.tools["cost_breakdown"].run({"chart": False}, ctx)  # no period: the data's latest month
     assert default.data["period"]["label"] == "September 2024"
-    assert default.data["total"] == pytest.approx(float(_sum(_rows())), abs=0.005)
+    assert default.data["total"] == pytest.approx(float(_sum(focus_sample_rows())), abs=0.005)
 
 
 def test_a_tag_filter_reads_that_tag_key_only_and_says_what_another_key_holds(tmp_path):
-    rows = _rows()
+    rows = focus_sample_rows()
     environment_prod = [r for r in rows if _tag(r, "environment") == "prod"]
     env_prod = [r for r in rows if _tag(r, "env") == "prod"]
     assert len(environment_prod) == 234  # as SOURCES.md and the issue count them
-    runtime, ctx = focus_runtime(tmp_path, _sample())
+    runtime, ctx = focus_runtime(tmp_path, focus_sample())
     tool = runtime.tools["cost_breakdown"]
     by_tag = tool.run({"period": SEPTEMBER, "where": {"tag:environment": "prod"}, "chart": False}, ctx).data
     assert by_tag["total"] == pytest.approx(float(_sum(environment_prod)), abs=0.005)  # 2.04
@@ -93,68 +83,52 @@ def test_a_tag_filter_reads_that_tag_key_only_and_says_what_another_key_holds(tm
     }
 
 
-@pytest.fixture(scope="module")
-def sample_service(tmp_path_factory):
-    from agent.runtime import Runtime
-    from agent.service import AgentService
-    from contract.settings import Settings
-    from demo import DEMO_TODAY
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("sample"), focus=[str(_sample())], demo_today=DEMO_TODAY)
-    return AgentService(Runtime(settings))
-
-
-def _ask(service, question: str):
-    turn = service.ask(question, service.principal("user:default/guest", via="test"))
-    return turn, turn.answer
-
-
 def _usd(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01')):,} USD"
 
 
 def test_the_prod_environment_is_the_environment_tag_the_question_names(sample_service):
-    rows = _rows()
+    rows = focus_sample_rows()
     expected = _usd(_sum([r for r in rows if _tag(r, "environment") == "prod"]))
     other = _usd(_sum([r for r in rows if _tag(r, "env") == "prod"]))
-    turn, answer = _ask(sample_service, "what did the prod environment cost in September 2024?")
+    turn, answer = ask(sample_service, "what did the prod environment cost in September 2024?")
     assert [c["name"] for c in turn.tool_calls] == ["cost_breakdown"]
     assert f"cost **{expected}**" in answer, answer  # 2.04 USD, not 4.17
     assert f"{other} tagged env=prod" in answer  # the other environment key is named, not added
 
 
 def test_a_question_naming_a_service_gets_its_figure(sample_service):
-    rds = _usd(_sum([r for r in _rows() if r["ServiceName"] == "Amazon Relational Database Service"]))
+    rds = _usd(_sum([r for r in focus_sample_rows() if r["ServiceName"] == "Amazon Relational Database Service"]))
     for question in (
         "what did Amazon Relational Database Service cost us in September 2024?",
         "how much did RDS cost in September 2024?",
     ):
-        turn, answer = _ask(sample_service, question)
+        turn, answer = ask(sample_service, question)
         assert turn.tool_calls[0]["args"]["service_name"] == "Amazon Relational Database Service"
         assert f"**Amazon Relational Database Service** cost **{rds}** in September 2024" in answer, answer
 
 
 def test_questions_by_a_tag_key_and_by_a_tag_value(sample_service):
-    rows = _rows()
-    turn, answer = _ask(sample_service, "which application cost the most in September 2024?")
+    rows = focus_sample_rows()
+    turn, answer = ask(sample_service, "which application cost the most in September 2024?")
     assert turn.tool_calls[0]["args"]["by"] == "tag:application"
     per_app: dict[str, Decimal] = defaultdict(Decimal)
     for r in rows:
         per_app[_tag(r, "application") or "(not set)"] += Decimal(r["BilledCost"])
     top, cost = max(per_app.items(), key=lambda kv: kv[1])
     assert f"- {top}: {_usd(cost)}" in answer
-    turn, answer = _ask(sample_service, f"what did {top} cost in September 2024?")
+    turn, answer = ask(sample_service, f"what did {top} cost in September 2024?")
     assert turn.tool_calls[0]["args"]["where"] == {"tag:application": top}
     assert f"cost **{_usd(cost)}**" in answer
 
 
 def test_period_over_period_movers_are_by_service_name_when_nothing_maps(tmp_path):
-    runtime, ctx = focus_runtime(tmp_path, _sample())
+    runtime, ctx = focus_runtime(tmp_path, focus_sample())
     halves = {"period": "2024-09-16 to 2024-09-30", "compare_to": "2024-09-01 to 2024-09-15"}
     d = runtime.tools["cost_change"].run({**halves, "by": "entity", "top": 3}, ctx).data
     assert d["by"] == "service_name" and d["fallback"]["from"] == "entity"
     late: dict[str, Decimal] = defaultdict(Decimal)
-    for row in _rows():
+    for row in focus_sample_rows():
         if row["ChargePeriodStart"] >= "2024-09-16":
             late[row["ServiceName"]] += Decimal(row["BilledCost"])
     top = d["top_movers"][0]
@@ -162,7 +136,7 @@ def test_period_over_period_movers_are_by_service_name_when_nothing_maps(tmp_pat
 
 
 def test_no_forecast_from_an_export_that_ended_long_ago(tmp_path):
-    runtime, ctx = focus_runtime(tmp_path, _sample())
+    runtime, ctx = focus_runtime(tmp_path, focus_sample())
     result = runtime.tools["cost_forecast"].run({"horizon": "month", "chart": False}, ctx)
     assert not result.ok
     assert "the billing data ends on 2024-09-30, before November 2026 began" in result.error

@@ -17,6 +17,11 @@ BACKSTAGE_EXAMPLES = SHARED_FIXTURES / "backstage" / "backstage__backstage" / "p
 DEMO_CATALOG = REPO / "demo" / "catalog"
 
 
+def entity_doc(kind: str, name: str, spec: str, meta: str = "") -> str:
+    """One catalog entity as a YAML document (``spec`` and ``meta`` are indented YAML lines)."""
+    return f"apiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {name}\n{meta}spec:\n{spec}---\n"
+
+
 def catalog_runtime(*sources: str | Path) -> Runtime:
     """A runtime with only the catalog family, over the given catalog sources."""
     settings = Settings(catalog=[str(s) for s in sources], data_dir=Path("/tmp/portal-agent-catalog-tests"))

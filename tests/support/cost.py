@@ -17,6 +17,25 @@ def fixture_dir(name: str) -> Path:
     return path
 
 
+def focus_sample() -> Path:
+    """The FOCUS 1.0 sample export (1,000 rows, September 2024)."""
+    return fixture_dir("focus") / "focus_sample.csv"
+
+
+def focus_sample_rows() -> list[dict[str, str]]:
+    """The sample's rows as the csv module reads them: the independent side of every figure check."""
+    import csv
+
+    with focus_sample().open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def ask(service, question: str):
+    """(turn, answer) of a guest's question."""
+    turn = service.ask(question, service.principal("user:default/guest", via="test"))
+    return turn, turn.answer
+
+
 def focus_runtime(tmp_path: Path, *paths: Path, **settings):
     """A runtime over these FOCUS files only (cost family alone, no catalog), and a guest's context."""
     import tools.cost
