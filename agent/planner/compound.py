@@ -24,9 +24,10 @@ JOINT = re.compile(
     rf"(?={OPENS}\b)",
     re.IGNORECASE,
 )
-# A part shorter than this is a fragment of the question before it, not a question of its own:
+MIN_WORDS = 2
+# A last part shorter than this is a fragment of the question before it, not a question of its own:
 # "Are we using any commitment discounts? What type?" asks one thing, "… ? who owns it?" two.
-MIN_WORDS = 3
+MIN_LAST_WORDS = 3
 
 
 def split_question(utterance: str, opener: re.Pattern[str] | None = None) -> list[str]:
@@ -46,6 +47,6 @@ def split_question(utterance: str, opener: re.Pattern[str] | None = None) -> lis
             parts.append(piece.strip())
             start = joint.end()
     rest = utterance[start:].strip()
-    if parts and len(rest.split()) < MIN_WORDS:
+    if parts and len(rest.split()) < MIN_LAST_WORDS:
         return [utterance]
     return [*parts, rest] if parts else [utterance]

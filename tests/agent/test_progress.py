@@ -36,3 +36,7 @@ def test_a_two_word_fragment_is_part_of_the_question_before_it():
         "what does checkout depend on?",
         "who owns it?",
     ]
+    # "how much?" is a fragment too: the whole ask is one question
+    assert split_question("Were there any adjustments on the bill? Which provider and how much?") == [
+        "Were there any adjustments on the bill? Which provider and how much?"
+    ]
