@@ -338,7 +338,8 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
         data["fallback"] = fallback
         data["tag_keys"] = [k for k, _ in _top_tags(engine, 8)]
     if details:
-        data["detail_by"], data["detail_label"] = dimension(args.detail or ""), label(dimension(args.detail or ""))
+        data["detail_by"] = dimension(args.detail or "")
+        data["detail_label"] = label(data["detail_by"])
     others = {c: round(v, 2) for c, v in totals.items() if c != currency}
     if others:
         data["other_currencies"] = others

@@ -278,9 +278,10 @@ def index_runtime(
             store.reset()
         sites, skipped, failed = discover(runtime)
         report = sync(store, sites, skipped, failed_sites=failed, progress=progress)
+        empty = store.count() == 0
         with state.lock:
             state.last_report = report
-            state.fresh = True
+            state.fresh, state.empty = True, empty
         for item in report.skipped:
             log.warning("docs: skipped %s", item)
         return report
@@ -295,6 +296,7 @@ class IndexState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     building: bool = False
     fresh: bool = False
+    empty: bool = False  # the last finished sync left no chunk (read by routing on every question)
     thread: threading.Thread | None = None
     last_report: IndexReport | None = None
     error: str | None = None
@@ -324,14 +326,11 @@ def docs_live(runtime: FamilyRuntime) -> bool:
     here, so they go to a family that has data instead of getting "the index is empty" every time.
     """
     from tools.docs.sources import docs_configured
-    from tools.docs.store import DocsStore
 
     if not docs_configured(runtime):
         return False
     state = _state(runtime)
-    if not state.fresh or state.building:
-        return True
-    return DocsStore.for_runtime(runtime).count() > 0
+    return not state.fresh or state.building or not state.empty
 
 
 def ensure_index_in_background(runtime: FamilyRuntime) -> threading.Thread | None:
