@@ -45,6 +45,22 @@ def test_not_documented_suggests_the_owner(indexed):
     assert "not documented" in result.note
 
 
+def test_near_miss_quotes_the_closest_passages_marked_unsure(indexed):
+    """Just under the gate the closest passages are quoted, never as a sure answer; far under it, none."""
+    tool = _tool(indexed, "search_docs")
+    near = tool.run({"query": "is there a weight limit for parcels?"}, ctx(indexed))
+    assert near.ok and not near.data["relevant"] and near.data["tentative"]
+    assert near.data["results"] == [] and len(near.data["closest_passages"]) <= 2
+    best = near.data["closest_passages"][0]
+    assert best["heading"] == "Carriers › Supported carriers" and "31.5 kg" in best["text"]
+    far = tool.run({"query": "what is the on-call compensation policy for invoice-worker?"}, ctx(indexed))
+    assert "closest_passages" not in far.data and "tentative" not in far.data
+    service = AgentService(indexed)
+    turn = service.ask("is there a weight limit for parcels?", service.principal("user:default/guest", via="test"))
+    assert "couldn't find this documented" in turn.answer and "may not answer it" in turn.answer
+    assert "31.5 kg" in turn.answer and "#supported-carriers" in turn.answer
+
+
 def test_filters_resolve_names_and_reject_unknown(indexed):
     tool = _tool(indexed, "search_docs")
     ok = tool.run({"query": "label retries", "owner": "team-beta"}, ctx(indexed))

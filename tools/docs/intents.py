@@ -190,7 +190,11 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
     topic = slots.get("topic") or slots.get("query", "")
     if not data.get("relevant"):
         lines = [f"I couldn't find this documented: nothing in the docs answers “{topic}” closely enough."]
-        for item in data.get("closest", [])[:1]:
+        passages = data.get("closest_passages") or []
+        if passages:  # close to the gate: what the closest passages say, for the asker to judge
+            lines.append("The closest passages, which may not answer it:")
+            lines.extend(f"From {_cite(item)}:\n\n{_quote(item['text'])}" for item in passages)
+        for item in [] if passages else data.get("closest", [])[:1]:
             lines.append(f"The closest page was {_cite(item)}, but it doesn't cover it.")
         ask = data.get("ask")
         refs: list[str] = []

@@ -168,6 +168,7 @@ def hit_payload(hit: Hit, query: str, ctx: ToolContext) -> dict[str, Any]:
 
 
 ANSWER_PASSAGES = 8  # the passages answers are extracted from; results beyond ``limit`` are shown only if quoted
+TENTATIVE_QUOTES = 2  # below the gate but close (SearchResult.tentative): the closest passages quoted, this many
 INTRO_HITS = 3  # a page intro among this many best hits is read on into the sections under it
 INTRO_TOKENS = 200  # a page's opening chunk up to this long (a whole chunk), with no code, is an intro
 FOLLOW_TOKENS = 320  # what an intro is read on into: the chunks under its heading, up to this many tokens
@@ -358,6 +359,11 @@ def where_to_ask(ctx: ToolContext, query: str, hits: list[Hit]) -> dict[str, Any
     return None
 
 
+def _closest_passage(hit: Hit, text: str, query: str, ctx: ToolContext) -> dict[str, Any]:
+    payload = hit_payload(hit, query, ctx)
+    return {**{k: payload[k] for k in ("title", "heading", "url") if k in payload}, "text": text}
+
+
 def _related(hits: list[Hit]) -> list[Hit]:
     """Hits close enough to name as "closest" (a bread recipe has no closest page in the runbooks)."""
     from tools.docs.store import SIM_WEAK
@@ -405,10 +411,14 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
         notes.append("the docs index is being rebuilt; results may be incomplete")
     shown = result.hits[: args.limit]
     answer: list[dict[str, Any]] = []
-    if result.relevant:
+    quoting = result.relevant or result.tentative
+    if quoting:
         hits = read_on(store, result.hits)
         answer = answer_extracts(store, hits, args.query)
-        with_subsections(store, answer, hits, args.query)
+        if result.relevant:
+            with_subsections(store, answer, hits, args.query)
+        else:  # the closest passages only, so the asker can judge them: the best two
+            answer = answer[:TENTATIVE_QUOTES]
         answer, shown = quoted_results(answer, hits, args.limit)
     data: dict[str, Any] = {
         "relevant": result.relevant,
@@ -418,6 +428,12 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     }
     if result.relevant:
         data["answer"] = answer
+    elif result.tentative and answer:
+        # Below the gate but not far: what the closest passages say, marked as not a sure answer.
+        data["tentative"] = True
+        data["closest_passages"] = [
+            _closest_passage(shown[a["result"] - 1], a["text"], args.query, ctx) for a in answer
+        ]
     citations = []
     refs: list[str] = []
     if result.relevant:
