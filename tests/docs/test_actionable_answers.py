@@ -169,3 +169,30 @@ def test_a_lead_in_with_no_text_after_it_is_joined_by_its_subsections():
     continued = _hit("vault", 8, "Vault › Token Cache", "More about the cache, in the same section.", "Vault")
     hits = read_on(_Store([lead, continued, flags]), [lead, flags])
     assert "More about the cache" in hits[0].own_text and "--enable-token-cache" not in hits[0].own_text
+
+
+def test_the_example_a_paragraph_ends_with_comes_whatever_its_last_sentence_says():
+    """ "The default is forever." names no setting, but the sample after "Example:" is the one to change."""
+    passage = """You can configure how long archived workflows are kept. The default is forever.
+
+Example:
+
+    persistence:
+      archiveTTL: 10d
+
+The `ARCHIVED_WORKFLOW_GC_PERIOD` variable defines how often the collection runs."""
+    question = "how long are archived workflows kept by default and how do i change it?"
+    text = extract(
+        [("Archive TTL", passage)], question, {"archived": 3.0, "kept": 2.0, "default": 1.0}, actionable=True
+    )
+    assert "The default is forever." in text[0][1] and "archiveTTL: 10d" in text[0][1]
+
+
+def test_a_sample_repeating_one_already_quoted_is_left_out():
+    """Sibling sections often show the same sample with a field more; quoting both only adds length."""
+    lines = "\n".join(f"      field{i}: value{i}" for i in range(14))
+    first = f"Configure an artifact with the access keys:\n\n```yaml\ns3:\n{lines}\n```"
+    second = f"Configure an artifact with the access grant keys:\n\n```yaml\ns3:\n{lines}\n      sessionToken: x\n```"
+    idf = {"artifact": 2.0, "access": 2.0, "keys": 2.0}
+    out = extract([("Access keys", first), ("Access grants", second)], "how do I give an artifact access keys?", idf)
+    assert [i for i, _ in out] == [0] and "field13: value13" in out[0][1]

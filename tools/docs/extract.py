@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from contract.tokens import count_tokens
 from tools.docs.bm25 import tokenize
 
-ANSWER_TOKENS = 400  # what one answer quotes, across passages (a few short paragraphs and a command)
+ANSWER_TOKENS = 550  # what one answer quotes, across passages (a few short paragraphs and a sample or two)
 CODE_LINES = 30  # a longer code block is quoted up to here, with a note of what was left out
 FOCUS_LINES = 14  # of a longer code block, at most this many lines around those naming the question's words
 SHORT_CODE_LINES = 15  # a code block right after a quoted sentence is quoted with it up to this size
@@ -27,6 +27,7 @@ SHORT_LIST_TOKENS = 120  # a list up to this size is quoted whole when one of it
 MAX_UNITS = 6  # units quoted on their own merit; what they bring along (see _companions) is not counted
 PARAGRAPH_TOKENS = 80  # a paragraph up to this long is quoted whole; a longer one sentence by sentence
 PROCEDURE_SHARE = 0.6  # a numbered list whose weight reaches this share of the best unit is quoted whole
+REPEAT_SHARE = 0.6  # a code block sharing this share of its lines with a quoted one is not quoted too
 RELATIVE_FLOOR = 0.35  # a unit scoring under this share of the best one is not quoted
 PASSAGE_DECAY = 0.08  # a lower-ranked passage's units count a little less
 SEMANTIC_WEIGHT = 0.4  # share of a unit's score that comes from its embedding similarity to the question
@@ -292,12 +293,13 @@ def _actionable(unit: Unit) -> bool:
 
 
 def _example_of(units: list[Unit], unit: Unit) -> list[Unit]:
-    """ "… set `archive:` to `true`." / "Example:" / the sample: a setting's example, after a short lead-in."""
+    """ "… set `archive:` to `true`." / "Example:" / the sample: the example a paragraph ends with, after a
+    short lead-in. It belongs to the paragraph's last sentence whatever that says ("The default is
+    forever." / "Example:" / ``archiveTTL: 10d``): the sample shows the setting the paragraph is about."""
     index = units.index(unit)
     lead_in = units[index + 1] if index + 1 < len(units) else None
     if (
         unit.kind == "sentence"
-        and _actionable(unit)
         and not _introduces(unit)
         and lead_in is not None
         and lead_in.passage == unit.passage
@@ -337,6 +339,21 @@ def _next_sentence(units: list[Unit], unit: Unit) -> Unit | None:
     return following if following is not None and following.block == unit.block else None
 
 
+def _code_lines(unit: Unit) -> set[str]:
+    return {line.strip() for line in unit.text.splitlines() if line.strip() and not line.startswith("```")}
+
+
+def _repeats_code(unit: Unit, chosen: list[Unit]) -> bool:
+    """A code block that is mostly the lines of one already quoted (the same sample with a field
+    more, as sibling sections show it) adds nothing but length."""
+    if unit.kind != "code":
+        return False
+    lines = _code_lines(unit)
+    return bool(lines) and any(
+        c.kind == "code" and len(lines & _code_lines(c)) >= REPEAT_SHARE * len(lines) for c in chosen
+    )
+
+
 def select(
     units: list[Unit],
     *,
@@ -363,6 +380,8 @@ def select(
         for u in group:
             if u not in chosen and u not in fresh:
                 fresh.append(u)
+        if any(_repeats_code(u, chosen) for u in fresh):
+            return False
         cost = sum(_cost(u) for u in fresh)
         if not force and spent + cost > budget:
             return False
@@ -382,8 +401,8 @@ def select(
         if unit in chosen:
             continue
         group = [unit, *_companions(units, unit)]
-        if not take(group, force=not chosen) and not take([unit]):
-            continue
+        if not take(group, force=not chosen) and (_introduces(unit) or not take([unit])):
+            continue  # (a "…:" without what it introduces says nothing)
         picked += 1
         following = _next_sentence(units, unit)  # finish the thought before starting another passage
         if following is not None and following.score >= RELATIVE_FLOOR * best and picked < MAX_UNITS:
