@@ -112,3 +112,23 @@ def test_not_documented_answer_names_who_to_ask(indexed):
     turn = service.ask("where is the invoice-worker disaster recovery plan documented?", principal)
     assert "couldn't find this documented" in turn.answer
     assert "group:default/team-alpha" in turn.answer and "user:default/ada.lovelace" in turn.answer
+
+
+def test_a_question_routed_by_meaning_alone_is_answered_as_a_question_not_where(tmp_path):
+    """With only docs configured, "why is …?" (a runbooks pattern) falls back to the docs intent whose
+    examples read closest, "where is … documented"; the answer still states what the docs say."""
+    from agent.runtime import Runtime
+    from contract.settings import Settings
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "memoization.md").write_text(
+        "# Step memoization\n\nMemoization skips a step whose inputs were seen before. "
+        "The results are kept in a ConfigMap named by `memoize.cache.configMap.name`.\n"
+    )
+    service = AgentService(Runtime(Settings(data_dir=tmp_path / "data", docs=[str(folder)])))
+    guest = service.principal("user:default/guest", via="test")
+    why = service.ask("Why is the memoization cache stored in a ConfigMap?", guest)
+    assert why.answer.startswith("Here is what the docs say") and "memoize.cache.configMap.name" in why.answer
+    where = service.ask("where is memoization documented?", guest)
+    assert where.answer.startswith("It's documented here:")

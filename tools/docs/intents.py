@@ -121,7 +121,10 @@ def extract_where(state: PlanState) -> dict[str, Any] | None:
     topic = re.sub(r"^(?:the )?(?:docs|documentation) (?:for|about|on) ", "", topic, flags=re.IGNORECASE)
     if len(topic.split()) < 1:
         return None
-    return {"query": _with_focus(_clean(topic), state), "style": "where"}
+    # Chosen by the meaning of its examples alone ("Why do the manifests need server-side apply?" when
+    # no runbooks are configured), the ask is a question, not "where is it documented": answered as one.
+    style = "where" if match or state.pattern_hit else "question"
+    return {"query": _with_focus(_clean(topic), state), "style": style}
 
 
 def extract_page_says(state: PlanState) -> dict[str, Any] | None:
