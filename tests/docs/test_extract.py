@@ -102,3 +102,26 @@ def test_an_indented_code_block_is_quoted_as_code_not_joined_into_prose():
     passage = "Set `archive:` to `true`.\n\nExample:\n\n    persistence:\n      archive: true\n"
     code = [u.text for u in split_units(passage, 0) if u.kind == "code"]
     assert code == ["```\npersistence:\n  archive: true\n```"]
+
+
+def test_a_quoted_table_row_brings_the_rows_matching_about_as_well():
+    """Once six units are quoted no more are picked on their own: "successful and failed" needs both rows."""
+    table = """| Option | Default | Description |
+| --- | --- | --- |
+| `successfulJobsHistoryLimit` | `3` | Number of successful workflows kept by default |
+| `failedJobsHistoryLimit` | `1` | Number of failed workflows kept |
+| `timezone` | machine time | Timezone to run the schedule in |"""
+    notes = "\n\n".join(f"Successful workflows are kept in store {i}." for i in range(6))
+    idf = {"many": 0.5, "successful": 3.0, "fail": 1.5, "workflow": 1.0, "kept": 2.0, "default": 1.0}
+    question = "how many successful and failed workflows are kept by default?"
+    text = extract([("Options", f"{table}\n\n{notes}")], question, idf, budget=2000)[0][1]
+    assert "successfulJobsHistoryLimit" in text and "failedJobsHistoryLimit" in text and "timezone" not in text
+
+
+def test_a_section_titled_as_the_question_is_quoted_though_it_shares_no_word_with_it():
+    """FAQ pages: the heading is the question, the text under it answers in other words."""
+    faq = ("FAQ › cannot patch resource pods in API group error", "Your RBAC is probably not configured.")
+    other = ("Pods", "The wait container says it cannot patch the resource of pods in an API group: what gives.")
+    idf = {"cannot": 3.0, "patch": 3.5, "resource": 2.0, "pods": 2.0, "api": 1.0, "group": 3.0, "wait": 3.0}
+    out = extract([faq, other], 'wait container says: cannot patch resource "pods" in API group. what gives?', idf)
+    assert out[0] == (0, "Your RBAC is probably not configured.")

@@ -23,11 +23,13 @@ ANSWER_TOKENS = 550  # what one answer quotes, across passages (a few short para
 CODE_LINES = 30  # a longer code block is quoted up to here, with a note of what was left out
 FOCUS_LINES = 14  # of a longer code block, at most this many lines around those naming the question's words
 SHORT_CODE_LINES = 15  # a code block right after a quoted sentence is quoted with it up to this size
+ROW_PEERS, ROW_PEER_SHARE = 3, 0.6  # a quoted table row brings up to 3 rows matching at least 0.6 as well
 SHORT_LIST_TOKENS = 120  # a list up to this size is quoted whole when one of its items answers
 MAX_UNITS = 6  # units quoted on their own merit; what they bring along (see _companions) is not counted
 PARAGRAPH_TOKENS = 80  # a paragraph up to this long is quoted whole; a longer one sentence by sentence
 PROCEDURE_SHARE = 0.6  # a numbered list whose weight reaches this share of the best unit is quoted whole
 REPEAT_SHARE = 0.6  # a code block sharing this share of its lines with a quoted one is not quoted too
+TITLED_SHARE = 0.5  # a passage whose heading holds this share of the question's term weight is titled as it
 RELATIVE_FLOOR = 0.35  # a unit scoring under this share of the best one is not quoted
 PASSAGE_DECAY = 0.08  # a lower-ranked passage's units count a little less
 SEMANTIC_WEIGHT = 0.4  # share of a unit's score that comes from its embedding similarity to the question
@@ -142,7 +144,10 @@ def identifiers(question: str) -> list[str]:
 class Scorer:
     """A unit's share of the question's term weight, half on its own and half with its heading's words.
 
-    A step under "Rotate the signing key › Steps" rarely repeats "rotate"; its heading does.
+    A step under "Rotate the signing key › Steps" rarely repeats "rotate"; its heading does. Under a
+    section title (its own, not the page's) that holds TITLED_SHARE of the question's weight or more
+    (a FAQ's "`cannot patch resource "pods"` error"), the text answers it and shares no word with it
+    ("your RBAC is not configured"): there every unit counts the heading's words as its own.
     """
 
     def __init__(self, question: str, headings: list[str], idf: dict[str, float]):
@@ -151,6 +156,12 @@ class Scorer:
         self.total = sum(self.weights.values()) or 1.0
         self.exact = identifiers(question)
         self.context = [set(tokenize(h)) for h in headings]
+        # the section's own title, not the page path above it (a page's title names its whole subject)
+        own_titles = [h.strip().splitlines()[0].split(" › ")[-1] if h.strip() else "" for h in headings]
+        self.titled = [self._share(set(tokenize(title))) >= TITLED_SHARE for title in own_titles]
+
+    def _share(self, present: set[str]) -> float:
+        return sum(w for t, w in self.weights.items() if t in present) / self.total
 
     def line(self, text: str) -> float:
         """A code line's share of the question's term weight, with the identifiers it names verbatim."""
@@ -166,6 +177,8 @@ class Scorer:
         bonus = sum(0.5 for ident in self.exact if ident in text) / max(len(self.exact), 1)
         brevity = 0.85 if len(text.split()) < 5 and kind == "sentence" else 1.0  # "See below." answers nothing
         share = 0.5 * own + 0.5 * with_heading if own else 0.25 * with_heading
+        if self.titled[passage]:  # the section is titled as the question (a FAQ): its text answers it
+            share = with_heading
         return (share + bonus) * brevity * (1.0 - PASSAGE_DECAY * passage)
 
 
@@ -249,7 +262,8 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
     A "…:" brings what it introduces, through a chain of short introductions ("The minimum is:" /
     "For >= v3.4:" / the code); the last sentence before a short code block brings that block (the
     command that does what it says); code brings its introduction; an item of a short list brings
-    the whole list (a list of options answers as a whole: the one asked about is read among the others).
+    the whole list (a list of options answers as a whole: the one asked about is read among the others);
+    a table row brings the rows of its table that match about as well.
     """
     index = units.index(unit)
     out: list[Unit] = []
@@ -281,6 +295,18 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
         siblings = [u for u in units if u.block == unit.block and u.passage == unit.passage]
         if sum(_cost(u) for u in siblings) <= SHORT_LIST_TOKENS:
             out.extend(u for u in siblings if u is not unit)
+    if unit.kind == "row":  # "successful and failed": the rows of the same table that match about as well
+        peers = [
+            u
+            for u in units
+            if u.kind == "row"
+            and u.block == unit.block
+            and u.passage == unit.passage
+            and u is not unit
+            and u.lexical > 0
+            and u.lexical >= ROW_PEER_SHARE * unit.lexical
+        ]
+        out.extend(sorted(peers, key=lambda u: -u.lexical)[:ROW_PEERS])
     return out
 
 
