@@ -50,7 +50,7 @@ def test_near_miss_quotes_the_closest_passages_marked_unsure(indexed):
     tool = _tool(indexed, "search_docs")
     near = tool.run({"query": "is there a weight limit for parcels?"}, ctx(indexed))
     assert near.ok and not near.data["relevant"] and near.data["tentative"]
-    assert near.data["results"] == [] and len(near.data["closest_passages"]) <= 2
+    assert near.data["results"] == [] and len(near.data["closest_passages"]) <= 3
     best = near.data["closest_passages"][0]
     assert best["heading"] == "Carriers › Supported carriers" and "31.5 kg" in best["text"]
     far = tool.run({"query": "what is the on-call compensation policy for invoice-worker?"}, ctx(indexed))

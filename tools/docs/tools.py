@@ -168,7 +168,7 @@ def hit_payload(hit: Hit, query: str, ctx: ToolContext) -> dict[str, Any]:
 
 
 ANSWER_PASSAGES = 8  # the passages answers are extracted from; results beyond ``limit`` are shown only if quoted
-TENTATIVE_QUOTES = 2  # below the gate but close (SearchResult.tentative): the closest passages quoted, this many
+TENTATIVE_QUOTES = 3  # below the gate but close (SearchResult.tentative): the closest passages quoted, this many
 INTRO_HITS = 3  # a page intro among this many best hits is read on into the sections under it
 INTRO_TOKENS = 200  # a page's opening chunk up to this long (a whole chunk), with no code, is an intro
 FOLLOW_TOKENS = 320  # what an intro is read on into: the chunks under its heading, up to this many tokens
@@ -417,7 +417,7 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
         answer = answer_extracts(store, hits, args.query)
         if result.relevant:
             with_subsections(store, answer, hits, args.query)
-        else:  # the closest passages only, so the asker can judge them: the best two
+        else:  # the closest passages only, so the asker can judge them: the best few
             answer = answer[:TENTATIVE_QUOTES]
         answer, shown = quoted_results(answer, hits, args.limit)
     data: dict[str, Any] = {
