@@ -29,7 +29,9 @@ MAX_UNITS = 6  # units quoted on their own merit; what they bring along (see _co
 PARAGRAPH_TOKENS = 80  # a paragraph up to this long is quoted whole; a longer one sentence by sentence
 PROCEDURE_SHARE = 0.6  # a numbered list whose weight reaches this share of the best unit is quoted whole
 REPEAT_SHARE = 0.6  # a code block sharing this share of its lines with a quoted one is not quoted too
-TITLED_SHARE = 0.5  # a passage whose heading holds this share of the question's term weight is titled as it
+# a section titled as the question: its own title names this many terms (a question or an error message, not
+# "Workflow Archive") and holds this share of the question's term weight
+TITLED_TERMS, TITLED_SHARE = 4, 0.5
 RELATIVE_FLOOR = 0.35  # a unit scoring under this share of the best one is not quoted
 PASSAGE_DECAY = 0.08  # a lower-ranked passage's units count a little less
 SEMANTIC_WEIGHT = 0.4  # share of a unit's score that comes from its embedding similarity to the question
@@ -158,7 +160,10 @@ class Scorer:
         self.context = [set(tokenize(h)) for h in headings]
         # the section's own title, not the page path above it (a page's title names its whole subject)
         own_titles = [h.strip().splitlines()[0].split(" › ")[-1] if h.strip() else "" for h in headings]
-        self.titled = [self._share(set(tokenize(title))) >= TITLED_SHARE for title in own_titles]
+        self.titled = [
+            len(terms) >= TITLED_TERMS and self._share(terms) >= TITLED_SHARE
+            for terms in (set(tokenize(title)) for title in own_titles)
+        ]
 
     def _share(self, present: set[str]) -> float:
         return sum(w for t, w in self.weights.items() if t in present) / self.total

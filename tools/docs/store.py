@@ -40,7 +40,7 @@ CANDIDATES = 40  # per ranking, before fusion
 FILTERED_EXACT_MAX = 5_000  # a shared index's filtered vector search is exact up to this many matching chunks
 EXACT_MAX = 30_000  # an in-memory index this small is ranked exactly (HNSW missed a best match at 2,652 chunks)
 # (an entity's or a page's chunks: a few ms; at 1,700 chunks scattered over 100,000 it is on par with Chroma)
-RRF_K = 60
+RRF_K = 20  # sharper than 60: with every candidate in the vector ranking, the chunks the rankings agree on come first
 WEIGHTS = {"vector": 1.0, "bm25": 1.0, "lines": 1.0, "entity": 0.0}
 # Relevance ("documented" or not), calibrated on five corpora by benchmarks/docs_gate.py:
 #   evidence = best cosine similarity + share of the query's term weight BM25 matched
@@ -428,6 +428,13 @@ class DocsStore:
             rankings["lines"] = _by_best_line(
                 list(found.values()), words, idf if idf is not None else self.query_idf(words)
             )
+        if lexical and len(found) > len(vector):
+            # The vector ranking covers every candidate, not just its own top ``candidates``: a chunk only
+            # BM25 found (often a long reference section whose one line answers, its cosine diluted by
+            # the rest) otherwise scores nothing on this side, as if it were the least similar of all.
+            self._fill_similarity(list(found.values()), qvec)
+            by_similarity = sorted(found.values(), key=lambda h: 2.0 if h.similarity is None else -h.similarity)
+            rankings["vector"] = [h.id for h in by_similarity]
         for name, ids in rankings.items():
             weight = WEIGHTS[name]
             for rank, cid in enumerate(ids):
