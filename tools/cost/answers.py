@@ -321,3 +321,72 @@ def sources(state: PlanState, step: StepResult) -> Answer:
     if f["rejected_files"]:
         lines.append("- rejected files: " + "; ".join(f["rejected_files"]))
     return Answer(text="\n".join(lines))
+
+
+def commitments(state: PlanState, step: StepResult) -> Answer:
+    """Commitment discounts (savings plans, reservations, committed use): the spend they covered at
+    BilledCost, EffectiveCost and ListCost and the saving against list price — or, when the data
+    holds no commitment discount of the kind asked for, that, with the kinds it does hold."""
+    from tools.cost.focus import MISSING
+
+    d = step.data
+    cur = d["currency"]
+    slots = state.slots
+    kind = slots.get("kind")
+    types = slots.get("types") or {}
+    label = d["period"]["label"]
+    span = _span(d["period"])
+    held = ", ".join(f"{t} ({_rows(n, '').strip()})" for t, n in types.items())
+    if slots.get("missing"):
+        lines = [
+            f"The billing data holds no {kind} rows: no CommitmentDiscountType value is a {kind}. "
+            + (
+                f"The commitment discounts it does hold: {held}."
+                if held
+                else "It holds no commitment discounts at all."
+            )
+        ]
+        return Answer(text="\n".join(lines) + _source_line(d, None), found=False)
+    compare = d.get("compare") or {}
+    rows = [r for r in d["rows"] if r["key"] != MISSING]
+    uncovered = next((r for r in d["rows"] if r["key"] == MISSING), None)
+    per = compare.get("rows", {})
+    total = dict(compare.get("total") or {})
+    count = d.get("row_count") or 0
+    if uncovered is not None:  # the rows no commitment discount covers are not part of what they covered
+        for metric in ("billed_cost", "effective_cost", "list_cost", "saving_vs_list"):
+            total[metric] = round(total.get(metric, 0.0) - per.get(MISSING, {}).get(metric, 0.0), 2)
+        count -= uncovered.get("row_count") or 0
+    what = f"{kind}s" if kind else "commitment discounts"
+    if not rows or count <= 0:
+        text = f"No billing rows in {label}{span} are covered by {what}" + (
+            f" (the commitment discounts the data holds: {held})." if held else "."
+        )
+        return Answer(text=text + _source_line(d, step.result.get("note")), found=False)
+    lines = [
+        f"**{what.capitalize()}** covered {_rows(count, '')} in {label}{span}: "
+        f"BilledCost {money(total.get('billed_cost'), cur)}, EffectiveCost {money(total.get('effective_cost'), cur)}, "
+        f"ListCost {money(total.get('list_cost'), cur)} — **{money(total.get('saving_vs_list'), cur)} saved** "
+        "against list price (ListCost − EffectiveCost).",
+        f"By {_words(d['by'])}:",
+    ]
+    for r in sorted(rows, key=lambda r: -(per.get(r["key"], {}).get("saving_vs_list") or 0.0)):
+        f = per.get(r["key"], {})
+        lines.append(
+            f"- {r['key']}: BilledCost {money(f.get('billed_cost', r['cost']), cur)}, EffectiveCost "
+            f"{money(f.get('effective_cost'), cur)}, ListCost {money(f.get('list_cost'), cur)}, saved "
+            f"{money(f.get('saving_vs_list'), cur)}{_rows(r.get('row_count'), ', ')}"
+        )
+    if d.get("other"):
+        lines.append(f"- {d['other']['count']} others: BilledCost {money(d['other']['cost'], cur)}")
+    if uncovered is not None:
+        lines.append(
+            f"Not covered by any commitment discount: BilledCost {money(uncovered['cost'], cur)}"
+            f"{_rows(uncovered.get('row_count'), ' over ')}."
+        )
+    if total.get("effective_cost") == 0 and (total.get("list_cost") or 0) > 0:
+        lines.append(
+            "The covered rows' EffectiveCost is 0: this export does not spread the commitments' own cost "
+            "over them, so the saving is their list price, not a net saving."
+        )
+    return _sourced(lines, step)

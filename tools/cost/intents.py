@@ -6,17 +6,21 @@ and calls one cost tool; :mod:`tools.cost.answers` composes the answer from the 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import TYPE_CHECKING, Any
 
 from contract.intent_files import load_intents
-from contract.intents import Intent, PlanState
+from contract.intent_plans import error_answer, one_call
+from contract.intents import Answer, Intent, PlanState, Step
+from tools.cost import answers
 from tools.cost.focus import DIMENSION_COLUMNS
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
 
 FAMILY = "cost"
+ERROR_TEXT = "I could not get the cost data: {error}"  # as intents.yaml's error_text
 MENTION_KINDS = ["component", "resource", "system", "group"]
 DIMENSION_WORDS = [
     (r"\bpublishers?\b|\bmarketplace\b|\bthird[- ]part(y|ies)\b", "publisher"),
@@ -92,6 +96,26 @@ CONTRAST_PERIOD = re.compile(r"\b(?:other than|besides|except(?: for)?|outside(?
 ABOUT_THE_DATA = re.compile(
     r"\bhow many (?:distinct|different|unique)\b|\b(?:in|across) the (?:whole )?(?:data|export|billing data|file)\b"
 )
+
+
+# Commitment discounts by the names people give them: FOCUS CommitmentDiscountType values hold the
+# provider's name for each kind ("Savings Plan", "Reserved Instance", "Reservation", "Committed Use
+# Discount"); a generic word ("commitments", "commitment discounts") asks about all of them.
+# Not "PricingCategory Committed": that names a FOCUS value a breakdown filters on.
+COMMITMENT_KINDS = {
+    "savings plan": (re.compile(r"\bsavings? ?plans?\b"), re.compile(r"savings? ?plan")),
+    "reserved instance": (
+        re.compile(r"\breserved (?:instances?|capacity|nodes?)\b|\breservations?\b"),
+        re.compile(r"reserv"),
+    ),
+    "committed use discount": (re.compile(r"\bcommitted[- ]use\b|\bcuds?\b"), re.compile(r"committed use|\bcud\b")),
+}
+COMMITMENTS = (
+    r"\bsavings? ?plans?\b|\breserved (?:instances?|capacity|nodes?)\b|\breservations?\b|\bcommitted[- ]use\b"
+    r"|\bCUDs?\b|\bcommitments?\b|\bcommitment discounts?\b"
+)
+# "which charges were covered by a savings plan": the covered charges, by what they were for.
+WHICH_CHARGES = re.compile(r"\b(?:which|what) (?:charges?|usage|line items?|rows?|costs?)\b")
 
 
 # --- slot helpers -------------------------------------------------------------------------------
@@ -386,6 +410,12 @@ def extract_anomalies(state: PlanState) -> dict[str, Any] | None:
 
 
 def extract_savings(state: PlanState) -> dict[str, Any] | None:
+    """Rightsizing needs OpenCost: without it the intent takes no ask but a plain one (one of its
+    patterns matched), and that one is answered with the line on how to configure OpenCost."""
+    from tools.cost.tools import needs_opencost, opencost_configured
+
+    if not opencost_configured(state.runtime):
+        return {"unavailable": needs_opencost("Rightsizing")} if state.pattern_hit else None
     filters = _filters(state, allow_focus=False)
     args: dict[str, Any] = {}
     if "team" in filters:
@@ -398,6 +428,54 @@ def extract_savings(state: PlanState) -> dict[str, Any] | None:
     if _has_period(state):
         args["window"] = state.utterance
     return {"args": args}
+
+
+def plan_savings(state: PlanState) -> Step:
+    """Rightsizing from OpenCost, or — with no OpenCost configured — the one line saying so."""
+    if state.slots.get("unavailable"):
+        return Answer(text=f"{state.slots['unavailable']}.")
+    return _RIGHTSIZING(state)
+
+
+_RIGHTSIZING = one_call("cost_rightsizing", "$args", answers.savings, error_answer(ERROR_TEXT))
+
+
+def _commitment_kind(text: str) -> str | None:
+    """The kind of commitment discount an ask names ("savings plans"), or None for all of them."""
+    return next((kind for kind, (asked, _) in COMMITMENT_KINDS.items() if asked.search(text)), None)
+
+
+def extract_commitments(state: PlanState) -> dict[str, Any] | None:
+    """Commitment discounts: their covered spend at BilledCost, EffectiveCost and ListCost and the saving
+    against list price, of the kind the ask names (the data's CommitmentDiscountType values of that
+    kind), by type unless the ask says by what. A kind the data does not hold is said so, not replaced."""
+    from tools.cost.focus import MISSING
+
+    billing = _billing(state)
+    if billing is None:
+        return None
+    kind = _commitment_kind(state.text)
+    types = {v: n for v, n in billing[1].values("commitment_discount_type").items() if v != MISSING}
+    matched = [v for v in types if kind is None or COMMITMENT_KINDS[kind][1].search(v.lower())]
+    # the commitment's own words name no other filter ("reserved instances" is no ResourceType)
+    unnamed = dataclasses.replace(state, utterance=re.sub(COMMITMENTS, " ", state.utterance, flags=re.IGNORECASE))
+    filters = {k: v for k, v in _filters(unnamed, allow_focus=False).items() if "commitment_discount" not in k}
+    if WHICH_CHARGES.search(state.text):
+        by = "charge_description"
+    elif (named := _dimension(state, filters, "commitment_discount_type")) == "commitment_discount_category":
+        by = named  # "by commitment discount category": Spend or Usage
+    else:
+        by = _dimension(unnamed, filters, "commitment_discount_type")
+        if by == "entity" and not re.search(
+            r"\b(?:by|per|which|what)\b.{0,20}\b(?:services?|workloads?|apps?)", state.text
+        ):
+            by = "commitment_discount_type"
+    args = {**_breakdown_args(state, filters, by), "compare": True, "chart": False}  # a chart of BilledCost only
+    if kind is not None and matched:
+        args.setdefault("where", {})["commitment_discount_type"] = matched[0] if len(matched) == 1 else matched
+    elif kind is None and by != "commitment_discount_type":
+        args.setdefault("exclude", {})["commitment_discount_type"] = MISSING
+    return {"args": args, "kind": kind, "missing": kind is not None and not matched, "types": types}
 
 
 def extract_forecast(state: PlanState) -> dict[str, Any] | None:

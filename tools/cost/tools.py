@@ -110,6 +110,12 @@ class BreakdownArgs(FilterArgs):
         description="Also list each row's biggest values of this dimension, e.g. charge_description for what "
         "the charges were for, provider for whose charges a billing period holds",
     )
+    compare: bool = Field(
+        False,
+        description="Also give the total's and each row's BilledCost, EffectiveCost and ListCost, and the saving "
+        "against list price (ListCost - EffectiveCost): what commitment discounts (savings plans, reservations) "
+        "and negotiated rates saved",
+    )
 
 
 class ChangeArgs(FilterArgs):
@@ -340,6 +346,8 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
     if details:
         data["detail_by"] = dimension(args.detail or "")
         data["detail_label"] = label(data["detail_by"])
+    if args.compare:
+        data["compare"] = _compare(engine, period, by, filters, currency, [k for k, _ in shown])
     others = {c: round(v, 2) for c, v in totals.items() if c != currency}
     if others:
         data["other_currencies"] = others
@@ -359,6 +367,31 @@ def cost_breakdown(args: BreakdownArgs, ctx: ToolContext) -> ToolResult:
 
 
 DETAIL_TOP = 3
+COMPARED = ("billed", "effective", "list")
+
+
+def _compare(
+    engine: CostEngine, period: Period, by: str, filters: Filters, currency: str, keys: list[str]
+) -> dict[str, Any]:
+    """BilledCost, EffectiveCost and ListCost of the whole scope and of each listed row, with the saving
+    against list price (ListCost - EffectiveCost; EffectiveCost is BilledCost where an export leaves it empty)."""
+    per: dict[str, dict[str, float]] = {}
+    total = dict.fromkeys(COMPARED, 0.0)
+    for metric in COMPARED:
+        agg = engine.aggregate(period, [by], filters, metric=metric)
+        for (key, cur), value in agg.values.items():
+            if cur != currency:
+                continue
+            total[metric] += value
+            if key in keys:
+                per.setdefault(key, dict.fromkeys(COMPARED, 0.0))[metric] += value
+
+    def figures(values: dict[str, float]) -> dict[str, float]:
+        out = {f"{m}_cost": _amount(values[m]) for m in COMPARED}
+        out["saving_vs_list"] = _amount(values["list"] - values["effective"])
+        return out
+
+    return {"total": figures(total), "rows": {key: figures(values) for key, values in per.items()}}
 
 
 def _listed(rows: list[tuple[str, float]], top: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
@@ -685,6 +718,19 @@ def cost_forecast(args: ForecastArgs, ctx: ToolContext) -> ToolResult:
     )
 
 
+def opencost_configured(runtime: FamilyRuntime) -> bool:
+    """Whether an OpenCost answers: a configured URL, or the OpenCost the process was wired with."""
+    return bool(runtime.settings.opencost_url) or provided_cost_data(runtime) is not None
+
+
+def needs_opencost(what: str) -> str:
+    """The one line for an ask only OpenCost answers while it is not configured."""
+    return (
+        f"{what} needs OpenCost — set PORTAL_AGENT_OPENCOST_URL to an OpenCost API "
+        "(the billing exports configured here do not hold Kubernetes requests and usage)"
+    )
+
+
 def _opencost(ctx: ToolContext):
     from tools.cost.engine import engine_for
 
@@ -717,6 +763,8 @@ def cost_rightsizing(args: RightsizingArgs, ctx: ToolContext) -> ToolResult:
     from tools.cost.engine import engine_for
     from tools.cost.opencost import accumulate_sets, rightsizing
 
+    if not opencost_configured(ctx.runtime):
+        return ToolResult.failure(needs_opencost("Rightsizing"))
     client = _opencost(ctx)
     window = _window(args.window, ctx)
     sets, query = client.allocation(window=window, aggregate="controller", accumulate=True)
@@ -804,6 +852,8 @@ def cost_showback(args: ShowbackArgs, ctx: ToolContext) -> ToolResult:
 def cost_allocation(args: AllocationArgs, ctx: ToolContext) -> ToolResult:
     from tools.cost.opencost import accumulate_sets
 
+    if not opencost_configured(ctx.runtime):
+        return ToolResult.failure(needs_opencost("Kubernetes cost allocation"))
     client = _opencost(ctx)
     window = _window(args.window, ctx)
     sets, query = client.allocation(
