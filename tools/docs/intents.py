@@ -197,8 +197,8 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
         if passages:  # close to the gate: what the closest passages say, for the asker to judge
             lines.append("The closest passages, which may not answer it:")
             lines.extend(f"From {_cite(item)}:\n\n{_quote(item['text'])}" for item in passages)
-        for item in [] if passages else data.get("closest", [])[:1]:
-            lines.append(f"The closest page was {_cite(item)}, but it doesn't cover it.")
+        elif data.get("closest"):
+            lines.append(f"The closest page was {_cite(data['closest'][0])}, but it doesn't cover it.")
         ask = data.get("ask")
         refs: list[str] = []
         if ask:

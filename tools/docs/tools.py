@@ -411,8 +411,7 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
         notes.append("the docs index is being rebuilt; results may be incomplete")
     shown = result.hits[: args.limit]
     answer: list[dict[str, Any]] = []
-    quoting = result.relevant or result.tentative
-    if quoting:
+    if result.relevant or result.tentative:
         hits = read_on(store, result.hits)
         answer = answer_extracts(store, hits, args.query)
         if result.relevant:
