@@ -379,14 +379,14 @@ def commitments(state: PlanState, step: StepResult) -> Answer:
         )
     if d.get("other"):
         lines.append(f"- {d['other']['count']} others: BilledCost {money(d['other']['cost'], cur)}")
-    if uncovered is not None:
+    if uncovered is not None:  # (after the list, a paragraph of its own, not the last item's continuation)
         lines.append(
-            f"Not covered by any commitment discount: BilledCost {money(uncovered['cost'], cur)}"
+            f"\nNot covered by any commitment discount: BilledCost {money(uncovered['cost'], cur)}"
             f"{_rows(uncovered.get('row_count'), ' over ')}."
         )
     if total.get("effective_cost") == 0 and (total.get("list_cost") or 0) > 0:
         lines.append(
-            "The covered rows' EffectiveCost is 0: this export does not spread the commitments' own cost "
+            "\nThe covered rows' EffectiveCost is 0: this export does not spread the commitments' own cost "
             "over them, so the saving is their list price, not a net saving."
         )
     return _sourced(lines, step)
