@@ -27,6 +27,9 @@ Pick = Callable[[PlanState, StepResult], dict[str, Any] | Answer]
 # Tool arguments as an intents file writes them; see :func:`fill`.
 Args = dict[str, Any] | str | list[dict[str, Any] | str]
 OPTIONAL = "?"
+# The slot an extractor fills, instead of the tool's arguments, when the ask is answered without a
+# call: a plain ask whose source is not configured ("Rightsizing needs OpenCost — set …").
+UNAVAILABLE = "unavailable"
 
 
 def fill(template: Args, slots: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -61,9 +64,12 @@ def error_answer(text: str) -> Render:
 
 
 def one_call(tool: str, args: Args, answer: Render, on_error: Render | None) -> Planner:
-    """Call ``tool`` once, then answer from its result (``on_error`` answers a failed call)."""
+    """Call ``tool`` once, then answer from its result (``on_error`` answers a failed call); an
+    ``unavailable`` slot is the answer instead, and no call is made."""
 
     def plan(state: PlanState) -> Step:
+        if unavailable := state.slots.get(UNAVAILABLE):
+            return Answer(text=unavailable)
         step = state.result_of(tool)
         if step is None:
             return CallTools(calls=[ToolCallSpec(name=tool, args=fill(args, state.slots))])

@@ -12,8 +12,8 @@ import pytest
 from agent.identity import resolve_principal
 from agent.runtime import Runtime
 from contract.intent_files import IntentFileError, parse_intents
-from contract.intent_plans import fill
-from contract.intents import PlanState
+from contract.intent_plans import UNAVAILABLE, fill
+from contract.intents import Answer, CallTools, PlanState
 from contract.settings import Settings
 from evals.runner import DATASETS_DIR, load_dataset
 from tools.registry import builtin_families
@@ -89,6 +89,15 @@ def test_arguments_come_from_the_slots_as_the_template_says():
     }
     assert fill(["$filters", {"limit": 25}], slots) == {"kind": "api", "limit": 25}
     assert fill({"ref": "$ref"}, slots, ref="api:default/orders") == {"ref": "api:default/orders"}
+
+
+def test_an_unavailable_slot_answers_without_calling_the_tool():
+    """An extractor that knows the source is missing answers the plain ask itself: no call is made."""
+    (intent,) = _parse(GOOD)
+    state = PlanState(utterance="how many widgets?", principal=None, runtime=None)
+    assert isinstance(intent.plan(state), CallTools)
+    state.slots[UNAVAILABLE] = "Counting widgets needs a widget API — set PORTAL_AGENT_WIDGETS."
+    assert intent.plan(state) == Answer(text="Counting widgets needs a widget API — set PORTAL_AGENT_WIDGETS.")
 
 
 def test_an_intent_declared_twice_is_refused():

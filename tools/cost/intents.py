@@ -11,16 +11,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from contract.intent_files import load_intents
-from contract.intent_plans import error_answer, one_call
-from contract.intents import Answer, Intent, PlanState, Step
-from tools.cost import answers
+from contract.intent_plans import UNAVAILABLE
+from contract.intents import Intent, PlanState
 from tools.cost.focus import DIMENSION_COLUMNS
 
 if TYPE_CHECKING:
     from contract.runtime import FamilyRuntime
 
 FAMILY = "cost"
-ERROR_TEXT = "I could not get the cost data: {error}"  # as intents.yaml's error_text
 MENTION_KINDS = ["component", "resource", "system", "group"]
 DIMENSION_WORDS = [
     (r"\bpublishers?\b|\bmarketplace\b|\bthird[- ]part(y|ies)\b", "publisher"),
@@ -411,11 +409,11 @@ def extract_anomalies(state: PlanState) -> dict[str, Any] | None:
 
 def extract_savings(state: PlanState) -> dict[str, Any] | None:
     """Rightsizing needs OpenCost: without it the intent takes no ask but a plain one (one of its
-    patterns matched), and that one is answered with the line on how to configure OpenCost."""
+    patterns matched), and that one is answered, without a call, by the line on configuring OpenCost."""
     from tools.cost.tools import needs_opencost, opencost_configured
 
     if not opencost_configured(state.runtime):
-        return {"unavailable": needs_opencost("Rightsizing")} if state.pattern_hit else None
+        return {UNAVAILABLE: f"{needs_opencost('Rightsizing')}."} if state.pattern_hit else None
     filters = _filters(state, allow_focus=False)
     args: dict[str, Any] = {}
     if "team" in filters:
@@ -428,16 +426,6 @@ def extract_savings(state: PlanState) -> dict[str, Any] | None:
     if _has_period(state):
         args["window"] = state.utterance
     return {"args": args}
-
-
-def plan_savings(state: PlanState) -> Step:
-    """Rightsizing from OpenCost, or — with no OpenCost configured — the one line saying so."""
-    if state.slots.get("unavailable"):
-        return Answer(text=f"{state.slots['unavailable']}.")
-    return _RIGHTSIZING(state)
-
-
-_RIGHTSIZING = one_call("cost_rightsizing", "$args", answers.savings, error_answer(ERROR_TEXT))
 
 
 def _commitment_kind(text: str) -> str | None:

@@ -732,6 +732,7 @@ def needs_opencost(what: str) -> str:
 
 
 def _opencost(ctx: ToolContext):
+    """The OpenCost client, or None when none is configured (the tool then says how to set one)."""
     from tools.cost.engine import engine_for
 
     runtime = ctx.runtime
@@ -743,7 +744,7 @@ def _opencost(ctx: ToolContext):
     if (provided := provided_cost_data(runtime)) is not None:
         today = engine_for(runtime).today()
         return runtime.service(f"cost.opencost.provided.{today}", lambda: provided.opencost(today))
-    raise ValueError("OpenCost is not configured (set PORTAL_AGENT_OPENCOST_URL)")
+    return None
 
 
 def _window(text: str, ctx: ToolContext) -> str:
@@ -763,9 +764,8 @@ def cost_rightsizing(args: RightsizingArgs, ctx: ToolContext) -> ToolResult:
     from tools.cost.engine import engine_for
     from tools.cost.opencost import accumulate_sets, rightsizing
 
-    if not opencost_configured(ctx.runtime):
+    if (client := _opencost(ctx)) is None:
         return ToolResult.failure(needs_opencost("Rightsizing"))
-    client = _opencost(ctx)
     window = _window(args.window, ctx)
     sets, query = client.allocation(window=window, aggregate="controller", accumulate=True)
     allocations = accumulate_sets(sets) if sets else {}
@@ -852,9 +852,8 @@ def cost_showback(args: ShowbackArgs, ctx: ToolContext) -> ToolResult:
 def cost_allocation(args: AllocationArgs, ctx: ToolContext) -> ToolResult:
     from tools.cost.opencost import accumulate_sets
 
-    if not opencost_configured(ctx.runtime):
+    if (client := _opencost(ctx)) is None:
         return ToolResult.failure(needs_opencost("Kubernetes cost allocation"))
-    client = _opencost(ctx)
     window = _window(args.window, ctx)
     sets, query = client.allocation(
         window=window,

@@ -441,7 +441,6 @@ class DocsStore:
                 found[cid].score += weight / (RRF_K + rank + 1)
                 found[cid].sources.append(name)
         ordered = sorted(found.values(), key=lambda h: h.score, reverse=True)[:k]
-        self._fill_similarity(ordered, qvec)
         sims = sorted((h.similarity for h in vector if h.similarity is not None), reverse=True)
         best_sim = sims[0] if sims else 0.0
         rest = sims[LEAD_FROM:LEAD_TO]
