@@ -27,10 +27,10 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict
 
 from agent.planner.about_change import question_about_change
-from agent.planner.compound import split_question
 from agent.planner.progress import Progress
 from agent.planner.references import resolve_partial_names, shown_in
 from agent.planner.router import OPENER, Router
+from contract.compound import split_question
 from contract.intents import Answer, CallTools, Intent, PlanState, StepResult
 from contract.principal import Principal
 

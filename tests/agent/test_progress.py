@@ -27,7 +27,7 @@ def test_a_part_whose_every_paragraph_was_said_adds_nothing():
 
 
 def test_a_two_word_fragment_is_part_of_the_question_before_it():
-    from agent.planner.compound import split_question
+    from contract.compound import split_question
 
     assert split_question("Are we using any commitment discounts? What type?") == [
         "Are we using any commitment discounts? What type?"

@@ -125,3 +125,51 @@ def test_a_section_titled_as_the_question_is_quoted_though_it_shares_no_word_wit
     idf = {"cannot": 3.0, "patch": 3.5, "resource": 2.0, "pods": 2.0, "api": 1.0, "group": 3.0, "wait": 3.0}
     out = extract([faq, other], 'wait container says: cannot patch resource "pods" in API group. what gives?', idf)
     assert out[0] == (0, "Your RBAC is probably not configured.")
+
+
+def test_each_part_of_a_compound_question_gets_its_answer():
+    """ "… ? Where's the cache kept?": the second part holds few of the whole question's words, and six
+    units about the first part would otherwise fill the answer before its one sentence is reached."""
+    first = "\n\n".join(f"Cache step results with memoize, variant {i}." for i in range(8))
+    second = "The cache is kept in a ConfigMap."
+    idf = {"cache": 2.0, "step": 2.0, "result": 2.0, "kept": 3.0, "memoize": 1.0, "variant": 1.0}
+    question = "Is there a way to cache step results? Where is the cache kept?"
+    out = dict(extract([("Memoization", first), ("Memoization › Cache", second)], question, idf))
+    assert out[1] == second
+    assert "variant" in out[0]
+
+
+STEPS_WITH_COMMANDS = """1. Create a `values.yaml` file:
+
+```yaml
+image:
+  tag: "main"
+```
+
+1. Install the CRDs
+
+```shell
+make crds.install
+```
+
+1. Install the chart with the values file:
+
+```
+helm install external-secrets external-secrets/external-secrets -f values.yaml
+```"""
+
+
+def test_steps_each_followed_by_its_command_are_one_procedure():
+    from tools.docs.extract import Scorer, procedures_of
+
+    units = split_units(STEPS_WITH_COMMANDS, 0)
+    ((_, steps),) = procedures_of(units, Scorer("install the chart", [""], {}))
+    assert [u.kind for u in steps] == ["item", "code", "item", "code", "item", "code"]
+
+
+def test_a_how_to_after_what_the_asker_wants_quotes_the_whole_procedure_with_its_commands():
+    release = "\n\n".join(f"Release step {i}: tag the main image and publish the chart to helm." for i in range(8))
+    idf = {"main": 1.0, "image": 2.0, "helm": 2.0, "chart": 1.5, "install": 1.5, "run": 1.0, "latest": 2.5}
+    question = "I want to try a fix from main. How do I install the latest image with helm?"
+    out = dict(extract([("Release", release), ("Using the latest image › Helm", STEPS_WITH_COMMANDS)], question, idf))
+    assert 'tag: "main"' in out[1] and "make crds.install" in out[1] and "1. Install the CRDs" in out[1]

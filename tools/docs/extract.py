@@ -6,7 +6,9 @@ share of the question's term weight it holds (BM25 idf from the index, so rare w
 plus a bonus for identifiers quoted verbatim (``REINDEX_BATCH_SIZE``, ``--timeout``, ``spec.ttl``).
 A unit that ends with ":" brings the code block or list it introduces, and a code block brings the
 sentence that introduces it. The best units are kept under a token cap, in page order, grouped by
-the passage they came from so each group is cited with its page title and anchor.
+the passage they came from so each group is cited with its page title and anchor. A question that
+asks two things ("… ? Where's the cache kept?") gets each part's best unit first: the second part
+holds a small share of the whole question's words and would otherwise go unanswered.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from contract.compound import split_question
 from contract.tokens import count_tokens
 from tools.docs.bm25 import tokenize
 
@@ -43,10 +46,12 @@ IDENTIFIER = re.compile(
 ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+")
 NO_SPLIT_BEFORE = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "Fig.")
 NUMBERED = re.compile(r"\d+[.)]\s")
-STEPS = re.compile(r"^\s*(?:how (?:do|can|should|would|to)|what are the steps|steps to)\b", re.IGNORECASE)
+# "how do I …", also after what the asker says first ("I want to try a fix from main. How do I …")
+STEPS = re.compile(r"(?:^|[.!?]\s+)(?:how (?:do|can|should|would|to)|what are the steps|steps to)\b", re.IGNORECASE)
 
 
-Similarity = Callable[[list[str]], list[float]]
+# (questions, texts) → for each question, the cosine similarity of each text to it
+Similarity = Callable[[list[str], list[str]], list[list[float]]]
 
 
 @dataclass
@@ -188,16 +193,34 @@ class Scorer:
 
 
 def procedures_of(units: list[Unit], scorer: Scorer) -> list[tuple[float, list[Unit]]]:
-    """Numbered lists (two steps or more), each scored as a whole: steps share their words."""
-    blocks: dict[tuple[int, int], list[Unit]] = {}
+    """Numbered lists (two steps or more), each scored as a whole: steps share their words.
+
+    Steps written each with its command below it, unindented ("1. Install the CRDs" / the code /
+    "1. Install the chart"), are one procedure too, the commands included: Markdown reads each step
+    as a list of its own, but a reader follows them in order.
+    """
+    procedures: list[list[Unit]] = []
+    run: list[Unit] = []  # the steps so far
+    code: list[Unit] = []  # the code blocks since the last step
+
+    def close() -> None:
+        if sum(1 for u in run if u.kind == "item") >= 2:
+            procedures.append([*run, *code])  # with the last step's command
+        run.clear()
+        code.clear()
+
     for unit in units:
+        if run and unit.passage != run[-1].passage:
+            close()
         if unit.kind == "item" and NUMBERED.match(unit.text):
-            blocks.setdefault((unit.passage, unit.block), []).append(unit)
-    return [
-        (scorer("\n".join(u.text for u in steps), passage, "item"), steps)
-        for (passage, _), steps in blocks.items()
-        if len(steps) >= 2
-    ]
+            run.extend([*code, unit])
+            code.clear()
+        elif unit.kind == "code" and run:
+            code.append(unit)
+        else:
+            close()
+    close()
+    return [(scorer("\n".join(u.text for u in steps), steps[0].passage, "item"), steps) for steps in procedures]
 
 
 def _cost(unit: Unit) -> int:
@@ -266,7 +289,8 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
 
     A "…:" brings what it introduces, through a chain of short introductions ("The minimum is:" /
     "For >= v3.4:" / the code); the last sentence before a short code block brings that block (the
-    command that does what it says); code brings its introduction; an item of a short list brings
+    command that does what it says); code brings its introduction, or the numbered step it is the
+    command of; an item of a short list brings
     the whole list (a list of options answers as a whole: the one asked about is read among the others);
     a table row brings the rows of its table that match about as well.
     """
@@ -294,8 +318,13 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
         and after.text.count("\n") <= SHORT_CODE_LINES + 1
     ):
         out.append(after)
-    if unit.kind == "code" and before is not None and _introduces(before) and before.passage == unit.passage:
-        out.append(before)
+    if (
+        unit.kind == "code"
+        and before is not None
+        and before.passage == unit.passage
+        and (_introduces(before) or (before.kind == "item" and NUMBERED.match(before.text)))
+    ):
+        out.append(before)  # its introduction, or the step whose command it is
     if unit.kind == "item":
         siblings = [u for u in units if u.block == unit.block and u.passage == unit.passage]
         if sum(_cost(u) for u in siblings) <= SHORT_LIST_TOKENS:
@@ -392,8 +421,10 @@ def select(
     procedures: list[tuple[float, list[Unit]]] | None = None,
     budget: int = ANSWER_TOKENS,
     actionable: bool = False,
+    leads: list[Unit] | None = None,
 ) -> list[Unit]:
-    """The best units under ``budget`` tokens, in (passage, order) order; ``procedures`` are scored step lists.
+    """The best units under ``budget`` tokens, in (passage, order) order; ``procedures`` are scored step lists,
+    ``leads`` the best unit of each part of a compound question, quoted before the rest.
 
     With ``actionable``, what is left of the budget then goes to each quoted passage's best actionable
     unit not quoted yet (see :func:`_partner`), passages with the best quotes first.
@@ -426,6 +457,9 @@ def select(
             intro = [u for u in units if u.passage == steps[0].passage and u.order == steps[0].order - 1]
             take([*(u for u in intro if u.kind == "sentence"), *steps], force=True)
     picked = 0
+    for unit in leads or []:
+        if unit not in chosen and (take([unit, *_companions(units, unit)], force=not chosen) or take([unit])):
+            picked += 1
     for unit in ranked:
         if picked >= MAX_UNITS or unit.score <= 0 or unit.score < RELATIVE_FLOOR * best:
             break
@@ -487,6 +521,17 @@ def render(units: list[Unit]) -> str:
     return "\n\n".join(out)
 
 
+def _scores(units: list[Unit], lexical: list[float], meanings: list[float] | None) -> list[float]:
+    """Each unit's score: its share of the question's words, mixed with its meaning's similarity when known."""
+    if meanings is None:
+        return lexical
+    return [
+        (1.0 - SEMANTIC_WEIGHT) * own
+        + SEMANTIC_WEIGHT * min(max((sim - SIM_FLOOR) / SIM_SPAN, 0.0), 1.0) * (1.0 - PASSAGE_DECAY * unit.passage)
+        for unit, own, sim in zip(units, lexical, meanings, strict=True)
+    ]
+
+
 def extract(
     passages: list[tuple[str, str]],
     question: str,
@@ -498,22 +543,37 @@ def extract(
 ) -> list[tuple[int, str]]:
     """(passage index, Markdown) for each (heading, text) passage that holds part of the answer, in passage order.
 
-    ``similarity`` (texts → cosine similarity to the question, from the index's embedding model) lets a
+    ``similarity`` (questions, texts → cosine similarities, from the index's embedding model) lets a
     unit that says the answer in other words ("the TTL is 30 days" for "how long are baskets kept?") rank.
     """
     units = [u for i, (_, text) in enumerate(passages) for u in split_units(text, i)]
-    scorer = Scorer(question, [heading for heading, _ in passages], idf)
+    headings = [heading for heading, _ in passages]
+    scorer = Scorer(question, headings, idf)
+    parts = split_question(question)
+    questions = [question, *parts] if len(parts) > 1 else [question]
+    meanings = similarity(questions, [u.text for u in units]) if similarity is not None and units else None
     for unit in units:
-        unit.score = unit.lexical = scorer(unit.text, unit.passage, unit.kind)
+        unit.lexical = scorer(unit.text, unit.passage, unit.kind)
         if unit.kind == "code":
             unit.shown = focus_code(unit.text, scorer)
-    if similarity is not None and units:
-        for unit, sim in zip(units, similarity([u.text for u in units]), strict=True):
-            meaning = min(max((sim - SIM_FLOOR) / SIM_SPAN, 0.0), 1.0) * (1.0 - PASSAGE_DECAY * unit.passage)
-            unit.score = (1.0 - SEMANTIC_WEIGHT) * unit.score + SEMANTIC_WEIGHT * meaning
-    procedure = bool(STEPS.match(question))
+    for unit, score in zip(units, _scores(units, [u.lexical for u in units], meanings and meanings[0]), strict=True):
+        unit.score = score
+    leads = []
+    for number, part in enumerate(questions[1:], start=1):
+        part_scorer = Scorer(part, headings, idf)
+        lexical = [part_scorer(u.text, u.passage, u.kind) for u in units]
+        scores = _scores(units, lexical, meanings and meanings[number])
+        best = max(range(len(units)), key=lambda i: (lexical[i] > 0, scores[i]), default=None)
+        if best is not None and lexical[best] > 0:
+            leads.append(units[best])
+    procedure = bool(STEPS.search(question.strip()))
     chosen = select(
-        units, procedure=procedure, procedures=procedures_of(units, scorer), budget=budget, actionable=actionable
+        units,
+        procedure=procedure,
+        procedures=procedures_of(units, scorer),
+        budget=budget,
+        actionable=actionable,
+        leads=leads,
     )
     if not chosen:  # no word in common (a pure paraphrase): the opening of the best passage
         opening = [u for u in units if u.passage == 0][:2]

@@ -319,17 +319,16 @@ def answer_extracts(store: DocsStore, hits: list[Hit], query: str) -> list[dict[
         (h.document[: int(h.metadata.get("header_chars", 0))], h.own_text.strip() or h.body.strip())
         for h in hits[:ANSWER_PASSAGES]
     ]
-    extracts = extract(
-        passages, query, store.query_idf(query), similarity=lambda texts: _similarity(query, texts), actionable=True
-    )
+    extracts = extract(passages, query, store.query_idf(query), similarity=_similarity, actionable=True)
     return [{"result": i + 1, "text": text} for i, text in extracts]
 
 
-def _similarity(query: str, texts: list[str]) -> list[float]:
+def _similarity(queries: list[str], texts: list[str]) -> list[list[float]]:
+    """For each query, the cosine similarity of each text to it (one encoder pass for all)."""
     from tools.docs.embedding import encode
 
-    vectors = encode([query, *texts])
-    return [float(v) for v in vectors[1:] @ vectors[0]]
+    vectors = encode([*queries, *texts])
+    return (vectors[len(queries) :] @ vectors[: len(queries)].T).T.tolist()
 
 
 def where_to_ask(ctx: ToolContext, query: str, hits: list[Hit]) -> dict[str, Any] | None:
