@@ -51,6 +51,10 @@ class ToolFamily:
     readiness: Callable[[FamilyRuntime], dict[str, Any]] | None = None
     # What the language model is told about this family's tools: ``guidance.md`` next to it.
     guidance: str = ""
+    # One answer serves a compound question whose parts all go to this family ("Is there a way to cache
+    # steps? Where's the cache kept?" is one docs search, each part's best line quoted): its parts are
+    # not answered one by one, which would cite the same pages twice.
+    answers_compound_whole: bool = False
 
 
 def guidance_of(package: str) -> str:

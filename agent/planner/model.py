@@ -75,7 +75,7 @@ class OfflinePlanner(BaseChatModel):
         intent: Intent | None = None
         slots: dict[str, Any] = {}
         if progress is None:
-            progress = Progress(parts=self._parts(question, earlier, principal, available))
+            progress = self._progress(question, earlier, principal, available)
         else:
             intent = self._intent(meta.get("intent"))
             slots = meta.get("slots", {})
@@ -84,7 +84,8 @@ class OfflinePlanner(BaseChatModel):
         while True:
             state = self._state(progress, earlier, principal, turn, available)
             if intent is None:  # a part starts
-                routed = self.router.route(state)
+                pinned = self.router.route_to(state, progress.pinned) if progress.pinned else None
+                routed = pinned or self.router.route(state)
                 if routed is None or not routed.live:
                     text = (
                         self.cannot_help(state.utterance)
@@ -136,27 +137,47 @@ class OfflinePlanner(BaseChatModel):
                 continue
             return self._final(progress, earlier, state.slots)
 
-    def _parts(self, question: str, earlier: list[BaseMessage], principal: Principal, available: set[str]) -> list[str]:
+    def _progress(
+        self, question: str, earlier: list[BaseMessage], principal: Principal, available: set[str]
+    ) -> Progress:
         """The parts of a compound question to answer one by one, or the whole question.
 
         A later part is answered on its own only when it is plainly a question of another kind (an
         intent's pattern matches it, and not the intent of the part before); otherwise one intent
-        takes the whole question, as "who owns it and what's their email" needs.
+        takes the whole question, as "who owns it and what's their email" needs. So it does when
+        every part goes to one family whose one answer serves them all (see
+        ``ToolFamily.answers_compound_whole``): the first part's intent then takes the whole question.
         """
         parts = split_question(question, OPENER)
         if len(parts) == 1:
-            return parts
+            return Progress(parts=parts)
         first = self._state(Progress(parts=parts), earlier, principal, [], available)
         if self.router.elliptical(first.utterance):  # "what about the kafka topic, who owns it"
-            return [question]
+            return Progress(parts=[question])
         route = self.router.route(first)
         previous = route.intent if route is not None else None
         for part in parts[1:]:
             plain = self.router.plain_intent(part, previous.name if previous else None)
             if previous is None or plain is None or plain.name == previous.name:
-                return [question]
+                return Progress(parts=[question])
             previous = plain
-        return parts
+        if route.live and self._answered_whole(parts, earlier, principal, available):
+            return Progress(parts=[question], pinned=route.intent.name)
+        return Progress(parts=parts)
+
+    def _answered_whole(
+        self, parts: list[str], earlier: list[BaseMessage], principal: Principal, available: set[str]
+    ) -> bool:
+        """Whether every part goes to one family whose one answer serves them all."""
+        families = set()
+        for number in range(len(parts)):
+            state = self._state(Progress(parts=parts, part=number), earlier, principal, [], available)
+            route = self.router.route(state)
+            if route is None or not route.live:
+                return False
+            families.add(route.intent.family)
+        family = self.runtime.family(families.pop()) if len(families) == 1 else None
+        return family is not None and family.answers_compound_whole
 
     def _state(
         self,

@@ -31,6 +31,9 @@ class Progress(BaseModel):
     instead_of: str | None = None  # the family with no source this part was asked of (see Route)
     missed: list[PartAnswer] = Field(default_factory=list)  # what they answered
     done: list[PartAnswer] = Field(default_factory=list)  # the finished parts
+    # The intent a compound question goes to whole: its first part's, when all parts are of one family
+    # whose one answer serves every part (routed whole, the words of all parts could pick another).
+    pinned: str | None = None
 
     @classmethod
     def of(cls, meta: dict[str, Any] | None, question: str) -> Progress | None:

@@ -302,6 +302,15 @@ class Router:
             return instead._replace(instead_of=dormant.intent.family)
         return Route(dormant.intent, {}, live=False, pattern=dormant.pattern)
 
+    def route_to(self, state: PlanState, name: str) -> Route | None:
+        """The named intent, when it may be planned and its extractor takes this ask."""
+        intent = next((i for i in self.intents if i.name == name), None)
+        if intent is None or not self._usable(intent):
+            return None
+        state.pattern_hit = intent.pattern_hit(state.utterance)
+        slots = intent.extract(state)
+        return Route(intent, slots, pattern=state.pattern_hit) if slots is not None else None
+
     def plain_intent(self, utterance: str, previous: str | None = None) -> Intent | None:
         """The intent an ask plainly is, by its words alone: the best-ranked one, if one of its
         patterns matches (no entity needs resolving: "who owns that system?" before "that system"

@@ -30,6 +30,7 @@ family = ToolFamily(
     live=lazy("tools.docs.indexer:docs_live"),
     start_background=lazy("tools.docs.indexer:ensure_index_in_background"),
     readiness=lazy("tools.docs.indexer:readiness"),
+    answers_compound_whole=True,
     unconfigured="no docs are configured — set PORTAL_AGENT_DOCS to Markdown folders or mkdocs sites, "
     "or add backstage.io/techdocs-ref annotations to catalog entities",
 )

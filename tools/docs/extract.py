@@ -563,7 +563,8 @@ def extract(
         part_scorer = Scorer(part, headings, idf)
         lexical = [part_scorer(u.text, u.passage, u.kind) for u in units]
         scores = _scores(units, lexical, meanings and meanings[number])
-        best = max(range(len(units)), key=lambda i: (lexical[i] > 0, scores[i]), default=None)
+        # the part read with the whole question ("Where's the cache kept?" asks about the memoization cache)
+        best = max(range(len(units)), key=lambda i: (lexical[i] > 0, scores[i] + units[i].score), default=None)
         if best is not None and lexical[best] > 0:
             leads.append(units[best])
     procedure = bool(STEPS.search(question.strip()))
