@@ -29,7 +29,7 @@ from pydantic import ConfigDict
 from agent.planner.about_change import question_about_change
 from agent.planner.progress import Progress
 from agent.planner.references import resolve_partial_names, shown_in
-from agent.planner.router import OPENER, Router
+from agent.planner.router import OPENER, Route, Router
 from contract.compound import split_question
 from contract.intents import Answer, CallTools, Intent, PlanState, StepResult
 from contract.principal import Principal
@@ -161,23 +161,24 @@ class OfflinePlanner(BaseChatModel):
             if previous is None or plain is None or plain.name == previous.name:
                 return Progress(parts=[question])
             previous = plain
-        if route.live and self._answered_whole(parts, earlier, principal, available):
+        if route.live and self._answered_whole(route, parts, earlier, principal, available):
             return Progress(parts=[question], pinned=route.intent.name)
         return Progress(parts=parts)
 
     def _answered_whole(
-        self, parts: list[str], earlier: list[BaseMessage], principal: Principal, available: set[str]
+        self, first: Route, parts: list[str], earlier: list[BaseMessage], principal: Principal, available: set[str]
     ) -> bool:
-        """Whether every part goes to one family whose one answer serves them all."""
-        families = set()
-        for number in range(len(parts)):
+        """Whether every part goes where the first (routed to ``first``) goes: one family whose one
+        answer serves them all."""
+        family = self.runtime.family(first.intent.family)
+        if family is None or not family.answers_compound_whole:
+            return False
+        for number in range(1, len(parts)):
             state = self._state(Progress(parts=parts, part=number), earlier, principal, [], available)
             route = self.router.route(state)
-            if route is None or not route.live:
+            if route is None or not route.live or route.intent.family != family.name:
                 return False
-            families.add(route.intent.family)
-        family = self.runtime.family(families.pop()) if len(families) == 1 else None
-        return family is not None and family.answers_compound_whole
+        return True
 
     def _state(
         self,

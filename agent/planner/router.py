@@ -352,21 +352,18 @@ class Router:
 
     def _repeat_previous(self, state: PlanState, previous: str, utterance: str) -> Route | None:
         """ "what about X?": the previous question asked again about X (its old names swapped for X)."""
-        intent = next((i for i in self.intents if i.name == previous), None)
         mentioned = [m.text for m in self.runtime.catalog.find_mentions(utterance)] if self.runtime else []
-        if intent is None or not mentioned or not self._usable(intent):
+        if not mentioned:
             return None
         question = state.previous_question or ""
         for old in sorted(self.runtime.catalog.find_mentions(question), key=lambda m: m.start, reverse=True):
             question = question[: old.start] + " " + question[old.end :]
         original = state.utterance
         state.utterance = f"{' '.join(question.split())} ({', '.join(mentioned)})"
-        state.pattern_hit = intent.pattern_hit(state.utterance)
-        slots = intent.extract(state)
-        if slots is None:
+        route = self.route_to(state, previous)
+        if route is None:
             state.utterance = original
-            return None
-        return Route(intent, slots, pattern=state.pattern_hit)
+        return route
 
     def _first_extracting(
         self, ranked: list[Candidate], state: PlanState, min_score: float

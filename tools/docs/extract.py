@@ -456,18 +456,20 @@ def select(
         if score >= PROCEDURE_SHARE * best:
             intro = [u for u in units if u.passage == steps[0].passage and u.order == steps[0].order - 1]
             take([*(u for u in intro if u.kind == "sentence"), *steps], force=True)
+
+    def quote(unit: Unit) -> bool:
+        """Quote ``unit`` with what it needs, else alone (but a "…:" without what it introduces says nothing)."""
+        return take([unit, *_companions(units, unit)], force=not chosen) or (not _introduces(unit) and take([unit]))
+
     picked = 0
     for unit in leads or []:
-        if unit not in chosen and (take([unit, *_companions(units, unit)], force=not chosen) or take([unit])):
+        if unit not in chosen and quote(unit):
             picked += 1
     for unit in ranked:
         if picked >= MAX_UNITS or unit.score <= 0 or unit.score < RELATIVE_FLOOR * best:
             break
-        if unit in chosen:
+        if unit in chosen or not quote(unit):
             continue
-        group = [unit, *_companions(units, unit)]
-        if not take(group, force=not chosen) and (_introduces(unit) or not take([unit])):
-            continue  # (a "…:" without what it introduces says nothing)
         picked += 1
         following = _next_sentence(units, unit)  # finish the thought before starting another passage
         if following is not None and following.score >= RELATIVE_FLOOR * best and picked < MAX_UNITS:
