@@ -33,8 +33,28 @@ def test_a_long_code_block_is_quoted_around_the_lines_that_answer():
 
 def test_focus_code_keeps_short_blocks_and_blocks_without_the_words_as_they_are():
     scorer = Scorer("concurrent reconciles", [""], IDF)
-    assert focus_code("```\nshort\n```", scorer) is None
-    assert focus_code(_options_block(CODE_LINES + 5).replace("concurrent", "x"), Scorer("zebra", [""], IDF)) is None
+    assert focus_code("```\nshort\n```", scorer, 0) is None
+    assert focus_code(_options_block(CODE_LINES + 5).replace("concurrent", "x"), Scorer("zebra", [""], IDF), 0) is None
+
+
+def test_a_long_sample_keeps_the_line_that_names_its_section_title():
+    """The question names none of the key's words; the section's title does, and the sample shows it."""
+    filler = [f"  - name: step-{i}\n    image: alpine" for i in range(20)]
+    sample = "\n".join(
+        [
+            "```yaml",
+            "spec:",
+            "  onExit: exit-handler",
+            *filler,
+            "  - name: notify",
+            "    args: [send slack notification]",
+            "```",
+        ]
+    )
+    question = "how do I send a slack notification whatever the outcome?"
+    shown = focus_code(sample, Scorer(question, ["Guide › Exit handlers"], IDF), 0)
+    assert shown is not None and "onExit: exit-handler" in shown and "send slack notification" in shown
+    assert "onExit" not in focus_code(sample, Scorer(question, ["Guide › Overview"], IDF), 0)
 
 
 def test_the_command_after_the_sentence_that_describes_it_is_quoted_with_it():

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+TOKENIZER_VERSION = "2"  # part of every page hash: a change here re-indexes (stored keyword terms follow it)
 WORD = re.compile(r"[a-z0-9]+(?:[_.][a-z0-9]+)*", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a about above after again all am an and any are as at be because been before being below between
@@ -29,9 +30,18 @@ STOPWORDS = frozenset(
 
 
 def stem(word: str) -> str:
-    """Crude suffix stripping: enough to match rotate/rotating/rotates, key/keys, fail/failed."""
+    """Crude suffix stripping: enough to match rotate/rotating/rotates, key/keys, fail/failed, cache/cached.
+
+    A final silent "e" goes too (rotate → rotat, like rotated and rotating), or "cache" would never meet
+    "cached" and "enable" never "enabled".
+    """
     if len(word) <= 3 or not word.isalpha():
         return word
+    base = _strip_suffix(word)
+    return base[:-1] if len(base) > 4 and base.endswith("e") else base
+
+
+def _strip_suffix(word: str) -> str:
     for suffix in ("ingly", "edly", "ing", "ies", "ied", "es", "ed", "ly", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]

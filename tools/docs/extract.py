@@ -25,6 +25,7 @@ from tools.docs.bm25 import tokenize
 ANSWER_TOKENS = 550  # what one answer quotes, across passages (a few short paragraphs and a sample or two)
 CODE_LINES = 30  # a longer code block is quoted up to here, with a note of what was left out
 FOCUS_LINES = 14  # of a longer code block, at most this many lines around those naming the question's words
+TITLE_LINE_WEIGHT = 0.25  # what a code line naming all its section title's words adds to its share of the question
 SHORT_CODE_LINES = 15  # a code block right after a quoted sentence is quoted with it up to this size
 ROW_PEERS, ROW_PEER_SHARE = 3, 0.6  # a quoted table row brings up to 3 rows matching at least 0.6 as well
 SHORT_LIST_TOKENS = 120  # a list up to this size is quoted whole when one of its items answers
@@ -165,19 +166,24 @@ class Scorer:
         self.context = [set(tokenize(h)) for h in headings]
         # the section's own title, not the page path above it (a page's title names its whole subject)
         own_titles = [h.strip().splitlines()[0].split(" › ")[-1] if h.strip() else "" for h in headings]
-        self.titled = [
-            len(terms) >= TITLED_TERMS and self._share(terms) >= TITLED_SHARE
-            for terms in (set(tokenize(title)) for title in own_titles)
-        ]
+        self.title_terms = [set(tokenize(title)) for title in own_titles]
+        self.titled = [len(terms) >= TITLED_TERMS and self._share(terms) >= TITLED_SHARE for terms in self.title_terms]
 
     def _share(self, present: set[str]) -> float:
         return sum(w for t, w in self.weights.items() if t in present) / self.total
 
-    def line(self, text: str) -> float:
-        """A code line's share of the question's term weight, with the identifiers it names verbatim."""
+    def line(self, text: str, passage: int) -> float:
+        """A code line's share of the question's term weight, with the identifiers it names verbatim,
+        and a little for naming the section's own title.
+
+        A sample under "Exit handlers" exists to show ``onExit: exit-handler``; a question about
+        notifying Slack whatever the outcome names none of its words, but the line is the answer.
+        """
         present = set(tokenize(text))
         own = sum(w for t, w in self.weights.items() if t in present) / self.total
-        return own + sum(0.5 for ident in self.exact if ident in text) / max(len(self.exact), 1)
+        title = self.title_terms[passage]
+        titled = TITLE_LINE_WEIGHT * len(title & present) / len(title) if title else 0.0
+        return own + titled + sum(0.5 for ident in self.exact if ident in text) / max(len(self.exact), 1)
 
     def __call__(self, text: str, passage: int, kind: str) -> float:
         present = set(tokenize(text))
@@ -231,7 +237,7 @@ def _code_shown(unit: Unit) -> str:
     return unit.shown if unit.shown is not None else _render_code(unit.text)
 
 
-def focus_code(code: str, scorer: Scorer) -> str | None:
+def focus_code(code: str, scorer: Scorer, passage: int) -> str | None:
     """Of a code block too long to quote whole, the lines that name the question's words, each with
     the line before and after, in order and with "…" for what is left out; None when no line does.
 
@@ -243,7 +249,7 @@ def focus_code(code: str, scorer: Scorer) -> str | None:
         return None
     fenced = lines[0].lstrip().startswith(("```", "~~~"))
     first, last = (1, len(lines) - 1) if fenced and lines[-1].strip().startswith(("```", "~~~")) else (0, len(lines))
-    scores = {i: scorer.line(lines[i]) for i in range(first, last)}
+    scores = {i: scorer.line(lines[i], passage) for i in range(first, last)}
     ranked = sorted((i for i in scores if scores[i] > 0), key=lambda i: (-scores[i], i))
     if not ranked:
         return None
@@ -557,7 +563,7 @@ def extract(
     for unit in units:
         unit.lexical = scorer(unit.text, unit.passage, unit.kind)
         if unit.kind == "code":
-            unit.shown = focus_code(unit.text, scorer)
+            unit.shown = focus_code(unit.text, scorer, unit.passage)
     for unit, score in zip(units, _scores(units, [u.lexical for u in units], meanings and meanings[0]), strict=True):
         unit.score = score
     leads = []

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tools.docs.bm25 import TOKENIZER_VERSION
 from tools.docs.chunking import CHUNKER_VERSION, chunk_page
 from tools.docs.models import Chunk, DocSite, Page, PageRef, Skipped
 
@@ -71,6 +72,7 @@ def page_hash(site: DocSite, ref: PageRef, raw: bytes) -> str:
     meta = "|".join(
         [
             CHUNKER_VERSION,
+            TOKENIZER_VERSION,
             site.title,
             site.entity,
             site.owner,
