@@ -36,8 +36,8 @@ def _group_table(title: str, groups: dict[str, list[CaseResult]]) -> list[str]:
     lines = [
         f"## By {title}",
         "",
-        f"| {title} | cases | correct | honest no | wrong | oracle ceiling |",
-        "|---|---|---|---|---|---|",
+        f"| {title} | cases | correct | honest no | incomplete | wrong | oracle ceiling |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, results in groups.items():
         scored = [r for r in results if r.oracle is not None]
@@ -46,6 +46,7 @@ def _group_table(title: str, groups: dict[str, list[CaseResult]]) -> list[str]:
         lines.append(
             f"| {name} | {len(results)} | {correct} ({_pct(correct, len(results))}) | "
             f"{sum(r.outcome == 'honest' for r in results)} | "
+            f"{sum(r.outcome == 'incomplete' for r in results)} | "
             f"{sum(r.outcome == 'wrong' for r in results)} | {ceiling} |"
         )
     return [*lines, ""]
@@ -62,13 +63,13 @@ def markdown(reports: list[DatasetReport], bench: dict[str, Any] | None = None) 
         "",
         "## By set",
         "",
-        "| set | cases | correct | min | honest no | wrong | Pass@1 | Pass^N | oracle ceiling "
+        "| set | cases | correct | min | honest no | incomplete | wrong | Pass@1 | Pass^N | oracle ceiling "
         "| tokens sent / received per case |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in reports:
         if r.skipped:
-            lines.append(f"| {r.dataset} | {r.cases} | skipped: {r.skipped} | | | | | | | |")
+            lines.append(f"| {r.dataset} | {r.cases} | skipped: {r.skipped} | | | | | | | | |")
             continue
         scored = r.oracle_scored
         ceiling = f"{sum(x.oracle for x in scored)}/{len(scored)}" if scored else "-"
@@ -78,13 +79,15 @@ def markdown(reports: list[DatasetReport], bench: dict[str, Any] | None = None) 
         lines.append(
             f"| {r.dataset} | {r.cases} | {r.correct} ({r.accuracy:.1%}) | "
             f"{f'{r.min_score:.1%}' if r.min_score is not None else ''} | {r.honest} | "
-            f"{r.wrong} ({_pct(r.wrong, r.cases)}) | {r.pass_at_1:.1%} | {r.pass_hat_n:.1%} | {ceiling} | "
+            f"{r.incomplete} ({_pct(r.incomplete, r.cases)}) | {r.wrong} ({_pct(r.wrong, r.cases)}) | "
+            f"{r.pass_at_1:.1%} | {r.pass_hat_n:.1%} | {ceiling} | "
             f"{tokens} |"
         )
     lines += [
         "",
-        "*honest no*: the answer said it could not answer; *wrong*: it stated something that lacks the "
-        "expected facts or contains a forbidden one (wrong or incomplete). Pass^N: right in all N runs. "
+        "*honest no*: the answer said it could not answer; *incomplete*: it held some of the expected "
+        "facts, missed others and stated nothing forbidden; *wrong*: it held none of them, or a forbidden "
+        "one. Incomplete and wrong answers both count as failed. Pass^N: right in all N runs. "
         "Oracle ceiling: cases whose ideal tool calls return the expected facts, out of the cases that "
         "name them.",
         "",

@@ -101,7 +101,8 @@ class DatasetReport(BaseModel):
     tools_ok: int
     facts_ok: int
     honest: int = 0  # failed cases whose answer was an honest "can't answer" (evals/scorers.py)
-    wrong: int = 0  # failed cases whose answer stated something wrong or incomplete
+    incomplete: int = 0  # failed cases whose answer held some expected facts, missed others, asserted nothing forbidden
+    wrong: int = 0  # failed cases whose answer held none of the expected facts, or a forbidden one
     seconds: float
     results: list[CaseResult]
     min_score: float | None = None
@@ -310,6 +311,7 @@ def run_dataset(
         tools_ok=sum(r.score.tools_ok for r in results),
         facts_ok=sum(r.score.facts_ok for r in results),
         honest=sum(r.outcome == "honest" for r in results),
+        incomplete=sum(r.outcome == "incomplete" for r in results),
         wrong=sum(r.outcome == "wrong" for r in results),
         seconds=time.perf_counter() - started,
         results=results,
@@ -435,6 +437,7 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
         "accuracy",
         "min",
         "honest no",
+        "incomplete",
         "wrong",
         "tools ok",
         "facts ok",
@@ -443,7 +446,7 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
     )
     for r in reports:
         if r.skipped:
-            table.add_row(r.dataset, str(r.cases), "-", "skipped", _min(r), "-", "-", "-", "-", "-")
+            table.add_row(r.dataset, str(r.cases), "-", "skipped", _min(r), "-", "-", "-", "-", "-", "-")
             continue
         accuracy = f"[red]{r.accuracy:.1%}[/]" if r.below_threshold else f"{r.accuracy:.1%}"
         table.add_row(
@@ -453,6 +456,7 @@ def print_report(reports: list[DatasetReport], show_failures: bool = False) -> N
             accuracy,
             _min(r),
             str(r.honest),
+            str(r.incomplete),
             f"{r.wrong} ({r.wrong / r.cases:.0%})" if r.cases else "0",
             str(r.tools_ok),
             str(r.facts_ok),

@@ -1,10 +1,12 @@
 """Scoring one eval case: were the expected tools called, and are the expected facts in the answer?
 
 A failed case is also classified: an **honest no** (the answer says it cannot answer, found nothing
-for the words asked, or needs an LLM, and asserts nothing forbidden) or a **wrong** answer (it states
-something, and what it states lacks the expected facts or contains a forbidden one). The two are
+for the words asked, or needs an LLM, and asserts nothing forbidden), an **incomplete** answer (it
+holds some of the expected facts, misses others and asserts nothing forbidden: the right passage,
+one key short) or a **wrong** one (none of the expected facts, or a forbidden one). They are
 reported apart because a wrong fact or figure is the worst answer the product can give, while an
-honest no only costs the user a search elsewhere.
+honest no only costs the user a search elsewhere. An incomplete answer counts as failed like the
+others; "wrong" in a summary that does not split them means both (``Outcome`` has all four).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Score(BaseModel):
     facts_ok: bool
     missing_tools: list[str] = Field(default_factory=list)
     missing_facts: list[str] = Field(default_factory=list)
+    found_facts: list[str] = Field(default_factory=list)  # the expected facts the answer does hold
     forbidden_facts: list[str] = Field(default_factory=list)
     interrupt_ok: bool = True
 
@@ -36,7 +39,7 @@ class Score(BaseModel):
         return self.tools_ok and self.facts_ok and self.interrupt_ok
 
 
-Outcome = Literal["correct", "honest", "wrong"]
+Outcome = Literal["correct", "honest", "incomplete", "wrong"]
 
 # How the product says it cannot answer. Deliberately narrow: "No warning events for X" or "Nothing
 # depends on X" are claims about the data (wrong when the data says otherwise), not abstentions.
@@ -64,11 +67,15 @@ def is_abstention(answer: str) -> bool:
 
 
 def outcome(result: Score, answer: str) -> Outcome:
-    """Correct, an honest no, or wrong (see the module docstring)."""
+    """Correct, an honest no, incomplete or wrong (see the module docstring)."""
     if result.correct:
         return "correct"
-    if not result.forbidden_facts and is_abstention(answer):
+    if result.forbidden_facts:
+        return "wrong"
+    if is_abstention(answer):
         return "honest"
+    if result.found_facts and result.missing_facts and result.tools_ok and result.interrupt_ok:
+        return "incomplete"
     return "wrong"
 
 
@@ -83,8 +90,12 @@ def score(expect: Expectation, answer: str, tool_calls: list[dict[str, Any]], in
         missing_tools = []
     text = _norm(answer)
     missing = [f for f in expect.facts if _norm(f) not in text]
-    if expect.any_facts and not any(_norm(f) in text for f in expect.any_facts):
-        missing.append("any of: " + " | ".join(expect.any_facts))
+    found = [f for f in expect.facts if _norm(f) in text]
+    if expect.any_facts:
+        present = [f for f in expect.any_facts if _norm(f) in text]
+        found += present[:1]
+        if not present:
+            missing.append("any of: " + " | ".join(expect.any_facts))
     forbidden = [f for f in expect.not_facts if _norm(f) in text]
     interrupt_ok = expect.interrupt is None or expect.interrupt == interrupted
     return Score(
@@ -92,6 +103,7 @@ def score(expect: Expectation, answer: str, tool_calls: list[dict[str, Any]], in
         facts_ok=not missing and not forbidden,
         missing_tools=missing_tools,
         missing_facts=missing,
+        found_facts=found,
         forbidden_facts=forbidden,
         interrupt_ok=interrupt_ok,
     )

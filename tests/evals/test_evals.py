@@ -41,6 +41,20 @@ def test_a_failed_case_is_an_honest_no_or_a_wrong_answer():
     assert outcome(score(expect, "team-payments", [], False), "team-payments") == "correct"
 
 
+def test_an_answer_holding_some_expected_facts_is_incomplete_unless_it_states_a_forbidden_one():
+    expect = Expectation(facts=["artifactGC", "OnWorkflowDeletion", "S3"], not_facts=["8080"])
+    partial = "Set `artifactGC: {strategy: OnWorkflowDeletion}` on the workflow."
+    assert outcome(score(expect, partial, [], False), partial) == "incomplete"
+    assert outcome(score(expect, partial + " port 8080", [], False), partial + " port 8080") == "wrong"
+    assert outcome(score(expect, "Artifacts are kept.", [], False), "Artifacts are kept.") == "wrong"
+    # an any-of fact counts as held when one of its choices is there
+    either = Expectation(facts=["wait: true"], any_facts=["dependsOn", "depends on"])
+    assert outcome(score(either, "add dependsOn", [], False), "add dependsOn") == "incomplete"
+    # a missing tool call is not made up for by the facts
+    tooled = Expectation(tools=["docs_search"], facts=["a", "b"])
+    assert outcome(score(tooled, "a", [], False), "a") == "wrong"
+
+
 def test_a_bad_case_names_the_file_and_the_case(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("- id: ok\n  question: hi\n- id: broken\n  expect: {tools: oops}\n")
