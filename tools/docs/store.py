@@ -292,8 +292,9 @@ class DocsStore:
         return hits, vectors, idf
 
     def respelled(self, query: str) -> str:
-        """``query`` with each word the index never saw replaced by the index's word one typo away
-        ("diffrence" → "difference", "exponental" → "exponential"), for the keyword side only.
+        """``query`` with each word the index never saw replaced by the index's term one typo away
+        ("diffrence" → "differenc", "exponental" → "exponential"), for the keyword side only: the term
+        is a stem, which the keyword side reads as itself (a stem that would stem again is not used).
 
         A misspelt word weighs as much as the rarest term and matches nothing, so one typo could push
         a question the docs answer below the relevance gate. Only words of five letters or more are
@@ -321,7 +322,8 @@ class DocsStore:
             found = process.extract(term, options, scorer=Levenshtein.distance, score_cutoff=limit, limit=5)
             if not found:
                 return word
-            return min(found, key=lambda f: (f[1], idf.get(f[0], 99.0)))[0]
+            fixed = min(found, key=lambda f: (f[1], idf.get(f[0], 99.0)))[0]
+            return fixed if word_terms(fixed) == (fixed,) else word
 
         return WORD.sub(fix, query) if vocabulary else query
 
