@@ -8,7 +8,8 @@ A unit that ends with ":" brings the code block or list it introduces, and a cod
 sentence that introduces it. The best units are kept under a token cap, in page order, grouped by
 the passage they came from so each group is cited with its page title and anchor. A question that
 asks two things ("… ? Where's the cache kept?") gets each part's best unit first: the second part
-holds a small share of the whole question's words and would otherwise go unanswered.
+holds a small share of the whole question's words and would otherwise go unanswered (by a unit other than
+the one leading for the part before it).
 """
 
 from __future__ import annotations
@@ -571,8 +572,10 @@ def extract(
         part_scorer = Scorer(part, headings, idf)
         lexical = [part_scorer(u.text, u.passage, u.kind) for u in units]
         scores = _scores(units, lexical, meanings and meanings[number])
-        # the part read with the whole question ("Where's the cache kept?" asks about the memoization cache)
-        best = max(range(len(units)), key=lambda i: (lexical[i] > 0, scores[i] + units[i].score), default=None)
+        # the part read with the whole question ("Where's the cache kept?" asks about the memoization cache);
+        # it asks something of its own, so the unit leading for an earlier part is not its answer too
+        fresh = [i for i in range(len(units)) if units[i] not in leads]
+        best = max(fresh, key=lambda i: (lexical[i] > 0, scores[i] + units[i].score), default=None)
         if best is not None and lexical[best] > 0:
             leads.append(units[best])
     procedure = bool(STEPS.search(question.strip()))
