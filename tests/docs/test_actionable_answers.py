@@ -92,6 +92,19 @@ def test_a_short_page_intro_is_read_on_into_the_next_sections():
     assert "Install" not in answer[0][1]  # the sections' headings are not quoted as text
 
 
+def test_a_section_titled_introduction_is_read_on_into_the_next_sections_of_its_page():
+    """ "Step Level Memoization › Introduction" says what memoization is; the key to set is in the sections after it."""
+    title = "Step Level Memoization"
+    intro = _hit("memo", 0, f"{title} › Introduction", "Memoization skips steps whose inputs repeat.", title=title)
+    method = _hit("memo", 1, f"{title} › Cache Method", "The cached data is kept in config-maps.", title=title)
+    usage = _hit("memo", 2, f"{title} › Using Memoization", "```yaml\nmemoize:\n  key: x\n```", title=title)
+    hits = read_on(_Store([intro, method, usage]), [intro])
+    assert "config-maps" in hits[0].own_text and "memoize:" in hits[0].own_text
+    # any other section is read on only into its own subsections
+    other = _hit("memo", 1, f"{title} › Caveats", "Steps with side effects should not be memoized.", title=title)
+    assert read_on(_Store([other, usage]), [other])[0] is other
+
+
 def test_a_section_already_among_the_hits_is_not_repeated():
     intro = _hit("qs", 0, "Quick Start", "To try out the tool, install it.")
     install = _hit("qs", 1, "Quick Start › Install", "kubectl create namespace argo")

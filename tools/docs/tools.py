@@ -170,6 +170,7 @@ def hit_payload(hit: Hit, query: str, ctx: ToolContext) -> dict[str, Any]:
 ANSWER_PASSAGES = 8  # the passages answers are extracted from; results beyond ``limit`` are shown only if quoted
 TENTATIVE_QUOTES = 3  # below the gate but close (SearchResult.tentative): the closest passages quoted, this many
 INTRO_HITS = 3  # a page intro among this many best hits is read on into the sections under it
+INTRO_TITLE = re.compile(r"(?:introduction|overview|summary|about)$", re.IGNORECASE)  # a page's first words
 INTRO_TOKENS = 200  # a page's opening chunk up to this long (a whole chunk), with no code, is an intro
 FOLLOW_TOKENS = 320  # what an intro is read on into: the chunks under its heading, up to this many tokens
 # An ask for the alternatives of something ("what are the options for creationPolicy?", "which
@@ -183,21 +184,32 @@ MIN_SUBSECTIONS = 2
 
 
 def _is_intro(hit: Hit) -> bool:
-    """A page's opening chunk (under its title, not a sub-heading), short and without code.
+    """A page's opening chunk (under its title, or its "Introduction"), short and without code.
 
     Only a page's: read on from any section's opening, a passage grew into its sub-sections' long
     samples and crowded out the next results that answered (blind argo-workflows set).
     """
     from contract.tokens import count_tokens
 
-    meta = hit.metadata
     text = hit.own_text.strip() or hit.body.strip()
     return (
-        str(meta.get("heading", "")) == str(meta.get("page_title", ""))
+        _intro_heading(hit) is not None
         and "```" not in text
         and "~~~" not in text
         and count_tokens(text) <= INTRO_TOKENS
     )
+
+
+def _intro_heading(hit: Hit) -> str | None:
+    """The heading whose sections a page intro reads on into: the page title, for the text under it or
+    for a first section titled as an intro ("Step Level Memoization › Introduction", whose page goes on
+    with "Cache Method" and "Using Memoization"); None for any other section."""
+    heading, title = str(hit.metadata.get("heading", "")), str(hit.metadata.get("page_title", ""))
+    if heading == title:
+        return title
+    if heading == f"{title} › {heading.rsplit(' › ', 1)[-1]}" and INTRO_TITLE.match(heading.rsplit(" › ", 1)[-1]):
+        return title
+    return None
 
 
 def _continued(hit: Hit) -> bool:
@@ -236,7 +248,7 @@ def read_on(store: DocsStore, hits: list[Hit]) -> list[Hit]:
         except Exception:  # a read-only or remote index that cannot list a page: quote the intro alone
             continue
         position = int(hit.metadata.get("chunk", 0))
-        heading = str(hit.metadata.get("heading", ""))
+        heading = (_intro_heading(hit) if intro else None) or str(hit.metadata.get("heading", ""))
         texts = [hit.own_text.strip() or hit.body.strip()]
         spent = count_tokens(texts[0])
         later = [c for c in chunks if int(c.metadata.get("chunk", 0)) > position]
