@@ -170,7 +170,7 @@ def hit_payload(hit: Hit, query: str, ctx: ToolContext) -> dict[str, Any]:
 ANSWER_PASSAGES = 8  # the passages answers are extracted from; results beyond ``limit`` are shown only if quoted
 TENTATIVE_QUOTES = 3  # below the gate but close (SearchResult.tentative): the closest passages quoted, this many
 INTRO_HITS = 3  # a page intro among this many best hits is read on into the sections under it
-INTRO_TITLE = re.compile(r"(?:introduction|overview|summary|about)$", re.IGNORECASE)  # a page's first words
+INTRO_TITLE = re.compile(r"(?:introduction|overview|summary|about)$", re.IGNORECASE)  # a section that opens a page
 INTRO_TOKENS = 200  # a page's opening chunk up to this long (a whole chunk), with no code, is an intro
 FOLLOW_TOKENS = 320  # what an intro is read on into: the chunks under its heading, up to this many tokens
 # An ask for the alternatives of something ("what are the options for creationPolicy?", "which
@@ -202,12 +202,11 @@ def _is_intro(hit: Hit) -> bool:
 
 def _intro_heading(hit: Hit) -> str | None:
     """The heading whose sections a page intro reads on into: the page title, for the text under it or
-    for a first section titled as an intro ("Step Level Memoization › Introduction", whose page goes on
-    with "Cache Method" and "Using Memoization"); None for any other section."""
+    for a section right under it titled as an intro ("Step Level Memoization › Introduction", whose
+    page goes on with "Cache Method" and "Using Memoization"); None for any other section."""
     heading, title = str(hit.metadata.get("heading", "")), str(hit.metadata.get("page_title", ""))
-    if heading == title:
-        return title
-    if heading == f"{title} › {heading.rsplit(' › ', 1)[-1]}" and INTRO_TITLE.match(heading.rsplit(" › ", 1)[-1]):
+    section = heading.removeprefix(f"{title} › ")
+    if heading == title or (section != heading and " › " not in section and INTRO_TITLE.match(section)):
         return title
     return None
 
