@@ -141,17 +141,20 @@ def test_each_part_of_a_compound_question_gets_its_answer():
 
 def test_a_later_part_is_not_answered_by_the_unit_that_answers_an_earlier_one():
     """ "… cache step results …? Where's the cache kept?": the sentence that leads for the first part names the
-    cache too, and would lead for the second; the second part gets the next unit that answers it ("stored" for
-    "kept"), though for the whole question it scores under the floor and would not be quoted."""
+    cache too, and would lead for the second; the second part gets the next unit of that page that answers it
+    ("stored" for "kept"), though for the whole question it scores under the floor and would not be quoted."""
     intro = "Memoization stores the results of a step in a cache with a key, so cached steps are skipped."
     method = "Currently, the cached data is stored in config-maps."
     idf = {"cache": 2.0, "step": 2.0, "result": 2.0, "kept": 3.0, "skip": 2.5, "store": 1.0, "config": 1.0}
     question = "Is there a way to cache step results so steps are skipped? Where's the cache kept?"
     passages = [("Memoization › Introduction", intro), ("Memoization › Cache Method", method)]
-    out = dict(extract(passages, question, idf, budget=40))
+    out = dict(extract(passages, question, idf, budget=40, pages=["memoization", "memoization"]))
     assert out == {0: intro, 1: method}
     alone = dict(extract(passages, "Is there a way to cache step results so steps are skipped?", idf, budget=40))
-    assert alone == {0: intro}  # without the second question the cap leaves the cache method out
+    assert alone == {0: intro}  # asked alone, the first question is not answered by the cache method
+    # another page's cache is another cache: the second part keeps the answer it shares with the first
+    elsewhere = dict(extract(passages, question, idf, budget=40, pages=["memoization", "registry"]))
+    assert elsewhere == {0: intro}
 
 
 STEPS_WITH_COMMANDS = """1. Create a `values.yaml` file:

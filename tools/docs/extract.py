@@ -541,6 +541,38 @@ def _scores(units: list[Unit], lexical: list[float], meanings: list[float] | Non
     ]
 
 
+def _part_leads(
+    units: list[Unit],
+    questions: list[str],
+    headings: list[str],
+    idf: dict[str, float],
+    meanings: list[list[float]] | None,
+    pages: list[str],
+) -> list[Unit]:
+    """The best unit for each part of a compound question (``questions[1:]``; the whole one first).
+
+    A part is read with the whole question ("Where's the cache kept?" asks about the memoization
+    cache, not the image registry's). A later part whose best unit already leads for an earlier one
+    asks something of its own: it gets the next unit of that unit's page that holds its words ("the
+    cached data is stored in config-maps" after the intro's "stores the outputs … into a cache"),
+    and keeps the shared one when that page has none.
+    """
+    leads: list[Unit] = []
+    for number, part in enumerate(questions[1:], start=1):
+        part_scorer = Scorer(part, headings, idf)
+        lexical = [part_scorer(u.text, u.passage, u.kind) for u in units]
+        scores = _scores(units, lexical, meanings and meanings[number])
+        rank = [(lexical[i] > 0, scores[i] + u.score) for i, u in enumerate(units)]
+        best = max(range(len(units)), key=rank.__getitem__, default=None)
+        if best is not None and units[best] in leads:
+            page = pages[units[best].passage]
+            own = [i for i, u in enumerate(units) if u not in leads and pages[u.passage] == page and lexical[i] > 0]
+            best = max(own, key=rank.__getitem__, default=best)
+        if best is not None and lexical[best] > 0 and units[best] not in leads:
+            leads.append(units[best])
+    return leads
+
+
 def extract(
     passages: list[tuple[str, str]],
     question: str,
@@ -549,11 +581,14 @@ def extract(
     similarity: Similarity | None = None,
     budget: int = ANSWER_TOKENS,
     actionable: bool = False,
+    pages: list[str] | None = None,
 ) -> list[tuple[int, str]]:
     """(passage index, Markdown) for each (heading, text) passage that holds part of the answer, in passage order.
 
     ``similarity`` (questions, texts → cosine similarities, from the index's embedding model) lets a
     unit that says the answer in other words ("the TTL is 30 days" for "how long are baskets kept?") rank.
+    ``pages`` names each passage's page (else each passage is a page of its own): a later part of a
+    compound question looks there for an answer of its own (see :func:`_part_leads`).
     """
     units = [u for i, (_, text) in enumerate(passages) for u in split_units(text, i)]
     headings = [heading for heading, _ in passages]
@@ -567,17 +602,7 @@ def extract(
             unit.shown = focus_code(unit.text, scorer, unit.passage)
     for unit, score in zip(units, _scores(units, [u.lexical for u in units], meanings and meanings[0]), strict=True):
         unit.score = score
-    leads = []
-    for number, part in enumerate(questions[1:], start=1):
-        part_scorer = Scorer(part, headings, idf)
-        lexical = [part_scorer(u.text, u.passage, u.kind) for u in units]
-        scores = _scores(units, lexical, meanings and meanings[number])
-        # the part read with the whole question ("Where's the cache kept?" asks about the memoization cache);
-        # it asks something of its own, so the unit leading for an earlier part is not its answer too
-        fresh = [i for i in range(len(units)) if units[i] not in leads]
-        best = max(fresh, key=lambda i: (lexical[i] > 0, scores[i] + units[i].score), default=None)
-        if best is not None and lexical[best] > 0:
-            leads.append(units[best])
+    leads = _part_leads(units, questions, headings, idf, meanings, pages or [str(i) for i in range(len(passages))])
     procedure = bool(STEPS.search(question.strip()))
     chosen = select(
         units,

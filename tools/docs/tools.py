@@ -330,7 +330,8 @@ def answer_extracts(store: DocsStore, hits: list[Hit], query: str) -> list[dict[
         (h.document[: int(h.metadata.get("header_chars", 0))], h.own_text.strip() or h.body.strip())
         for h in hits[:ANSWER_PASSAGES]
     ]
-    extracts = extract(passages, query, store.query_idf(query), similarity=_similarity, actionable=True)
+    pages = [str(h.metadata.get("page_key", h.id)) for h in hits[:ANSWER_PASSAGES]]
+    extracts = extract(passages, query, store.query_idf(query), similarity=_similarity, actionable=True, pages=pages)
     return [{"result": i + 1, "text": text} for i, text in extracts]
 
 
