@@ -192,23 +192,15 @@ def _is_intro(hit: Hit) -> bool:
     from contract.tokens import count_tokens
 
     text = hit.own_text.strip() or hit.body.strip()
-    return (
-        _intro_heading(hit) is not None
-        and "```" not in text
-        and "~~~" not in text
-        and count_tokens(text) <= INTRO_TOKENS
-    )
+    return _opens_page(hit) and "```" not in text and "~~~" not in text and count_tokens(text) <= INTRO_TOKENS
 
 
-def _intro_heading(hit: Hit) -> str | None:
-    """The heading whose sections a page intro reads on into: the page title, for the text under it or
-    for a section right under it titled as an intro ("Step Level Memoization › Introduction", whose
-    page goes on with "Cache Method" and "Using Memoization"); None for any other section."""
+def _opens_page(hit: Hit) -> bool:
+    """The text under the page title, or a section right under it titled as an intro ("Step Level
+    Memoization › Introduction", whose page goes on with "Cache Method" and "Using Memoization")."""
     heading, title = str(hit.metadata.get("heading", "")), str(hit.metadata.get("page_title", ""))
     section = heading.removeprefix(f"{title} › ")
-    if heading == title or (section != heading and " › " not in section and INTRO_TITLE.match(section)):
-        return title
-    return None
+    return heading == title or (section != heading and " › " not in section and bool(INTRO_TITLE.match(section)))
 
 
 def _continued(hit: Hit) -> bool:
@@ -247,7 +239,8 @@ def read_on(store: DocsStore, hits: list[Hit]) -> list[Hit]:
         except Exception:  # a read-only or remote index that cannot list a page: quote the intro alone
             continue
         position = int(hit.metadata.get("chunk", 0))
-        heading = (_intro_heading(hit) if intro else None) or str(hit.metadata.get("heading", ""))
+        # an intro reads on into the sections under its page's title; any other opening, into its own
+        heading = str(hit.metadata.get("page_title" if intro else "heading", ""))
         texts = [hit.own_text.strip() or hit.body.strip()]
         spent = count_tokens(texts[0])
         later = [c for c in chunks if int(c.metadata.get("chunk", 0)) > position]
