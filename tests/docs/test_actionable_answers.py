@@ -211,3 +211,33 @@ def test_a_sample_repeating_one_already_quoted_is_left_out():
     idf = {"artifact": 2.0, "access": 2.0, "keys": 2.0}
     out = extract([("Access keys", first), ("Access grants", second)], "how do I give an artifact access keys?", idf)
     assert [i for i, _ in out] == [0] and "field13: value13" in out[0][1]
+
+
+def test_a_sections_second_sample_whose_changed_line_names_the_question_is_quoted():
+    """The second sample of "Secret Versions" is the first one with ``version: "uuid/…"``: the line
+    it changes is the answer to "or a specific version id?". A sibling section's copy stays out."""
+    lines = "\n".join(f"      field{i}: value{i}" for i in range(10))
+    stage = f'Request the secret by stage:\n\n```yaml\nremoteRef:\n{lines}\n      version: "AWSPREVIOUS"\n```'
+    by_id = f'Request it by id:\n\n```yaml\nremoteRef:\n{lines}\n      version: "uuid/123e4567"\n```'
+    idf = {"previous": 2.0, "version": 3.0, "id": 2.0, "secret": 1.0}
+    question = "how do I get the previous version of a secret, or a specific version id?"
+    out = dict(extract([("Secret Versions", f"{stage}\n\n{by_id}")], question, idf))
+    assert 'version: "AWSPREVIOUS"' in out[0] and 'version: "uuid/123e4567"' in out[0]
+    apart = dict(extract([("Secret Versions", stage), ("Other Versions", by_id)], question, idf))
+    assert 'version: "AWSPREVIOUS"' in apart[0] and 1 not in apart
+
+
+def test_a_passage_that_ends_introducing_a_sample_gets_the_sample_cut_into_the_next_chunk():
+    """ "… request the secret with `VersionId` as `abcd-1234`" ends one chunk, the sample it shows
+    starts the next: the sample joins the sentence. Another section's code stays where it is."""
+    from tools.docs.tools import with_cut_samples
+
+    sentence = _hit("aws", 4, "Secrets Manager › Versions", "While in this example, it asks for `VersionId`", "AWS")
+    sample = _hit("aws", 5, "Secrets Manager › Versions", '```yaml\nversion: "uuid/123"\n```\n\nMore prose.', "AWS")
+    colon = _hit("aws", 6, "Secrets Manager › Versions", "Then create a store like this:", "AWS")
+    elsewhere = _hit("aws", 7, "Secrets Manager › Auth", "```yaml\nauth: {}\n```", "AWS")
+    plain = _hit("aws", 8, "Secrets Manager › Auth", "Nothing is introduced here.", "AWS")
+    tail = _hit("aws", 9, "Secrets Manager › Auth", "```yaml\nunrelated: true\n```", "AWS")
+    hits = with_cut_samples(_Store([sentence, sample, colon, elsewhere, plain, tail]), [sentence, colon, plain])
+    assert hits[0].own_text.endswith('```yaml\nversion: "uuid/123"\n```') and "More prose" not in hits[0].own_text
+    assert hits[1] is colon and hits[2] is plain  # the next chunk is another section's / nothing introduces it

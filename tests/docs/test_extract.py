@@ -191,3 +191,12 @@ def test_a_how_to_after_what_the_asker_wants_quotes_the_whole_procedure_with_its
     question = "I want to try a fix from main. How do I install the latest image with helm?"
     out = dict(extract([("Release", release), ("Using the latest image › Helm", STEPS_WITH_COMMANDS)], question, idf))
     assert 'tag: "main"' in out[1] and "make crds.install" in out[1] and "1. Install the CRDs" in out[1]
+
+
+def test_the_steps_between_two_quoted_steps_of_a_procedure_are_quoted_too():
+    """Steps 1 and 3 quoted for their words, step 2 ("Install the CRDs") left out, would be followed
+    as the whole procedure: the step between them is quoted with its command."""
+    idf = {"image": 2.0, "tag": 2.0, "helm": 2.0, "chart": 1.5, "main": 1.0, "values": 1.0}
+    question = "which image tag and helm chart values run main?"
+    text = dict(extract([("Using the latest image › Helm", STEPS_WITH_COMMANDS)], question, idf))[0]
+    assert text.index('tag: "main"') < text.index("make crds.install") < text.index("helm install")

@@ -132,3 +132,17 @@ def test_a_question_routed_by_meaning_alone_is_answered_as_a_question_not_where(
     assert why.answer.startswith("Here is what the docs say") and "memoize.cache.configMap.name" in why.answer
     where = service.ask("where is memoization documented?", guest)
     assert where.answer.startswith("It's documented here:")
+
+
+def test_a_name_the_docs_never_mention_is_said_so_above_the_related_passages(indexed):
+    """ "How do I rotate the checkout-service signing key?": the docs answer the rotation, but nothing
+    in them is checkout-service's; the answer says so instead of passing the passages off as its answer."""
+    service = AgentService(indexed)
+    principal = service.principal("user:default/guest", via="test")
+    turn = service.ask("how do I rotate the checkout-service signing key?", principal)
+    assert turn.answer.startswith("`checkout-service` is not mentioned anywhere in the docs;")
+    assert "> 1. Generate a new key pair" in turn.answer  # what the docs say about the rest of it stays
+    named = service.ask("how do I rotate the billing-api signing key?", principal)  # a name the docs hold
+    assert "not mentioned" not in named.answer and "> 1. Generate a new key pair" in named.answer
+    compound = service.ask("how do I rotate the invoice signing-key?", principal)  # words the docs use, spelt apart
+    assert "not mentioned" not in compound.answer and "> 1. Generate a new key pair" in compound.answer

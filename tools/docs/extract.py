@@ -42,12 +42,16 @@ PASSAGE_DECAY = 0.08  # a lower-ranked passage's units count a little less
 SEMANTIC_WEIGHT = 0.4  # share of a unit's score that comes from its embedding similarity to the question
 SIM_FLOOR, SIM_SPAN = 0.15, 0.5  # cosine similarity mapped onto 0..1: 0.15 → 0, 0.65 → 1
 IDENTIFIER = re.compile(
-    r"`([^`]+)`|(--?[a-z][\w-]+)|\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b|\b([a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*)\b"
+    r"`([^`]+)`|(?<![\w-])(--?[a-z][\w-]+)|\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b|\b([a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*)\b"
     r"|\b([a-z][\w-]*\.[a-z][\w.-]*[a-z])\b"
 )
 ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+[.)])\s+")
 NO_SPLIT_BEFORE = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "incl.", "Fig.")
 NUMBERED = re.compile(r"\d+[.)]\s")
+POINTS_AHEAD = re.compile(  # a sentence that points at what follows it, colon or not ("… in this example")
+    r"\b(?:(?:in|with) this example|the following|(?:shown|see|example|as) below|as follows|like (?:this|so))\b",
+    re.IGNORECASE,
+)
 # "how do I …", also after what the asker says first ("I want to try a fix from main. How do I …")
 STEPS = re.compile(r"(?:^|[.!?]\s+)(?:how (?:do|can|should|would|to)|what are the steps|steps to)\b", re.IGNORECASE)
 
@@ -67,6 +71,7 @@ class Unit:
     score: float = 0.0
     shown: str | None = None  # what is quoted of a long code block (its lines that answer), if not all
     lexical: float = 0.0  # the score from the question's words alone (before meaning is mixed in)
+    asked_lines: frozenset[str] = frozenset()  # a code block's lines (stripped) that name the question's words
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -172,6 +177,10 @@ class Scorer:
 
     def _share(self, present: set[str]) -> float:
         return sum(w for t, w in self.weights.items() if t in present) / self.total
+
+    def names_question(self, text: str) -> bool:
+        """Whether ``text`` holds one of the question's words or names one of its identifiers."""
+        return bool(self.weights.keys() & set(tokenize(text))) or any(ident in text for ident in self.exact)
 
     def line(self, text: str, passage: int) -> float:
         """A code line's share of the question's term weight, with the identifiers it names verbatim,
@@ -296,7 +305,8 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
 
     A "…:" brings what it introduces, through a chain of short introductions ("The minimum is:" /
     "For >= v3.4:" / the code); the last sentence before a short code block brings that block (the
-    command that does what it says); code brings its introduction, or the numbered step it is the
+    command that does what it says), a longer one too when the sentence points at it ("… in this
+    example"); code brings its introduction, or the numbered step it is the
     command of; an item of a short list brings
     the whole list (a list of options answers as a whole: the one asked about is read among the others);
     a table row brings the rows of its table that match about as well.
@@ -322,7 +332,7 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
         and after.kind == "code"
         and after.passage == unit.passage
         and after.block == unit.block + 1
-        and after.text.count("\n") <= SHORT_CODE_LINES + 1
+        and (after.text.count("\n") <= SHORT_CODE_LINES + 1 or POINTS_AHEAD.search(unit.text))
     ):
         out.append(after)
     if (
@@ -412,13 +422,18 @@ def _code_lines(unit: Unit) -> set[str]:
 
 def _repeats_code(unit: Unit, chosen: list[Unit]) -> bool:
     """A code block that is mostly the lines of one already quoted (the same sample with a field
-    more, as sibling sections show it) adds nothing but length."""
+    more, as sibling sections show it) adds nothing but length. But a section that shows one sample
+    twice shows a variant: one whose changed line names the question's words is quoted too (the
+    second sample of "Secret Versions" differs in ``version: "uuid/…"``)."""
     if unit.kind != "code":
         return False
     lines = _code_lines(unit)
-    return bool(lines) and any(
-        c.kind == "code" and len(lines & _code_lines(c)) >= REPEAT_SHARE * len(lines) for c in chosen
-    )
+    for quoted in (c for c in chosen if c.kind == "code"):
+        shared = _code_lines(quoted)
+        variant = quoted.passage == unit.passage and bool((lines - shared) & unit.asked_lines)
+        if lines and len(lines & shared) >= REPEAT_SHARE * len(lines) and not variant:
+            return True
+    return False
 
 
 def select(
@@ -431,7 +446,8 @@ def select(
     leads: list[Unit] | None = None,
 ) -> list[Unit]:
     """The best units under ``budget`` tokens, in (passage, order) order; ``procedures`` are scored step lists,
-    ``leads`` the best unit of each part of a compound question, quoted before the rest.
+    ``leads`` the best unit of each part of a compound question, quoted before the rest. Of a procedure
+    quoted in part, the steps between the first and the last quoted are quoted too.
 
     With ``actionable``, what is left of the budget then goes to each quoted passage's best actionable
     unit not quoted yet (see :func:`_partner`), passages with the best quotes first.
@@ -481,6 +497,10 @@ def select(
         following = _next_sentence(units, unit)  # finish the thought before starting another passage
         if following is not None and following.score >= RELATIVE_FLOOR * best and picked < MAX_UNITS:
             picked += take([following])
+    for _, steps in procedures or []:  # steps 1 and 3 quoted without step 2 would be followed as the procedure
+        quoted = [i for i, u in enumerate(steps) if u in chosen]
+        if len(quoted) >= 2:
+            take(steps[quoted[0] : quoted[-1] + 1], force=True)
     if actionable:  # with what is left of the budget: each quoted passage's best actionable unit, best first
         anchors: dict[int, Unit] = {}
         for unit in sorted(chosen, key=lambda u: -u.score):
@@ -600,6 +620,7 @@ def extract(
         unit.lexical = scorer(unit.text, unit.passage, unit.kind)
         if unit.kind == "code":
             unit.shown = focus_code(unit.text, scorer, unit.passage)
+            unit.asked_lines = frozenset(line for line in _code_lines(unit) if scorer.names_question(line))
     for unit, score in zip(units, _scores(units, [u.lexical for u in units], meanings and meanings[0]), strict=True):
         unit.score = score
     leads = _part_leads(units, questions, headings, idf, meanings, pages or [str(i) for i in range(len(passages))])

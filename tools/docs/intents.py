@@ -226,6 +226,12 @@ def compose_answer(result: dict[str, Any], slots: dict[str, Any]) -> Answer:
     }
     style = slots.get("style")
     out: list[str] = []
+    unmentioned = data.get("unmentioned")
+    if unmentioned:  # the passages are about the rest of the question, not the thing it names
+        names = ", ".join(f"`{name}`" for name in unmentioned)
+        verb = "is" if len(unmentioned) == 1 else "are"
+        rest = "what follows answers at most the rest of the question"
+        out.append(f"{names} {verb} not mentioned anywhere in the docs; {rest}.\n")
     if style == "where":
         pages: list[dict[str, Any]] = []
         for item in results:

@@ -181,6 +181,7 @@ ALTERNATIVES = re.compile(
     re.IGNORECASE,
 )
 MIN_SUBSECTIONS = 2
+HYPHENATED = re.compile(r"(?<![\w-])[a-z0-9]*[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-])", re.IGNORECASE)  # checkout-service
 
 
 def _is_intro(hit: Hit) -> bool:
@@ -270,6 +271,47 @@ def read_on(store: DocsStore, hits: list[Hit]) -> list[Hit]:
             body = "\n\n".join(texts)
             out[index] = replace(hit, document=header + body, metadata={**hit.metadata, "overlap_chars": 0})
     return [h for h in out if h.id not in moved]
+
+
+def _points_ahead(text: str) -> bool:
+    """Whether a passage ends on a paragraph that introduces what follows it ("… like this:",
+    "While in this example, the operator will request the secret with `VersionId` as `abcd-1234`")."""
+    from tools.docs.extract import POINTS_AHEAD
+
+    last = text.rstrip().rsplit("\n\n", 1)[-1].strip()
+    if not last or last.startswith(("```", "~~~", "|")):
+        return False
+    sentence = re.split(r"(?<=[.!?])\s+", " ".join(last.split()))[-1]
+    return sentence.endswith(":") or bool(POINTS_AHEAD.search(sentence))
+
+
+def with_cut_samples(store: DocsStore, hits: list[Hit]) -> list[Hit]:
+    """The hits with each passage that ends introducing a sample ("… like this:") given that sample,
+    when the chunker cut it off into the next chunk of the same section.
+
+    A sample as long as a chunk starts one of its own: the sentence that says what it shows ends the
+    chunk before, and is quoted without it ("… `VersionId` as `abcd-1234`" / ``version: "uuid/…"``).
+    """
+    out = list(hits)
+    for index, hit in enumerate(hits[:ANSWER_PASSAGES]):
+        text = hit.own_text.strip() or hit.body.strip()
+        if not _points_ahead(text):
+            continue
+        try:
+            chunks = store.page_chunks(str(hit.metadata.get("page_key", "")))
+        except Exception:  # a remote index that cannot list a page: the passage as it is
+            continue
+        position = int(hit.metadata.get("chunk", 0))
+        following = next((c for c in chunks if int(c.metadata.get("chunk", 0)) == position + 1), None)
+        if following is None or following.metadata.get("section") != hit.metadata.get("section"):
+            continue
+        sample = re.match(r"(?s)\s*((?P<fence>```|~~~).*?\n(?P=fence)[^\n]*)", following.own_text)
+        if sample is None:
+            continue
+        header = hit.document[: int(hit.metadata.get("header_chars", 0))]
+        body = f"{text}\n\n{sample.group(1)}"
+        out[index] = replace(hit, document=header + body, metadata={**hit.metadata, "overlap_chars": 0})
+    return out
 
 
 def subsections_of(store: DocsStore, hit: Hit) -> list[str]:
@@ -382,6 +424,29 @@ def _mentioned_entities(ctx: ToolContext, query: str) -> list[str]:
         return []
 
 
+def unknown_names(store: DocsStore, query: str) -> list[str]:
+    """The hyphenated names in ``query`` (``checkout-service``) that the docs never mention, and one
+    of whose words they never use: the asker's own things, which a product's docs cannot know.
+
+    "Who owns the checkout-service repo in our GitHub org?" matches the GitHub provider's pages; quoted
+    as the answer they would pass for one. Compounds of words the docs use ("long-running",
+    "self-hosted", "one-off") are left alone: prose may spell them apart.
+    """
+    from tools.docs.bm25 import STOPWORDS, tokenize
+
+    if store.shared is not None:  # the vocabulary is in PostgreSQL: nothing is known to be missing
+        return []
+    vocabulary = store.bm25().idf
+    names = []
+    for match in HYPHENATED.finditer(re.sub(r"`[^`]*`", " ", query)):
+        name, parts = match.group(0), match.group(0).lower().split("-")
+        if any(part in STOPWORDS for part in parts) or store.mentions(name):
+            continue
+        if not all(term in vocabulary for part in parts for term in tokenize(part)):
+            names.append(name)
+    return list(dict.fromkeys(names))
+
+
 # --- tools ----------------------------------------------------------------------------------------
 def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     from tools.docs.indexer import index_status
@@ -416,7 +481,7 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     shown = result.hits[: args.limit]
     answer: list[dict[str, Any]] = []
     if result.relevant or result.tentative:
-        hits = read_on(store, result.hits)
+        hits = with_cut_samples(store, read_on(store, result.hits))
         answer = answer_extracts(store, hits, args.query)
         if result.relevant:
             with_subsections(store, answer, hits, args.query)
@@ -431,6 +496,9 @@ def search_docs(args: SearchDocsArgs, ctx: ToolContext) -> ToolResult:
     }
     if result.relevant:
         data["answer"] = answer
+        unmentioned = unknown_names(store, args.query)
+        if unmentioned:
+            data["unmentioned"] = unmentioned
     elif result.tentative and answer:
         # Below the gate but not far: what the closest passages say, marked as not a sure answer.
         data["tentative"] = True
