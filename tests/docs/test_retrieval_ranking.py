@@ -32,3 +32,28 @@ def test_vector_side_ranks_every_candidate(tmp_path):
     assert all("vector" in h.sources and h.similarity is not None for h in result.hits)
     # the gate still reads the best similarity of the vector side's own top
     assert abs(result.features["similarity"] - max(h.similarity for h in result.hits)) < 1e-6
+
+
+def test_what_is_left_of_a_contraction_matches_nothing(tmp_path):
+    """ "we're … don't want static creds": "re" and "don" are rare in docs, so as terms they weighed most
+    and ranked a page written as people speak ("We're not against AI tools … what we don't want") above
+    the IRSA section that answers."""
+    from tools.docs.bm25 import tokenize
+
+    assert tokenize("we're on EKS and don't want static creds; it's what I'd do, you'll see") == [
+        "eks",
+        "want",
+        "static",
+        "cred",
+        "see",
+    ]
+    store = DocsStore(tmp_path)
+    documents = [
+        "We're not against AI tools. What we don't want is output nobody reviewed.",
+        "IRSA: annotate the service account with eks.amazonaws.com/role-arn, then ESO needs no static credentials.",
+    ]
+    metadatas = [{"page_key": f"p{i}", "heading": "", "chunk": 0} for i in range(len(documents))]
+    store.add(["policy", "irsa"], documents, metadatas, encode(documents).tolist())
+    store.changed()
+    hits = store.search("we're on EKS and don't want static creds – how do I use IRSA?", k=2).hits
+    assert [h.id for h in hits][:1] == ["irsa"]
