@@ -94,6 +94,13 @@ def _sentences(paragraph: str) -> list[str]:
     return [re.sub(r"\0(\d+)\0", lambda m: spans[int(m.group(1))], s) for s in out if s.strip()]
 
 
+def points_ahead(paragraph: str) -> bool:
+    """Whether a paragraph ends on a sentence that introduces what follows it ("… like this:", "While in
+    this example, the operator will request the secret with `VersionId` as `abcd-1234`")."""
+    sentences = _sentences(paragraph)
+    return bool(sentences) and (sentences[-1].endswith(":") or bool(POINTS_AHEAD.search(sentences[-1])))
+
+
 def _items(block: str) -> list[str]:
     """Top-level items of a Markdown list, each with its continuation and nested lines."""
     lines = block.splitlines()

@@ -291,19 +291,6 @@ class DocsStore:
                 vectors[cid] = np.asarray(vector, dtype=np.float32)
         return hits, vectors, idf
 
-    def mentions(self, name: str) -> bool | None:
-        """Whether any chunk holds ``name`` as written (case aside), in its text or in what it is
-        filed under (its page, the entity whose docs it is); None with a shared index, whose text is
-        in PostgreSQL: unknown, not absent."""
-        if self.shared is not None:
-            return None
-        index = self.bm25()
-        cached = getattr(self, "_text", None)
-        if cached is None or cached[0] is not index:
-            filed = (" ".join(str(value) for value in meta.values()) for meta in self._metadatas)
-            cached = self._text = (index, "\0".join([*self._documents, *filed]).lower())
-        return name.lower() in cached[1]
-
     def respelled(self, query: str) -> str:
         """``query`` with each word the index never saw replaced by the index's term one typo away
         ("diffrence" → "differenc", "exponental" → "exponential"), for the keyword side only: the term

@@ -273,16 +273,13 @@ def read_on(store: DocsStore, hits: list[Hit]) -> list[Hit]:
     return [h for h in out if h.id not in moved]
 
 
-def _points_ahead(text: str) -> bool:
-    """Whether a passage ends on a paragraph that introduces what follows it ("… like this:",
-    "While in this example, the operator will request the secret with `VersionId` as `abcd-1234`")."""
-    from tools.docs.extract import POINTS_AHEAD
+def _ends_pointing_ahead(text: str) -> bool:
+    """Whether a passage's last paragraph is prose that introduces what follows it (see
+    :func:`tools.docs.extract.points_ahead`)."""
+    from tools.docs.extract import points_ahead
 
     last = text.rstrip().rsplit("\n\n", 1)[-1].strip()
-    if not last or last.startswith(("```", "~~~", "|")):
-        return False
-    sentence = re.split(r"(?<=[.!?])\s+", " ".join(last.split()))[-1]
-    return sentence.endswith(":") or bool(POINTS_AHEAD.search(sentence))
+    return bool(last) and not last.startswith(("```", "~~~", "|")) and points_ahead(last)
 
 
 def with_cut_samples(store: DocsStore, hits: list[Hit]) -> list[Hit]:
@@ -295,7 +292,7 @@ def with_cut_samples(store: DocsStore, hits: list[Hit]) -> list[Hit]:
     out = list(hits)
     for index, hit in enumerate(hits[:ANSWER_PASSAGES]):
         text = hit.own_text.strip() or hit.body.strip()
-        if not _points_ahead(text):
+        if not _ends_pointing_ahead(text):
             continue
         try:
             chunks = store.page_chunks(str(hit.metadata.get("page_key", "")))
@@ -425,8 +422,10 @@ def _mentioned_entities(ctx: ToolContext, query: str) -> list[str]:
 
 
 def unknown_names(store: DocsStore, query: str) -> list[str]:
-    """The hyphenated names in ``query`` (``checkout-service``) that the docs never mention, and one
-    of whose words they never use: the asker's own things, which a product's docs cannot know.
+    """The hyphenated names in ``query`` (``checkout-service``) the docs never mention: one of their
+    words is not in the index's vocabulary (a name in the text would have put its words there), nor
+    is the name among the pages' titles and entities. The asker's own things, which a product's docs
+    cannot know.
 
     "Who owns the checkout-service repo in our GitHub org?" matches the GitHub provider's pages; quoted
     as the answer they would pass for one. Compounds of words the docs use ("long-running",
@@ -440,11 +439,14 @@ def unknown_names(store: DocsStore, query: str) -> list[str]:
     names = []
     for match in HYPHENATED.finditer(re.sub(r"`[^`]*`", " ", query)):
         name, parts = match.group(0), match.group(0).lower().split("-")
-        if any(part in STOPWORDS for part in parts) or store.mentions(name):
+        if any(part in STOPWORDS for part in parts):
             continue
         if not all(term in vocabulary for part in parts for term in tokenize(part)):
             names.append(name)
-    return list(dict.fromkeys(names))
+    if not names:
+        return []
+    filed = " ".join(str(value) for page in store.pages().values() for value in page.values()).lower()
+    return list(dict.fromkeys(name for name in names if name.lower() not in filed))
 
 
 # --- tools ----------------------------------------------------------------------------------------
