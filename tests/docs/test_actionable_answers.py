@@ -241,3 +241,26 @@ def test_a_passage_that_ends_introducing_a_sample_gets_the_sample_cut_into_the_n
     hits = with_cut_samples(_Store([sentence, sample, colon, elsewhere, plain, tail]), [sentence, colon, plain])
     assert hits[0].own_text.endswith('```yaml\nversion: "uuid/123"\n```') and "More prose" not in hits[0].own_text
     assert hits[1] is colon and hits[2] is plain  # the next chunk is another section's / nothing introduces it
+
+
+def test_a_feature_quoted_as_possible_brings_the_sample_that_enables_it():
+    """ "Can argo restart evicted pods?": the page says it can, and the answer is how to turn it on. The
+    sentence introducing the sample names the setting in prose; a sentence naming a metric in code is
+    no answer to "how do I get this"."""
+    passage = """Argo Workflows can automatically restart pods that are evicted before the main container starts.
+
+Turn the restarts on in the workflow controller ConfigMap:
+
+```yaml
+data:
+  recovery: |
+    enabled: true
+```
+
+The `recoveries_total` metric counts them."""
+    question = "pods keep getting evicted before they start, can argo automatically restart them?"
+    idf = {"pods": 2.0, "evicted": 3.0, "start": 1.0, "argo": 1.0, "automatically": 2.0, "restart": 2.5}
+    text = extract([("Recovery", passage)], question, idf, actionable=True)[0][1]
+    assert "can automatically restart pods" in text
+    assert "Turn the restarts on in the workflow controller ConfigMap:" in text
+    assert "recovery: |" in text

@@ -371,9 +371,15 @@ def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
 INLINE_CODE = re.compile(r"`[^`\n]+`|(?<![\w-])--[a-z][\w-]+")
 
 
-def _actionable(unit: Unit) -> bool:
-    """A code block, or a sentence or list item naming a command, flag or config key in code."""
-    return unit.kind == "code" or (unit.kind in ("sentence", "item") and bool(INLINE_CODE.search(unit.text)))
+def _actionable(units: list[Unit], unit: Unit) -> bool:
+    """A code block, a sentence or list item naming a command, flag or config key in code, or a
+    sentence introducing the code block after it ("Enable automatic pod restarts in the workflow
+    controller ConfigMap:" names in prose what its sample sets)."""
+    if unit.kind == "code" or (unit.kind in ("sentence", "item") and bool(INLINE_CODE.search(unit.text))):
+        return True
+    index = units.index(unit)
+    after = units[index + 1] if index + 1 < len(units) else None
+    return _introduces(unit) and after is not None and after.kind == "code" and after.passage == unit.passage
 
 
 def _example_of(units: list[Unit], unit: Unit) -> list[Unit]:
@@ -406,7 +412,7 @@ def _partner(units: list[Unit], unit: Unit, chosen: list[Unit]) -> list[Unit]:
         example = [u for u in _example_of(units, quoted) if u not in chosen]
         if example:
             return example
-    candidates = [u for u in units if u.passage == unit.passage and u is not unit and _actionable(u)]
+    candidates = [u for u in units if u.passage == unit.passage and u is not unit and _actionable(units, u)]
     # a code sample that names none of the question's words answers nothing by itself
     candidates = [u for u in candidates if u not in chosen and (u.kind != "code" or u.lexical > 0)]
     if not candidates:
