@@ -264,3 +264,43 @@ The `recoveries_total` metric counts them."""
     assert "can automatically restart pods" in text
     assert "Turn the restarts on in the workflow controller ConfigMap:" in text
     assert "recovery: |" in text
+
+
+def test_a_page_opening_ranks_as_the_best_section_of_its_page():
+    """ "Can ESO write into a ConfigMap?": the sections with the samples rank first, the page's opening
+    last, and only the opening says the feature exists and the flag it needs. Quoted at the rank of its
+    page's best section, it is quoted with that flag; quoted at its own rank, it is not."""
+    from tools.docs.tools import passage_ranks
+
+    title = "Targeting Custom Resources"
+    example = _hit("targets", 1, f"{title} › Basic ConfigMap Example", "The simplest use case is a ConfigMap.", title)
+    drift = _hit("targets", 3, f"{title} › Drift Detection", "Changes to a managed ConfigMap are reverted.", title)
+    other = [
+        _hit(
+            f"p{i}",
+            1,
+            f"Provider {i} › CA",
+            f"Write the CA of provider {i} into a ConfigMap or a custom resource.",
+            f"P{i}",
+        )
+        for i in range(4)
+    ]
+    opening = _hit(
+        "targets",
+        0,
+        title,
+        "The operator can create ConfigMaps or custom resources instead of Secrets.\n\n"
+        "This feature must be explicitly enabled using the `--unsafe-allow-generic-targets` flag.",
+        title,
+    )
+    hits = [example, drift, *other, opening]
+    assert passage_ranks(hits) == [0, 1, 2, 3, 4, 5, 0]
+    passages = [(h.document[: h.metadata["header_chars"]], h.own_text) for h in hits]
+    question = "is it possible to have it write into a ConfigMap or a custom resource instead of a Secret?"
+    idf = {"configmap": 3.0, "custom": 2.0, "resource": 2.0, "secret": 1.0, "write": 1.5, "possible": 1.0}
+
+    def answer(ranks: list[int] | None) -> str:
+        return "\n".join(text for _, text in extract(passages, question, idf, actionable=True, ranks=ranks))
+
+    assert "--unsafe-allow-generic-targets" in answer(passage_ranks(hits))
+    assert "--unsafe-allow-generic-targets" not in answer(None)

@@ -171,7 +171,8 @@ class Scorer:
     ("your RBAC is not configured"): there every unit counts the heading's words as its own.
     """
 
-    def __init__(self, question: str, headings: list[str], idf: dict[str, float]):
+    def __init__(self, question: str, headings: list[str], idf: dict[str, float], ranks: list[int] | None = None):
+        self.ranks = ranks or list(range(len(headings)))
         default_idf = max(idf.values(), default=1.0)  # a word the index never saw is as rare as it gets
         self.weights = {t: idf.get(t, default_idf) for t in dict.fromkeys(tokenize(question))}
         self.total = sum(self.weights.values()) or 1.0
@@ -181,6 +182,10 @@ class Scorer:
         own_titles = [h.strip().splitlines()[0].split(" › ")[-1] if h.strip() else "" for h in headings]
         self.title_terms = [set(tokenize(title)) for title in own_titles]
         self.titled = [len(terms) >= TITLED_TERMS and self._share(terms) >= TITLED_SHARE for terms in self.title_terms]
+
+    def decay(self, passage: int) -> float:
+        """What a passage's units are worth next to the best passage's, by its rank."""
+        return 1.0 - PASSAGE_DECAY * self.ranks[passage]
 
     def _share(self, present: set[str]) -> float:
         return sum(w for t, w in self.weights.items() if t in present) / self.total
@@ -212,7 +217,7 @@ class Scorer:
         share = 0.5 * own + 0.5 * with_heading if own else 0.25 * with_heading
         if self.titled[passage]:  # the section is titled as the question (a FAQ): its text answers it
             share = with_heading
-        return (share + bonus) * brevity * (1.0 - PASSAGE_DECAY * passage)
+        return (share + bonus) * brevity * self.decay(passage)
 
 
 def procedures_of(units: list[Unit], scorer: Scorer) -> list[tuple[float, list[Unit]]]:
@@ -563,13 +568,13 @@ def render(units: list[Unit]) -> str:
     return "\n\n".join(out)
 
 
-def _scores(units: list[Unit], lexical: list[float], meanings: list[float] | None) -> list[float]:
+def _scores(units: list[Unit], lexical: list[float], meanings: list[float] | None, scorer: Scorer) -> list[float]:
     """Each unit's score: its share of the question's words, mixed with its meaning's similarity when known."""
     if meanings is None:
         return lexical
     return [
         (1.0 - SEMANTIC_WEIGHT) * own
-        + SEMANTIC_WEIGHT * min(max((sim - SIM_FLOOR) / SIM_SPAN, 0.0), 1.0) * (1.0 - PASSAGE_DECAY * unit.passage)
+        + SEMANTIC_WEIGHT * min(max((sim - SIM_FLOOR) / SIM_SPAN, 0.0), 1.0) * scorer.decay(unit.passage)
         for unit, own, sim in zip(units, lexical, meanings, strict=True)
     ]
 
@@ -581,6 +586,7 @@ def _part_leads(
     idf: dict[str, float],
     meanings: list[list[float]] | None,
     pages: list[str],
+    ranks: list[int] | None,
 ) -> list[Unit]:
     """The best unit for each part of a compound question (``questions[1:]``; the whole one first).
 
@@ -592,9 +598,9 @@ def _part_leads(
     """
     leads: list[Unit] = []
     for number, part in enumerate(questions[1:], start=1):
-        part_scorer = Scorer(part, headings, idf)
+        part_scorer = Scorer(part, headings, idf, ranks)
         lexical = [part_scorer(u.text, u.passage, u.kind) for u in units]
-        scores = _scores(units, lexical, meanings and meanings[number])
+        scores = _scores(units, lexical, meanings and meanings[number], part_scorer)
         rank = [(lexical[i] > 0, scores[i] + u.score) for i, u in enumerate(units)]
         best = max(range(len(units)), key=rank.__getitem__, default=None)
         if best is not None and units[best] in leads:
@@ -615,17 +621,20 @@ def extract(
     budget: int = ANSWER_TOKENS,
     actionable: bool = False,
     pages: list[str] | None = None,
+    ranks: list[int] | None = None,
 ) -> list[tuple[int, str]]:
     """(passage index, Markdown) for each (heading, text) passage that holds part of the answer, in passage order.
 
     ``similarity`` (questions, texts → cosine similarities, from the index's embedding model) lets a
     unit that says the answer in other words ("the TTL is 30 days" for "how long are baskets kept?") rank.
     ``pages`` names each passage's page (else each passage is a page of its own): a later part of a
-    compound question looks there for an answer of its own (see :func:`_part_leads`).
+    compound question looks there for an answer of its own (see :func:`_part_leads`). ``ranks`` is
+    each passage's rank, for the decay of lower-ranked passages (else its index; see :meth:`Scorer.decay`).
     """
     units = [u for i, (_, text) in enumerate(passages) for u in split_units(text, i)]
     headings = [heading for heading, _ in passages]
-    scorer = Scorer(question, headings, idf)
+    pages = pages or [str(i) for i in range(len(passages))]
+    scorer = Scorer(question, headings, idf, ranks)
     parts = split_question(question)
     questions = [question, *parts] if len(parts) > 1 else [question]
     meanings = similarity(questions, [u.text for u in units]) if similarity is not None and units else None
@@ -634,9 +643,10 @@ def extract(
         if unit.kind == "code":
             unit.shown = focus_code(unit.text, scorer, unit.passage)
             unit.asked_lines = frozenset(line for line in _code_lines(unit) if scorer.names_question(line))
-    for unit, score in zip(units, _scores(units, [u.lexical for u in units], meanings and meanings[0]), strict=True):
+    scores = _scores(units, [u.lexical for u in units], meanings and meanings[0], scorer)
+    for unit, score in zip(units, scores, strict=True):
         unit.score = score
-    leads = _part_leads(units, questions, headings, idf, meanings, pages or [str(i) for i in range(len(passages))])
+    leads = _part_leads(units, questions, headings, idf, meanings, pages, ranks)
     procedure = bool(STEPS.search(question.strip()))
     chosen = select(
         units,

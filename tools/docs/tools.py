@@ -363,8 +363,23 @@ def answer_extracts(store: DocsStore, hits: list[Hit], query: str) -> list[dict[
         for h in hits[:ANSWER_PASSAGES]
     ]
     pages = [str(h.metadata.get("page_key", h.id)) for h in hits[:ANSWER_PASSAGES]]
-    extracts = extract(passages, query, store.query_idf(query), similarity=_similarity, actionable=True, pages=pages)
+    ranks = passage_ranks(hits[:ANSWER_PASSAGES])
+    extracts = extract(
+        passages, query, store.query_idf(query), similarity=_similarity, actionable=True, pages=pages, ranks=ranks
+    )
     return [{"result": i + 1, "text": text} for i, text in extracts]
+
+
+def passage_ranks(hits: list[Hit]) -> list[int]:
+    """Each hit's rank for the answer: its own, but a page's opening ranks as the best of its page's hits.
+
+    The opening says what the whole page is for, and what it needs enabled ("This feature must be
+    explicitly enabled … using the `--unsafe-allow-generic-targets` flag"); it ranks below the sections
+    whose samples name the question's words ("Targeting Custom Resources" after its "Basic ConfigMap
+    Example"), and quoted at that rank it would not be quoted at all.
+    """
+    pages = [str(h.metadata.get("page_key", h.id)) for h in hits]
+    return [pages.index(pages[index]) if _opens_page(hit) else index for index, hit in enumerate(hits)]
 
 
 def _similarity(queries: list[str], texts: list[str]) -> list[list[float]]:
