@@ -304,3 +304,64 @@ def test_a_page_opening_ranks_as_the_best_section_of_its_page():
 
     assert "--unsafe-allow-generic-targets" in answer(passage_ranks(hits))
     assert "--unsafe-allow-generic-targets" not in answer(None)
+
+
+POD_IDENTITY = """In order to use the pod identity agent, create a role like this:
+
+```json
+{"Action": ["secretsmanager:GetSecretValue"]}
+```
+
+Install the operator using helm and define these values:
+
+```yaml
+serviceAccount:
+  name: external-secrets
+```
+
+Create a pod association:
+
+```
+aws eks create-pod-identity-association --service-account external-secrets
+```
+
+Then create a secret store like this:
+
+```yaml
+kind: SecretStore
+spec:
+  provider:
+    aws:
+      service: SecretsManager
+```"""
+
+
+def test_steps_written_as_prose_are_quoted_as_a_procedure():
+    """ "How do I hook it up to the pod identity agent?": each step is a "…:" and its sample, and the
+    store, which matches best, is the last of them; quoted alone, it would be followed without the
+    association it needs."""
+    from tools.docs.extract import prose_procedures, split_units
+
+    (steps,) = prose_procedures(split_units(POD_IDENTITY, 0))
+    assert [u.kind for u in steps] == ["sentence", "code"] * 4
+    idf = {"pod": 2.0, "identity": 3.0, "agent": 2.0, "hook": 1.0, "secret": 1.0, "store": 1.5}
+    text = extract([("Pod Identity Setup", POD_IDENTITY)], "how do I hook it up to the pod identity agent?", idf)[0][1]
+    assert "create-pod-identity-association" in text and "service: SecretsManager" in text
+    # samples under prose that introduces none of them are no procedure
+    assert prose_procedures(split_units("Some prose.\n\n```\na\n```\n\nMore prose.\n\n```\nb\n```", 0)) == []
+
+
+def test_a_passage_ending_with_a_sample_gets_the_step_cut_into_the_next_chunk():
+    """ "… the ServiceAccount" / "Reference the service account from above in the Secret Store:" / the
+    store: the chunker cut the step that uses the sample into the next chunk of the section."""
+    from tools.docs.tools import with_cut_samples
+
+    account = _hit("aws", 4, "AWS › IRSA", "No credentials:\n\n```yaml\nkind: ServiceAccount\n```", "AWS")
+    step = _hit(
+        "aws", 5, "AWS › IRSA", "Reference it in the store:\n\n```yaml\nserviceAccountRef: {}\n```\n\nMore.", "AWS"
+    )
+    other = _hit("aws", 6, "AWS › Roles", "```yaml\nkind: Role\n```", "AWS")
+    prose = _hit("aws", 7, "AWS › Roles", "Roles are assumed first, then the store reads.", "AWS")
+    hits = with_cut_samples(_Store([account, step, other, prose]), [account, other])
+    assert hits[0].own_text.endswith("Reference it in the store:\n\n```yaml\nserviceAccountRef: {}\n```")
+    assert hits[1] is other  # the next chunk is no "…:" with its sample

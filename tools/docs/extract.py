@@ -225,7 +225,8 @@ def procedures_of(units: list[Unit], scorer: Scorer) -> list[tuple[float, list[U
 
     Steps written each with its command below it, unindented ("1. Install the CRDs" / the code /
     "1. Install the chart"), are one procedure too, the commands included: Markdown reads each step
-    as a list of its own, but a reader follows them in order.
+    as a list of its own, but a reader follows them in order. So are steps written as prose (see
+    :func:`prose_procedures`).
     """
     procedures: list[list[Unit]] = []
     run: list[Unit] = []  # the steps so far
@@ -248,7 +249,36 @@ def procedures_of(units: list[Unit], scorer: Scorer) -> list[tuple[float, list[U
         else:
             close()
     close()
+    procedures.extend(prose_procedures(units))
     return [(scorer("\n".join(u.text for u in steps), steps[0].passage, "item"), steps) for steps in procedures]
+
+
+def prose_procedures(units: list[Unit]) -> list[list[Unit]]:
+    """Steps written as prose, each a "…:" sentence and its sample ("Create a pod association:" / the
+    command / "Then create a secret store like this:" / the store), runs of two steps or more.
+
+    The run may open with a sample of its own ("The big advantage … without any credentials." / the
+    ServiceAccount / "Reference the service account from above in the Secret Store:" / the store): the
+    steps after it build on it. Samples back to back belong to the step before them.
+    """
+    runs: list[list[Unit]] = []
+    run: list[Unit] = []
+
+    def close() -> None:
+        steps = sum(1 for i, u in enumerate(run) if u.kind == "code" and i and run[i - 1].kind == "sentence")
+        if steps >= 2 or (steps and run[0].kind == "code"):
+            runs.append(list(run))
+        run.clear()
+
+    for index, unit in enumerate(units):
+        after = units[index + 1] if index + 1 < len(units) else None
+        lead_in = _introduces(unit) and after is not None and after.kind == "code" and after.passage == unit.passage
+        if run and (unit.passage != run[-1].passage or not (unit.kind == "code" or lead_in)):
+            close()
+        if unit.kind == "code" or lead_in:
+            run.append(unit)
+    close()
+    return runs
 
 
 def _cost(unit: Unit) -> int:

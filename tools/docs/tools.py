@@ -282,9 +282,15 @@ def _ends_pointing_ahead(text: str) -> bool:
     return bool(last) and not last.startswith(("```", "~~~", "|")) and points_ahead(last)
 
 
+SAMPLE = re.compile(r"(?s)\s*((?P<fence>```|~~~).*?\n(?P=fence)[^\n]*)")
+NEXT_STEP = re.compile(r"(?s)\s*([^\n`]+:[ \t]*\n\s*(?P<fence>```|~~~).*?\n(?P=fence)[^\n]*)")  # "…:" / its sample
+
+
 def with_cut_samples(store: DocsStore, hits: list[Hit]) -> list[Hit]:
     """The hits with each passage that ends introducing a sample ("… like this:") given that sample,
-    when the chunker cut it off into the next chunk of the same section.
+    when the chunker cut it off into the next chunk of the same section; and each that ends with a
+    sample, the step that builds on it there ("Reference the service account from above in the Secret
+    Store:" / the store).
 
     A sample as long as a chunk starts one of its own: the sentence that says what it shows ends the
     chunk before, and is quoted without it ("… `VersionId` as `abcd-1234`" / ``version: "uuid/…"``).
@@ -292,7 +298,8 @@ def with_cut_samples(store: DocsStore, hits: list[Hit]) -> list[Hit]:
     out = list(hits)
     for index, hit in enumerate(hits[:ANSWER_PASSAGES]):
         text = hit.own_text.strip() or hit.body.strip()
-        if not _ends_pointing_ahead(text):
+        pattern = SAMPLE if _ends_pointing_ahead(text) else NEXT_STEP if text.endswith(("```", "~~~")) else None
+        if pattern is None:
             continue
         try:
             chunks = store.page_chunks(str(hit.metadata.get("page_key", "")))
@@ -302,7 +309,7 @@ def with_cut_samples(store: DocsStore, hits: list[Hit]) -> list[Hit]:
         following = next((c for c in chunks if int(c.metadata.get("chunk", 0)) == position + 1), None)
         if following is None or following.metadata.get("section") != hit.metadata.get("section"):
             continue
-        sample = re.match(r"(?s)\s*((?P<fence>```|~~~).*?\n(?P=fence)[^\n]*)", following.own_text)
+        sample = pattern.match(following.own_text)
         if sample is None:
             continue
         header = hit.document[: int(hit.metadata.get("header_chars", 0))]
