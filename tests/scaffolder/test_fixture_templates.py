@@ -114,3 +114,24 @@ def test_the_overview_counts_match_the_template_files():
         if not any("owner" in name.lower() for page in d["spec"]["parameters"] for name in page.get("properties", {}))
     )
     assert sorted(seen["not_asking_for_an_owner"]) == no_owner
+
+
+@pytest.mark.skipif(not TEMPLATES, reason="../shared/fixtures/backstage templates are not present (fresh clone)")
+def test_a_description_read_through_the_tool_token_cap_keeps_its_steps():
+    """A model reads a template's description cut to the per-tool cap: the steps and their count come
+    before the form's field details, and each field is described once (the Rails template's fields,
+    repeated under their page, cut its steps off)."""
+    import json
+
+    from contract.tokens import truncate_to_tokens
+    from tools.scaffolder.facts import describe
+
+    for path in TEMPLATES:
+        data = describe(Template.from_file(path))
+        keys = list(data)
+        assert keys.index("steps") < keys.index("fields") and data["step_count"] == len(data["steps"])
+        assert all(isinstance(name, str) for page in data["pages"] for name in page["fields"])
+        assert sum(len(page["fields"]) for page in data["pages"]) == len(data["fields"])
+    rails = describe(Template.from_file(next(p for p in TEMPLATES if p.parent.name == "rails-demo")))
+    text, _ = truncate_to_tokens(json.dumps(rails), 400)
+    assert '"step_count": 5' in text and "catalog:register" in text

@@ -71,8 +71,9 @@ def fields(template: Template) -> list[dict[str, Any]]:
     return out
 
 
-def _on_page(form: list[dict[str, Any]], page: int) -> list[dict[str, Any]]:
-    return [f for f in form if f["page"] == page]
+def _on_page(form: list[dict[str, Any]], page: int) -> list[str]:
+    """The names of a form page's fields (their details are in the form, once)."""
+    return [f["name"] for f in form if f["page"] == page]
 
 
 def _secrets(value: Any) -> set[str]:
@@ -117,22 +118,26 @@ def describe(template: Template) -> dict[str, Any]:
         hosts += [h for h in given or [] if isinstance(given, list) and h not in hosts]
     secrets = sorted(_secrets([s.model_dump(by_alias=True) for s in template.steps]) | _secrets(template.output))
     secrets += [f["secrets_key"] for f in form if f.get("secrets_key") and f["secrets_key"] not in secrets]
+    # The short facts first and each field once, its details last: a model reads this through a
+    # per-tool token cap, and a form's fields (each repeated under its page, as they were) cut the
+    # steps off a Rails template's description.
     return {
         **template.summary(),
         "name": template.name,
         "description": (template.description or "").strip(),
-        "pages": [
-            {"title": page.get("title"), "description": page.get("description"), "fields": _on_page(form, i)}
-            for i, page in enumerate(template.parameters)
-        ],
-        "fields": form,
         "required": [f["name"] for f in form if f["required"]],
+        "step_count": len(steps),
         "steps": steps,
         "actions": list(dict.fromkeys(s.action for s in template.steps)),
         "links": links,
         "outputs": [link.get("title") for link in links],
         "hosts": hosts,
         "secrets": secrets,
+        "pages": [
+            {"title": page.get("title"), "description": page.get("description"), "fields": _on_page(form, i)}
+            for i, page in enumerate(template.parameters)
+        ],
+        "fields": form,
         "source": template.source,
     }
 

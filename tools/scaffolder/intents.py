@@ -263,9 +263,10 @@ def extract_explain(state: PlanState) -> dict[str, Any] | None:
 def explained(state: PlanState, result: StepResult) -> Answer:
     d = result.data or {}
     lines = [f"**{d['title']}** ({d['ref']}), owned by {d.get('owner') or '?'}: {d.get('description') or ''}".strip()]
+    fields = {f["name"]: f for f in d.get("fields", [])}
     for page in d.get("pages", []):
         lines.append(f'Form page "{page.get("title") or "parameters"}":')
-        for f in page.get("fields", []):
+        for f in (fields[name] for name in page.get("fields", []) if name in fields):
             bits = [f.get("type", "string"), "required" if f.get("required") else "optional"]
             if "default" in f:
                 bits.append(f"default `{f['default']}`")
