@@ -365,3 +365,26 @@ def test_a_passage_ending_with_a_sample_gets_the_step_cut_into_the_next_chunk():
     hits = with_cut_samples(_Store([account, step, other, prose]), [account, other])
     assert hits[0].own_text.endswith("Reference it in the store:\n\n```yaml\nserviceAccountRef: {}\n```")
     assert hits[1] is other  # the next chunk is no "…:" with its sample
+
+
+def test_of_two_versions_of_one_sample_the_one_naming_the_question_is_quoted():
+    """The access-key store is shown on the Certificate Manager page and on the Secrets Manager one,
+    line for line but its ``service:``. The first ranks better; the one asked about is quoted."""
+
+    def store(service: str, comment: str = "") -> str:
+        auth = "\n".join(f"        key{i}: access-key-{i}" for i in range(6))
+        spec = f"spec:\n  provider:\n    aws:\n      service: {service}{comment}\n      auth:\n{auth}"
+        return f"Create the store:\n\n```yaml\nkind: SecretStore\n{spec}\n```"
+
+    passages = [
+        ("Certificate Manager › Store", store("CertificateManager")),
+        ("Access keys", store("SecretsManager", "  # keys kept in a kubernetes secret")),
+    ]
+    question = "how do I set up a store for secrets manager with an access key kept in a kubernetes secret?"
+    idf = {"store": 1.0, "secret": 2.0, "manag": 2.0, "access": 1.5, "key": 1.0, "kept": 1.0, "kubernet": 1.0}
+
+    def closer_to_the_first(queries: list[str], texts: list[str]) -> list[list[float]]:
+        return [[0.9 if "CertificateManager" in t else 0.3 for t in texts] for _ in queries]
+
+    text = "\n".join(t for _, t in extract(passages, question, idf, similarity=closer_to_the_first))
+    assert "service: SecretsManager" in text and "service: CertificateManager" not in text

@@ -468,20 +468,22 @@ def _code_lines(unit: Unit) -> set[str]:
     return {line.strip() for line in unit.text.splitlines() if line.strip() and not line.startswith("```")}
 
 
-def _repeats_code(unit: Unit, chosen: list[Unit]) -> bool:
-    """A code block that is mostly the lines of one already quoted (the same sample with a field
-    more, as sibling sections show it) adds nothing but length. But a section that shows one sample
-    twice shows a variant: one whose changed line names the question's words is quoted too (the
-    second sample of "Secret Versions" differs in ``version: "uuid/…"``)."""
+def _repeated(unit: Unit, chosen: list[Unit]) -> Unit | None:
+    """The quoted code block that ``unit`` mostly repeats, if any.
+
+    A code block that is mostly the lines of one already quoted (the same sample with a field more,
+    as sibling sections show it) adds nothing but length. But a section that shows one sample twice
+    shows a variant: one whose changed line names the question's words is quoted too (the second
+    sample of "Secret Versions" differs in ``version: "uuid/…"``)."""
     if unit.kind != "code":
-        return False
+        return None
     lines = _code_lines(unit)
     for quoted in (c for c in chosen if c.kind == "code"):
         shared = _code_lines(quoted)
         variant = quoted.passage == unit.passage and bool((lines - shared) & unit.asked_lines)
         if lines and len(lines & shared) >= REPEAT_SHARE * len(lines) and not variant:
-            return True
-    return False
+            return quoted
+    return None
 
 
 def select(
@@ -513,11 +515,20 @@ def select(
         for u in group:
             if u not in chosen and u not in fresh:
                 fresh.append(u)
-        if any(_repeats_code(u, chosen) for u in fresh):
-            return False
-        cost = sum(_cost(u) for u in fresh)
+        # Of two versions of one sample, the one naming more of the question's words is quoted (the
+        # access-key store with `service: SecretsManager`, not the same store for CertificateManager).
+        replaced: list[Unit] = []
+        for u in fresh:
+            quoted = _repeated(u, chosen)
+            if quoted is not None and (u.lexical <= quoted.lexical or quoted in replaced):
+                return False
+            if quoted is not None:
+                replaced.append(quoted)
+        cost = sum(_cost(u) for u in fresh) - sum(_cost(u) for u in replaced)
         if not force and spent + cost > budget:
             return False
+        for u in replaced:
+            chosen.remove(u)
         chosen.extend(fresh)
         spent += cost
         return True
