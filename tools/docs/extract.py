@@ -271,8 +271,7 @@ def prose_procedures(units: list[Unit]) -> list[list[Unit]]:
         run.clear()
 
     for index, unit in enumerate(units):
-        after = units[index + 1] if index + 1 < len(units) else None
-        lead_in = _introduces(unit) and after is not None and after.kind == "code" and after.passage == unit.passage
+        lead_in = _introduces_code(units, index)
         if run and (unit.passage != run[-1].passage or not (unit.kind == "code" or lead_in)):
             close()
         if unit.kind == "code" or lead_in:
@@ -340,6 +339,12 @@ def _render_code(code: str) -> str:
 
 def _introduces(unit: Unit) -> bool:
     return unit.kind == "sentence" and unit.text.rstrip().endswith(":")
+
+
+def _introduces_code(units: list[Unit], index: int) -> bool:
+    """Whether ``units[index]`` is a "…:" sentence with a code block right after it in its passage."""
+    unit, after = units[index], units[index + 1] if index + 1 < len(units) else None
+    return _introduces(unit) and after is not None and after.kind == "code" and after.passage == unit.passage
 
 
 def _companions(units: list[Unit], unit: Unit) -> list[Unit]:
@@ -412,9 +417,7 @@ def _actionable(units: list[Unit], unit: Unit) -> bool:
     controller ConfigMap:" names in prose what its sample sets)."""
     if unit.kind == "code" or (unit.kind in ("sentence", "item") and bool(INLINE_CODE.search(unit.text))):
         return True
-    index = units.index(unit)
-    after = units[index + 1] if index + 1 < len(units) else None
-    return _introduces(unit) and after is not None and after.kind == "code" and after.passage == unit.passage
+    return _introduces_code(units, units.index(unit))
 
 
 def _example_of(units: list[Unit], unit: Unit) -> list[Unit]:
